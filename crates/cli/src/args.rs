@@ -1,0 +1,201 @@
+//! Command-line parsing: raw words → a validated [`Command`].
+
+use anomaly_lab_core::active::ActiveLoss;
+use anomaly_lab_core::detector::{DetectorKind, DetectorSpec};
+
+pub const USAGE: &str = "\
+usage:
+  anomaly-lab eval --data FILE [--label-column NAME] [--detector autoencoder|mlp]
+                   [--budget N] [--seeds 0,1,2,3,4] [--backend cpu|wgpu] [--json]
+                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--loss logistic|aad]
+  anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
+                   [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
+                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X]";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Cpu,
+    Wgpu,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Wgpu => "wgpu",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EvalArgs {
+    pub data: String,
+    pub label_column: Option<String>,
+    pub spec: DetectorSpec,
+    pub budget: Option<usize>,
+    pub seeds: Vec<u64>,
+    pub backend: Backend,
+    pub json: bool,
+    pub loss: ActiveLoss,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScoreArgs {
+    pub data: String,
+    pub out: String,
+    pub label_column: Option<String>,
+    pub spec: DetectorSpec,
+    pub backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    Eval(EvalArgs),
+    Score(ScoreArgs),
+    Help,
+}
+
+fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| format!("{flag} expects a number, got '{v}'"))
+}
+
+pub fn parse(argv: &[String]) -> Result<Command, String> {
+    let Some((sub, rest)) = argv.split_first() else {
+        return Ok(Command::Help);
+    };
+    if matches!(sub.as_str(), "-h" | "--help" | "help") {
+        return Ok(Command::Help);
+    }
+    if sub != "eval" && sub != "score" {
+        return Err(format!("unknown command '{sub}'"));
+    }
+    let mut data = None;
+    let mut out = None;
+    let mut label_column = None;
+    let mut spec = DetectorSpec::default();
+    let mut budget = None;
+    let mut seeds = vec![0u64];
+    let mut backend = Backend::Cpu;
+    let mut json = false;
+    let mut loss = ActiveLoss::Logistic;
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        if flag == "--json" {
+            json = true;
+            continue;
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?
+            .as_str();
+        match flag.as_str() {
+            "--data" => data = Some(value.to_string()),
+            "--out" => out = Some(value.to_string()),
+            "--label-column" => label_column = Some(value.to_string()),
+            "--detector" => {
+                spec.kind = DetectorKind::parse(value)
+                    .ok_or_else(|| format!("--detector: unknown detector '{value}'"))?
+            }
+            "--budget" => budget = Some(number(flag, value)?),
+            "--seeds" => {
+                seeds = value
+                    .split(',')
+                    .map(|s| number(flag, s.trim()))
+                    .collect::<Result<_, _>>()?
+            }
+            "--seed" => seeds = vec![number(flag, value)?],
+            "--backend" => {
+                backend = match value {
+                    "cpu" | "flex" => Backend::Cpu,
+                    "wgpu" | "gpu" => Backend::Wgpu,
+                    _ => return Err(format!("--backend: unknown backend '{value}'")),
+                }
+            }
+            "--epochs" => spec.train.epochs = number(flag, value)?,
+            "--hidden" => spec.hidden = number(flag, value)?,
+            "--bottleneck" => spec.bottleneck = number(flag, value)?,
+            "--lr" => spec.train.learning_rate = number(flag, value)?,
+            "--loss" => {
+                loss = match value {
+                    "logistic" => ActiveLoss::Logistic,
+                    "aad" | "hinge" | "aad-hinge" => ActiveLoss::AadHinge { tau: 0.03 },
+                    _ => return Err(format!("--loss: unknown loss '{value}'")),
+                }
+            }
+            _ => return Err(format!("unknown option '{flag}'")),
+        }
+    }
+    let data = data.ok_or("--data FILE is required")?;
+    if seeds.is_empty() {
+        return Err("--seeds needs at least one seed".into());
+    }
+    spec.train.seed = seeds[0];
+    if sub == "eval" {
+        Ok(Command::Eval(EvalArgs {
+            data,
+            label_column,
+            spec,
+            budget,
+            seeds,
+            backend,
+            json,
+            loss,
+        }))
+    } else {
+        Ok(Command::Score(ScoreArgs {
+            data,
+            out: out.ok_or("--out FILE is required")?,
+            label_column,
+            spec,
+            backend,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn eval_defaults_and_flags() {
+        let Command::Eval(a) = parse(&words("eval --data x.csv")).unwrap() else {
+            panic!("not eval")
+        };
+        assert_eq!(a.seeds, vec![0]);
+        assert_eq!(a.spec.kind, DetectorKind::Autoencoder);
+        assert_eq!(a.backend, Backend::Cpu);
+        assert!(!a.json);
+        let Command::Eval(a) = parse(&words(
+            "eval --data x.csv --detector mlp --budget 50 --seeds 1,2,3 --json --backend wgpu",
+        ))
+        .unwrap() else {
+            panic!("not eval")
+        };
+        assert_eq!(a.seeds, vec![1, 2, 3]);
+        assert_eq!(a.budget, Some(50));
+        assert_eq!(a.spec.kind, DetectorKind::Mlp);
+        assert!(a.json);
+    }
+
+    #[test]
+    fn bad_command_lines_say_what_is_wrong() {
+        assert!(parse(&words("eval")).unwrap_err().contains("--data"));
+        assert!(parse(&words("eval --data x --budget ten"))
+            .unwrap_err()
+            .contains("number"));
+        assert!(parse(&words("eval --data x --detector tree"))
+            .unwrap_err()
+            .contains("tree"));
+        assert!(parse(&words("score --data x"))
+            .unwrap_err()
+            .contains("--out"));
+        assert!(parse(&words("frobnicate"))
+            .unwrap_err()
+            .contains("frobnicate"));
+    }
+}

@@ -1,0 +1,283 @@
+//! Unsupervised detectors on any burn [`Device`], chosen at run time.
+//!
+//! A detector turns each row into an *evidence vector* (what the active
+//! layer learns from) and a scalar *score* (higher = more anomalous), and
+//! may offer a latent code for the embedding view. The [`Detector`] trait is
+//! the one seam the active layer needs; [`score_rows`] runs it in chunks and
+//! reads the results back asynchronously, as WebGPU requires.
+
+mod autoencoder;
+mod layers;
+mod svdd;
+mod train;
+
+pub use autoencoder::{Autoencoder, AutoencoderConfig};
+pub use svdd::{MlpDetector, MlpDetectorConfig, MlpNet};
+pub use train::{StepReport, TrainConfig, Trainable, Trainer};
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::error::CoreError;
+
+/// What a detector computes for a batch of rows, as lazy device tensors.
+pub struct DetectorOutput {
+    /// `[rows, evidence_dim]`, non-negative.
+    pub evidence: Tensor<2>,
+    /// `[rows]`, higher is more anomalous.
+    pub score: Tensor<1>,
+    /// `[rows, latent_dim]`, when the detector has a latent code.
+    pub latent: Option<Tensor<2>>,
+}
+
+/// Any unsupervised detector the active layer can sit on.
+pub trait Detector {
+    /// Length of each row's evidence vector.
+    fn evidence_dim(&self) -> usize;
+    /// Length of the latent code, if any.
+    fn latent_dim(&self) -> Option<usize>;
+    /// Evidence, score and latent for `x: [rows, features]` (standardised).
+    fn evaluate(&self, x: Tensor<2>) -> DetectorOutput;
+}
+
+/// The detector's results for every row, read back to the host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub rows: usize,
+    pub evidence_dim: usize,
+    /// Row-major `rows × evidence_dim`.
+    pub evidence: Vec<f32>,
+    pub score: Vec<f32>,
+    pub latent_dim: usize,
+    /// Row-major `rows × latent_dim` (empty when `latent_dim` is 0).
+    pub latent: Vec<f32>,
+}
+
+/// Rows per chunk when scoring: keeps every tensor small, so a million rows
+/// never needs one giant allocation on the device.
+pub const SCORE_CHUNK_ROWS: usize = 16_384;
+
+/// Scores every row of row-major `x` (`rows × d`) in chunks of `chunk_rows`.
+///
+/// Every read is asynchronous (`into_data_async`), so this works unchanged on
+/// WebGPU in the browser. A non-finite result is an error naming the row.
+pub async fn score_rows(
+    detector: &impl Detector,
+    x: &[f32],
+    d: usize,
+    device: &Device,
+    chunk_rows: usize,
+) -> Result<Scored, CoreError> {
+    if d == 0 || x.len() % d != 0 {
+        return Err(CoreError::InvalidConfig(
+            "data must have whole rows of at least one column".into(),
+        ));
+    }
+    let rows = x.len() / d;
+    let m = detector.evidence_dim();
+    let l = detector.latent_dim().unwrap_or(0);
+    let mut out = Scored {
+        rows,
+        evidence_dim: m,
+        evidence: Vec::with_capacity(rows * m),
+        score: Vec::with_capacity(rows),
+        latent_dim: l,
+        latent: Vec::with_capacity(rows * l),
+    };
+    let chunk_rows = chunk_rows.max(1);
+    let mut start = 0;
+    while start < rows {
+        let len = chunk_rows.min(rows - start);
+        let slice = x[start * d..(start + len) * d].to_vec();
+        let t = Tensor::<2>::from_data(TensorData::new(slice, [len, d]), device);
+        let o = detector.evaluate(t);
+        out.evidence.extend(read_f32(o.evidence).await?);
+        out.score.extend(read_f32(o.score).await?);
+        if let Some(lat) = o.latent {
+            out.latent.extend(read_f32(lat).await?);
+        }
+        start += len;
+    }
+    if let Some(row) = out.score.iter().position(|s| !s.is_finite()).or_else(|| {
+        out.evidence
+            .iter()
+            .position(|e| !e.is_finite())
+            .map(|i| i / m.max(1))
+    }) {
+        return Err(CoreError::NonFiniteScore { row });
+    }
+    Ok(out)
+}
+
+/// Reads a float tensor back to the host, asynchronously.
+pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, CoreError> {
+    let data = t
+        .into_data_async()
+        .await
+        .map_err(|e| CoreError::Device(format!("{e:?}")))?;
+    data.convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| CoreError::Device(format!("{e:?}")))
+}
+
+/// Which detector to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DetectorKind {
+    #[default]
+    Autoencoder,
+    Mlp,
+}
+
+impl DetectorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Autoencoder => "autoencoder",
+            Self::Mlp => "mlp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "autoencoder" | "ae" => Some(Self::Autoencoder),
+            "mlp" | "svdd" | "deep-svdd" => Some(Self::Mlp),
+            _ => None,
+        }
+    }
+}
+
+/// Everything needed to train either detector; 0 for a size means "choose
+/// from the number of features".
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectorSpec {
+    pub kind: DetectorKind,
+    pub hidden: usize,
+    pub bottleneck: usize,
+    pub train: TrainConfig,
+}
+
+impl Default for DetectorSpec {
+    fn default() -> Self {
+        Self {
+            kind: DetectorKind::Autoencoder,
+            hidden: 0,
+            bottleneck: 0,
+            train: TrainConfig::default(),
+        }
+    }
+}
+
+/// A trained detector of either kind.
+#[derive(Debug, Clone)]
+pub enum DetectorModel {
+    Autoencoder(Autoencoder),
+    Mlp(MlpDetector),
+}
+
+impl Detector for DetectorModel {
+    fn evidence_dim(&self) -> usize {
+        match self {
+            Self::Autoencoder(m) => m.evidence_dim(),
+            Self::Mlp(m) => m.evidence_dim(),
+        }
+    }
+    fn latent_dim(&self) -> Option<usize> {
+        match self {
+            Self::Autoencoder(m) => m.latent_dim(),
+            Self::Mlp(m) => m.latent_dim(),
+        }
+    }
+    fn evaluate(&self, x: Tensor<2>) -> DetectorOutput {
+        match self {
+            Self::Autoencoder(m) => m.evaluate(x),
+            Self::Mlp(m) => m.evaluate(x),
+        }
+    }
+}
+
+/// A detector being trained, driven one minibatch at a time by [`step`](Self::step).
+pub enum TrainingRun {
+    Autoencoder(Trainer<Autoencoder>),
+    Mlp(Trainer<MlpNet>),
+}
+
+impl TrainingRun {
+    /// Builds the model and uploads `x` (`rows × d`, standardised) to `device`.
+    /// Autodiff is switched on here; the caller passes a plain device.
+    pub fn new(
+        spec: &DetectorSpec,
+        x: &[f32],
+        d: usize,
+        device: &Device,
+    ) -> Result<Self, CoreError> {
+        spec.train.validate()?;
+        if d == 0 || x.is_empty() || x.len() % d != 0 {
+            return Err(CoreError::InvalidConfig("no rows to train on".into()));
+        }
+        if x.iter().any(|v| !v.is_finite()) {
+            return Err(CoreError::InvalidConfig(
+                "training data has a non-finite value".into(),
+            ));
+        }
+        let ad = device.clone().autodiff();
+        let rows = x.len() / d;
+        let data = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [rows, d]), &ad);
+        let mut rng = crate::rng::Rng::new(spec.train.seed);
+        Ok(match spec.kind {
+            DetectorKind::Autoencoder => {
+                let cfg = AutoencoderConfig::for_features(d, spec.hidden, spec.bottleneck);
+                let model = cfg.init(&mut rng, &ad);
+                Self::Autoencoder(Trainer::new(model, data, spec.train.clone(), rng))
+            }
+            DetectorKind::Mlp => {
+                let cfg = MlpDetectorConfig::for_features(d, spec.hidden, spec.bottleneck);
+                let model = cfg.init(&mut rng, &data);
+                Self::Mlp(Trainer::new(model, data, spec.train.clone(), rng))
+            }
+        })
+    }
+
+    /// One minibatch step; `None` once every epoch is done.
+    pub fn step(&mut self) -> Option<StepReport> {
+        match self {
+            Self::Autoencoder(t) => t.step(),
+            Self::Mlp(t) => t.step(),
+        }
+    }
+
+    /// Steps per epoch and in all.
+    pub fn total_steps(&self) -> usize {
+        match self {
+            Self::Autoencoder(t) => t.total_steps(),
+            Self::Mlp(t) => t.total_steps(),
+        }
+    }
+
+    /// The trained detector, without autodiff, on `device`.
+    pub fn finish(self) -> DetectorModel {
+        match self {
+            Self::Autoencoder(t) => DetectorModel::Autoencoder(t.into_model()),
+            Self::Mlp(t) => DetectorModel::Mlp(MlpDetector::from_net(t.into_model())),
+        }
+    }
+}
+
+/// Trains to the end, reading each epoch's mean loss asynchronously and
+/// handing it to `on_epoch(epoch, loss)`. Stops with an error on a
+/// non-finite loss.
+pub async fn train_to_end(
+    mut run: TrainingRun,
+    mut on_epoch: impl FnMut(usize, f32),
+) -> Result<DetectorModel, CoreError> {
+    while let Some(report) = run.step() {
+        if let Some(loss) = report.epoch_loss {
+            let v = read_f32(loss).await?.first().copied().unwrap_or(f32::NAN);
+            if !v.is_finite() {
+                return Err(CoreError::Diverged {
+                    epoch: report.epoch + 1,
+                    loss: v,
+                });
+            }
+            on_epoch(report.epoch, v);
+        }
+    }
+    Ok(run.finish())
+}

@@ -1,0 +1,25 @@
+//! Anomaly Lab's engine: CSV → table → detector → active layer → metrics.
+//!
+//! This crate knows nothing of the DOM. It compiles natively and for
+//! `wasm32-unknown-unknown`; every tensor read is asynchronous so the same
+//! code runs on WebGPU in the browser. See `ARCHITECTURE.md`.
+
+pub mod active;
+pub mod data;
+pub mod detector;
+pub mod error;
+pub mod eval;
+pub mod metrics;
+pub mod projection;
+pub mod query;
+pub mod rng;
+pub mod session;
+pub mod standardize;
+pub mod synth;
+
+pub use active::{ActiveConfig, ActiveLayer, ActiveLoss};
+pub use data::{parse_csv, DataReport, LoadOptions, Table};
+pub use detector::{DetectorKind, DetectorModel, DetectorSpec, Scored, TrainingRun};
+pub use error::{CoreError, DataError};
+pub use query::QueryStrategy;
+pub use session::Session;

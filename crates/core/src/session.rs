@@ -1,0 +1,231 @@
+//! [`Session`]: the one entry point the app uses. It owns the data, the
+//! detector's results, the active layer and the labels, and hands out plain
+//! data. It never touches a tensor: the caller trains and scores (both
+//! asynchronous), then [`attach`](Session::attach)es the result.
+
+use crate::active::{ActiveConfig, ActiveLayer};
+use crate::data::Table;
+use crate::detector::Scored;
+use crate::error::CoreError;
+use crate::projection::{columns_2d, pca_2d, ProjectionKind};
+use crate::query::{select, QueryStrategy};
+use crate::standardize::Standardizer;
+
+/// A labelled row, in the order the labels were given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelEvent {
+    pub row: usize,
+    pub anomaly: bool,
+}
+
+/// The data, the detector's view of it and the expert's labels.
+#[derive(Debug, Clone)]
+pub struct Session {
+    table: Table,
+    standardizer: Standardizer,
+    x: Vec<f32>,
+    scored: Option<Scored>,
+    active: Option<ActiveLayer>,
+    active_config: ActiveConfig,
+    labels: Vec<Option<bool>>,
+    history: Vec<LabelEvent>,
+}
+
+impl Session {
+    /// Standardises the table (f64 fit, f32 values).
+    pub fn new(table: Table) -> Self {
+        let standardizer = Standardizer::fit(&table.values, table.cols());
+        let x = standardizer.transform(&table.values);
+        let rows = table.rows();
+        Self {
+            table,
+            standardizer,
+            x,
+            scored: None,
+            active: None,
+            active_config: ActiveConfig::default(),
+            labels: vec![None; rows],
+            history: Vec::new(),
+        }
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub fn standardizer(&self) -> &Standardizer {
+        &self.standardizer
+    }
+
+    /// Standardised features, row-major.
+    pub fn x(&self) -> &[f32] {
+        &self.x
+    }
+
+    pub fn rows(&self) -> usize {
+        self.table.rows()
+    }
+
+    pub fn cols(&self) -> usize {
+        self.table.cols()
+    }
+
+    pub fn set_active_config(&mut self, config: ActiveConfig) {
+        self.active_config = config;
+        self.rebuild_active();
+    }
+
+    /// Takes a (re)trained detector's results. The labels given so far are
+    /// kept and replayed into the new active layer.
+    pub fn attach(&mut self, scored: Scored) -> Result<(), CoreError> {
+        if scored.rows != self.rows() {
+            return Err(CoreError::InvalidConfig(format!(
+                "the detector scored {} rows, the data has {}",
+                scored.rows,
+                self.rows()
+            )));
+        }
+        self.scored = Some(scored);
+        self.rebuild_active();
+        Ok(())
+    }
+
+    fn rebuild_active(&mut self) {
+        if let Some(s) = &self.scored {
+            let mut layer = ActiveLayer::new(
+                &s.evidence,
+                s.evidence_dim,
+                &self.x,
+                self.cols(),
+                self.active_config.clone(),
+            );
+            if !self.history.is_empty() {
+                layer.update(&self.labelled());
+            }
+            self.active = Some(layer);
+        }
+    }
+
+    pub fn is_scored(&self) -> bool {
+        self.active.is_some()
+    }
+
+    pub fn detector_output(&self) -> Option<&Scored> {
+        self.scored.as_ref()
+    }
+
+    /// The active layer's current scores (higher = more anomalous).
+    pub fn scores(&self) -> Option<&[f32]> {
+        self.active.as_ref().map(ActiveLayer::scores)
+    }
+
+    /// Sets (`Some`) or clears (`None`) the label of `row`, then updates the
+    /// active layer and re-scores every row.
+    pub fn label(&mut self, row: usize, label: Option<bool>) -> Result<(), CoreError> {
+        if row >= self.rows() {
+            return Err(CoreError::NoSuchRow {
+                row,
+                rows: self.rows(),
+            });
+        }
+        self.labels[row] = label;
+        self.history.retain(|e| e.row != row);
+        if let Some(anomaly) = label {
+            self.history.push(LabelEvent { row, anomaly });
+        }
+        if let Some(layer) = &mut self.active {
+            if label.is_none() {
+                // Unlearning one label: retrain from the prior on what is left.
+                layer.reset();
+            }
+            let labelled = self
+                .history
+                .iter()
+                .map(|e| (e.row, e.anomaly))
+                .collect::<Vec<_>>();
+            layer.update(&labelled);
+        }
+        Ok(())
+    }
+
+    pub fn label_of(&self, row: usize) -> Option<bool> {
+        self.labels.get(row).copied().flatten()
+    }
+
+    /// Labels as `(row, is_anomaly)`, in the order given.
+    pub fn labelled(&self) -> Vec<(usize, bool)> {
+        self.history.iter().map(|e| (e.row, e.anomaly)).collect()
+    }
+
+    pub fn history(&self) -> &[LabelEvent] {
+        &self.history
+    }
+
+    /// Whether each row has a label.
+    pub fn labelled_mask(&self) -> Vec<bool> {
+        self.labels.iter().map(Option::is_some).collect()
+    }
+
+    /// The rows to review next, best first.
+    pub fn queue(&self, strategy: QueryStrategy) -> Vec<usize> {
+        match self.scores() {
+            Some(s) => select(s, &self.labelled_mask(), strategy),
+            None => Vec::new(),
+        }
+    }
+
+    /// The one row to review next (top-1 greedy).
+    pub fn suggestion(&self) -> Option<usize> {
+        self.queue(QueryStrategy::Greedy).first().copied()
+    }
+
+    /// With ground truth: (true anomalies among the labelled rows, rows labelled).
+    pub fn found(&self) -> Option<(usize, usize)> {
+        let truth = self.table.labels.as_ref()?;
+        let found = self.history.iter().filter(|e| truth[e.row]).count();
+        Some((found, self.history.len()))
+    }
+
+    /// Plays the expert from the ground truth: labels the suggested row with
+    /// its true label. Returns what it did, or `None` without truth or rows.
+    pub fn auto_label_next(&mut self) -> Option<LabelEvent> {
+        let truth = self.table.labels.as_ref()?;
+        let row = self.suggestion()?;
+        let anomaly = truth[row];
+        self.label(row, Some(anomaly)).ok()?;
+        Some(LabelEvent { row, anomaly })
+    }
+
+    /// The rank (0 = most anomalous) of every row under the current scores.
+    pub fn ranks(&self) -> Option<Vec<usize>> {
+        let order = crate::metrics::ranking(self.scores()?);
+        let mut ranks = vec![0; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            ranks[i] = r;
+        }
+        Some(ranks)
+    }
+
+    /// 2-D coordinates of every row, `[x0, y0, x1, y1, …]`.
+    pub fn projection(&self, kind: ProjectionKind) -> Result<Vec<f32>, CoreError> {
+        match kind {
+            ProjectionKind::Pca => Ok(pca_2d(&self.x, self.cols())),
+            ProjectionKind::Columns(a, b) => {
+                columns_2d(&self.x, self.cols(), a, b).ok_or_else(|| {
+                    CoreError::InvalidConfig(format!(
+                        "columns {a} and {b}: the data has {}",
+                        self.cols()
+                    ))
+                })
+            }
+            ProjectionKind::Latent => match &self.scored {
+                Some(s) if s.latent_dim == 2 => Ok(s.latent.clone()),
+                Some(s) => Err(CoreError::InvalidConfig(format!(
+                    "the detector's latent code has {} dimensions, not 2",
+                    s.latent_dim
+                ))),
+                None => Err(CoreError::InvalidConfig("train the detector first".into())),
+            },
+        }
+    }
+}

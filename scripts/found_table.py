@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Runs `anomaly-lab eval --json` on every dataset in a folder and prints a
+Markdown table of found@k (mean over seeds) next to AAD's numbers parsed from
+PEERS.md, with the sums the issue's targets are stated in.
+
+usage: scripts/found_table.py [--bin PATH] [--datasets DIR] [--peers FILE]
+                              [--detector autoencoder|mlp] [--seeds 0,1,2,3,4] [extra eval flags...]
+"""
+import argparse, json, os, re, subprocess, sys, time
+
+KS = ["10", "25", "50", "100", "300"]
+
+def parse_peers(path):
+    """dataset -> {'aad': [5 floats], 'iforest': [...], 'ae': [...]}"""
+    out, current = {}, None
+    for line in open(path):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 10 or cells[0] in ("dataset", "---"):
+            continue
+        if cells[0]:
+            current = cells[0]
+            out[current] = {}
+        method = cells[4]
+        vals = [float(re.match(r"[0-9.]+", c).group(0)) for c in cells[5:10]]
+        key = "aad" if "AAD" in method else ("iforest" if "Isolation" in method else "ae")
+        out[current][key] = vals
+    return out
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/anomaly-lab")
+    ap.add_argument("--datasets", default="../shared/datasets")
+    ap.add_argument("--peers", default="../shared/PEERS.md")
+    ap.add_argument("--detector", default="autoencoder")
+    ap.add_argument("--seeds", default="0,1,2,3,4")
+    args, extra = ap.parse_known_args()
+    peers = parse_peers(args.peers)
+    rows, sums, aad_sums = [], [0.0] * 5, [0.0] * 5
+    for name in peers:
+        path = os.path.join(args.datasets, name + ".csv")
+        t0 = time.time()
+        res = subprocess.run([args.bin, "eval", "--data", path, "--detector", args.detector,
+                              "--seeds", args.seeds, "--json"] + extra,
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            sys.exit(f"{name}: {res.stderr}")
+        j = json.loads(res.stdout)
+        ours = [j["found_at"][k] for k in KS]
+        base = [j["baseline_found_at"][k] for k in KS]
+        aad = peers[name]["aad"]
+        auc = sum(r["roc_auc_before"] or 0 for r in j["runs"]) / len(j["runs"])
+        for i in range(5):
+            sums[i] += ours[i]; aad_sums[i] += aad[i]
+        rows.append((name, ours, base, aad, auc, time.time() - t0))
+    print(f"detector: {args.detector}, seeds {args.seeds} {' '.join(extra)}\n")
+    print("| dataset | ours found@10/25/50/100/300 | detector alone | AAD | detector ROC-AUC | wall s |")
+    print("|---|---|---|---|---|---|")
+    fmt = lambda v: " / ".join(f"{x:.1f}" for x in v)
+    for name, ours, base, aad, auc, secs in rows:
+        print(f"| {name} | {fmt(ours)} | {fmt(base)} | {fmt(aad)} | {auc:.3f} | {secs:.1f} |")
+    print(f"| **sum** | {fmt(sums)} | | {fmt(aad_sums)} | | |")
+    print()
+    print("ratio ours/AAD at 10/25/50/100/300: " + " / ".join(f"{a/b:.3f}" for a, b in zip(sums, aad_sums)))
+    print(f"found@100+found@300: ours {sums[3]+sums[4]:.1f}, AAD {aad_sums[3]+aad_sums[4]:.1f}")
+
+if __name__ == "__main__":
+    main()
