@@ -1,6 +1,6 @@
 //! Command-line parsing: raw words → a validated [`Command`].
 
-use anomaly_lab_core::active::ActiveLoss;
+use anomaly_lab_core::active::{ActiveConfig, ActiveLoss};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec};
 
 pub const USAGE: &str = "\
@@ -8,6 +8,7 @@ usage:
   anomaly-lab eval --data FILE [--label-column NAME] [--detector autoencoder|mlp]
                    [--budget N] [--seeds 0,1,2,3,4] [--backend cpu|wgpu] [--json]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--loss logistic|aad]
+                   [--prior X] [--active-steps N] [--active-lr X] [--init-quantile X] [--features on|off]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X]";
@@ -36,7 +37,7 @@ pub struct EvalArgs {
     pub seeds: Vec<u64>,
     pub backend: Backend,
     pub json: bool,
-    pub loss: ActiveLoss,
+    pub active: ActiveConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let mut seeds = vec![0u64];
     let mut backend = Backend::Cpu;
     let mut json = false;
-    let mut loss = ActiveLoss::Logistic;
+    let mut active = ActiveConfig::default();
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         if flag == "--json" {
@@ -117,10 +118,21 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--bottleneck" => spec.bottleneck = number(flag, value)?,
             "--lr" => spec.train.learning_rate = number(flag, value)?,
             "--loss" => {
-                loss = match value {
+                active.loss = match value {
                     "logistic" => ActiveLoss::Logistic,
                     "aad" | "hinge" | "aad-hinge" => ActiveLoss::AadHinge { tau: 0.03 },
                     _ => return Err(format!("--loss: unknown loss '{value}'")),
+                }
+            }
+            "--prior" => active.prior = number(flag, value)?,
+            "--active-steps" => active.steps = number(flag, value)?,
+            "--active-lr" => active.learning_rate = number(flag, value)?,
+            "--init-quantile" => active.init_quantile = number(flag, value)?,
+            "--features" => {
+                active.use_features = match value {
+                    "on" | "true" | "1" => true,
+                    "off" | "false" | "0" => false,
+                    _ => return Err(format!("--features expects on or off, got '{value}'")),
                 }
             }
             _ => return Err(format!("unknown option '{flag}'")),
@@ -140,7 +152,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             seeds,
             backend,
             json,
-            loss,
+            active,
         }))
     } else {
         Ok(Command::Score(ScoreArgs {

@@ -13,7 +13,7 @@ mod args;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anomaly_lab_core::active::{ActiveConfig, ActiveLoss};
+use anomaly_lab_core::active::ActiveLoss;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{score_rows, train_to_end, TrainingRun, SCORE_CHUNK_ROWS};
 use anomaly_lab_core::eval::{run_experiment, RunResult};
@@ -93,16 +93,13 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
     let anomalies = truth.iter().filter(|&&t| t).count();
     let device = device(a.backend)?;
     let budget = a.budget.unwrap_or(300).min(table.rows());
-    let active = ActiveConfig {
-        loss: a.loss,
-        ..ActiveConfig::default()
-    };
+    let active = &a.active;
     let mut runs: Vec<(RunResult, f64)> = Vec::new();
     for &seed in &a.seeds {
         let mut spec = a.spec.clone();
         spec.train.seed = seed;
         let start = Instant::now();
-        let r = pollster::block_on(run_experiment(&table, &spec, &active, budget, &device))
+        let r = pollster::block_on(run_experiment(&table, &spec, active, budget, &device))
             .map_err(|e| format!("seed {seed}: {e}"))?;
         let secs = start.elapsed().as_secs_f64();
         if !a.json {
@@ -139,7 +136,7 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
             "anomalies": anomalies,
             "detector": a.spec.kind.name(),
             "budget": budget,
-            "loss": match a.loss { ActiveLoss::Logistic => "logistic", ActiveLoss::AadHinge { .. } => "aad-hinge" },
+            "loss": match a.active.loss { ActiveLoss::Logistic => "logistic", ActiveLoss::AadHinge { .. } => "aad-hinge" },
             "backend": a.backend.name(),
             "runs": runs.iter().map(|(r, secs)| json!({
                 "seed": r.seed,

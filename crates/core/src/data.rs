@@ -598,8 +598,8 @@ mod tests {
         // a: median of 1,3,100 = 3; b: median of 10,11,13,12 = 11.5
         assert_eq!(t.row(1), &[3.0, 11.0]);
         assert_eq!(t.row(2), &[3.0, 11.5]);
-        assert_eq!(t.report.imputed, vec![("a".into(), 3), ("b".into(), 1)]);
-        assert_eq!(t.report.total_imputed(), 4);
+        assert_eq!(t.report.imputed, vec![("a".into(), 3), ("b".into(), 2)]);
+        assert_eq!(t.report.total_imputed(), 5);
     }
 
     #[test]

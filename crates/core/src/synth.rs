@@ -2,7 +2,7 @@
 //!
 //! Nominal rows come from two Gaussian blobs (unit variance, centres at ±2
 //! on the first axis). The anomalies are either
-//! - **clustered**: one tight blob (σ = 0.15) off to the side at 2.5 on the
+//! - **clustered**: one tight blob (σ = 0.15) off to the side at 4 on the
 //!   second axis. Dense and easy to reconstruct, so unsupervised scores rank
 //!   them low; a few labels reveal them; or
 //! - **low-density**: points spread uniformly over a box that holds the
@@ -70,7 +70,7 @@ pub fn generate(cfg: &SynthConfig) -> Table {
             }
             (true, SynthKind::Clustered) => {
                 for j in 0..d {
-                    let centre = if j == 1 { 2.5 } else { 0.0 };
+                    let centre = if j == 1 { 4.0 } else { 0.0 };
                     values.push(centre + 0.15 * rng.normal());
                 }
             }
