@@ -28,7 +28,7 @@ def parse_peers(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default="target/release/anomaly-lab")
+    ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "anomaly-lab"))
     ap.add_argument("--datasets", default="../shared/datasets")
     ap.add_argument("--peers", default="../shared/PEERS.md")
     ap.add_argument("--detector", default="autoencoder")

@@ -2,6 +2,7 @@
 
 use anomaly_lab_core::active::{ActiveConfig, ActiveLoss};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec};
+use anomaly_lab_core::synth::BuiltinSample;
 
 pub const USAGE: &str = "\
 usage:
@@ -11,7 +12,8 @@ usage:
                    [--prior X] [--active-steps N] [--active-lr X] [--init-quantile X] [--features on|off]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
-                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X]";
+                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
+  anomaly-lab sample --kind clustered|low-density|high-dimensional --out FILE";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -50,9 +52,16 @@ pub struct ScoreArgs {
 }
 
 #[derive(Debug, Clone)]
+pub struct SampleArgs {
+    pub kind: BuiltinSample,
+    pub out: String,
+}
+
+#[derive(Debug, Clone)]
 pub enum Command {
     Eval(EvalArgs),
     Score(ScoreArgs),
+    Sample(SampleArgs),
     Help,
 }
 
@@ -67,6 +76,9 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     };
     if matches!(sub.as_str(), "-h" | "--help" | "help") {
         return Ok(Command::Help);
+    }
+    if sub == "sample" {
+        return parse_sample(rest);
     }
     if sub != "eval" && sub != "score" {
         return Err(format!("unknown command '{sub}'"));
@@ -163,6 +175,27 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             backend,
         }))
     }
+}
+
+fn parse_sample(rest: &[String]) -> Result<Command, String> {
+    let mut kind = BuiltinSample::Clustered;
+    let mut out = None;
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--kind" => {
+                kind = BuiltinSample::parse(value)
+                    .ok_or_else(|| format!("--kind: unknown sample '{value}'"))?
+            }
+            "--out" => out = Some(value.clone()),
+            _ => return Err(format!("unknown option '{flag}'")),
+        }
+    }
+    Ok(Command::Sample(SampleArgs {
+        kind,
+        out: out.ok_or("--out FILE is required")?,
+    }))
 }
 
 #[cfg(test)]

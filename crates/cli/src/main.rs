@@ -4,6 +4,7 @@
 //!   simulated expert and reports discovery curves and AUCs.
 //! - `anomaly-lab score --data FILE --out scores.csv` writes an unsupervised
 //!   score and rank per row.
+//! - `anomaly-lab sample --kind clustered --out FILE` writes a built-in sample.
 //!
 //! Errors are printed once, here at the top, and exit with status 1 (2 for
 //! a bad command line).
@@ -19,6 +20,7 @@ use anomaly_lab_core::detector::{score_rows, train_to_end, TrainingRun, SCORE_CH
 use anomaly_lab_core::eval::{run_experiment, RunResult};
 use anomaly_lab_core::metrics::{found_at, ranking};
 use anomaly_lab_core::session::Session;
+use anomaly_lab_core::synth::{generate, to_csv};
 use burn::tensor::Device;
 use serde_json::{json, Map, Value};
 
@@ -43,6 +45,12 @@ fn main() -> ExitCode {
         }
         Command::Eval(a) => eval(&a),
         Command::Score(a) => score(&a),
+        Command::Sample(a) => {
+            let csv = to_csv(&generate(&a.kind.config()));
+            std::fs::write(&a.out, csv)
+                .map(|()| eprintln!("wrote the {} sample to {}", a.kind.name(), a.out))
+                .map_err(|e| format!("cannot write {}: {e}", a.out))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -79,7 +79,7 @@ impl ActiveLayer {
         d: usize,
         config: ActiveConfig,
     ) -> Self {
-        let rows = if m > 0 { evidence.len() / m } else { 0 };
+        let rows = evidence.len().checked_div(m).unwrap_or(0);
         let d = if config.use_features { d } else { 0 };
         let width = m + d;
         let mut ev: Vec<f32> = evidence.iter().map(|&e| e.max(0.0).ln_1p()).collect();

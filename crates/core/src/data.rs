@@ -119,7 +119,7 @@ impl Table {
                 reasons: "no columns".into(),
             });
         }
-        if values.len() % d != 0 || values.iter().any(|v| !v.is_finite()) {
+        if !values.len().is_multiple_of(d) || values.iter().any(|v| !v.is_finite()) {
             return Err(DataError::Malformed {
                 line: 0,
                 message: "values must be finite and fill whole rows".into(),

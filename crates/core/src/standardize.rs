@@ -10,7 +10,7 @@ pub struct Standardizer {
 impl Standardizer {
     /// Fits on row-major `values` with `d` columns.
     pub fn fit(values: &[f64], d: usize) -> Self {
-        let n = if d == 0 { 0 } else { values.len() / d };
+        let n = values.len().checked_div(d).unwrap_or(0);
         let mut mean = vec![0.0; d];
         let mut m2 = vec![0.0; d];
         // Welford, column by column across rows: stable for large offsets.

@@ -50,6 +50,41 @@ impl SynthConfig {
     }
 }
 
+/// The built-in samples the app and the demo start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltinSample {
+    /// 2000 rows, 6 features, 5% clustered anomalies (the first-open sample).
+    Clustered,
+    /// 2000 rows, 6 features, 3% low-density anomalies.
+    LowDensity,
+    /// 3000 rows, 32 features, 3% clustered anomalies.
+    HighDimensional,
+}
+
+impl BuiltinSample {
+    pub const ALL: [Self; 3] = [Self::Clustered, Self::LowDensity, Self::HighDimensional];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Clustered => "clustered",
+            Self::LowDensity => "low-density",
+            Self::HighDimensional => "high-dimensional",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    pub fn config(self) -> SynthConfig {
+        match self {
+            Self::Clustered => SynthConfig::clustered(2000, 6, 0.05, 7),
+            Self::LowDensity => SynthConfig::low_density(2000, 6, 0.03, 7),
+            Self::HighDimensional => SynthConfig::clustered(3000, 32, 0.03, 7),
+        }
+    }
+}
+
 /// Generates the table, with ground truth, in a seeded shuffled order.
 pub fn generate(cfg: &SynthConfig) -> Table {
     let d = cfg.dims.max(2);

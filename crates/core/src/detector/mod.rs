@@ -67,7 +67,7 @@ pub async fn score_rows(
     device: &Device,
     chunk_rows: usize,
 ) -> Result<Scored, CoreError> {
-    if d == 0 || x.len() % d != 0 {
+    if d == 0 || !x.len().is_multiple_of(d) {
         return Err(CoreError::InvalidConfig(
             "data must have whole rows of at least one column".into(),
         ));
@@ -209,7 +209,7 @@ impl TrainingRun {
         device: &Device,
     ) -> Result<Self, CoreError> {
         spec.train.validate()?;
-        if d == 0 || x.is_empty() || x.len() % d != 0 {
+        if d == 0 || x.is_empty() || !x.len().is_multiple_of(d) {
             return Err(CoreError::InvalidConfig("no rows to train on".into()));
         }
         if x.iter().any(|v| !v.is_finite()) {

@@ -1,0 +1,163 @@
+//! The `anomaly-lab` binary, run as a user runs it.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_anomaly-lab"))
+}
+
+fn shared(name: &str) -> String {
+    format!(
+        "{}/../../../shared/datasets/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("anomaly-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn eval_json_has_the_documented_shape() {
+    let out = bin()
+        .args([
+            "eval",
+            "--data",
+            &shared("toy2.csv"),
+            "--budget",
+            "40",
+            "--seeds",
+            "0,1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object");
+    let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(j["dataset"], "toy2");
+    assert_eq!(j["rows"], 485);
+    assert_eq!(j["features"], 2);
+    assert_eq!(j["anomalies"], 35);
+    assert_eq!(j["detector"], "autoencoder");
+    assert_eq!(j["budget"], 40);
+    let runs = j["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for (run, seed) in runs.iter().zip([0, 1]) {
+        assert_eq!(run["seed"], seed);
+        let found = run["found"].as_array().unwrap();
+        assert_eq!(found.len(), 40);
+        assert_eq!(run["baseline_found"].as_array().unwrap().len(), 40);
+        // Cumulative: never decreasing, never more than the queries.
+        let f: Vec<u64> = found.iter().map(|v| v.as_u64().unwrap()).collect();
+        assert!(f.windows(2).all(|w| w[0] <= w[1] && w[1] - w[0] <= 1));
+        assert!(run["roc_auc_before"].as_f64().unwrap() > 0.5);
+        assert!(run["seconds"].as_f64().unwrap() >= 0.0);
+    }
+    // For k > budget, found_at repeats the count at the budget.
+    let at = &j["found_at"];
+    assert_eq!(at["100"], at["300"]);
+    let mean40: f64 = runs
+        .iter()
+        .map(|r| r["found"][39].as_f64().unwrap())
+        .sum::<f64>()
+        / 2.0;
+    assert_eq!(at["100"].as_f64().unwrap(), mean40);
+    assert!(j["baseline_found_at"]["10"].is_number());
+}
+
+#[test]
+fn score_writes_a_score_and_rank_per_row() {
+    let out_path = tmp("scores.csv");
+    let out = bin()
+        .args(["score", "--data", &shared("yeast.csv"), "--out"])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("row,score,rank"));
+    let mut ranks: Vec<usize> = lines
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ranks.len(), 1191);
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=1191).collect::<Vec<_>>());
+}
+
+#[test]
+fn sample_then_eval_on_the_clustered_sample() {
+    let path = tmp("clustered.csv");
+    let out = bin()
+        .args(["sample", "--kind", "clustered", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = bin()
+        .args(["eval", "--budget", "20", "--data"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2000 rows, 6 features, 100 anomalies"),
+        "{text}"
+    );
+}
+
+#[test]
+fn errors_are_one_clear_line_and_a_failing_status() {
+    let bad = tmp("ragged.csv");
+    std::fs::write(&bad, "a,b,label\n1,2,nominal\n3,anomaly\n").unwrap();
+    let out = bin().args(["eval", "--data"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("expected 3 fields"),
+        "{err}"
+    );
+
+    let out = bin()
+        .args(["eval", "--data", "/no/such/file.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+
+    let out = bin().args(["eval", "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let unlabelled = tmp("unlabelled.csv");
+    std::fs::write(
+        &unlabelled,
+        (0..20)
+            .map(|i| format!("{i},{}\n", i * i))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["eval", "--data"])
+        .arg(&unlabelled)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ground-truth"));
+}

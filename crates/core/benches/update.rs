@@ -1,0 +1,53 @@
+//! One label update plus a re-score of every row, at 10k and 100k rows.
+//!
+//! Run: `cargo bench -p anomaly-lab-core --bench update`
+//!
+//! The reference in the same run is a single pass of plain f32 dot products
+//! over the same input matrix (the least work a re-score can do), so the
+//! ratio says how much the update costs beyond touching the data once.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use anomaly_lab_core::active::{ActiveConfig, ActiveLayer};
+use anomaly_lab_core::rng::Rng;
+
+fn median_ms(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let (m, d) = (21usize, 21usize);
+    println!("| rows | evidence + features | update + re-score (median ms) | reference pass (median ms) | ratio |");
+    println!("|---|---|---|---|---|");
+    for rows in [10_000usize, 100_000] {
+        let mut rng = Rng::new(1);
+        let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+        let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+        let mut layer = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
+        let mut labels = Vec::new();
+        let mut update = Vec::new();
+        for q in 0..60 {
+            labels.push((rng.index(rows), q % 7 == 0));
+            let t = Instant::now();
+            layer.update(&labels);
+            black_box(layer.scores());
+            update.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let w: Vec<f32> = (0..m + d).map(|_| rng.uniform() as f32).collect();
+        let inputs: Vec<f32> = (0..rows * (m + d)).map(|_| rng.uniform() as f32).collect();
+        let mut out = vec![0f32; rows];
+        let mut reference = Vec::new();
+        for _ in 0..60 {
+            let t = Instant::now();
+            for (o, f) in out.iter_mut().zip(inputs.chunks_exact(m + d)) {
+                *o = f.iter().zip(&w).map(|(a, b)| a * b).sum();
+            }
+            black_box(&out);
+            reference.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let (u, r) = (median_ms(update), median_ms(reference));
+        println!("| {rows} | {m} + {d} | {u:.2} | {r:.2} | {:.1}× |", u / r);
+    }
+}
