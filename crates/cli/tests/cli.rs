@@ -6,6 +6,17 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_anomaly-lab"))
 }
 
+/// Runs the command and fails the test with its stderr unless it succeeds.
+fn succeed(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn shared(name: &str) -> String {
     format!(
         "{}/../../../shared/datasets/{name}",
@@ -21,24 +32,16 @@ fn tmp(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn eval_json_has_the_documented_shape() {
-    let out = bin()
-        .args([
-            "eval",
-            "--data",
-            &shared("toy2.csv"),
-            "--budget",
-            "40",
-            "--seeds",
-            "0,1",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(bin().args([
+        "eval",
+        "--data",
+        &shared("toy2.csv"),
+        "--budget",
+        "40",
+        "--seeds",
+        "0,1",
+        "--json",
+    ]));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.trim().lines().count(), 1, "exactly one JSON object");
     let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -76,15 +79,10 @@ fn eval_json_has_the_documented_shape() {
 #[test]
 fn score_writes_a_score_and_rank_per_row() {
     let out_path = tmp("scores.csv");
-    let out = bin()
-        .args(["score", "--data", &shared("yeast.csv"), "--out"])
-        .arg(&out_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        bin()
+            .args(["score", "--data", &shared("yeast.csv"), "--out"])
+            .arg(&out_path),
     );
     let text = std::fs::read_to_string(&out_path).unwrap();
     let mut lines = text.lines();
@@ -106,16 +104,7 @@ fn sample_then_eval_on_the_clustered_sample() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let out = bin()
-        .args(["eval", "--budget", "20", "--data"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(bin().args(["eval", "--budget", "20", "--data"]).arg(&path));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("2000 rows, 6 features, 100 anomalies"),

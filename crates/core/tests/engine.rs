@@ -35,6 +35,18 @@ fn shared_dataset(name: &str) -> Option<Table> {
     Some(parse_csv(&bytes, &LoadOptions::default()).expect("shared dataset parses"))
 }
 
+/// The default detector (autoencoder, seed 0) and layer, `budget` greedy queries.
+fn default_experiment(table: &Table, budget: usize) -> anomaly_lab_core::eval::RunResult {
+    block_on(run_experiment(
+        table,
+        &spec(DetectorKind::Autoencoder, 0),
+        &ActiveConfig::default(),
+        budget,
+        &cpu(),
+    ))
+    .unwrap()
+}
+
 /// The shared datasets are part of the test set; fail loudly if they are gone.
 fn require_shared(name: &str) -> Table {
     shared_dataset(name).unwrap_or_else(|| panic!("../shared/datasets/{name} is missing"))
@@ -170,14 +182,7 @@ fn invalid_settings_and_divergence_are_errors_not_panics() {
 #[test]
 fn clustered_anomalies_active_layer_doubles_the_detector() {
     let table = generate(&SynthConfig::clustered(2000, 6, 0.05, 7));
-    let r = block_on(run_experiment(
-        &table,
-        &spec(DetectorKind::Autoencoder, 0),
-        &ActiveConfig::default(),
-        50,
-        &cpu(),
-    ))
-    .unwrap();
+    let r = default_experiment(&table, 50);
     let (active, alone) = (found_at(&r.found, 50), found_at(&r.baseline_found, 50));
     eprintln!("clustered: active {active}, detector alone {alone}");
     assert!(active >= 2 * alone, "active {active} vs detector {alone}");
@@ -187,14 +192,7 @@ fn clustered_anomalies_active_layer_doubles_the_detector() {
 #[test]
 fn low_density_anomalies_are_found() {
     let table = generate(&SynthConfig::low_density(2000, 6, 0.03, 7));
-    let r = block_on(run_experiment(
-        &table,
-        &spec(DetectorKind::Autoencoder, 0),
-        &ActiveConfig::default(),
-        60,
-        &cpu(),
-    ))
-    .unwrap();
+    let r = default_experiment(&table, 60);
     // Scattered anomalies are what unsupervised scores catch: the detector
     // alone ranks them well, and the layer must keep most of that.
     assert!(found_at(&r.found, 60) >= 30, "found {:?}", r.found.last());
@@ -207,14 +205,7 @@ fn ann_thyroid_finds_at_least_30_in_50_queries() {
     let table = require_shared("ann_thyroid_1v3.csv");
     // One of the 21 columns is constant and dropped.
     assert_eq!((table.rows(), table.cols()), (3251, 20));
-    let r = block_on(run_experiment(
-        &table,
-        &spec(DetectorKind::Autoencoder, 0),
-        &ActiveConfig::default(),
-        50,
-        &cpu(),
-    ))
-    .unwrap();
+    let r = default_experiment(&table, 50);
     assert!(found_at(&r.found, 50) >= 30, "found {:?}", r.found.last());
     assert!(r.roc_auc_after.unwrap() > r.roc_auc_before.unwrap());
 }
