@@ -79,7 +79,7 @@ fn eval_json_has_the_documented_shape() {
 #[test]
 fn score_writes_a_score_and_rank_per_row() {
     let out_path = tmp("scores.csv");
-    let out = succeed(
+    succeed(
         bin()
             .args(["score", "--data", &shared("yeast.csv"), "--out"])
             .arg(&out_path),
