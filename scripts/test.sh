@@ -32,4 +32,10 @@ step "clippy (wasm32, core)"
 CLIPPY_CONF_DIR=scripts/clippy_wasm cargo clippy -p anomaly-lab-core --target wasm32-unknown-unknown -- -D warnings
 
 step "tests (native)"
-cargo test --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace 2>&1 | tee "$log"
+
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "\nall: %d passed, %d failed\n", p, f }' "$log"
