@@ -35,6 +35,20 @@ fn shared_dataset(name: &str) -> Option<Table> {
     Some(parse_csv(&bytes, &LoadOptions::default()).expect("shared dataset parses"))
 }
 
+/// Trains `spec` on the session's data and scores every row.
+fn train_and_score(session: &Session, spec: &DetectorSpec) -> anomaly_lab_core::Scored {
+    let run = TrainingRun::new(spec, session.x(), session.cols(), &cpu()).unwrap();
+    let model = block_on(train_to_end(run, |_, _| {})).unwrap();
+    block_on(score_rows(
+        &model,
+        session.x(),
+        session.cols(),
+        &cpu(),
+        1024,
+    ))
+    .unwrap()
+}
+
 /// The default detector (autoencoder, seed 0) and layer, `budget` greedy queries.
 fn default_experiment(table: &Table, budget: usize) -> anomaly_lab_core::eval::RunResult {
     block_on(run_experiment(
@@ -82,19 +96,7 @@ fn training_lowers_the_loss_for_both_detectors() {
 fn seeded_runs_are_reproducible_and_seeds_differ() {
     let table = generate(&SynthConfig::clustered(400, 5, 0.05, 2));
     let session = Session::new(table);
-    let scores = |seed| {
-        let run = TrainingRun::new(
-            &spec(DetectorKind::Autoencoder, seed),
-            session.x(),
-            5,
-            &cpu(),
-        )
-        .unwrap();
-        let model = block_on(train_to_end(run, |_, _| {})).unwrap();
-        block_on(score_rows(&model, session.x(), 5, &cpu(), 1024))
-            .unwrap()
-            .score
-    };
+    let scores = |seed| train_and_score(&session, &spec(DetectorKind::Autoencoder, seed)).score;
     assert_eq!(scores(3), scores(3));
     assert_ne!(scores(3), scores(4));
 }
@@ -234,17 +236,8 @@ fn every_shared_dataset_loads_with_its_ground_truth() {
 fn session_labels_queue_and_survive_retraining() {
     let table = generate(&SynthConfig::clustered(500, 4, 0.05, 3));
     let mut session = Session::new(table);
-    let train = |session: &Session, seed| {
-        let run = TrainingRun::new(
-            &spec(DetectorKind::Autoencoder, seed),
-            session.x(),
-            4,
-            &cpu(),
-        )
-        .unwrap();
-        let model = block_on(train_to_end(run, |_, _| {})).unwrap();
-        block_on(score_rows(&model, session.x(), 4, &cpu(), 1024)).unwrap()
-    };
+    let train =
+        |session: &Session, seed| train_and_score(session, &spec(DetectorKind::Autoencoder, seed));
     assert!(session.suggestion().is_none());
     session.attach(train(&session, 0)).unwrap();
     let first = session.suggestion().unwrap();
