@@ -1,9 +1,6 @@
-//! The browser app (leptos, client-side rendering) lives in this root
-//! package. It is not built yet: see issue 3 and README.md. Until then this
-//! binary only says so, and the engine is used through `crates/cli`.
+//! Natively there is no app to run: the page is built for wasm32 by
+//! `scripts/app.sh`. This binary only points there.
 
 fn main() {
-    eprintln!(
-        "The Anomaly Lab web app is not built yet; use `cargo run -p anomaly-lab-cli -- --help`."
-    );
+    eprintln!("Anomaly Lab runs in the browser: ./scripts/app.sh builds and serves it.");
 }

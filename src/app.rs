@@ -1,0 +1,859 @@
+//! The page: one component tree over one `Lab`. Big buffers live in a
+//! `StoredValue`; a `version` signal says when they changed.
+
+use anomaly_lab_core::data::DataReport;
+use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, TrainConfig};
+use anomaly_lab_core::projection::ProjectionKind;
+use leptos::ev;
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::{DragEvent, HtmlInputElement, KeyboardEvent, MouseEvent, WheelEvent};
+
+use crate::backend::{self, BackendKind};
+use crate::dom::{now_ms, read_file, set_body_state, url_param, yield_now};
+use crate::scatter::{draw, Frame};
+use crate::state::{csv_table, sample_table, Lab};
+use crate::training::{train_and_score, Outcome, Progress};
+
+/// What the page is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Training,
+    Ready,
+}
+
+/// The user's choice of backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BackendChoice {
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+/// Every signal the components share. All fields are `Copy` handles.
+#[derive(Clone, Copy)]
+struct Ctx {
+    lab: StoredValue<Option<Lab>>,
+    /// Bumped whenever scores, labels or coordinates change.
+    version: RwSignal<u64>,
+    /// Bumped when a new dataset replaces the old one (stale runs are dropped).
+    generation: RwSignal<u64>,
+    phase: RwSignal<Phase>,
+    progress: RwSignal<Progress>,
+    losses: RwSignal<Vec<f32>>,
+    error: RwSignal<Option<String>>,
+    report: RwSignal<Option<DataReport>>,
+    selected: RwSignal<Option<usize>>,
+    hover: RwSignal<Option<(usize, f64, f64)>>,
+    backend_choice: RwSignal<BackendChoice>,
+    backend_used: RwSignal<Option<BackendKind>>,
+    backend_note: RwSignal<Option<String>>,
+    cancel: RwSignal<bool>,
+    last_update_ms: RwSignal<Option<f64>>,
+    detector: RwSignal<DetectorKind>,
+    epochs: RwSignal<usize>,
+    hidden: RwSignal<usize>,
+    bottleneck: RwSignal<usize>,
+    learning_rate: RwSignal<f64>,
+    seed: RwSignal<u64>,
+    canvas: NodeRef<Canvas>,
+}
+
+impl Ctx {
+    fn new() -> Self {
+        let epochs = url_param("epochs")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
+        let backend_choice = match url_param("backend").as_deref() {
+            Some("cpu") => BackendChoice::Cpu,
+            Some("webgpu") => BackendChoice::WebGpu,
+            _ => BackendChoice::Auto,
+        };
+        Self {
+            lab: StoredValue::new(None),
+            version: RwSignal::new(0),
+            generation: RwSignal::new(0),
+            phase: RwSignal::new(Phase::Idle),
+            progress: RwSignal::new(Progress::default()),
+            losses: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            report: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            hover: RwSignal::new(None),
+            backend_choice: RwSignal::new(backend_choice),
+            backend_used: RwSignal::new(None),
+            backend_note: RwSignal::new(None),
+            cancel: RwSignal::new(false),
+            last_update_ms: RwSignal::new(None),
+            detector: RwSignal::new(DetectorKind::Autoencoder),
+            epochs: RwSignal::new(epochs),
+            hidden: RwSignal::new(0),
+            bottleneck: RwSignal::new(0),
+            learning_rate: RwSignal::new(0.005),
+            seed: RwSignal::new(0),
+            canvas: NodeRef::new(),
+        }
+    }
+
+    fn fail(&self, message: impl Into<String>) {
+        self.error.set(Some(message.into()));
+    }
+
+    /// Repaints the scatter from the stored state; returns the time taken.
+    fn redraw(&self) {
+        let Some(canvas) = self.canvas.get_untracked() else {
+            return;
+        };
+        let selected = self.selected.get_untracked();
+        let result = self.lab.try_update_value(|lab| {
+            let Some(lab) = lab.as_mut() else {
+                return Ok(());
+            };
+            let (xd, yd) = lab.axis_names();
+            let session = &lab.session;
+            let labels = |i: usize| session.label_of(i);
+            let frame = Frame {
+                coords: &lab.coords,
+                scores: session.scores(),
+                labels: &labels,
+                selected,
+                suggestion: session.suggestion(),
+                view: lab.view,
+                x_desc: &xd,
+                y_desc: &yd,
+            };
+            let (area, grid) = draw(&canvas, &frame)?;
+            // Where the suggested row sits, for people reading the DOM and for tests.
+            let at = frame.suggestion.and_then(|i| grid.screen_of(i));
+            let _ = canvas.set_attribute(
+                "data-suggestion",
+                &at.map(|(x, y)| format!("{x:.0},{y:.0}"))
+                    .unwrap_or_default(),
+            );
+            lab.area = area;
+            lab.grid = grid;
+            Ok::<(), String>(())
+        });
+        if let Some(Err(e)) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Replaces the dataset. The old one's labels belong to the old data.
+    fn load(&self, name: String, table: anomaly_lab_core::data::Table) {
+        self.report.set(Some(table.report.clone()));
+        self.lab.set_value(Some(Lab::new(name, table)));
+        self.generation.update(|g| *g += 1);
+        self.selected.set(None);
+        self.hover.set(None);
+        self.losses.set(Vec::new());
+        self.phase.set(Phase::Idle);
+        set_body_state("idle");
+        self.bump();
+        self.start_training();
+    }
+
+    fn bump(&self) {
+        self.version.update(|v| *v += 1);
+        self.redraw();
+    }
+
+    fn spec(&self) -> DetectorSpec {
+        DetectorSpec {
+            kind: self.detector.get_untracked(),
+            hidden: self.hidden.get_untracked(),
+            bottleneck: self.bottleneck.get_untracked(),
+            train: TrainConfig {
+                epochs: self.epochs.get_untracked(),
+                learning_rate: self.learning_rate.get_untracked(),
+                seed: self.seed.get_untracked(),
+                ..TrainConfig::default()
+            },
+        }
+    }
+
+    fn start_training(&self) {
+        if self.phase.get_untracked() == Phase::Training {
+            return;
+        }
+        let Some((x, d)) = self.lab.with_value(|l| {
+            l.as_ref()
+                .map(|l| (l.session.x().to_vec(), l.session.cols()))
+        }) else {
+            return;
+        };
+        let ctx = *self;
+        let spec = self.spec();
+        let generation = self.generation.get_untracked();
+        let had_scores = self
+            .lab
+            .with_value(|l| l.as_ref().is_some_and(|l| l.session.is_scored()));
+        self.cancel.set(false);
+        self.losses.set(Vec::new());
+        self.phase.set(Phase::Training);
+        set_body_state("training");
+        spawn_local(async move {
+            let wanted = match ctx.backend_choice.get_untracked() {
+                BackendChoice::Cpu => BackendKind::Cpu,
+                BackendChoice::Auto | BackendChoice::WebGpu => BackendKind::WebGpu,
+            };
+            let (used, device, why) = backend::device(wanted).await;
+            ctx.backend_used.set(Some(used));
+            ctx.backend_note.set(why.clone());
+            if let (BackendChoice::WebGpu, Some(why)) = (ctx.backend_choice.get_untracked(), why) {
+                ctx.fail(format!("{why}; training on the CPU instead"));
+            }
+            let result = train_and_score(
+                &x,
+                d,
+                &spec,
+                &device,
+                || ctx.cancel.get_untracked() || ctx.generation.get_untracked() != generation,
+                |p| ctx.progress.set(p),
+                |_, loss| ctx.losses.update(|l| l.push(loss)),
+            )
+            .await;
+            if ctx.generation.get_untracked() != generation {
+                return;
+            }
+            let done = match result {
+                Ok(Outcome::Done(scored)) => ctx
+                    .lab
+                    .try_update_value(|l| match l.as_mut() {
+                        Some(lab) => {
+                            let r = lab.session.attach(scored).map_err(|e| e.to_string());
+                            if lab.projection == ProjectionKind::Latent {
+                                let _ = lab.set_projection(ProjectionKind::Latent);
+                            }
+                            r
+                        }
+                        None => Ok(()),
+                    })
+                    .unwrap_or(Ok(())),
+                Ok(Outcome::Cancelled) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
+                ctx.fail(format!("training failed: {e}"));
+            }
+            let scored = ctx
+                .lab
+                .with_value(|l| l.as_ref().is_some_and(|l| l.session.is_scored()));
+            ctx.phase.set(if scored || had_scores {
+                Phase::Ready
+            } else {
+                Phase::Idle
+            });
+            set_body_state(if scored { "ready" } else { "idle" });
+            ctx.bump();
+        });
+    }
+
+    /// Labels a row and repaints, timing label → repainted canvas.
+    fn label(&self, row: usize, label: Option<bool>) {
+        let start = now_ms();
+        let result = self
+            .lab
+            .try_update_value(|l| l.as_mut().map(|lab| lab.session.label(row, label)));
+        match result.flatten() {
+            Some(Err(e)) => self.fail(e.to_string()),
+            None => return,
+            Some(Ok(())) => {}
+        }
+        self.version.update(|v| *v += 1);
+        self.redraw();
+        self.last_update_ms.set(Some(now_ms() - start));
+    }
+
+    fn label_selected(&self, label: Option<bool>) {
+        if let Some(row) = self.selected.get_untracked() {
+            if self.phase.get_untracked() == Phase::Ready {
+                self.label(row, label);
+            }
+        }
+    }
+
+    fn auto_label(&self, n: usize) {
+        let ctx = *self;
+        spawn_local(async move {
+            for _ in 0..n {
+                if ctx.phase.get_untracked() != Phase::Ready {
+                    break;
+                }
+                let Some(row) = ctx.lab.with_value(|l| {
+                    l.as_ref()
+                        .filter(|l| l.session.table().labels.is_some())
+                        .and_then(|l| l.session.suggestion())
+                }) else {
+                    break;
+                };
+                let truth = ctx.lab.with_value(|l| {
+                    l.as_ref()
+                        .and_then(|l| l.session.table().labels.as_ref().map(|t| t[row]))
+                });
+                let Some(truth) = truth else { break };
+                ctx.selected.set(Some(row));
+                ctx.label(row, Some(truth));
+                yield_now(30).await;
+            }
+        });
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ctx = Ctx::new();
+    provide_context(ctx);
+
+    // First open: a built-in sample (or ?sample=…&rows=…), trained at once.
+    let sample = url_param("sample").unwrap_or_else(|| "clustered".into());
+    let rows = url_param("rows").and_then(|r| r.parse().ok());
+    request_animation_frame(move || match sample_table(&sample, rows) {
+        Some(t) => ctx.load(format!("sample: {sample}"), t),
+        None => ctx.fail(format!("unknown sample '{sample}'")),
+    });
+
+    let keys = window_event_listener(ev::keydown, move |e: KeyboardEvent| {
+        let in_field = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        match e.key().as_str() {
+            "a" | "A" => ctx.label_selected(Some(true)),
+            "n" | "N" => ctx.label_selected(Some(false)),
+            "u" | "U" => ctx.label_selected(None),
+            _ => {}
+        }
+    });
+    on_cleanup(move || keys.remove());
+
+    let on_drop = move |e: DragEvent| {
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            load_file(ctx, file);
+        }
+    };
+
+    view! {
+        <div class="app" on:dragover=|e: DragEvent| e.prevent_default() on:drop=on_drop>
+            <header>
+                <h1>"Anomaly Lab"</h1>
+                <span class="tagline">"find anomalies with a human in the loop — nothing leaves this page"</span>
+                <BackendBadge/>
+            </header>
+            <div id="panic-banner" class="error" hidden></div>
+            <ErrorBanner/>
+            <main>
+                <aside class="left">
+                    <DataPanel/>
+                    <TrainPanel/>
+                    <ReportPanel/>
+                </aside>
+                <section class="center">
+                    <ScatterView/>
+                </section>
+                <aside class="right">
+                    <LabelPanel/>
+                    <QueuePanel/>
+                    <TeachPanel/>
+                </aside>
+            </main>
+        </div>
+    }
+}
+
+fn load_file(ctx: Ctx, file: web_sys::File) {
+    spawn_local(async move {
+        let name = file.name();
+        match read_file(&file).await.and_then(|b| csv_table(&b)) {
+            Ok(table) => {
+                ctx.error.set(None);
+                ctx.load(name, table);
+            }
+            Err(e) => ctx.fail(format!("{name}: {e}")),
+        }
+    });
+}
+
+#[component]
+fn BackendBadge() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let text = move || match ctx.backend_used.get() {
+        Some(b) => b.label().to_string(),
+        None => "no backend yet".to_string(),
+    };
+    let title = move || ctx.backend_note.get().unwrap_or_default();
+    let on_change = move |e: ev::Event| {
+        ctx.backend_choice
+            .set(match event_target_value(&e).as_str() {
+                "webgpu" => BackendChoice::WebGpu,
+                "cpu" => BackendChoice::Cpu,
+                _ => BackendChoice::Auto,
+            });
+    };
+    let selected = move |c: BackendChoice| move || ctx.backend_choice.get() == c;
+    view! {
+        <div class="backend">
+            <span data-testid="backend-badge" class="badge" title=title>{text}</span>
+            <select aria-label="backend" on:change=on_change>
+                <option value="auto" selected=selected(BackendChoice::Auto)>"auto (WebGPU if present)"</option>
+                <option value="webgpu" selected=selected(BackendChoice::WebGpu)>"WebGPU"</option>
+                <option value="cpu" selected=selected(BackendChoice::Cpu)>"CPU"</option>
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn ErrorBanner() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.error.get().map(|e| {
+            view! {
+                <div class="error" data-testid="error-banner" role="alert">
+                    <span>{e}</span>
+                    <button on:click=move |_| ctx.error.set(None)>"dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn DataPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let on_sample = move |e: ev::Event| {
+        let name = event_target_value(&e);
+        if let Some(t) = sample_table(&name, None) {
+            ctx.error.set(None);
+            ctx.load(format!("sample: {name}"), t);
+        }
+    };
+    let on_file = move |e: ev::Event| {
+        let input: HtmlInputElement = event_target(&e);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            load_file(ctx, file);
+        }
+        input.set_value("");
+    };
+    let name = move || {
+        ctx.version.get();
+        ctx.lab
+            .with_value(|l| l.as_ref().map(|l| l.name.clone()).unwrap_or_default())
+    };
+    view! {
+        <section class="panel">
+            <h2>"Data"</h2>
+            <p class="dataset">{name}</p>
+            <label>"Built-in sample "
+                <select data-testid="sample-select" on:change=on_sample>
+                    <option value="clustered">"clustered anomalies"</option>
+                    <option value="low-density">"low-density anomalies"</option>
+                    <option value="high-dimensional">"high-dimensional (32 features)"</option>
+                    <option value="tiny">"tiny (quick demo)"</option>
+                </select>
+            </label>
+            <label class="file">"Open a CSV "
+                <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="csv-input" on:change=on_file/>
+            </label>
+            <p class="hint">"…or drop a CSV anywhere on the page."</p>
+        </section>
+    }
+}
+
+#[component]
+fn TrainPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let number = |sig: RwSignal<usize>| {
+        move |e: ev::Event| {
+            if let Ok(v) = event_target_value(&e).parse() {
+                sig.set(v);
+            }
+        }
+    };
+    let training = move || ctx.phase.get() == Phase::Training;
+    let progress = move || {
+        let p = ctx.progress.get();
+        format!("epoch {} of {}", p.epoch, p.epochs)
+    };
+    view! {
+        <section class="panel">
+            <h2>"Detector"</h2>
+            <label>"Model "
+                <select on:change=move |e| ctx.detector.set(if event_target_value(&e) == "mlp" { DetectorKind::Mlp } else { DetectorKind::Autoencoder })>
+                    <option value="autoencoder">"autoencoder"</option>
+                    <option value="mlp">"one-class MLP (Deep SVDD)"</option>
+                </select>
+            </label>
+            <label>"Epochs " <input type="number" min="1" max="10000" prop:value=move || ctx.epochs.get() on:change=number(ctx.epochs)/></label>
+            <label>"Hidden (0 = auto) " <input type="number" min="0" prop:value=move || ctx.hidden.get() on:change=number(ctx.hidden)/></label>
+            <label>"Bottleneck (0 = auto) " <input type="number" min="0" prop:value=move || ctx.bottleneck.get() on:change=number(ctx.bottleneck)/></label>
+            <label>"Learning rate " <input type="number" step="0.001" min="0" prop:value=move || ctx.learning_rate.get() on:change=move |e| { if let Ok(v) = event_target_value(&e).parse() { ctx.learning_rate.set(v) } }/></label>
+            <label>"Seed " <input type="number" min="0" prop:value=move || ctx.seed.get() on:change=move |e| { if let Ok(v) = event_target_value(&e).parse() { ctx.seed.set(v) } }/></label>
+            <div class="buttons">
+                <button data-testid="train-button" disabled=training on:click=move |_| ctx.start_training()>"Train"</button>
+                <button data-testid="cancel-button" disabled=move || !training() on:click=move |_| ctx.cancel.set(true)>"Cancel"</button>
+            </div>
+            <progress data-testid="train-progress" max=move || ctx.progress.get().total.max(1) value=move || ctx.progress.get().step></progress>
+            <span class="progress-text">{progress}</span>
+            <LossCurve/>
+        </section>
+    }
+}
+
+#[component]
+fn LossCurve() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let points = move || {
+        let losses = ctx.losses.get();
+        if losses.len() < 2 {
+            return String::new();
+        }
+        let (lo, hi) = losses
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        let span = (hi - lo).max(1e-12);
+        let n = losses.len() - 1;
+        losses
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                format!(
+                    "{:.1},{:.1}",
+                    200.0 * i as f32 / n as f32,
+                    58.0 - 56.0 * (v - lo) / span
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let last = move || {
+        ctx.losses
+            .get()
+            .last()
+            .map(|l| format!("loss {l:.4}"))
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="loss">
+            <svg viewBox="0 0 200 60" width="200" height="60" data-testid="loss-curve">
+                <polyline points=points fill="none" stroke="#c0392b" stroke-width="1.5"/>
+            </svg>
+            <span>{last}</span>
+        </div>
+    }
+}
+
+#[component]
+fn ReportPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.report.get().map(|r| {
+            let dropped = r
+                .dropped_columns
+                .iter()
+                .map(|d| view! { <li>{format!("{}: {}", d.name, d.reason)}</li> })
+                .collect_view();
+            let imputed = if r.imputed.is_empty() {
+                "none".to_string()
+            } else {
+                r.imputed.iter().map(|(c, n)| format!("{c} ({n})")).collect::<Vec<_>>().join(", ")
+            };
+            view! {
+                <section class="panel" data-testid="data-report">
+                    <h2>"Data report"</h2>
+                    <p>{format!("{} rows; {} columns used: {}", r.rows, r.used_columns.len(), r.used_columns.join(", "))}</p>
+                    <p>{format!("missing values imputed: {} — {imputed}", r.total_imputed())}</p>
+                    <p>{match (&r.label_column, r.anomalies) {
+                        (Some(c), Some(a)) => format!("ground truth: column '{c}' ({a} anomalies)"),
+                        _ => "no ground-truth column".to_string(),
+                    }}</p>
+                    <p>{if r.dropped_columns.is_empty() { "no column dropped".to_string() } else { "dropped:".to_string() }}</p>
+                    <ul>{dropped}</ul>
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+fn ScatterView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let drag = StoredValue::new(None::<(f64, f64, bool)>);
+
+    Effect::new(move |_| {
+        ctx.selected.get();
+        ctx.version.get();
+        ctx.redraw();
+    });
+
+    let on_down = move |e: MouseEvent| {
+        drag.set_value(Some((e.offset_x() as f64, e.offset_y() as f64, false)))
+    };
+    let on_move = move |e: MouseEvent| {
+        let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+        if let Some((x0, y0, moved)) = drag.get_value() {
+            if moved || (x - x0).abs() + (y - y0).abs() > 3.0 {
+                ctx.lab.update_value(|l| {
+                    if let Some(l) = l.as_mut() {
+                        l.view.pan(
+                            (x - x0) / l.area.width as f64,
+                            (y - y0) / l.area.height as f64,
+                        );
+                    }
+                });
+                drag.set_value(Some((x, y, true)));
+                ctx.hover.set(None);
+                ctx.redraw();
+                return;
+            }
+        }
+        let hit = ctx
+            .lab
+            .with_value(|l| l.as_ref().and_then(|l| l.grid.nearest(x, y, 8.0)));
+        ctx.hover.set(hit.map(|i| (i, x, y)));
+    };
+    let on_up = move |e: MouseEvent| {
+        let was = drag.get_value();
+        drag.set_value(None);
+        if let Some((_, _, false)) = was {
+            let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+            let hit = ctx
+                .lab
+                .with_value(|l| l.as_ref().and_then(|l| l.grid.nearest(x, y, 12.0)));
+            if hit.is_some() {
+                ctx.selected.set(hit);
+            }
+        }
+    };
+    let on_wheel = move |e: WheelEvent| {
+        e.prevent_default();
+        let factor = if e.delta_y() > 0.0 { 1.15 } else { 1.0 / 1.15 };
+        let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+        ctx.lab.update_value(|l| {
+            if let Some(l) = l.as_mut() {
+                let a = l.area;
+                let fx = ((x - a.left as f64) / a.width as f64).clamp(0.0, 1.0);
+                let fy = ((y - a.top as f64) / a.height as f64).clamp(0.0, 1.0);
+                l.view.zoom(factor, fx, fy);
+            }
+        });
+        ctx.redraw();
+    };
+    let reset_view = move |_| {
+        ctx.lab.update_value(|l| {
+            if let Some(l) = l.as_mut() {
+                l.view = crate::viewport::ViewRect::fit(&l.coords);
+            }
+        });
+        ctx.redraw();
+    };
+    let on_projection = move |e: ev::Event| {
+        let value = event_target_value(&e);
+        let kind = match value.as_str() {
+            "latent" => ProjectionKind::Latent,
+            "pca" => ProjectionKind::Pca,
+            cols => {
+                let mut it = cols.split(':').filter_map(|c| c.parse::<usize>().ok());
+                match (it.next(), it.next()) {
+                    (Some(a), Some(b)) => ProjectionKind::Columns(a, b),
+                    _ => ProjectionKind::Pca,
+                }
+            }
+        };
+        let r = ctx
+            .lab
+            .try_update_value(|l| l.as_mut().map(|l| l.set_projection(kind)));
+        if let Some(Some(Err(e))) = r {
+            ctx.fail(e);
+        }
+        ctx.redraw();
+    };
+    let projections = move || {
+        ctx.generation.get();
+        let features = ctx.lab.with_value(|l| {
+            l.as_ref()
+                .map(|l| l.session.table().features.clone())
+                .unwrap_or_default()
+        });
+        let pairs = features
+            .iter()
+            .enumerate()
+            .flat_map(|(a, fa)| {
+                features
+                    .iter()
+                    .enumerate()
+                    .skip(a + 1)
+                    .map(move |(b, fb)| (a, b, format!("{fa} × {fb}")))
+            })
+            .take(60)
+            .map(|(a, b, name)| view! { <option value=format!("{a}:{b}")>{name}</option> })
+            .collect_view();
+        view! {
+            <option value="pca">"PCA (first two components)"</option>
+            <option value="latent">"autoencoder latent (bottleneck 2)"</option>
+            {pairs}
+        }
+    };
+    let tooltip = move || {
+        ctx.version.get();
+        let (row, x, y) = ctx.hover.get()?;
+        let (score, rank, values, label) = ctx.lab.with_value(|l| {
+            let l = l.as_ref()?;
+            Some((
+                l.session.scores().map(|s| s[row]),
+                l.rank_of(row),
+                l.describe_row(row),
+                l.session.label_of(row),
+            ))
+        })?;
+        let label = match label {
+            Some(true) => " — labelled anomaly",
+            Some(false) => " — labelled normal",
+            None => "",
+        };
+        Some(view! {
+            <div class="tooltip" style=format!("left:{}px;top:{}px", x + 14.0, y + 14.0)>
+                <b>{format!("row {}{label}", row + 1)}</b>
+                <div>{match (score, rank) {
+                    (Some(s), Some(r)) => format!("score {s:.3}, rank {r}"),
+                    _ => "not scored yet".to_string(),
+                }}</div>
+                <div class="values">{values.join(", ")}</div>
+            </div>
+        })
+    };
+    view! {
+        <div class="scatter-wrap">
+            <div class="scatter-tools">
+                <select aria-label="projection" on:change=on_projection>{projections}</select>
+                <button on:click=reset_view>"reset zoom"</button>
+                <span class="timing">{move || ctx.last_update_ms.get().map(|t| format!("last label → repaint: {t:.1} ms")).unwrap_or_default()}</span>
+            </div>
+            <div class="canvas-box">
+                <canvas node_ref=ctx.canvas data-testid="scatter" width="760" height="540"
+                    data-last-update-ms=move || ctx.last_update_ms.get().map(|t| format!("{t:.3}")).unwrap_or_default()
+                    on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up
+                    on:mouseleave=move |_| { drag.set_value(None); ctx.hover.set(None); }
+                    on:wheel=on_wheel></canvas>
+                {tooltip}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn LabelPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let info = move || {
+        ctx.version.get();
+        let Some(row) = ctx.selected.get() else {
+            return "Click a point, or a row in the queue.".to_string();
+        };
+        ctx.lab.with_value(|l| {
+            let Some(l) = l.as_ref() else {
+                return String::new();
+            };
+            let label = match l.session.label_of(row) {
+                Some(true) => "anomaly",
+                Some(false) => "normal",
+                None => "unlabelled",
+            };
+            let score = l
+                .session
+                .scores()
+                .map(|s| format!(", score {:.3}", s[row]))
+                .unwrap_or_default();
+            format!("row {} ({label}{score})", row + 1)
+        })
+    };
+    let ready = move || ctx.phase.get() == Phase::Ready && ctx.selected.get().is_some();
+    view! {
+        <section class="panel">
+            <h2>"Label"</h2>
+            <p data-testid="selected-row" data-row=move || ctx.selected.get().map(|r| r.to_string()).unwrap_or_default()>{info}</p>
+            <div class="buttons">
+                <button data-testid="label-anomaly" disabled=move || !ready() on:click=move |_| ctx.label_selected(Some(true))>"Anomaly (A)"</button>
+                <button data-testid="label-normal" disabled=move || !ready() on:click=move |_| ctx.label_selected(Some(false))>"Normal (N)"</button>
+                <button data-testid="label-clear" disabled=move || !ready() on:click=move |_| ctx.label_selected(None)>"Clear (U)"</button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn QueuePanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let rows = move || {
+        ctx.version.get();
+        ctx.lab.with_value(|l| {
+            l.as_ref()
+                .map(|l| {
+                    let scores = l.session.scores().unwrap_or_default();
+                    l.queue()
+                        .into_iter()
+                        .map(|r| (r, scores[r]))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <section class="panel">
+            <h2>"Review next"</h2>
+            <ol class="queue">
+                {move || rows().into_iter().enumerate().map(|(k, (row, score))| {
+                    let selected = move || ctx.selected.get() == Some(row);
+                    view! {
+                        <li data-testid="queue-item" data-row=row.to_string() class:suggested=k == 0 class:selected=selected
+                            on:click=move |_| ctx.selected.set(Some(row))>
+                            <span class="row">{format!("row {}", row + 1)}</span>
+                            <span class="score">{format!("{score:.2}")}</span>
+                            <button class="mini" title="label anomaly" on:click=move |e| { e.stop_propagation(); ctx.selected.set(Some(row)); ctx.label(row, Some(true)); }>"A"</button>
+                            <button class="mini" title="label normal" on:click=move |e| { e.stop_propagation(); ctx.selected.set(Some(row)); ctx.label(row, Some(false)); }>"N"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn TeachPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let count = RwSignal::new(10usize);
+    let found = move || {
+        ctx.version.get();
+        ctx.lab
+            .with_value(|l| l.as_ref().and_then(|l| l.session.found()))
+    };
+    view! {
+        <section class="panel">
+            <h2>"Ground truth"</h2>
+            {move || match found() {
+                Some((f, q)) => view! {
+                    <p data-testid="found-counter" class="found">{format!("found {f} / queried {q}")}</p>
+                }.into_any(),
+                None => view! { <p class="hint">"This data has no ground-truth column."</p> }.into_any(),
+            }}
+            <label>"Auto-label next "
+                <input type="number" min="1" max="10000" data-testid="auto-label-count"
+                    prop:value=move || count.get()
+                    on:input=move |e| { if let Ok(v) = event_target_value(&e).parse() { count.set(v) } }/>
+            </label>
+            <button data-testid="auto-label-button"
+                disabled=move || ctx.phase.get() != Phase::Ready || found().is_none()
+                on:click=move |_| ctx.auto_label(count.get_untracked())>"Auto-label"</button>
+        </section>
+    }
+}

@@ -1,0 +1,84 @@
+//! Small browser helpers: timing, yielding, the body's state attribute,
+//! URL parameters, file reading and the panic hook.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Milliseconds from the page's time origin (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Lets the browser run its event loop (paint, input) before going on.
+pub async fn yield_now(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Sets `data-state` on `<body>` (the automation contract: `training`, `ready`, …).
+pub fn set_body_state(state: &str) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-state", state);
+    }
+}
+
+/// A query-string parameter of the page URL.
+pub fn url_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+/// Reads a user-chosen file into memory.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("could not read {}: {}", file.name(), js_error(&e)))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// A JS error value as text.
+pub fn js_error(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Whether the browser exposes WebGPU at all (`navigator.gpu`).
+pub fn has_webgpu() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
+            .map(|g| !g.is_undefined() && !g.is_null())
+            .unwrap_or(false)
+    })
+}
+
+/// Logs to the console, and shows a panic in the page: the app is dead
+/// after a panic, so the user must at least be told. Nothing relies on it.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let doc = web_sys::window().and_then(|w| w.document());
+        if let Some(banner) = doc
+            .as_ref()
+            .and_then(|d| d.get_element_by_id("panic-banner"))
+        {
+            banner.set_text_content(Some(&format!(
+                "Anomaly Lab stopped on an internal error; reload the page. ({info})"
+            )));
+            let _ = banner.remove_attribute("hidden");
+        }
+        set_body_state("crashed");
+    }));
+}

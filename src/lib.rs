@@ -1,0 +1,28 @@
+//! Anomaly Lab in the browser: a leptos (client-side rendering) app over
+//! `anomaly-lab-core`. Everything here is glue: state, browser I/O and
+//! drawing. The engine (data, models, active layer, metrics) lives in the
+//! core crate and knows nothing of the DOM.
+//!
+//! The app exists only for `wasm32`; natively this crate is empty.
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod backend;
+#[cfg(target_arch = "wasm32")]
+mod dom;
+#[cfg(target_arch = "wasm32")]
+mod scatter;
+#[cfg(target_arch = "wasm32")]
+mod state;
+#[cfg(target_arch = "wasm32")]
+mod training;
+pub mod viewport;
+
+/// Entry point: installs the panic hook and mounts the app on `<body>`.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    dom::install_panic_hook();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,235 @@
+//! The scatter view: axes, ticks and legend with plotters-canvas; the points
+//! drawn into one pixel buffer and put on the canvas in a single call
+//! (plotters' one JS call per primitive is too slow past 10k points); and our
+//! own screen-space grid for hit-testing, which plotters does not have.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::Clamped;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+use crate::viewport::{score_colour, HitGrid, PlotArea, ViewRect};
+
+/// Everything one frame needs.
+pub struct Frame<'a> {
+    pub coords: &'a [f32],
+    pub scores: Option<&'a [f32]>,
+    pub labels: &'a dyn Fn(usize) -> Option<bool>,
+    pub selected: Option<usize>,
+    pub suggestion: Option<usize>,
+    pub view: ViewRect,
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
+}
+
+const UNSCORED: [u8; 3] = [140, 140, 140];
+const LABEL_ANOMALY: [u8; 3] = [150, 0, 0];
+const LABEL_NORMAL: [u8; 3] = [0, 110, 40];
+const LEGEND_PX: u32 = 110;
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> String {
+    format!("drawing failed: {e:?}")
+}
+
+/// Draws a frame; returns the plot area and the hit grid for that frame.
+pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D canvas context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let (w, _) = root.dim_in_pixel();
+    let (plot, legend) = root.split_horizontally(w.saturating_sub(LEGEND_PX));
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(8)
+        .x_label_area_size(34)
+        .y_label_area_size(48)
+        .build_cartesian_2d(f.view.x0..f.view.x1, f.view.y0..f.view.y1)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(f.x_desc)
+        .y_desc(f.y_desc)
+        .x_labels(6)
+        .y_labels(6)
+        .draw()
+        .map_err(plot_err)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let area = PlotArea {
+        left: xr.start,
+        top: yr.start,
+        width: (xr.end - xr.start).max(1),
+        height: (yr.end - yr.start).max(1),
+    };
+    draw_legend(&legend)?;
+    root.present().map_err(plot_err)?;
+
+    let screen = points_to_pixels(canvas, f, area)?;
+    let grid = HitGrid::build(area, screen);
+    draw_rings(canvas, f, &grid)?;
+    Ok((area, grid))
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Result<(), String> {
+    let steps = 40;
+    let (top, height) = (30i32, 200i32);
+    legend
+        .draw(&Text::new(
+            "anomalous",
+            (14, top - 18),
+            ("sans-serif", 13).into_font(),
+        ))
+        .map_err(plot_err)?;
+    for k in 0..steps {
+        let s = 6.0 - 12.0 * (k as f32 + 0.5) / steps as f32;
+        let [r, g, b] = score_colour(s);
+        let y0 = top + height * k / steps;
+        let y1 = top + height * (k + 1) / steps;
+        legend
+            .draw(&Rectangle::new(
+                [(14, y0), (34, y1)],
+                RGBColor(r, g, b).filled(),
+            ))
+            .map_err(plot_err)?;
+    }
+    let style = ("sans-serif", 13).into_font();
+    legend
+        .draw(&Text::new("normal", (14, top + height + 6), style.clone()))
+        .map_err(plot_err)?;
+    legend
+        .draw(&Text::new(
+            "× labelled anomaly",
+            (4, top + height + 40),
+            style.clone(),
+        ))
+        .map_err(plot_err)?;
+    legend
+        .draw(&Text::new(
+            "□ labelled normal",
+            (4, top + height + 58),
+            style.clone(),
+        ))
+        .map_err(plot_err)?;
+    legend
+        .draw(&Text::new(
+            "◯ next to review",
+            (4, top + height + 76),
+            style,
+        ))
+        .map_err(plot_err)?;
+    Ok(())
+}
+
+/// Rasterises every point into one RGBA buffer and puts it in one call.
+fn points_to_pixels(
+    canvas: &HtmlCanvasElement,
+    f: &Frame,
+    a: PlotArea,
+) -> Result<Vec<(f32, f32)>, String> {
+    let (w, h) = (a.width as usize, a.height as usize);
+    let mut buf = vec![255u8; w * h * 4];
+    let n = f.coords.len() / 2;
+    let (sx, sy) = (
+        w as f64 / (f.view.x1 - f.view.x0),
+        h as f64 / (f.view.y1 - f.view.y0),
+    );
+    let mut screen = Vec::with_capacity(n);
+    for p in f.coords.chunks_exact(2) {
+        let x = (p[0] as f64 - f.view.x0) * sx;
+        let y = (f.view.y1 - p[1] as f64) * sy;
+        if x >= 0.0 && y >= 0.0 && x < w as f64 && y < h as f64 {
+            screen.push(((x + a.left as f64) as f32, (y + a.top as f64) as f32));
+        } else {
+            screen.push((f32::NAN, f32::NAN));
+        }
+    }
+    let mut put = |x: i64, y: i64, c: [u8; 3]| {
+        if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
+            let o = (y as usize * w + x as usize) * 4;
+            buf[o..o + 3].copy_from_slice(&c);
+        }
+    };
+    let half = if n > 20_000 { 0 } else { 1 };
+    // Two passes so that points above the boundary are drawn on top.
+    for pass in 0..2 {
+        for (i, &(x, y)) in screen.iter().enumerate() {
+            if !x.is_finite() || (f.labels)(i).is_some() {
+                continue;
+            }
+            let s = f.scores.map_or(f32::NAN, |s| s[i]);
+            if (pass == 1) != (s > 0.0) {
+                continue;
+            }
+            let c = if s.is_finite() {
+                score_colour(s)
+            } else {
+                UNSCORED
+            };
+            let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
+            for dy in -half..=half {
+                for dx in -half..=half {
+                    put(px + dx, py + dy, c);
+                }
+            }
+        }
+    }
+    // Labelled rows on top, by shape as well as colour.
+    for (i, &(x, y)) in screen.iter().enumerate() {
+        let Some(anomaly) = (if x.is_finite() { (f.labels)(i) } else { None }) else {
+            continue;
+        };
+        let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
+        if anomaly {
+            for d in -4..=4 {
+                for t in 0..2 {
+                    put(px + d + t, py + d, LABEL_ANOMALY);
+                    put(px + d + t, py - d, LABEL_ANOMALY);
+                }
+            }
+        } else {
+            for d in -4..=4 {
+                for t in 0..2 {
+                    put(px + d, py - 4 + t, LABEL_NORMAL);
+                    put(px + d, py + 4 - t, LABEL_NORMAL);
+                    put(px - 4 + t, py + d, LABEL_NORMAL);
+                    put(px + 4 - t, py + d, LABEL_NORMAL);
+                }
+            }
+        }
+    }
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&buf), w as u32, h as u32)
+        .map_err(|e| format!("image buffer: {}", crate::dom::js_error(&e)))?;
+    context(canvas)?
+        .put_image_data(&image, a.left as f64, a.top as f64)
+        .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
+    Ok(screen)
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    use wasm_bindgen::JsCast;
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .ok_or_else(|| "no 2-D canvas context".to_string())
+}
+
+/// Rings around the suggested and the selected row.
+fn draw_rings(canvas: &HtmlCanvasElement, f: &Frame, grid: &HitGrid) -> Result<(), String> {
+    let ctx = context(canvas)?;
+    let ring = |i: Option<usize>, radius: f64, colour: &str, width: f64| {
+        if let Some((x, y)) = i.and_then(|i| grid.screen_of(i)) {
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, radius, 0.0, std::f64::consts::TAU);
+            ctx.set_stroke_style_str(colour);
+            ctx.set_line_width(width);
+            ctx.stroke();
+        }
+    };
+    ring(f.suggestion, 9.0, "#ff7f00", 3.0);
+    ring(f.selected, 12.0, "#111", 2.0);
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The app's domain state: a plain struct with methods, kept out of
+//! fine-grained signals (it holds every row). Components read it through a
+//! `StoredValue` and re-render when a version signal is bumped.
+
+use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
+use anomaly_lab_core::projection::ProjectionKind;
+use anomaly_lab_core::query::QueryStrategy;
+use anomaly_lab_core::session::Session;
+use anomaly_lab_core::synth::{generate, BuiltinSample, SynthConfig};
+
+use crate::viewport::{HitGrid, PlotArea, ViewRect};
+
+/// Rows in the review queue.
+pub const QUEUE_LEN: usize = 10;
+
+/// One dataset being inspected.
+pub struct Lab {
+    pub name: String,
+    pub session: Session,
+    pub projection: ProjectionKind,
+    /// 2-D coordinates of every row for the current projection.
+    pub coords: Vec<f32>,
+    pub view: ViewRect,
+    pub area: PlotArea,
+    pub grid: HitGrid,
+}
+
+/// A built-in sample, or a tiny one for quick demos and tests.
+pub fn sample_table(name: &str, rows: Option<usize>) -> Option<Table> {
+    let mut cfg = match name {
+        "tiny" => SynthConfig::clustered(300, 4, 0.05, 7),
+        other => BuiltinSample::parse(other)?.config(),
+    };
+    if let Some(r) = rows {
+        cfg.rows = r.clamp(20, 2_000_000);
+    }
+    Some(generate(&cfg))
+}
+
+/// Parses a user's CSV.
+pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
+    parse_csv(bytes, &LoadOptions::default()).map_err(|e| e.to_string())
+}
+
+impl Lab {
+    pub fn new(name: String, table: Table) -> Self {
+        let session = Session::new(table);
+        let coords = session.projection(ProjectionKind::Pca).unwrap_or_default();
+        let view = ViewRect::fit(&coords);
+        Self {
+            name,
+            session,
+            projection: ProjectionKind::Pca,
+            coords,
+            view,
+            area: PlotArea::default(),
+            grid: HitGrid::default(),
+        }
+    }
+
+    /// Switches the 2-D view; an impossible one (latent without a 2-D
+    /// bottleneck) is an error and leaves the view as it was.
+    pub fn set_projection(&mut self, kind: ProjectionKind) -> Result<(), String> {
+        let coords = self.session.projection(kind).map_err(|e| e.to_string())?;
+        self.projection = kind;
+        self.coords = coords;
+        self.view = ViewRect::fit(&self.coords);
+        Ok(())
+    }
+
+    pub fn axis_names(&self) -> (String, String) {
+        match self.projection {
+            ProjectionKind::Pca => ("PC 1".into(), "PC 2".into()),
+            ProjectionKind::Latent => ("latent 1".into(), "latent 2".into()),
+            ProjectionKind::Columns(a, b) => {
+                let f = &self.session.table().features;
+                (f[a].clone(), f[b].clone())
+            }
+        }
+    }
+
+    pub fn queue(&self) -> Vec<usize> {
+        self.session.queue(QueryStrategy::TopK(QUEUE_LEN))
+    }
+
+    /// Rank (1 = most anomalous) of one row, ties by row index.
+    pub fn rank_of(&self, row: usize) -> Option<usize> {
+        let s = self.session.scores()?;
+        let mine = s[row];
+        Some(
+            1 + s
+                .iter()
+                .enumerate()
+                .filter(|&(i, &v)| v > mine || (v == mine && i < row))
+                .count(),
+        )
+    }
+
+    /// "name = value" for each feature of a row (the values as loaded).
+    pub fn describe_row(&self, row: usize) -> Vec<String> {
+        let t = self.session.table();
+        t.features
+            .iter()
+            .zip(t.row(row))
+            .map(|(n, v)| format!("{n} = {}", format_value(*v)))
+            .collect()
+    }
+}
+
+fn format_value(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}

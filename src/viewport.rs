@@ -1,0 +1,218 @@
+//! The scatter view's geometry, free of any browser API so it is tested
+//! natively: the visible data rectangle (zoom, pan), the plot area, the
+//! screen-space hit-test grid and the score colour ramp.
+
+/// The visible part of the data plane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ViewRect {
+    pub x0: f64,
+    pub x1: f64,
+    pub y0: f64,
+    pub y1: f64,
+}
+
+impl ViewRect {
+    /// Fits all points with a 5% margin.
+    pub fn fit(coords: &[f32]) -> Self {
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for p in coords.chunks_exact(2) {
+            let (x, y) = (p[0] as f64, p[1] as f64);
+            if x.is_finite() && y.is_finite() {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
+        }
+        if x0 > x1 {
+            return Self {
+                x0: -1.0,
+                x1: 1.0,
+                y0: -1.0,
+                y1: 1.0,
+            };
+        }
+        let (dx, dy) = ((x1 - x0).max(1e-9) * 0.05, (y1 - y0).max(1e-9) * 0.05);
+        Self {
+            x0: x0 - dx,
+            x1: x1 + dx,
+            y0: y0 - dy,
+            y1: y1 + dy,
+        }
+    }
+
+    /// Zooms by `factor` (< 1 zooms in) around a point given as fractions
+    /// of the plot area (0..1 from the left, 0..1 from the top).
+    pub fn zoom(&mut self, factor: f64, fx: f64, fy: f64) {
+        let cx = self.x0 + fx * (self.x1 - self.x0);
+        let cy = self.y1 - fy * (self.y1 - self.y0);
+        self.x0 = cx - (cx - self.x0) * factor;
+        self.x1 = cx + (self.x1 - cx) * factor;
+        self.y0 = cy - (cy - self.y0) * factor;
+        self.y1 = cy + (self.y1 - cy) * factor;
+    }
+
+    /// Moves the view by a fraction of its size (drag right → data moves right).
+    pub fn pan(&mut self, fx: f64, fy: f64) {
+        let (dx, dy) = (fx * (self.x1 - self.x0), fy * (self.y1 - self.y0));
+        self.x0 -= dx;
+        self.x1 -= dx;
+        self.y0 += dy;
+        self.y1 += dy;
+    }
+}
+
+/// The plot area in canvas pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PlotArea {
+    pub left: i32,
+    pub top: i32,
+    pub width: i32,
+    pub height: i32,
+}
+
+impl PlotArea {
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        x >= self.left as f64
+            && y >= self.top as f64
+            && x < (self.left + self.width) as f64
+            && y < (self.top + self.height) as f64
+    }
+}
+
+/// Points bucketed by screen cell, for nearest-point queries.
+#[derive(Debug, Clone, Default)]
+pub struct HitGrid {
+    cell: f64,
+    cols: usize,
+    rows: usize,
+    area: PlotArea,
+    starts: Vec<u32>,
+    items: Vec<u32>,
+    screen: Vec<(f32, f32)>,
+}
+
+const CELL_PX: f64 = 12.0;
+
+impl HitGrid {
+    pub fn build(area: PlotArea, screen: Vec<(f32, f32)>) -> Self {
+        let cols = (area.width as f64 / CELL_PX).ceil().max(1.0) as usize;
+        let rows = (area.height as f64 / CELL_PX).ceil().max(1.0) as usize;
+        let cell_of = |&(x, y): &(f32, f32)| -> Option<usize> {
+            if !x.is_finite() {
+                return None;
+            }
+            let c = ((x as f64 - area.left as f64) / CELL_PX) as usize;
+            let r = ((y as f64 - area.top as f64) / CELL_PX) as usize;
+            (c < cols && r < rows).then_some(r * cols + c)
+        };
+        let mut counts = vec![0u32; cols * rows + 1];
+        for p in &screen {
+            if let Some(c) = cell_of(p) {
+                counts[c + 1] += 1;
+            }
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let mut fill = counts.clone();
+        let mut items = vec![0u32; counts[cols * rows] as usize];
+        for (i, p) in screen.iter().enumerate() {
+            if let Some(c) = cell_of(p) {
+                items[fill[c] as usize] = i as u32;
+                fill[c] += 1;
+            }
+        }
+        Self {
+            cell: CELL_PX,
+            cols,
+            rows,
+            area,
+            starts: counts,
+            items,
+            screen,
+        }
+    }
+
+    /// The row drawn nearest to `(x, y)` within `radius` pixels.
+    pub fn nearest(&self, x: f64, y: f64, radius: f64) -> Option<usize> {
+        if self.cols == 0 || !self.area.contains(x, y) {
+            return None;
+        }
+        let c = ((x - self.area.left as f64) / self.cell) as isize;
+        let r = ((y - self.area.top as f64) / self.cell) as isize;
+        let reach = (radius / self.cell).ceil() as isize;
+        let mut best: Option<(f64, usize)> = None;
+        for rr in (r - reach).max(0)..=(r + reach).min(self.rows as isize - 1) {
+            for cc in (c - reach).max(0)..=(c + reach).min(self.cols as isize - 1) {
+                let cell = rr as usize * self.cols + cc as usize;
+                for &i in &self.items[self.starts[cell] as usize..self.starts[cell + 1] as usize] {
+                    let (px, py) = self.screen[i as usize];
+                    let d2 = (px as f64 - x).powi(2) + (py as f64 - y).powi(2);
+                    if d2 <= radius * radius && best.is_none_or(|(b, _)| d2 < b) {
+                        best = Some((d2, i as usize));
+                    }
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// Where row `i` was drawn, if it is on screen.
+    pub fn screen_of(&self, i: usize) -> Option<(f64, f64)> {
+        let (x, y) = *self.screen.get(i)?;
+        x.is_finite().then_some((x as f64, y as f64))
+    }
+}
+
+/// Maps a score to a colour: blue (normal) → amber (boundary) → red.
+pub fn score_colour(score: f32) -> [u8; 3] {
+    let t = 1.0 / (1.0 + (-score as f64).exp());
+    let (a, b, u) = if t < 0.5 {
+        ([49.0, 104.0, 200.0], [240.0, 200.0, 60.0], t / 0.5)
+    } else {
+        ([240.0, 200.0, 60.0], [215.0, 38.0, 38.0], (t - 0.5) / 0.5)
+    };
+    let mix = |k: usize| (a[k] + (b[k] - a[k]) * u).round() as u8;
+    [mix(0), mix(1), mix(2)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_finds_the_nearest_point() {
+        let area = PlotArea {
+            left: 10,
+            top: 10,
+            width: 100,
+            height: 100,
+        };
+        let screen = vec![
+            (20.0, 20.0),
+            (22.0, 21.0),
+            (90.0, 90.0),
+            (f32::NAN, f32::NAN),
+        ];
+        let g = HitGrid::build(area, screen);
+        assert_eq!(g.nearest(21.8, 21.0, 8.0), Some(1));
+        assert_eq!(g.nearest(19.0, 19.0, 8.0), Some(0));
+        assert_eq!(g.nearest(60.0, 60.0, 8.0), None);
+        assert_eq!(g.nearest(95.0, 95.0, 8.0), Some(2));
+    }
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_cursor() {
+        let mut v = ViewRect {
+            x0: 0.0,
+            x1: 10.0,
+            y0: 0.0,
+            y1: 10.0,
+        };
+        v.zoom(0.5, 0.2, 0.2);
+        assert!((v.x0 + 0.2 * (v.x1 - v.x0) - 2.0).abs() < 1e-12);
+        assert!((v.y1 - 0.2 * (v.y1 - v.y0) - 8.0).abs() < 1e-12);
+        assert!((v.x1 - v.x0 - 5.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,150 @@
+// End-to-end tests of the page in headless Debian Chromium. Each test
+// clicks what a user clicks and checks what they would see. Build the page
+// first (scripts/test.sh does): they serve dist/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  serve, launch, openPage, waitForState, screenshot, foundCounter, queueRows,
+  canvasHash, assertLocalOnly, shared,
+} from './harness.mjs';
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+// First open: the built-in sample loads, trains on the CPU and is ready.
+test('first open trains the sample on the CPU and reaches ready', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  await waitForState(page, 'ready');
+  await screenshot(page, 'first-open.png');
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
+  assert.match(await page.textContent('.progress-text'), /epoch 30 of 30/);
+  assert.equal((await queueRows(page)).length, 10);
+  assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
+  assert.match(await page.textContent('[data-testid=data-report]'), /2000 rows/);
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
+
+// Labelling: click a point, press A; then label ten rows from the queue.
+test('clicking a point and pressing A reshapes the scores; queue labels count', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  await waitForState(page, 'ready');
+  const canvas = page.locator('[data-testid=scatter]');
+  const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
+  const queueBefore = await queueRows(page);
+  const pixelsBefore = await canvasHash(page);
+  await canvas.click({ position: { x, y } });
+  const selected = Number(await page.getAttribute('[data-testid=selected-row]', 'data-row'));
+  assert.equal(selected, queueBefore[0], 'the click selects the point under the cursor');
+  await page.keyboard.press('a');
+  await page.waitForFunction(
+    (row) => ![...document.querySelectorAll('[data-testid=queue-item]')].some((e) => Number(e.dataset.row) === row),
+    selected);
+  const queueAfter = await queueRows(page);
+  assert.notDeepEqual(queueAfter, queueBefore, 'the queue changes');
+  assert.notEqual(await canvasHash(page), pixelsBefore, 'the colours change');
+  assert.deepEqual((await foundCounter(page)).queried, 1);
+
+  for (let k = 0; k < 10; k++) {
+    const item = page.locator('[data-testid=queue-item]').first();
+    const row = Number(await item.getAttribute('data-row'));
+    await item.locator('button', { hasText: k % 2 ? 'N' : 'A' }).click();
+    await page.waitForFunction(
+      (r) => Number(document.querySelector('[data-testid=queue-item]')?.dataset.row) !== r, row);
+  }
+  const counter = await foundCounter(page);
+  assert.equal(counter.queried, 11);
+  const ms = Number(await canvas.getAttribute('data-last-update-ms'));
+  assert.ok(ms > 0, 'label → repaint time is measured');
+  await screenshot(page, 'labelled.png');
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
+
+// Real data through the file input; the simulated expert finds ≥ 30 in 50.
+test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  await waitForState(page, 'ready');
+  await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
+  await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  assert.match(await page.textContent('[data-testid=data-report]'), /ground truth: column 'label' \(73 anomalies\)/);
+  await page.fill('[data-testid=auto-label-count]', '50');
+  await page.click('[data-testid=auto-label-button]');
+  await page.waitForFunction(
+    () => /queried 50$/.test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''),
+    null, { timeout: 120_000 });
+  const { found, queried } = await foundCounter(page);
+  assert.equal(queried, 50);
+  assert.ok(found >= 30, `found only ${found} of 73 in 50 queries`);
+  await screenshot(page, 'ann-thyroid.png');
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
+
+// Bad input: a ragged and an empty CSV each show the banner; labels stay.
+test('a ragged and an empty CSV show error-banner and keep the labels', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  await waitForState(page, 'ready');
+  for (let k = 0; k < 3; k++) {
+    await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
+  }
+  await page.waitForFunction(() => /queried 3$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  const before = await foundCounter(page);
+
+  await page.setInputFiles('[data-testid=csv-input]', {
+    name: 'ragged.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,c\n1,2,3\n4,5\n6,7,8\n'),
+  });
+  const banner = page.locator('[data-testid=error-banner]');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /ragged\.csv: line 3: expected 3 fields/);
+  assert.deepEqual(await foundCounter(page), before, 'labels kept');
+  await page.click('[data-testid=error-banner] button');
+
+  await page.setInputFiles('[data-testid=csv-input]', {
+    name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from(''),
+  });
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /empty\.csv: the file is empty/);
+  assert.deepEqual(await foundCounter(page), before, 'labels kept');
+
+  // The page still works: one more label counts.
+  await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
+  await page.waitForFunction(() => /queried 4$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
+
+// Cancel stops training and the page keeps the earlier model.
+test('cancel stops a training run', async () => {
+  const { page, context, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  await waitForState(page, 'ready');
+  await page.fill('input[type=number] >> nth=0', '5000');
+  await page.locator('input[type=number] >> nth=0').dispatchEvent('change');
+  await page.click('[data-testid=train-button]');
+  await waitForState(page, 'training');
+  await page.click('[data-testid=cancel-button]');
+  await waitForState(page, 'ready');
+  assert.doesNotMatch(await page.textContent('.progress-text'), /epoch 5000 of 5000/);
+  assert.equal((await queueRows(page)).length, 10);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

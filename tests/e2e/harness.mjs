@@ -1,0 +1,118 @@
+// Shared set-up for the browser tests: a static server for dist/ on
+// 127.0.0.1, Debian's Chromium through playwright-core, and a log of every
+// request the page makes (the tests assert none leaves 127.0.0.1).
+
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dist = join(root, 'dist');
+export const artifacts = join(root, 'tests', 'e2e', 'artifacts');
+export const shared = join(root, '..', 'shared', 'datasets');
+
+const types = {
+  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+/** Serves dist/ on 127.0.0.1 at a free port. */
+export async function serve() {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = join(dist, path.endsWith('/') ? path + 'index.html' : path);
+    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return { server, base: `http://127.0.0.1:${port}/` };
+}
+
+/** Launches Chromium; `webgpu` exposes its SwiftShader WebGPU adapter. */
+export async function launch({ webgpu = false } = {}) {
+  const args = [
+    '--no-sandbox', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-quic',
+    '--disable-default-apps', '--disable-domain-reliability',
+  ];
+  if (webgpu) {
+    args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader',
+      '--use-webgpu-adapter=swiftshader');
+  } else {
+    args.push('--disable-gpu');
+  }
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args });
+}
+
+/**
+ * A page that records every request and fails fast on a page error. Any
+ * request that is not to the test server is recorded and aborted.
+ */
+export async function openPage(browser, base, query = '') {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  const requests = [];
+  const errors = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    requests.push(url);
+    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) route.continue();
+    else route.abort();
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(base + query);
+  return { page, context, requests, errors };
+}
+
+/** Waits for `<body data-state=…>`; a crash fails at once. */
+export async function waitForState(page, state, timeout = 120_000) {
+  await page.waitForFunction(
+    (s) => document.body.dataset.state === s || document.body.dataset.state === 'crashed',
+    state, { timeout, polling: 100 });
+  const now = await page.evaluate(() => document.body.dataset.state);
+  if (now !== state) throw new Error(`page is '${now}', expected '${state}'`);
+}
+
+export async function screenshot(page, name) {
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, name) });
+}
+
+/** Parses `found X / queried Y`. */
+export async function foundCounter(page) {
+  const text = await page.textContent('[data-testid=found-counter]');
+  const m = /found (\d+) \/ queried (\d+)/.exec(text ?? '');
+  if (!m) throw new Error(`found-counter reads '${text}'`);
+  return { found: Number(m[1]), queried: Number(m[2]) };
+}
+
+export async function queueRows(page) {
+  return page.$$eval('[data-testid=queue-item]', (items) => items.map((i) => Number(i.dataset.row)));
+}
+
+/** A hash of the scatter's pixels, to see that the colours changed. */
+export async function canvasHash(page) {
+  return page.$eval('[data-testid=scatter]', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 7) { h ^= d[i]; h = Math.imul(h, 16777619); }
+    return h >>> 0;
+  });
+}
+
+/** Every request went to the test server (or was page-local data). */
+export function assertLocalOnly(assert, requests, base) {
+  const outside = requests.filter((u) => !(u.startsWith(base) || u.startsWith('data:') || u.startsWith('blob:')));
+  assert.deepEqual(outside, [], 'requests left 127.0.0.1');
+  assert.ok(requests.length > 0, 'the request log saw the page load');
+}
