@@ -236,6 +236,14 @@ impl Ctx {
                 Err(e) => Err(e),
             };
             if let Err(e) = done {
+                if used == BackendKind::WebGpu {
+                    // A lost or failing GPU: say so and train again on the CPU.
+                    ctx.fail(format!("WebGPU failed ({e}); training again on the CPU"));
+                    ctx.backend_choice.set(BackendChoice::Cpu);
+                    ctx.phase.set(Phase::Idle);
+                    ctx.start_training();
+                    return;
+                }
                 ctx.fail(format!("training failed: {e}"));
             }
             let scored = ctx
@@ -267,12 +275,25 @@ impl Ctx {
         self.last_update_ms.set(Some(now_ms() - start));
     }
 
+    /// Labels the selected row. When it was the suggested one, the next
+    /// suggestion becomes the selection, so A, N, A, … walks the queue.
     fn label_selected(&self, label: Option<bool>) {
-        if let Some(row) = self.selected.get_untracked() {
-            if self.phase.get_untracked() == Phase::Ready {
-                self.label(row, label);
-            }
+        let Some(row) = self.selected.get_untracked() else {
+            return;
+        };
+        if self.phase.get_untracked() != Phase::Ready {
+            return;
         }
+        let suggested = self.suggestion() == Some(row);
+        self.label(row, label);
+        if suggested && label.is_some() {
+            self.selected.set(self.suggestion());
+        }
+    }
+
+    fn suggestion(&self) -> Option<usize> {
+        self.lab
+            .with_value(|l| l.as_ref().and_then(|l| l.session.suggestion()))
     }
 
     fn auto_label(&self, n: usize) {
@@ -282,11 +303,7 @@ impl Ctx {
                 if ctx.phase.get_untracked() != Phase::Ready {
                     break;
                 }
-                let Some(row) = ctx.lab.with_value(|l| {
-                    l.as_ref()
-                        .filter(|l| l.session.table().labels.is_some())
-                        .and_then(|l| l.session.suggestion())
-                }) else {
+                let Some(row) = ctx.suggestion() else {
                     break;
                 };
                 let truth = ctx.lab.with_value(|l| {
@@ -392,6 +409,7 @@ fn BackendBadge() -> impl IntoView {
         None => "no backend yet".to_string(),
     };
     let title = move || ctx.backend_note.get().unwrap_or_default();
+    // Switching the backend retrains on it at once; the labels are kept.
     let on_change = move |e: ev::Event| {
         ctx.backend_choice
             .set(match event_target_value(&e).as_str() {
@@ -399,6 +417,7 @@ fn BackendBadge() -> impl IntoView {
                 "cpu" => BackendChoice::Cpu,
                 _ => BackendChoice::Auto,
             });
+        ctx.start_training();
     };
     let selected = move |c: BackendChoice| move || ctx.backend_choice.get() == c;
     view! {

@@ -56,6 +56,8 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
     selected);
   const queueAfter = await queueRows(page);
   assert.notDeepEqual(queueAfter, queueBefore, 'the queue changes');
+  const next = Number(await page.getAttribute('[data-testid=selected-row]', 'data-row'));
+  assert.equal(next, queueAfter[0], 'labelling the suggestion selects the next one');
   assert.notEqual(await canvasHash(page), pixelsBefore, 'the colours change');
   assert.deepEqual((await foundCounter(page)).queried, 1);
 

@@ -1,0 +1,62 @@
+// Label → repainted canvas in the browser, at 10k and 100k rows.
+//
+// Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
+//   node scripts/bench_label.mjs
+//
+// For each size: load the clustered sample with that many rows on the CPU
+// backend, label 20 rows from the queue and read the page's own timing of
+// each label (session update + re-score + queue + full repaint), from
+// data-last-update-ms. The reference, in the same page and run, is plain
+// JavaScript filling an RGBA buffer with the same number of 3×3 points and
+// putting it on a canvas of the same size: the least a repaint can cost.
+
+import { serve, launch, openPage, waitForState } from '../tests/e2e/harness.mjs';
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const { server, base } = await serve();
+const browser = await launch();
+console.log('| rows | label → repaint (median ms) | plain-JS repaint reference (median ms) | ratio |');
+console.log('|---|---|---|---|');
+for (const rows of [10_000, 100_000]) {
+  const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
+  await waitForState(page, 'ready', 600_000);
+  const times = [];
+  for (let k = 0; k < 20; k++) {
+    const item = page.locator('[data-testid=queue-item]').first();
+    const row = await item.getAttribute('data-row');
+    await item.locator('button', { hasText: k % 3 ? 'N' : 'A' }).click();
+    await page.waitForFunction(
+      (r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row);
+    times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));
+  }
+  const reference = await page.evaluate((n) => {
+    const c = document.createElement('canvas');
+    c.width = 600; c.height = 480;
+    const ctx = c.getContext('2d');
+    const xs = Float32Array.from({ length: n }, () => Math.random() * 600);
+    const ys = Float32Array.from({ length: n }, () => Math.random() * 480);
+    const out = [];
+    for (let r = 0; r < 20; r++) {
+      const t = performance.now();
+      const img = ctx.createImageData(600, 480);
+      const d = img.data;
+      for (let i = 0; i < n; i++) {
+        const x = xs[i] | 0, y = ys[i] | 0;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+          const px = x + dx, py = y + dy;
+          if (px < 0 || py < 0 || px >= 600 || py >= 480) continue;
+          const o = (py * 600 + px) * 4;
+          d[o] = 200; d[o + 1] = 60; d[o + 2] = 40; d[o + 3] = 255;
+        }
+      }
+      ctx.putImageData(img, 0, 0);
+      out.push(performance.now() - t);
+    }
+    return out;
+  }, rows);
+  const [ours, ref] = [median(times), median(reference)];
+  console.log(`| ${rows} | ${ours.toFixed(1)} | ${ref.toFixed(1)} | ${(ours / ref).toFixed(1)}× |`);
+  await context.close();
+}
+await browser.close();
+server.close();
