@@ -31,25 +31,82 @@ fn plot_err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
 }
 
+/// What the axes layer depends on; when it is unchanged, the cached layer is reused.
+#[derive(Debug, Clone, PartialEq)]
+struct AxesKey {
+    view: ViewRect,
+    x_desc: String,
+    y_desc: String,
+    width: u32,
+    height: u32,
+}
+
+/// The axes, ticks and legend, rendered by plotters into an offscreen canvas.
+struct AxesLayer {
+    key: AxesKey,
+    canvas: HtmlCanvasElement,
+    area: PlotArea,
+}
+
+thread_local! {
+    /// Plotters takes tens of milliseconds for axes and text, far too slow
+    /// for every label; they change only with the view, so they are cached.
+    static AXES: std::cell::RefCell<Option<AxesLayer>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Draws a frame; returns the plot area and the hit grid for that frame.
 pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid), String> {
+    let key = AxesKey {
+        view: f.view,
+        x_desc: f.x_desc.to_string(),
+        y_desc: f.y_desc.to_string(),
+        width: canvas.width(),
+        height: canvas.height(),
+    };
+    let area = AXES.with(|cache| -> Result<PlotArea, String> {
+        let mut cache = cache.borrow_mut();
+        if cache.as_ref().is_none_or(|c| c.key != key) {
+            *cache = Some(render_axes(key)?);
+        }
+        let layer = cache.as_ref().ok_or("no axes layer")?;
+        context(canvas)?
+            .draw_image_with_html_canvas_element(&layer.canvas, 0.0, 0.0)
+            .map_err(|e| format!("drawImage: {}", crate::dom::js_error(&e)))?;
+        Ok(layer.area)
+    })?;
+    let screen = points_to_pixels(canvas, f, area)?;
+    let grid = HitGrid::build(area, screen);
+    draw_rings(canvas, f, &grid)?;
+    Ok((area, grid))
+}
+
+fn render_axes(key: AxesKey) -> Result<AxesLayer, String> {
+    use wasm_bindgen::JsCast;
+    let canvas = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("canvas").ok())
+        .and_then(|c| c.dyn_into::<HtmlCanvasElement>().ok())
+        .ok_or("cannot create a canvas")?;
+    canvas.set_width(key.width);
+    canvas.set_height(key.height);
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2-D canvas context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let (w, _) = root.dim_in_pixel();
     let (plot, legend) = root.split_horizontally(w.saturating_sub(LEGEND_PX));
+    let v = key.view;
     let mut chart = ChartBuilder::on(&plot)
         .margin(8)
         .x_label_area_size(34)
         .y_label_area_size(48)
-        .build_cartesian_2d(f.view.x0..f.view.x1, f.view.y0..f.view.y1)
+        .build_cartesian_2d(v.x0..v.x1, v.y0..v.y1)
         .map_err(plot_err)?;
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_desc(f.x_desc)
-        .y_desc(f.y_desc)
+        .x_desc(key.x_desc.as_str())
+        .y_desc(key.y_desc.as_str())
         .x_labels(6)
         .y_labels(6)
         .draw()
@@ -63,11 +120,7 @@ pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid)
     };
     draw_legend(&legend)?;
     root.present().map_err(plot_err)?;
-
-    let screen = points_to_pixels(canvas, f, area)?;
-    let grid = HitGrid::build(area, screen);
-    draw_rings(canvas, f, &grid)?;
-    Ok((area, grid))
+    Ok(AxesLayer { key, canvas, area })
 }
 
 fn draw_legend<DB: DrawingBackend>(
