@@ -150,3 +150,67 @@ test('cancel stops a training run', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// The scatter's other interactions: hover, wheel zoom, drag pan, another
+// projection, U to clear, and a CSV dropped on the page.
+test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  await waitForState(page, 'ready');
+  const canvas = page.locator('[data-testid=scatter]');
+  const box = await canvas.boundingBox();
+  const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
+
+  await page.mouse.move(box.x + x, box.y + y);
+  const tip = page.locator('.tooltip');
+  await tip.waitFor();
+  assert.match(await tip.textContent(), /row \d+.*score -?\d+\.\d+, rank 1.*x1 = /s);
+
+  const before = await canvasHash(page);
+  await page.mouse.wheel(0, -300);
+  const zoomed = await canvasHash(page);
+  assert.notEqual(zoomed, before, 'the wheel zooms');
+  await page.mouse.move(box.x + 300, box.y + 250);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 360, box.y + 290, { steps: 4 });
+  await page.mouse.up();
+  assert.notEqual(await canvasHash(page), zoomed, 'a drag pans');
+  await page.click('text=reset zoom');
+
+  await page.selectOption('select[aria-label=projection]', '0:1');
+  assert.notEqual(await canvasHash(page), before, 'two columns give another view');
+  await page.selectOption('select[aria-label=projection]', 'pca');
+
+  // Label the suggestion as normal, then select it again and clear it with U.
+  const first = (await queueRows(page))[0];
+  await page.locator('[data-testid=queue-item]').first().click();
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  // The labelled row is no longer queued.
+  assert.ok(!(await queueRows(page)).includes(first));
+  // A row that is not the suggestion stays selected after its label, so U clears it.
+  const second = page.locator('[data-testid=queue-item]').nth(1);
+  const secondRow = Number(await second.getAttribute('data-row'));
+  await second.click();
+  await page.click('[data-testid=label-anomaly]');
+  await page.waitForFunction(() => /queried 2$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), secondRow);
+  await page.keyboard.press('u');
+  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+
+  // A CSV dropped anywhere on the page is loaded.
+  const dt = await page.evaluateHandle(() => {
+    const d = new DataTransfer();
+    const rows = ['temp,pressure,label'];
+    for (let i = 0; i < 60; i++) rows.push(`${20 + (i % 7)},${1000 + (i % 5)},${i === 13 ? 'anomaly' : 'nominal'}`);
+    d.items.add(new File([rows.join('\n')], 'dropped.csv', { type: 'text/csv' }));
+    return d;
+  });
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: dt });
+  await page.waitForFunction(() => /60 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  assert.match(await page.textContent('.dataset'), /dropped\.csv/);
+  await waitForState(page, 'ready');
+  assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
