@@ -38,18 +38,22 @@ ensure_chromium() {
 }
 
 # Builds the page into dist/: the wasm module through wasm-bindgen (and
-# wasm-opt unless WASM_OPT=0), index.html, style/ and public/.
+# wasm-opt unless WASM_OPT=0), index.html, style/ and public/. The cargo
+# profile is $WEB_PROFILE: `web` (quick, for tests) or `dist` (smallest).
 build_web() {
+  local profile="${WEB_PROFILE:-web}"
   ensure_rust
   ensure_wasm_bindgen
   ensure_node_modules
-  cargo build -p anomaly-lab --lib --target wasm32-unknown-unknown --profile web
+  cargo build -p anomaly-lab --lib --target wasm32-unknown-unknown --profile "$profile"
   rm -rf dist
   mkdir -p dist/pkg dist/style
   wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/web/anomaly_lab.wasm"
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/anomaly_lab.wasm"
   if [ "${WASM_OPT:-1}" != 0 ]; then
-    node_modules/.bin/wasm-opt -Os --strip-debug \
+    local level=-Os
+    [ "$profile" = dist ] && level=-Oz
+    node_modules/.bin/wasm-opt "$level" --strip-debug \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       dist/pkg/anomaly_lab_bg.wasm -o dist/pkg/anomaly_lab_bg.wasm
