@@ -3,7 +3,8 @@
 //! drawing. The engine (data, models, active layer, metrics) lives in the
 //! core crate and knows nothing of the DOM.
 //!
-//! The app exists only for `wasm32`; natively this crate is empty.
+//! The page exists only for `wasm32`; natively this crate holds its pure
+//! modules (`state`, `viewport`), which the native tests cover.
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -13,8 +14,7 @@ mod backend;
 mod dom;
 #[cfg(target_arch = "wasm32")]
 mod scatter;
-#[cfg(target_arch = "wasm32")]
-mod state;
+pub mod state;
 #[cfg(target_arch = "wasm32")]
 mod training;
 pub mod viewport;

@@ -114,3 +114,52 @@ fn format_value(v: f64) -> String {
         format!("{v:.4}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_exist_and_rows_can_be_overridden() {
+        for name in ["clustered", "low-density", "high-dimensional", "tiny"] {
+            let t = sample_table(name, None).unwrap();
+            assert!(t.labels.is_some(), "{name}");
+        }
+        assert_eq!(
+            sample_table("clustered", Some(10_000)).unwrap().rows(),
+            10_000
+        );
+        assert_eq!(sample_table("tiny", Some(3)).unwrap().rows(), 20);
+        assert!(sample_table("nope", None).is_none());
+    }
+
+    #[test]
+    fn csv_errors_are_messages_naming_the_line() {
+        let e = csv_table(b"a,b,c\n1,2,3\n4,5\n").unwrap_err();
+        assert!(e.contains("line 3"), "{e}");
+        assert_eq!(csv_table(b"").unwrap_err(), "the file is empty");
+    }
+
+    #[test]
+    fn lab_projections_ranks_and_row_descriptions() {
+        let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
+        assert_eq!(lab.coords.len(), 2 * 300);
+        assert_eq!(lab.axis_names(), ("PC 1".to_string(), "PC 2".to_string()));
+        lab.set_projection(ProjectionKind::Columns(1, 3)).unwrap();
+        assert_eq!(lab.axis_names(), ("x2".to_string(), "x4".to_string()));
+        assert_eq!(lab.coords[0], lab.session.x()[1]);
+        // No detector yet: no latent view, no ranks, no queue; the view stays.
+        assert!(lab.set_projection(ProjectionKind::Latent).is_err());
+        assert_eq!(lab.projection, ProjectionKind::Columns(1, 3));
+        assert_eq!(lab.rank_of(0), None);
+        assert!(lab.queue().is_empty());
+        assert_eq!(lab.describe_row(0).len(), 4);
+        assert!(lab.describe_row(0)[0].starts_with("x1 = "));
+    }
+
+    #[test]
+    fn values_print_as_integers_or_four_decimals() {
+        assert_eq!(format_value(3.0), "3");
+        assert_eq!(format_value(-0.123456), "-0.1235");
+    }
+}
