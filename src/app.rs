@@ -298,6 +298,20 @@ impl Ctx {
             .with_value(|l| l.as_ref().and_then(|l| l.session.suggestion()))
     }
 
+    /// Saves `row,score,rank,label[,truth]` for every row to the user's disk.
+    fn download(&self) {
+        let Some((name, csv)) = self
+            .lab
+            .with_value(|l| l.as_ref().map(|l| (l.name.clone(), l.export_csv())))
+        else {
+            return;
+        };
+        let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");
+        if let Err(e) = crate::dom::download(&format!("{stem}-scores.csv"), &csv) {
+            self.fail(format!("download failed: {e}"));
+        }
+    }
+
     fn auto_label(&self, n: usize) {
         let ctx = *self;
         spawn_local(async move {
@@ -875,6 +889,11 @@ fn TeachPanel() -> impl IntoView {
             <button data-testid="auto-label-button"
                 disabled=move || ctx.phase.get() != Phase::Ready || found().is_none()
                 on:click=move |_| ctx.auto_label(count.get_untracked())>"Auto-label"</button>
+        </section>
+        <section class="panel">
+            <h2>"Export"</h2>
+            <button data-testid="download-button" disabled=move || ctx.phase.get() != Phase::Ready
+                on:click=move |_| ctx.download()>"Download scores and labels (CSV)"</button>
         </section>
     }
 }

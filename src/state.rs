@@ -96,6 +96,39 @@ impl Lab {
         )
     }
 
+    /// Every row's current score, rank and label as CSV, for download:
+    /// `row,score,rank,label` (1-based rows; rank 1 = most anomalous; label
+    /// `anomaly`, `normal` or empty), plus `truth` when the data has it.
+    pub fn export_csv(&self) -> String {
+        let s = &self.session;
+        let scores = s.scores();
+        let ranks = s.ranks();
+        let truth = s.table().labels.as_ref();
+        let mut out = String::from("row,score,rank,label");
+        if truth.is_some() {
+            out.push_str(",truth");
+        }
+        out.push('\n');
+        for i in 0..s.rows() {
+            let score = scores.map(|v| v[i].to_string()).unwrap_or_default();
+            let rank = ranks
+                .as_ref()
+                .map(|r| (r[i] + 1).to_string())
+                .unwrap_or_default();
+            let label = match s.label_of(i) {
+                Some(true) => "anomaly",
+                Some(false) => "normal",
+                None => "",
+            };
+            out.push_str(&format!("{},{score},{rank},{label}", i + 1));
+            if let Some(t) = truth {
+                out.push_str(if t[i] { ",anomaly" } else { ",nominal" });
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// "name = value" for each feature of a row (the values as loaded).
     pub fn describe_row(&self, row: usize) -> Vec<String> {
         let t = self.session.table();
@@ -155,6 +188,44 @@ mod tests {
         assert!(lab.queue().is_empty());
         assert_eq!(lab.describe_row(0).len(), 4);
         assert!(lab.describe_row(0)[0].starts_with("x1 = "));
+    }
+
+    #[test]
+    fn export_has_a_line_per_row_with_labels() {
+        use anomaly_lab_core::detector::Scored;
+        let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
+        let unscored = lab.export_csv();
+        assert!(unscored.starts_with("row,score,rank,label,truth\n1,,,,"));
+        let n = lab.session.rows();
+        let m = lab.session.cols();
+        let evidence: Vec<f32> = (0..n * m).map(|i| (i % 7) as f32).collect();
+        let score: Vec<f32> = (0..n).map(|i| (i % 11) as f32).collect();
+        let scored = Scored {
+            rows: n,
+            evidence_dim: m,
+            evidence,
+            score,
+            latent_dim: 0,
+            latent: vec![],
+        };
+        lab.session.attach(scored).unwrap();
+        lab.session.label(4, Some(true)).unwrap();
+        lab.session.label(5, Some(false)).unwrap();
+        let csv = lab.export_csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), n + 1);
+        assert!(
+            lines[5].starts_with("5,") && lines[5].contains(",anomaly,"),
+            "{}",
+            lines[5]
+        );
+        assert!(lines[6].contains(",normal,"), "{}", lines[6]);
+        let mut ranks: Vec<usize> = lines[1..]
+            .iter()
+            .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+            .collect();
+        ranks.sort_unstable();
+        assert_eq!(ranks, (1..=n).collect::<Vec<_>>());
     }
 
     #[test]

@@ -214,3 +214,23 @@ test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async 
   assertLocalOnly(assert, requests, base);
   await context.close();
 });
+
+// Export: the scores and labels download as a CSV, made in the page.
+test('download saves every row with its score, rank and label', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  await waitForState(page, 'ready');
+  const first = (await queueRows(page))[0];
+  await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
+  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
+  assert.equal(download.suggestedFilename(), 'tiny-scores.csv');
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+  assert.equal(lines[0], 'row,score,rank,label,truth');
+  assert.equal(lines.length, 301);
+  assert.match(lines[first + 1], new RegExp(`^${first + 1},-?[0-9.e-]+,\\d+,anomaly,(anomaly|nominal)$`));
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
