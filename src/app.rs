@@ -11,9 +11,11 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, HtmlInputElement, KeyboardEvent, MouseEvent, WheelEvent};
 
 use crate::backend::{self, BackendKind};
-use crate::dom::{now_ms, read_file, set_body_state, url_param, yield_now};
+use crate::dom::{
+    now_ms, read_file, set_body_state, storage_get, storage_set, url_param, yield_now,
+};
 use crate::scatter::{draw, Frame};
-use crate::state::{csv_table, sample_table, Lab};
+use crate::state::{csv_table, decode_labels, encode_labels, sample_table, storage_key, Lab};
 use crate::training::{train_and_score, Outcome, Progress};
 
 /// What the page is doing.
@@ -44,6 +46,7 @@ struct Ctx {
     progress: RwSignal<Progress>,
     losses: RwSignal<Vec<f32>>,
     error: RwSignal<Option<String>>,
+    notice: RwSignal<Option<String>>,
     report: RwSignal<Option<DataReport>>,
     selected: RwSignal<Option<usize>>,
     hover: RwSignal<Option<(usize, f64, f64)>>,
@@ -59,6 +62,8 @@ struct Ctx {
     learning_rate: RwSignal<f64>,
     seed: RwSignal<u64>,
     canvas: NodeRef<Canvas>,
+    /// Where this dataset's labels are kept in local storage.
+    storage_key: StoredValue<String>,
 }
 
 impl Ctx {
@@ -79,6 +84,7 @@ impl Ctx {
             progress: RwSignal::new(Progress::default()),
             losses: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
+            notice: RwSignal::new(None),
             report: RwSignal::new(None),
             selected: RwSignal::new(None),
             hover: RwSignal::new(None),
@@ -94,6 +100,7 @@ impl Ctx {
             learning_rate: RwSignal::new(0.005),
             seed: RwSignal::new(0),
             canvas: NodeRef::new(),
+            storage_key: StoredValue::new(String::new()),
         }
     }
 
@@ -144,7 +151,23 @@ impl Ctx {
     /// Replaces the dataset. The old one's labels belong to the old data.
     fn load(&self, name: String, table: anomaly_lab_core::data::Table) {
         self.report.set(Some(table.report.clone()));
-        self.lab.set_value(Some(Lab::new(name, table)));
+        let key = storage_key(&name, &table);
+        let mut lab = Lab::new(name, table);
+        // Labels given to this same data earlier in this browser come back.
+        let restored = storage_get(&key)
+            .map(|t| decode_labels(&t, lab.session.rows()))
+            .unwrap_or_default();
+        for &(row, anomaly) in &restored {
+            let _ = lab.session.label(row, Some(anomaly));
+        }
+        self.notice.set((!restored.is_empty()).then(|| {
+            format!(
+                "Restored {} labels given to this data earlier in this browser.",
+                restored.len()
+            )
+        }));
+        self.storage_key.set_value(key);
+        self.lab.set_value(Some(lab));
         self.generation.update(|g| *g += 1);
         self.selected.set(None);
         self.hover.set(None);
@@ -273,6 +296,10 @@ impl Ctx {
         self.version.update(|v| *v += 1);
         self.redraw();
         self.last_update_ms.set(Some(now_ms() - start));
+        let labels = self
+            .lab
+            .with_value(|l| l.as_ref().map(|l| l.session.labelled()).unwrap_or_default());
+        storage_set(&self.storage_key.get_value(), &encode_labels(&labels));
     }
 
     /// Labels the selected row. When it was the suggested one, the next
@@ -385,6 +412,12 @@ pub fn App() -> impl IntoView {
             </header>
             <div id="panic-banner" class="error" hidden></div>
             <ErrorBanner/>
+            {move || ctx.notice.get().map(|n| view! {
+                <div class="notice" data-testid="notice">
+                    <span>{n}</span>
+                    <button on:click=move |_| ctx.notice.set(None)>"ok"</button>
+                </div>
+            })}
             <main>
                 <aside class="left">
                     <DataPanel/>

@@ -234,3 +234,21 @@ test('download saves every row with its score, rank and label', async () => {
   assertLocalOnly(assert, requests, base);
   await context.close();
 });
+
+// Labels survive a reload of the page, for the same data in this browser.
+test('labels come back after a reload', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  await waitForState(page, 'ready');
+  await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
+  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
+  await page.waitForFunction(() => /queried 2$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  const before = await foundCounter(page);
+  await page.reload();
+  await waitForState(page, 'ready');
+  assert.deepEqual(await foundCounter(page), before);
+  assert.match(await page.textContent('[data-testid=notice]'), /Restored 2 labels/);
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
