@@ -252,3 +252,34 @@ test('labels come back after a reload', async () => {
   assertLocalOnly(assert, requests, base);
   await context.close();
 });
+
+// Other samples from the select, and a CSV with text, missing values and a
+// constant column: the data report says what was used, encoded and dropped.
+test('sample select and a mixed-type CSV give an honest data report', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  await waitForState(page, 'ready');
+  await page.selectOption('[data-testid=sample-select]', 'high-dimensional');
+  await page.waitForFunction(() => /3000 rows; 32 columns/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  assert.equal((await queueRows(page)).length, 10);
+
+  const rows = ['id;colour;size;const;Outlier'];
+  for (let i = 0; i < 80; i++) {
+    const size = i % 9 === 4 ? 'NA' : String(10 + (i % 13) + (i === 7 ? 90 : 0));
+    rows.push(`id${i};${['red', 'green', 'blue'][i % 3]};${size};5;${i === 7 ? 'yes' : 'no'}`);
+  }
+  await page.setInputFiles('[data-testid=csv-input]', {
+    name: 'mixed.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + rows.join('\n')),
+  });
+  await page.waitForFunction(() => /80 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  const report = await page.textContent('[data-testid=data-report]');
+  assert.match(report, /2 columns used: colour, size/);
+  assert.match(report, /missing values imputed: 9 — size \(9\)/);
+  assert.match(report, /ground truth: column 'Outlier' \(1 anomalies\)/);
+  assert.match(report, /id: is text with 80 distinct values/);
+  assert.match(report, /const: is constant/);
+  await waitForState(page, 'ready');
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
