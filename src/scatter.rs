@@ -151,6 +151,13 @@ fn draw_legend<DB: DrawingBackend>(
     legend
         .draw(&Text::new("normal", (14, top + height + 6), style.clone()))
         .map_err(plot_err)?;
+    // The score scale beside the ramp: 0 is the layer's decision boundary.
+    let small = ("sans-serif", 11).into_font();
+    for (label, y) in [("+6", top), ("0", top + height / 2), ("−6", top + height)] {
+        legend
+            .draw(&Text::new(label, (38, y - 6), small.clone()))
+            .map_err(plot_err)?;
+    }
     legend
         .draw(&Text::new(
             "× labelled anomaly",
