@@ -210,9 +210,6 @@ impl Ctx {
         let ctx = *self;
         let spec = self.spec();
         let generation = self.generation.get_untracked();
-        let had_scores = self
-            .lab
-            .with_value(|l| l.as_ref().is_some_and(|l| l.session.is_scored()));
         self.cancel.set(false);
         self.losses.set(Vec::new());
         self.phase.set(Phase::Training);
@@ -272,11 +269,9 @@ impl Ctx {
             let scored = ctx
                 .lab
                 .with_value(|l| l.as_ref().is_some_and(|l| l.session.is_scored()));
-            ctx.phase.set(if scored || had_scores {
-                Phase::Ready
-            } else {
-                Phase::Idle
-            });
+            // A cancelled re-training keeps the earlier scores: still ready.
+            ctx.phase
+                .set(if scored { Phase::Ready } else { Phase::Idle });
             set_body_state(if scored { "ready" } else { "idle" });
             ctx.bump();
         });
