@@ -54,6 +54,8 @@ struct Ctx {
     backend_used: RwSignal<Option<BackendKind>>,
     backend_note: RwSignal<Option<String>>,
     cancel: RwSignal<bool>,
+    /// An auto-label run is in progress.
+    auto_running: RwSignal<bool>,
     last_update_ms: RwSignal<Option<f64>>,
     detector: RwSignal<DetectorKind>,
     epochs: RwSignal<usize>,
@@ -92,6 +94,7 @@ impl Ctx {
             backend_used: RwSignal::new(None),
             backend_note: RwSignal::new(None),
             cancel: RwSignal::new(false),
+            auto_running: RwSignal::new(false),
             last_update_ms: RwSignal::new(None),
             detector: RwSignal::new(DetectorKind::Autoencoder),
             epochs: RwSignal::new(epochs),
@@ -334,11 +337,22 @@ impl Ctx {
         }
     }
 
+    /// Plays the expert from the ground truth, one query at a time, with a
+    /// pause after each so the page shows it; a second click stops it.
     fn auto_label(&self, n: usize) {
+        if self.auto_running.get_untracked() {
+            self.auto_running.set(false);
+            return;
+        }
         let ctx = *self;
+        let generation = self.generation.get_untracked();
+        self.auto_running.set(true);
         spawn_local(async move {
             for _ in 0..n {
-                if ctx.phase.get_untracked() != Phase::Ready {
+                if ctx.phase.get_untracked() != Phase::Ready
+                    || !ctx.auto_running.get_untracked()
+                    || ctx.generation.get_untracked() != generation
+                {
                     break;
                 }
                 let Some(row) = ctx.suggestion() else {
@@ -353,6 +367,7 @@ impl Ctx {
                 ctx.label(row, Some(truth));
                 yield_now(30).await;
             }
+            ctx.auto_running.set(false);
         });
     }
 }
@@ -916,7 +931,8 @@ fn TeachPanel() -> impl IntoView {
             </label>
             <button data-testid="auto-label-button"
                 disabled=move || ctx.phase.get() != Phase::Ready || found().is_none()
-                on:click=move |_| ctx.auto_label(count.get_untracked())>"Auto-label"</button>
+                on:click=move |_| ctx.auto_label(count.get_untracked())>
+                {move || if ctx.auto_running.get() { "Stop" } else { "Auto-label" }}</button>
         </section>
         <section class="panel">
             <h2>"Export"</h2>

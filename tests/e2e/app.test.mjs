@@ -88,6 +88,7 @@ test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () 
   assert.match(await page.textContent('[data-testid=data-report]'), /ground truth: column 'label' \(73 anomalies\)/);
   await page.fill('[data-testid=auto-label-count]', '50');
   await page.click('[data-testid=auto-label-button]');
+  assert.equal((await page.textContent('[data-testid=auto-label-button]')).trim(), 'Stop');
   await page.waitForFunction(
     () => /queried 50$/.test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''),
     null, { timeout: 120_000 });
@@ -136,7 +137,7 @@ test('a ragged and an empty CSV show error-banner and keep the labels', async ()
 });
 
 // Cancel stops training and the page keeps the earlier model.
-test('cancel stops a training run', async () => {
+test('cancel stops a training run; a second click stops auto-labelling', async () => {
   const { page, context, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
   await waitForState(page, 'ready');
   await page.fill('input[type=number] >> nth=0', '5000');
@@ -146,6 +147,16 @@ test('cancel stops a training run', async () => {
   await page.click('[data-testid=cancel-button]');
   await waitForState(page, 'ready');
   assert.doesNotMatch(await page.textContent('.progress-text'), /epoch 5000 of 5000/);
+  // A long auto-label run stops on a second click.
+  await page.fill('[data-testid=auto-label-count]', '250');
+  await page.click('[data-testid=auto-label-button]');
+  await page.waitForFunction(() => /queried [1-9]/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await page.click('[data-testid=auto-label-button]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=auto-label-button]').textContent.trim() === 'Auto-label');
+  const stoppedAt = (await foundCounter(page)).queried;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await foundCounter(page)).queried, stoppedAt, 'no label after stop');
+  assert.ok(stoppedAt < 250);
   assert.equal((await queueRows(page)).length, 10);
   assert.deepEqual(errors, []);
   await context.close();
