@@ -294,3 +294,38 @@ test('sample select and a mixed-type CSV give an honest data report', async () =
   assertLocalOnly(assert, requests, base);
   await context.close();
 });
+
+// Both detectors train in the page; a 2-D bottleneck gives the latent view.
+test('the MLP detector trains, and a 2-D autoencoder bottleneck gives the latent view', async () => {
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  await waitForState(page, 'ready');
+  const model = page.locator('select', { has: page.locator('option[value=mlp]') });
+  await model.selectOption('mlp');
+  await trainAgain(page);
+  assert.equal((await queueRows(page)).length, 10);
+
+  await model.selectOption('autoencoder');
+  await page.fill('input[type=number] >> nth=2', '2');
+  await page.locator('input[type=number] >> nth=2').dispatchEvent('change');
+  await trainAgain(page);
+  const before = await canvasHash(page);
+  await page.selectOption('select[aria-label=projection]', 'latent');
+  assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'latent view accepted');
+  assert.notEqual(await canvasHash(page), before);
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
+
+/** Clicks Train and waits until the page has gone through training to ready. */
+async function trainAgain(page) {
+  await page.evaluate(() => {
+    window.__states = [];
+    new MutationObserver(() => window.__states.push(document.body.dataset.state))
+      .observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  });
+  await page.click('[data-testid=train-button]');
+  await page.waitForFunction(
+    () => window.__states.includes('training') && document.body.dataset.state === 'ready',
+    null, { timeout: 120_000 });
+}
