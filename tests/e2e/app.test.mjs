@@ -26,7 +26,8 @@ after(async () => {
 
 // First open: the built-in sample loads, trains on the CPU and is ready.
 test('first open trains the sample on the CPU and reaches ready', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  const session = await openPage(browser, base, '?backend=cpu');
+  const { page } = session;
   await waitForState(page, 'ready');
   await screenshot(page, 'first-open.png');
   assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
@@ -34,14 +35,13 @@ test('first open trains the sample on the CPU and reaches ready', async () => {
   assert.equal((await queueRows(page)).length, 10);
   assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
   assert.match(await page.textContent('[data-testid=data-report]'), /2000 rows/);
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Labelling: click a point, press A; then label ten rows from the queue.
 test('clicking a point and pressing A reshapes the scores; queue labels count', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  const session = await openPage(browser, base, '?backend=cpu');
+  const { page } = session;
   await waitForState(page, 'ready');
   const canvas = page.locator('[data-testid=scatter]');
   const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
@@ -73,14 +73,13 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
   const ms = Number(await canvas.getAttribute('data-last-update-ms'));
   assert.ok(ms > 0, 'label → repaint time is measured');
   await screenshot(page, 'labelled.png');
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Real data through the file input; the simulated expert finds ≥ 30 in 50.
 test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const { page } = session;
   await waitForState(page, 'ready');
   await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
   await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
@@ -96,19 +95,18 @@ test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () 
   assert.equal(queried, 50);
   assert.ok(found >= 30, `found only ${found} of 73 in 50 queries`);
   await screenshot(page, 'ann-thyroid.png');
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Bad input: a ragged and an empty CSV each show the banner; labels stay.
 test('a ragged and an empty CSV show error-banner and keep the labels', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  const session = await openPage(browser, base, '?backend=cpu');
+  const { page } = session;
   await waitForState(page, 'ready');
   for (let k = 0; k < 3; k++) {
     await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
   }
-  await page.waitForFunction(() => /queried 3$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 3);
   const before = await foundCounter(page);
 
   await page.setInputFiles('[data-testid=csv-input]', {
@@ -129,16 +127,15 @@ test('a ragged and an empty CSV show error-banner and keep the labels', async ()
 
   // The page still works: one more label counts.
   await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
-  await page.waitForFunction(() => /queried 4$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 4);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Cancel stops training and the page keeps the earlier model.
 test('cancel stops a training run; a second click stops auto-labelling', async () => {
-  const { page, context, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const { page } = session;
   await waitForState(page, 'ready');
   await page.fill('input[type=number] >> nth=0', '5000');
   await page.locator('input[type=number] >> nth=0').dispatchEvent('change');
@@ -158,14 +155,14 @@ test('cancel stops a training run; a second click stops auto-labelling', async (
   assert.equal((await foundCounter(page)).queried, stoppedAt, 'no label after stop');
   assert.ok(stoppedAt < 250);
   assert.equal((await queueRows(page)).length, 10);
-  assert.deepEqual(errors, []);
-  await context.close();
+  await finish(session);
 });
 
 // The scatter's other interactions: hover, wheel zoom, drag pan, another
 // projection, U to clear, and a CSV dropped on the page.
 test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu');
+  const session = await openPage(browser, base, '?backend=cpu');
+  const { page } = session;
   await waitForState(page, 'ready');
   const canvas = page.locator('[data-testid=scatter]');
   const box = await canvas.boundingBox();
@@ -195,7 +192,7 @@ test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async 
   const first = (await queueRows(page))[0];
   await page.locator('[data-testid=queue-item]').first().click();
   await page.keyboard.press('n');
-  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 1);
   // The labelled row is no longer queued.
   assert.ok(!(await queueRows(page)).includes(first));
   // A row that is not the suggestion stays selected after its label, so U clears it.
@@ -203,10 +200,10 @@ test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async 
   const secondRow = Number(await second.getAttribute('data-row'));
   await second.click();
   await page.click('[data-testid=label-anomaly]');
-  await page.waitForFunction(() => /queried 2$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 2);
   assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), secondRow);
   await page.keyboard.press('u');
-  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 1);
 
   // A CSV dropped anywhere on the page is loaded.
   const dt = await page.evaluateHandle(() => {
@@ -221,18 +218,17 @@ test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async 
   assert.match(await page.textContent('.dataset'), /dropped\.csv/);
   await waitForState(page, 'ready');
   assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Export: the scores and labels download as a CSV, made in the page.
 test('download saves every row with its score, rank and label', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const { page } = session;
   await waitForState(page, 'ready');
   const first = (await queueRows(page))[0];
   await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
-  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 1);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
   assert.equal(download.suggestedFilename(), 'tiny-scores.csv');
   const chunks = [];
@@ -241,33 +237,31 @@ test('download saves every row with its score, rank and label', async () => {
   assert.equal(lines[0], 'row,score,rank,label,truth');
   assert.equal(lines.length, 301);
   assert.match(lines[first + 1], new RegExp(`^${first + 1},-?[0-9.e-]+,\\d+,anomaly,(anomaly|nominal)$`));
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Labels survive a reload of the page, for the same data in this browser.
 test('labels come back after a reload', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const { page } = session;
   await waitForState(page, 'ready');
   await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
-  await page.waitForFunction(() => /queried 1$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 1);
   await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
-  await page.waitForFunction(() => /queried 2$/.test(document.querySelector('[data-testid=found-counter]').textContent));
+  await waitQueried(page, 2);
   const before = await foundCounter(page);
   await page.reload();
   await waitForState(page, 'ready');
   assert.deepEqual(await foundCounter(page), before);
   assert.match(await page.textContent('[data-testid=notice]'), /Restored 2 labels/);
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Other samples from the select, and a CSV with text, missing values and a
 // constant column: the data report says what was used, encoded and dropped.
 test('sample select and a mixed-type CSV give an honest data report', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  const session = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  const { page } = session;
   await waitForState(page, 'ready');
   await page.selectOption('[data-testid=sample-select]', 'high-dimensional');
   await page.waitForFunction(() => /3000 rows; 32 columns/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
@@ -290,14 +284,13 @@ test('sample select and a mixed-type CSV give an honest data report', async () =
   assert.match(report, /id: is text with 80 distinct values/);
   assert.match(report, /const: is constant/);
   await waitForState(page, 'ready');
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 // Both detectors train in the page; a 2-D bottleneck gives the latent view.
 test('the MLP detector trains, and a 2-D autoencoder bottleneck gives the latent view', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  const session = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  const { page } = session;
   await waitForState(page, 'ready');
   const model = page.locator('select', { has: page.locator('option[value=mlp]') });
   await model.selectOption('mlp');
@@ -312,9 +305,7 @@ test('the MLP detector trains, and a 2-D autoencoder bottleneck gives the latent
   await page.selectOption('select[aria-label=projection]', 'latent');
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'latent view accepted');
   assert.notEqual(await canvasHash(page), before);
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
+  await finish(session);
 });
 
 /** Clicks Train and waits until the page has gone through training to ready. */
@@ -328,4 +319,17 @@ async function trainAgain(page) {
   await page.waitForFunction(
     () => window.__states.includes('training') && document.body.dataset.state === 'ready',
     null, { timeout: 120_000 });
+}
+
+/** Waits until the counter reads `queried n`. */
+async function waitQueried(page, n) {
+  await page.waitForFunction(
+    (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n);
+}
+
+/** No page error, no request beyond 127.0.0.1; then closes the context. */
+async function finish({ context, requests, errors }) {
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
 }
