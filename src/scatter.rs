@@ -158,27 +158,17 @@ fn draw_legend<DB: DrawingBackend>(
             .draw(&Text::new(label, (38, y - 6), small.clone()))
             .map_err(plot_err)?;
     }
-    legend
-        .draw(&Text::new(
-            "× labelled anomaly",
-            (4, top + height + 40),
-            style.clone(),
-        ))
-        .map_err(plot_err)?;
-    legend
-        .draw(&Text::new(
-            "□ labelled normal",
-            (4, top + height + 58),
-            style.clone(),
-        ))
-        .map_err(plot_err)?;
-    legend
-        .draw(&Text::new(
-            "◯ next to review",
-            (4, top + height + 76),
-            style,
-        ))
-        .map_err(plot_err)?;
+    let marks = [
+        "× labelled anomaly",
+        "□ labelled normal",
+        "◯ next to review",
+    ];
+    for (k, text) in marks.into_iter().enumerate() {
+        let y = top + height + 40 + 18 * k as i32;
+        legend
+            .draw(&Text::new(text, (4, y), style.clone()))
+            .map_err(plot_err)?;
+    }
     Ok(())
 }
 

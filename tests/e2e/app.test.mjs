@@ -26,9 +26,8 @@ after(async () => {
 
 // First open: the built-in sample loads, trains on the CPU and is ready.
 test('first open trains the sample on the CPU and reaches ready', async () => {
-  const session = await openPage(browser, base, '?backend=cpu');
+  const session = await openReady('?backend=cpu');
   const { page } = session;
-  await waitForState(page, 'ready');
   await screenshot(page, 'first-open.png');
   assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
   assert.match(await page.textContent('.progress-text'), /epoch 30 of 30/);
@@ -40,9 +39,8 @@ test('first open trains the sample on the CPU and reaches ready', async () => {
 
 // Labelling: click a point, press A; then label ten rows from the queue.
 test('clicking a point and pressing A reshapes the scores; queue labels count', async () => {
-  const session = await openPage(browser, base, '?backend=cpu');
+  const session = await openReady('?backend=cpu');
   const { page } = session;
-  await waitForState(page, 'ready');
   const canvas = page.locator('[data-testid=scatter]');
   const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
   const queueBefore = await queueRows(page);
@@ -78,9 +76,8 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
 
 // Real data through the file input; the simulated expert finds ≥ 30 in 50.
 test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () => {
-  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await waitForState(page, 'ready');
   await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
   await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
   await waitForState(page, 'ready');
@@ -100,9 +97,8 @@ test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () 
 
 // Bad input: a ragged and an empty CSV each show the banner; labels stay.
 test('a ragged and an empty CSV show error-banner and keep the labels', async () => {
-  const session = await openPage(browser, base, '?backend=cpu');
+  const session = await openReady('?backend=cpu');
   const { page } = session;
-  await waitForState(page, 'ready');
   for (let k = 0; k < 3; k++) {
     await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
   }
@@ -134,9 +130,8 @@ test('a ragged and an empty CSV show error-banner and keep the labels', async ()
 
 // Cancel stops training and the page keeps the earlier model.
 test('cancel stops a training run; a second click stops auto-labelling', async () => {
-  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await waitForState(page, 'ready');
   await page.fill('input[type=number] >> nth=0', '5000');
   await page.locator('input[type=number] >> nth=0').dispatchEvent('change');
   await page.click('[data-testid=train-button]');
@@ -161,9 +156,8 @@ test('cancel stops a training run; a second click stops auto-labelling', async (
 // The scatter's other interactions: hover, wheel zoom, drag pan, another
 // projection, U to clear, and a CSV dropped on the page.
 test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async () => {
-  const session = await openPage(browser, base, '?backend=cpu');
+  const session = await openReady('?backend=cpu');
   const { page } = session;
-  await waitForState(page, 'ready');
   const canvas = page.locator('[data-testid=scatter]');
   const box = await canvas.boundingBox();
   const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
@@ -223,9 +217,8 @@ test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async 
 
 // Export: the scores and labels download as a CSV, made in the page.
 test('download saves every row with its score, rank and label', async () => {
-  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await waitForState(page, 'ready');
   const first = (await queueRows(page))[0];
   await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
   await waitQueried(page, 1);
@@ -242,9 +235,8 @@ test('download saves every row with its score, rank and label', async () => {
 
 // Labels survive a reload of the page, for the same data in this browser.
 test('labels come back after a reload', async () => {
-  const session = await openPage(browser, base, '?backend=cpu&sample=tiny');
+  const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await waitForState(page, 'ready');
   await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
   await waitQueried(page, 1);
   await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
@@ -260,9 +252,8 @@ test('labels come back after a reload', async () => {
 // Other samples from the select, and a CSV with text, missing values and a
 // constant column: the data report says what was used, encoded and dropped.
 test('sample select and a mixed-type CSV give an honest data report', async () => {
-  const session = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  const session = await openReady('?backend=cpu&sample=tiny&epochs=5');
   const { page } = session;
-  await waitForState(page, 'ready');
   await page.selectOption('[data-testid=sample-select]', 'high-dimensional');
   await page.waitForFunction(() => /3000 rows; 32 columns/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
   await waitForState(page, 'ready');
@@ -289,9 +280,8 @@ test('sample select and a mixed-type CSV give an honest data report', async () =
 
 // Both detectors train in the page; a 2-D bottleneck gives the latent view.
 test('the MLP detector trains, and a 2-D autoencoder bottleneck gives the latent view', async () => {
-  const session = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=5');
+  const session = await openReady('?backend=cpu&sample=tiny&epochs=5');
   const { page } = session;
-  await waitForState(page, 'ready');
   const model = page.locator('select', { has: page.locator('option[value=mlp]') });
   await model.selectOption('mlp');
   await trainAgain(page);
@@ -319,6 +309,13 @@ async function trainAgain(page) {
   await page.waitForFunction(
     () => window.__states.includes('training') && document.body.dataset.state === 'ready',
     null, { timeout: 120_000 });
+}
+
+/** Opens the page with `query` and waits until it is ready. */
+async function openReady(query) {
+  const session = await openPage(browser, base, query);
+  await waitForState(session.page, 'ready');
+  return session;
 }
 
 /** Waits until the counter reads `queried n`. */

@@ -133,16 +133,12 @@ impl Session {
         if let Some(anomaly) = label {
             self.history.push(LabelEvent { row, anomaly });
         }
+        let labelled = self.labelled();
         if let Some(layer) = &mut self.active {
             if label.is_none() {
                 // Unlearning one label: retrain from the prior on what is left.
                 layer.reset();
             }
-            let labelled = self
-                .history
-                .iter()
-                .map(|e| (e.row, e.anomaly))
-                .collect::<Vec<_>>();
             layer.update(&labelled);
         }
         Ok(())
