@@ -10,6 +10,7 @@ usage:
                    [--budget N] [--seeds 0,1,2,3,4] [--backend cpu|wgpu] [--json]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--loss logistic|aad]
                    [--prior X] [--active-steps N] [--active-lr X] [--init-quantile X] [--features on|off]
+                   [--marginal-evidence on|off] [--neighbour-weight X] [--neighbour-width X]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
@@ -140,6 +141,19 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--active-steps" => active.steps = number(flag, value)?,
             "--active-lr" => active.learning_rate = number(flag, value)?,
             "--init-quantile" => active.init_quantile = number(flag, value)?,
+            "--neighbour-weight" => active.neighbour_weight = number(flag, value)?,
+            "--neighbour-width" => active.neighbour_width = number(flag, value)?,
+            "--marginal-evidence" => {
+                active.marginal_evidence = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => {
+                        return Err(format!(
+                            "--marginal-evidence: expected on or off, got '{value}'"
+                        ))
+                    }
+                }
+            }
             "--features" => {
                 active.use_features = match value {
                     "on" | "true" | "1" => true,
