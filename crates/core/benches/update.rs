@@ -59,6 +59,9 @@ fn main() {
             reference.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let (u, r) = (median_ms(update), median_ms(reference));
-        println!("| {rows} | {m} + {d} + {d} | {u:.2} | {r:.2} | {:.1}× |", u / r);
+        println!(
+            "| {rows} | {m} + {d} + {d} | {u:.2} | {r:.2} | {:.1}× |",
+            u / r
+        );
     }
 }
