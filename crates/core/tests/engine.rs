@@ -10,7 +10,7 @@ use anomaly_lab_core::eval::run_experiment;
 use anomaly_lab_core::metrics::found_at;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::session::Session;
-use anomaly_lab_core::synth::{generate, SynthConfig};
+use anomaly_lab_core::synth::{generate, BuiltinSample, SynthConfig};
 use burn::tensor::Device;
 use pollster::block_on;
 
@@ -189,6 +189,26 @@ fn clustered_anomalies_active_layer_doubles_the_detector() {
     eprintln!("clustered: active {active}, detector alone {alone}");
     assert!(active >= 2 * alone, "active {active} vs detector {alone}");
     assert!(active >= 15, "active found only {active}");
+}
+
+/// The 32-feature clustered sample hides its anomaly cluster from every
+/// evidence; once the user labels one member (a click in the view), the
+/// layer must surface the rest.
+#[test]
+fn one_labelled_member_surfaces_a_hidden_cluster() {
+    let table = generate(&BuiltinSample::HighDimensional.config());
+    let truth = table.labels.clone().unwrap();
+    let mut session = Session::new(table);
+    let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 0));
+    session.attach(scored).unwrap();
+    let first = truth.iter().position(|&a| a).unwrap();
+    session.label(first, Some(true)).unwrap();
+    let found = (0..30)
+        .filter_map(|_| session.auto_label_next())
+        .filter(|e| e.anomaly)
+        .count();
+    eprintln!("hidden cluster: {found} of the next 30 queries");
+    assert!(found >= 25, "only {found} of 30");
 }
 
 #[test]
