@@ -854,11 +854,34 @@ fn LabelPanel() -> impl IntoView {
             format!("row {} ({label}{score})", row + 1)
         })
     };
+    // The largest parts of the selected row's score, in words.
+    let why = move || {
+        ctx.version.get();
+        let row = ctx.selected.get()?;
+        let reasons = ctx
+            .lab
+            .with_value(|l| l.as_ref().map(|l| l.session.explain(row, 4)))
+            .unwrap_or_default();
+        if reasons.is_empty() {
+            return None;
+        }
+        Some(view! {
+            <ul class="why" data-testid="why" title="The largest parts of this row's score (positive: towards anomaly)">
+                {reasons.into_iter().map(|r| view! {
+                    <li>
+                        <span class="why-value" class:up=r.value > 0.0>{format!("{:+.2}", r.value)}</span>
+                        " " {r.text}
+                    </li>
+                }).collect_view()}
+            </ul>
+        })
+    };
     let ready = move || ctx.phase.get() == Phase::Ready && ctx.selected.get().is_some();
     view! {
         <section class="panel">
             <h2>"Label"</h2>
             <p data-testid="selected-row" data-row=move || ctx.selected.get().map(|r| r.to_string()).unwrap_or_default()>{info}</p>
+            {why}
             <div class="buttons">
                 <button data-testid="label-anomaly" disabled=move || !ready() on:click=move |_| ctx.label_selected(Some(true))>"Anomaly (A)"</button>
                 <button data-testid="label-normal" disabled=move || !ready() on:click=move |_| ctx.label_selected(Some(false))>"Normal (N)"</button>

@@ -245,6 +245,7 @@ mod tests {
         let scored = Scored {
             rows: n,
             evidence_dim: m,
+            evidence_per_feature: true,
             evidence,
             score,
             latent_dim: 0,

@@ -48,6 +48,10 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
   await canvas.click({ position: { x, y } });
   const selected = Number(await page.getAttribute('[data-testid=selected-row]', 'data-row'));
   assert.equal(selected, queueBefore[0], 'the click selects the point under the cursor');
+  const whyBefore = await page.locator('[data-testid=why] li').allTextContents();
+  assert.ok(whyBefore.length >= 1 && whyBefore.every((t) => /^[+-]\d+\.\d\d /.test(t)),
+    `the selected row's score is explained: ${whyBefore}`);
+  assert.ok(!whyBefore.some((t) => /labelled/.test(t)), 'no labels yet, so no neighbour reason');
   await page.keyboard.press('a');
   await page.waitForFunction(
     (row) => ![...document.querySelectorAll('[data-testid=queue-item]')].some((e) => Number(e.dataset.row) === row),
@@ -56,6 +60,9 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
   assert.notDeepEqual(queueAfter, queueBefore, 'the queue changes');
   const next = Number(await page.getAttribute('[data-testid=selected-row]', 'data-row'));
   assert.equal(next, queueAfter[0], 'labelling the suggestion selects the next one');
+  const whyAfter = await page.locator('[data-testid=why] li').allTextContents();
+  assert.ok(whyAfter.some((t) => /close to labelled anomalies/.test(t)),
+    `the next suggestion sits near the row just labelled: ${whyAfter}`);
   assert.notEqual(await canvasHash(page), pixelsBefore, 'the colours change');
   assert.deepEqual((await foundCounter(page)).queried, 1);
 

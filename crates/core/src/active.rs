@@ -83,6 +83,19 @@ impl Default for ActiveConfig {
     }
 }
 
+/// One additive part of a row's score (see [`ActiveLayer::explain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The detector's evidence column `j`.
+    Evidence(usize),
+    /// The marginal evidence `z²` of feature `j`.
+    Marginal(usize),
+    /// Feature `j`'s standardised value (its weight is learnt from labels).
+    Feature(usize),
+    /// The neighbour term.
+    Neighbours,
+}
+
 /// The layer's weights and inputs, with the scores of every row.
 #[derive(Debug, Clone)]
 pub struct ActiveLayer {
@@ -91,6 +104,8 @@ pub struct ActiveLayer {
     inputs: Vec<f32>,
     width: usize,
     evidence_dim: usize,
+    /// How many of the evidence columns are the detector's (the rest are marginal).
+    detector_dim: usize,
     w: Vec<f64>,
     b: f64,
     w0: Vec<f64>,
@@ -158,6 +173,7 @@ impl ActiveLayer {
             inputs,
             width,
             evidence_dim: e,
+            detector_dim: m,
             w: w0.clone(),
             b: 0.0,
             w0,
@@ -190,6 +206,37 @@ impl ActiveLayer {
             &self.w[self.evidence_dim..],
             self.b,
         )
+    }
+
+    /// Row `row`'s score split into additive parts, largest in size first:
+    /// `w_j·f_j` per input column (measured from an average row, whose
+    /// standardised inputs are 0) and the neighbour term. With the bias they
+    /// sum to the row's score. Empty for a row out of range.
+    pub fn explain(&self, row: usize) -> Vec<(Part, f64)> {
+        if row >= self.rows() {
+            return Vec::new();
+        }
+        let f = &self.inputs[row * self.width..(row + 1) * self.width];
+        let mut parts: Vec<(Part, f64)> = f
+            .iter()
+            .zip(&self.w)
+            .enumerate()
+            .map(|(j, (&x, &w))| {
+                let part = if j < self.detector_dim {
+                    Part::Evidence(j)
+                } else if j < self.evidence_dim {
+                    Part::Marginal(j - self.detector_dim)
+                } else {
+                    Part::Feature(j - self.evidence_dim)
+                };
+                (part, x as f64 * w)
+            })
+            .collect();
+        if self.neighbours.active() {
+            parts.push((Part::Neighbours, self.neighbours.term(row)));
+        }
+        parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        parts
     }
 
     /// Learns from all labels so far (`(row, is_anomaly)`; rows out of range
@@ -710,6 +757,29 @@ mod tests {
         }
         layer.reset();
         assert!(layer.neighbours.counted.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn explain_splits_the_score_into_its_parts() {
+        let (ev, feats) = groups();
+        let mut layer = ActiveLayer::new(&ev, 1, &feats, 2, ActiveConfig::default());
+        layer.update(&[(0, true), (25, false), (45, false)]);
+        for row in [3, 30, 59] {
+            let parts = layer.explain(row);
+            // 1 detector column, 2 marginal, 2 features, the neighbour term.
+            assert_eq!(parts.len(), 6);
+            assert!(parts.contains(&(Part::Neighbours, layer.neighbours.term(row))));
+            assert!(parts.iter().any(|p| p.0 == Part::Marginal(1)));
+            assert!(parts.iter().any(|p| p.0 == Part::Feature(1)));
+            assert!(parts.windows(2).all(|w| w[0].1.abs() >= w[1].1.abs()));
+            let total: f64 = parts.iter().map(|p| p.1).sum::<f64>() + layer.b;
+            let score = layer.scores()[row] as f64;
+            assert!(
+                (total - score).abs() < 1e-4 * score.abs().max(1.0),
+                "{total} vs {score}"
+            );
+        }
+        assert!(layer.explain(60).is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! data. It never touches a tensor: the caller trains and scores (both
 //! asynchronous), then [`attach`](Session::attach)es the result.
 
-use crate::active::{ActiveConfig, ActiveLayer};
+use crate::active::{ActiveConfig, ActiveLayer, Part};
 use crate::data::Table;
 use crate::detector::Scored;
 use crate::error::CoreError;
@@ -16,6 +16,14 @@ use crate::standardize::Standardizer;
 pub struct LabelEvent {
     pub row: usize,
     pub anomaly: bool,
+}
+
+/// One reason for a row's score, in words, with its share of the score
+/// (positive: towards "anomaly").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub text: String,
+    pub value: f64,
 }
 
 /// The data, the detector's view of it and the expert's labels.
@@ -176,6 +184,45 @@ impl Session {
     }
 
     /// With ground truth: (true anomalies among the labelled rows, rows labelled).
+    /// The `top` largest parts of `row`'s current score, in words: which
+    /// feature's reconstruction error, unusual value or learnt weight, or
+    /// the labelled rows nearby. Empty before the detector has scored.
+    pub fn explain(&self, row: usize, top: usize) -> Vec<Reason> {
+        let (Some(layer), Some(scored)) = (&self.active, &self.scored) else {
+            return Vec::new();
+        };
+        if row >= self.rows() {
+            return Vec::new();
+        }
+        let names = &self.table.features;
+        let values = self.table.row(row);
+        let d = self.cols();
+        let shown = |j: usize| format!("{} = {}", names[j], short_number(values[j]));
+        layer
+            .explain(row)
+            .into_iter()
+            .filter(|(_, v)| v.abs() >= 1e-3)
+            .take(top)
+            .map(|(part, value)| {
+                let text = match part {
+                    Part::Evidence(j) if scored.evidence_per_feature && j < d => {
+                        format!("reconstruction error of {}", names[j])
+                    }
+                    Part::Evidence(j) => format!("detector output {}", j + 1),
+                    Part::Marginal(j) => format!(
+                        "{}: z = {:+.1} (how unusual the value is)",
+                        shown(j),
+                        self.x[row * d + j]
+                    ),
+                    Part::Feature(j) => format!("{}: weight learnt from labels", shown(j)),
+                    Part::Neighbours if value > 0.0 => "close to labelled anomalies".into(),
+                    Part::Neighbours => "close to labelled normal rows".into(),
+                };
+                Reason { text, value }
+            })
+            .collect()
+    }
+
     pub fn found(&self) -> Option<(usize, usize)> {
         let truth = self.table.labels.as_ref()?;
         let found = self.history.iter().filter(|e| truth[e.row]).count();
@@ -223,5 +270,16 @@ impl Session {
                 None => Err(CoreError::InvalidConfig("train the detector first".into())),
             },
         }
+    }
+}
+
+/// A value as a person would write it: integers plainly, others to 4
+/// significant decimals.
+fn short_number(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }

@@ -209,6 +209,13 @@ fn one_labelled_member_surfaces_a_hidden_cluster() {
         .count();
     eprintln!("hidden cluster: {found} of the next 30 queries");
     assert!(found >= 25, "only {found} of 30");
+    // Why the next cluster member ranks high, in words.
+    let next = session.suggestion().unwrap();
+    let why = session.explain(next, 3);
+    eprintln!("row {next} ({}): {why:?}", truth[next]);
+    assert_eq!(why.len(), 3);
+    assert!(why.windows(2).all(|w| w[0].value.abs() >= w[1].value.abs()));
+    assert!(why.iter().any(|r| r.text.contains("x2")), "{why:?}");
 }
 
 #[test]

@@ -84,6 +84,10 @@ impl Detector for Autoencoder {
         self.d_input()
     }
 
+    fn evidence_per_feature(&self) -> bool {
+        true
+    }
+
     fn latent_dim(&self) -> Option<usize> {
         Some(self.bottleneck())
     }

@@ -33,6 +33,11 @@ pub struct DetectorOutput {
 pub trait Detector {
     /// Length of each row's evidence vector.
     fn evidence_dim(&self) -> usize;
+    /// Whether evidence column `j` is about input feature `j` (an
+    /// autoencoder's per-feature errors) rather than an abstract output.
+    fn evidence_per_feature(&self) -> bool {
+        false
+    }
     /// Length of the latent code, if any.
     fn latent_dim(&self) -> Option<usize>;
     /// Evidence, score and latent for `x: [rows, features]` (standardised).
@@ -44,6 +49,8 @@ pub trait Detector {
 pub struct Scored {
     pub rows: usize,
     pub evidence_dim: usize,
+    /// Evidence column `j` is about feature `j` (see [`Detector`]).
+    pub evidence_per_feature: bool,
     /// Row-major `rows × evidence_dim`.
     pub evidence: Vec<f32>,
     pub score: Vec<f32>,
@@ -78,6 +85,7 @@ pub async fn score_rows(
     let mut out = Scored {
         rows,
         evidence_dim: m,
+        evidence_per_feature: detector.evidence_per_feature(),
         evidence: Vec::with_capacity(rows * m),
         score: Vec::with_capacity(rows),
         latent_dim: l,
@@ -177,6 +185,12 @@ impl Detector for DetectorModel {
         match self {
             Self::Autoencoder(m) => m.evidence_dim(),
             Self::Mlp(m) => m.evidence_dim(),
+        }
+    }
+    fn evidence_per_feature(&self) -> bool {
+        match self {
+            Self::Autoencoder(m) => m.evidence_per_feature(),
+            Self::Mlp(m) => m.evidence_per_feature(),
         }
     }
     fn latent_dim(&self) -> Option<usize> {
