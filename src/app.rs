@@ -869,7 +869,7 @@ fn LabelPanel() -> impl IntoView {
             <ul class="why" data-testid="why" title="The largest parts of this row's score (positive: towards anomaly)">
                 {reasons.into_iter().map(|r| view! {
                     <li>
-                        <span class="why-value" class:up=r.value > 0.0>{format!("{:+.2}", r.value)}</span>
+                        <span class="why-value" class:up={r.value > 0.0}>{format!("{:+.2}", r.value)}</span>
                         " " {r.text}
                     </li>
                 }).collect_view()}
