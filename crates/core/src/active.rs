@@ -164,7 +164,8 @@ impl ActiveLayer {
             *w = 1.0 / (e as f64).sqrt();
         }
         let neighbours = if config.neighbour_weight != 0.0 && rows * d == features.len() {
-            Neighbours::new(features, d, &config)
+            // With the features among the inputs, the term reads them there.
+            Neighbours::new(features, d, &config, fd == 0)
         } else {
             Neighbours::off(rows)
         };
@@ -247,7 +248,7 @@ impl ActiveLayer {
             .copied()
             .filter(|&(i, _)| i < self.rows())
             .collect();
-        self.neighbours.sync(&labels);
+        self.neighbours.sync(&labels, &self.inputs, self.width);
         if !labels.is_empty() {
             let mut gw = vec![0.0; self.width];
             // AAD fixes the quantile score q and the τ-ranked row before it optimises.
@@ -389,8 +390,9 @@ impl ActiveLayer {
 /// anomalies and normals, kept up to date one label at a time.
 #[derive(Debug, Clone)]
 struct Neighbours {
-    /// Standardised features, row-major `rows × d`; empty when off.
-    space: Vec<f32>,
+    /// A copy of the standardised features (`rows × d`), kept only when
+    /// they are not the last `d` columns of the layer's inputs.
+    space: Option<Vec<f32>>,
     d: usize,
     weight: f64,
     /// `−1 / (2·D·h²)`.
@@ -403,11 +405,11 @@ struct Neighbours {
 }
 
 impl Neighbours {
-    fn new(features: &[f32], d: usize, config: &ActiveConfig) -> Self {
+    fn new(features: &[f32], d: usize, config: &ActiveConfig, copy: bool) -> Self {
         let rows = features.len().checked_div(d).unwrap_or(0);
         let h = config.neighbour_width.max(1e-6);
         Self {
-            space: features.to_vec(),
+            space: copy.then(|| features.to_vec()),
             d,
             weight: config.neighbour_weight,
             scale: (-1.0 / (2.0 * d as f64 * h * h)) as f32,
@@ -419,7 +421,7 @@ impl Neighbours {
 
     fn off(rows: usize) -> Self {
         Self {
-            space: Vec::new(),
+            space: None,
             d: 0,
             weight: 0.0,
             scale: 0.0,
@@ -441,7 +443,7 @@ impl Neighbours {
 
     /// Counts the labels not yet counted; starts over when a counted label
     /// was changed or removed.
-    fn sync(&mut self, labels: &[(usize, bool)]) {
+    fn sync(&mut self, labels: &[(usize, bool)], inputs: &[f32], width: usize) {
         if !self.active() {
             return;
         }
@@ -459,22 +461,32 @@ impl Neighbours {
         }
         for (j, want) in wanted.iter().enumerate() {
             if let (Some(y), None) = (*want, self.counted[j]) {
-                self.count(j, y);
+                self.count(j, y, inputs, width);
             }
         }
     }
 
-    fn count(&mut self, j: usize, anomaly: bool) {
+    /// Adds row `j`'s kernel row to the sums. The features are read from
+    /// the copy, or else from the last `d` of the `width` input columns.
+    fn count(&mut self, j: usize, anomaly: bool, inputs: &[f32], width: usize) {
         self.counted[j] = Some(anomaly);
         let d = self.d;
-        let xj = self.space[j * d..(j + 1) * d].to_vec();
+        let (data, stride, offset) = match &self.space {
+            Some(space) => (&space[..], d, 0),
+            None => (inputs, width, width - d),
+        };
+        let xj = data[j * stride + offset..(j + 1) * stride].to_vec();
         let sums = if anomaly {
             &mut self.pos
         } else {
             &mut self.neg
         };
-        for (k, x) in sums.iter_mut().zip(self.space.chunks_exact(d)) {
-            let d2: f32 = x.iter().zip(&xj).map(|(a, b)| (a - b) * (a - b)).sum();
+        for (k, row) in sums.iter_mut().zip(data.chunks_exact(stride)) {
+            let d2: f32 = row[offset..]
+                .iter()
+                .zip(&xj)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
             *k += (d2 * self.scale).exp();
         }
     }
@@ -757,6 +769,28 @@ mod tests {
         }
         layer.reset();
         assert!(layer.neighbours.counted.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn the_neighbour_term_reads_a_copy_when_the_features_are_not_inputs() {
+        let (ev, feats) = groups();
+        let labels = [(0, true), (25, false), (45, false)];
+        let mut inside = ActiveLayer::new(&ev, 1, &feats, 2, ActiveConfig::default());
+        let mut copied = ActiveLayer::new(
+            &ev,
+            1,
+            &feats,
+            2,
+            ActiveConfig {
+                use_features: false,
+                ..ActiveConfig::default()
+            },
+        );
+        inside.update(&labels);
+        copied.update(&labels);
+        assert!(inside.neighbours.space.is_none() && copied.neighbours.space.is_some());
+        assert_eq!(inside.neighbours.pos, copied.neighbours.pos);
+        assert_eq!(inside.neighbours.neg, copied.neighbours.neg);
     }
 
     #[test]
