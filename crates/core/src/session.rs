@@ -209,12 +209,10 @@ impl Session {
                         format!("reconstruction error of {}", names[j])
                     }
                     Part::Evidence(j) => format!("detector output {}", j + 1),
-                    Part::Marginal(j) => format!(
-                        "{}: z = {:+.1} (how unusual the value is)",
-                        shown(j),
-                        self.x[row * d + j]
-                    ),
-                    Part::Feature(j) => format!("{}: weight learnt from labels", shown(j)),
+                    Part::Marginal(j) => {
+                        format!("{} (z {:+.1})", shown(j), self.x[row * d + j])
+                    }
+                    Part::Feature(j) => format!("{} (weight learnt from labels)", shown(j)),
                     Part::Neighbours if value > 0.0 => "close to labelled anomalies".into(),
                     Part::Neighbours => "close to labelled normal rows".into(),
                 };
