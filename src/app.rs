@@ -66,6 +66,8 @@ struct Ctx {
     canvas: NodeRef<Canvas>,
     /// Where this dataset's labels are kept in local storage.
     storage_key: StoredValue<String>,
+    /// Each label change as `(row, the label it replaced)`, newest last.
+    undo: StoredValue<Vec<(usize, Option<bool>)>>,
 }
 
 impl Ctx {
@@ -104,6 +106,7 @@ impl Ctx {
             seed: RwSignal::new(0),
             canvas: NodeRef::new(),
             storage_key: StoredValue::new(String::new()),
+            undo: StoredValue::new(Vec::new()),
         }
     }
 
@@ -170,6 +173,7 @@ impl Ctx {
             )
         }));
         self.storage_key.set_value(key);
+        self.undo.set_value(Vec::new());
         self.lab.set_value(Some(lab));
         self.generation.update(|g| *g += 1);
         self.selected.set(None);
@@ -280,15 +284,42 @@ impl Ctx {
         });
     }
 
-    /// Labels a row and repaints, timing label → repainted canvas.
+    /// Labels a row and repaints, timing label → repainted canvas. The
+    /// change can be undone.
     fn label(&self, row: usize, label: Option<bool>) {
+        let before = self
+            .lab
+            .with_value(|l| l.as_ref().map(|l| l.session.label_of(row)));
+        if before.is_some_and(|b| b != label) && self.apply_label(row, label) {
+            self.undo.update_value(|u| u.push((row, before.flatten())));
+        }
+    }
+
+    /// Takes back the last label change and selects its row.
+    fn undo(&self) {
+        if self.phase.get_untracked() != Phase::Ready {
+            return;
+        }
+        let Some((row, label)) = self.undo.try_update_value(|u| u.pop()).flatten() else {
+            return;
+        };
+        self.apply_label(row, label);
+        self.selected.set(Some(row));
+    }
+
+    /// Sets a label in the session, repaints and stores the labels; false
+    /// when there is no data or the row is not there.
+    fn apply_label(&self, row: usize, label: Option<bool>) -> bool {
         let start = now_ms();
         let result = self
             .lab
             .try_update_value(|l| l.as_mut().map(|lab| lab.session.label(row, label)));
         match result.flatten() {
-            Some(Err(e)) => self.fail(e.to_string()),
-            None => return,
+            Some(Err(e)) => {
+                self.fail(e.to_string());
+                return false;
+            }
+            None => return false,
             Some(Ok(())) => {}
         }
         self.version.update(|v| *v += 1);
@@ -298,6 +329,7 @@ impl Ctx {
             .lab
             .with_value(|l| l.as_ref().map(|l| l.session.labelled()).unwrap_or_default());
         storage_set(&self.storage_key.get_value(), &encode_labels(&labels));
+        true
     }
 
     /// Labels the selected row. When it was the suggested one, the next
@@ -390,10 +422,18 @@ pub fn App() -> impl IntoView {
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+        if in_field || e.alt_key() {
+            return;
+        }
+        if e.ctrl_key() || e.meta_key() {
+            if e.key().eq_ignore_ascii_case("z") && !e.shift_key() {
+                e.prevent_default();
+                ctx.undo();
+            }
             return;
         }
         match e.key().as_str() {
+            "z" | "Z" => ctx.undo(),
             "a" | "A" => ctx.label_selected(Some(true)),
             "n" | "N" => ctx.label_selected(Some(false)),
             "u" | "U" => ctx.label_selected(None),
@@ -877,6 +917,10 @@ fn LabelPanel() -> impl IntoView {
         })
     };
     let ready = move || ctx.phase.get() == Phase::Ready && ctx.selected.get().is_some();
+    let can_undo = move || {
+        ctx.version.get();
+        ctx.phase.get() == Phase::Ready && ctx.undo.with_value(|u| !u.is_empty())
+    };
     view! {
         <section class="panel">
             <h2>"Label"</h2>
@@ -886,6 +930,8 @@ fn LabelPanel() -> impl IntoView {
                 <button data-testid="label-anomaly" disabled=move || !ready() on:click=move |_| ctx.label_selected(Some(true))>"Anomaly (A)"</button>
                 <button data-testid="label-normal" disabled=move || !ready() on:click=move |_| ctx.label_selected(Some(false))>"Normal (N)"</button>
                 <button data-testid="label-clear" disabled=move || !ready() on:click=move |_| ctx.label_selected(None)>"Clear (U)"</button>
+                <button data-testid="label-undo" disabled=move || !can_undo() title="Take back the last label (Z or Ctrl+Z)"
+                    on:click=move |_| ctx.undo()>"Undo (Z)"</button>
             </div>
         </section>
     }

@@ -78,6 +78,17 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
   const ms = Number(await canvas.getAttribute('data-last-update-ms'));
   assert.ok(ms > 0, 'label → repaint time is measured');
   await screenshot(page, 'labelled.png');
+
+  // Undo takes labels back, newest first: Z, then the button.
+  const queried = (n) => page.waitForFunction(
+    (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n);
+  await page.keyboard.press('z');
+  await queried(10);
+  assert.match(await page.textContent('[data-testid=selected-row]'), /unlabelled/, 'the undone row is selected, unlabelled');
+  await page.click('[data-testid=label-undo]');
+  await queried(9);
+  await page.keyboard.press('Control+z');
+  await queried(8);
   await finish(session);
 });
 
