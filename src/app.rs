@@ -908,7 +908,7 @@ fn LabelPanel() -> impl IntoView {
         Some(view! {
             <ul class="why" data-testid="why" title="The largest parts of this row's score (positive: towards anomaly)">
                 {reasons.into_iter().map(|r| view! {
-                    <li>
+                    <li title=r.detail>
                         <span class="why-value" class:up={r.value > 0.0}>{format!("{:+.2}", r.value)}</span>
                         " " {r.text}
                     </li>

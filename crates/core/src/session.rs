@@ -24,6 +24,8 @@ pub struct LabelEvent {
 pub struct Reason {
     pub text: String,
     pub value: f64,
+    /// The parts that make up `value`, e.g. `unusual value +0.59, …`.
+    pub detail: String,
 }
 
 /// The data, the detector's view of it and the expert's labels.
@@ -184,9 +186,11 @@ impl Session {
     }
 
     /// With ground truth: (true anomalies among the labelled rows, rows labelled).
-    /// The `top` largest parts of `row`'s current score, in words: which
-    /// feature's reconstruction error, unusual value or learnt weight, or
-    /// the labelled rows nearby. Empty before the detector has scored.
+    /// Why `row` scores as it does, in words: its score's parts grouped by
+    /// what they are about (each feature: its reconstruction error, how
+    /// unusual its value is, and the weight labels gave it; the detector's
+    /// abstract outputs; the labelled rows nearby), the `top` largest first.
+    /// Empty before the detector has scored.
     pub fn explain(&self, row: usize, top: usize) -> Vec<Reason> {
         let (Some(layer), Some(scored)) = (&self.active, &self.scored) else {
             return Vec::new();
@@ -194,29 +198,58 @@ impl Session {
         if row >= self.rows() {
             return Vec::new();
         }
+        let d = self.cols();
+        // Group key: Some(feature) or None (detector outputs / neighbours).
+        #[derive(PartialEq)]
+        enum About {
+            Feature(usize),
+            Outputs,
+            Neighbours,
+        }
+        let mut groups: Vec<(About, f64, Vec<String>)> = Vec::new();
+        for (part, value) in layer.explain(row) {
+            let (about, what) = match part {
+                Part::Evidence(j) if scored.evidence_per_feature && j < d => {
+                    (About::Feature(j), "reconstruction error")
+                }
+                Part::Evidence(_) => (About::Outputs, "distance"),
+                Part::Marginal(j) => (About::Feature(j), "unusual value"),
+                Part::Feature(j) => (About::Feature(j), "weight learnt from labels"),
+                Part::Neighbours => (About::Neighbours, "labelled rows nearby"),
+            };
+            let detail = format!("{what} {value:+.2}");
+            match groups.iter_mut().find(|g| g.0 == about) {
+                Some(g) => {
+                    g.1 += value;
+                    g.2.push(detail);
+                }
+                None => groups.push((about, value, vec![detail])),
+            }
+        }
+        groups.retain(|g| g.1.abs() >= 1e-3);
+        groups.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let names = &self.table.features;
         let values = self.table.row(row);
-        let d = self.cols();
-        let shown = |j: usize| format!("{} = {}", names[j], short_number(values[j]));
-        layer
-            .explain(row)
+        groups
             .into_iter()
-            .filter(|(_, v)| v.abs() >= 1e-3)
             .take(top)
-            .map(|(part, value)| {
-                let text = match part {
-                    Part::Evidence(j) if scored.evidence_per_feature && j < d => {
-                        format!("reconstruction error of {}", names[j])
+            .map(|(about, value, details)| {
+                let text = match about {
+                    About::Feature(j) => {
+                        let z = self.x[row * d + j];
+                        // No "-0.0": a value at the mean reads "z +0.0".
+                        let z = if z.abs() < 0.05 { 0.0 } else { z };
+                        format!("{} = {} (z {z:+.1})", names[j], short_number(values[j]))
                     }
-                    Part::Evidence(j) => format!("detector output {}", j + 1),
-                    Part::Marginal(j) => {
-                        format!("{} (z {:+.1})", shown(j), self.x[row * d + j])
-                    }
-                    Part::Feature(j) => format!("{} (weight learnt from labels)", shown(j)),
-                    Part::Neighbours if value > 0.0 => "close to labelled anomalies".into(),
-                    Part::Neighbours => "close to labelled normal rows".into(),
+                    About::Outputs => "the detector's distance".into(),
+                    About::Neighbours if value > 0.0 => "close to labelled anomalies".into(),
+                    About::Neighbours => "close to labelled normal rows".into(),
                 };
-                Reason { text, value }
+                Reason {
+                    text,
+                    value,
+                    detail: details.join(", "),
+                }
             })
             .collect()
     }

@@ -216,6 +216,10 @@ fn one_labelled_member_surfaces_a_hidden_cluster() {
     assert_eq!(why.len(), 3);
     assert!(why.windows(2).all(|w| w[0].value.abs() >= w[1].value.abs()));
     assert!(why.iter().any(|r| r.text.contains("x2")), "{why:?}");
+    // Each feature appears once, its parts summed.
+    let x2: Vec<_> = why.iter().filter(|r| r.text.starts_with("x2 = ")).collect();
+    assert_eq!(x2.len(), 1, "{why:?}");
+    assert!(x2[0].detail.contains("unusual value"), "{why:?}");
 }
 
 #[test]
