@@ -15,7 +15,9 @@ use crate::dom::{
     now_ms, read_file, set_body_state, storage_get, storage_set, url_param, yield_now,
 };
 use crate::scatter::{draw, Frame};
-use crate::state::{csv_table, decode_labels, encode_labels, sample_table, storage_key, Lab};
+use crate::state::{
+    csv_table, decode_labels, encode_labels, one_line_error, sample_table, storage_key, Lab,
+};
 use crate::training::{train_and_score, Outcome, Progress};
 
 /// What the page is doing.
@@ -265,7 +267,10 @@ impl Ctx {
             if let Err(e) = done {
                 if used == BackendKind::WebGpu {
                     // A lost or failing GPU: say so and train again on the CPU.
-                    ctx.fail(format!("WebGPU failed ({e}); training again on the CPU"));
+                    ctx.fail(format!(
+                        "WebGPU failed ({}); training again on the CPU. Your labels are kept.",
+                        one_line_error(&e)
+                    ));
                     ctx.backend_choice.set(BackendChoice::Cpu);
                     ctx.phase.set(Phase::Idle);
                     ctx.start_training();
@@ -612,7 +617,7 @@ fn TrainPanel() -> impl IntoView {
                     <option value="mlp">"one-class MLP (Deep SVDD)"</option>
                 </select>
             </label>
-            <label>"Epochs " <input type="number" min="1" max="10000" prop:value=move || ctx.epochs.get() on:change=number(ctx.epochs)/></label>
+            <label>"Epochs " <input type="number" min="1" max="10000" data-testid="epochs-input" prop:value=move || ctx.epochs.get() on:change=number(ctx.epochs)/></label>
             <label>"Hidden (0 = auto) " <input type="number" min="0" prop:value=move || ctx.hidden.get() on:change=number(ctx.hidden)/></label>
             <label>"Bottleneck (0 = auto) " <input type="number" min="0" prop:value=move || ctx.bottleneck.get() on:change=number(ctx.bottleneck)/></label>
             <label>"Learning rate " <input type="number" step="0.001" min="0" prop:value=move || ctx.learning_rate.get() on:change=move |e| { if let Ok(v) = event_target_value(&e).parse() { ctx.learning_rate.set(v) } }/></label>

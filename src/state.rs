@@ -45,6 +45,29 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
 /// A key that names one dataset's labels in the browser's local storage:
 /// the name, the shape and a hash of every value, so that labels come back
 /// only for the same data.
+/// A backend's multi-line error (wgpu's "Caused by:" chains and backtrace
+/// notes) as one line for the page: each cause not already said, joined by ": ".
+pub fn one_line_error(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty()
+            || line.starts_with("Caused by")
+            || line.starts_with("Backtrace")
+            || line.starts_with("No backtrace")
+        {
+            continue;
+        }
+        let line = line.trim_end_matches(['.', ':']);
+        if !out.contains(line) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 pub fn storage_key(name: &str, table: &Table) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for v in &table.values {
@@ -193,6 +216,19 @@ fn format_value(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gpu_errors_fit_on_one_line() {
+        let wgpu = "reading a result back from the device failed: The device is poisoned\n\
+                    Caused by:\n  The device is poisoned\nCaused by:\n  Destroyed: Device was destroyed.\n\
+                    Backtrace:\nNo backtrace available";
+        assert_eq!(
+            one_line_error(wgpu),
+            "reading a result back from the device failed: The device is poisoned: \
+             Destroyed: Device was destroyed"
+        );
+        assert_eq!(one_line_error("plain"), "plain");
+    }
 
     #[test]
     fn samples_exist_and_rows_can_be_overridden() {

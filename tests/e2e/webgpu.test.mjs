@@ -4,7 +4,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, waitForState, screenshot, queueRows, assertLocalOnly } from './harness.mjs';
+import {
+  serve, launch, openPage, waitForState, screenshot, queueRows, foundCounter, assertLocalOnly,
+} from './harness.mjs';
 
 let server;
 let base;
@@ -29,6 +31,62 @@ test('trains the tiny sample on WebGPU and reaches ready', async () => {
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'no fallback message');
   assert.equal((await queueRows(page)).length, 10);
   assert.match(await page.textContent('.progress-text'), /epoch 3 of 3/);
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+});
+
+// A lost GPU device: the page captures nothing of the GPU itself, so the test
+// wraps requestDevice to keep a handle, then destroys the device while the
+// detector retrains on it. The page must say what happened, train again on
+// the CPU and keep every label.
+test('a GPU device lost mid-training falls back to the CPU and keeps the labels', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  await context.addInitScript(() => {
+    window.__gpuDevices = [];
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...args) {
+      const device = await request.apply(this, args);
+      window.__gpuDevices.push(device);
+      return device;
+    };
+  });
+  const requests = [];
+  await context.route('**/*', (route) => {
+    requests.push(route.request().url());
+    if (route.request().url().startsWith(base)) route.continue();
+    else route.abort();
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}?backend=webgpu&sample=tiny&epochs=3`);
+  await waitForState(page, 'ready', 600_000);
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'WebGPU');
+  assert.equal(await page.evaluate(() => window.__gpuDevices.length), 1);
+  for (const key of ['A', 'N']) {
+    const item = page.locator('[data-testid=queue-item]').first();
+    const row = await item.getAttribute('data-row');
+    await item.locator('button', { hasText: key }).click();
+    await page.waitForFunction((r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row);
+  }
+  assert.equal((await foundCounter(page)).queried, 2);
+
+  await page.fill('[data-testid=epochs-input]', '40');
+  await page.click('[data-testid=train-button]');
+  await page.waitForFunction(() => /epoch [1-9]\d* of 40/.test(document.querySelector('.progress-text')?.textContent ?? ''),
+    null, { timeout: 300_000 });
+  await page.evaluate(() => window.__gpuDevices.forEach((d) => d.destroy()));
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.textContent.trim() === 'CPU',
+    null, { timeout: 120_000 });
+  await waitForState(page, 'ready', 300_000);
+  const banner = await page.textContent('[data-testid=error-banner]');
+  assert.match(banner, /WebGPU failed \(.*[Dd]estroyed.*\); training again on the CPU\. Your labels are kept\./);
+  assert.ok(!banner.includes('\n') && !/Backtrace/.test(banner), `one line: ${banner}`);
+  assert.match(await page.textContent('.progress-text'), /epoch 40 of 40/, 'the CPU run trains to the end');
+  assert.equal((await foundCounter(page)).queried, 2, 'both labels survive');
+  assert.equal((await queueRows(page)).length, 10);
+  await screenshot(page, 'gpu-lost.png');
   assert.deepEqual(errors, []);
   assertLocalOnly(assert, requests, base);
   await context.close();
