@@ -39,7 +39,12 @@ pub struct Session {
     active_config: ActiveConfig,
     labels: Vec<Option<bool>>,
     history: Vec<LabelEvent>,
+    /// The `TOP_CACHED` best unlabelled rows under the current scores.
+    top: Vec<usize>,
 }
+
+/// How many of the best unlabelled rows the session keeps ready.
+pub const TOP_CACHED: usize = 32;
 
 impl Session {
     /// Standardises the table (f64 fit, f32 values).
@@ -56,6 +61,7 @@ impl Session {
             active_config: ActiveConfig::default(),
             labels: vec![None; rows],
             history: Vec::new(),
+            top: Vec::new(),
         }
     }
 
@@ -114,6 +120,17 @@ impl Session {
             }
             self.active = Some(layer);
         }
+        self.refresh_top();
+    }
+
+    /// Recomputes the cached best unlabelled rows after a change of scores
+    /// or labels, so that the suggestion and the queue (asked for several
+    /// times per label by the page) cost nothing until the next change.
+    fn refresh_top(&mut self) {
+        self.top = match self.scores() {
+            Some(s) => select(s, &self.labelled_mask(), QueryStrategy::TopK(TOP_CACHED)),
+            None => Vec::new(),
+        };
     }
 
     pub fn is_scored(&self) -> bool {
@@ -151,6 +168,7 @@ impl Session {
             }
             layer.update(&labelled);
         }
+        self.refresh_top();
         Ok(())
     }
 
@@ -174,18 +192,21 @@ impl Session {
 
     /// The rows to review next, best first.
     pub fn queue(&self, strategy: QueryStrategy) -> Vec<usize> {
-        match self.scores() {
-            Some(s) => select(s, &self.labelled_mask(), strategy),
-            None => Vec::new(),
+        match (strategy, self.scores()) {
+            (QueryStrategy::Greedy, _) => self.top.iter().take(1).copied().collect(),
+            (QueryStrategy::TopK(k), _) if k <= TOP_CACHED => {
+                self.top.iter().take(k).copied().collect()
+            }
+            (_, Some(s)) => select(s, &self.labelled_mask(), strategy),
+            (_, None) => Vec::new(),
         }
     }
 
     /// The one row to review next (top-1 greedy).
     pub fn suggestion(&self) -> Option<usize> {
-        self.queue(QueryStrategy::Greedy).first().copied()
+        self.top.first().copied()
     }
 
-    /// With ground truth: (true anomalies among the labelled rows, rows labelled).
     /// Why `row` scores as it does, in words: its score's parts grouped by
     /// what they are about (each feature: its reconstruction error, how
     /// unusual its value is, and the weight labels gave it; the detector's
@@ -254,6 +275,7 @@ impl Session {
             .collect()
     }
 
+    /// With ground truth: (true anomalies among the labelled rows, rows labelled).
     pub fn found(&self) -> Option<(usize, usize)> {
         let truth = self.table.labels.as_ref()?;
         let found = self.history.iter().filter(|e| truth[e.row]).count();

@@ -222,6 +222,41 @@ fn one_labelled_member_surfaces_a_hidden_cluster() {
     assert!(x2[0].detail.contains("unusual value"), "{why:?}");
 }
 
+/// The session keeps its best rows cached; they must always be what a
+/// fresh selection over the current scores and labels gives.
+#[test]
+fn the_cached_queue_matches_a_fresh_selection() {
+    use anomaly_lab_core::query::{select, QueryStrategy};
+    let table = generate(&SynthConfig::clustered(800, 6, 0.05, 3));
+    let mut session = Session::new(table);
+    assert_eq!(session.suggestion(), None);
+    let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 0));
+    session.attach(scored).unwrap();
+    let check = |s: &Session| {
+        let fresh = select(
+            s.scores().unwrap(),
+            &s.labelled_mask(),
+            QueryStrategy::TopK(100),
+        );
+        assert_eq!(s.queue(QueryStrategy::TopK(10)), fresh[..10]);
+        assert_eq!(s.queue(QueryStrategy::TopK(100)), fresh);
+        assert_eq!(s.suggestion(), Some(fresh[0]));
+    };
+    check(&session);
+    for _ in 0..5 {
+        session.auto_label_next().unwrap();
+        check(&session);
+    }
+    let first = session.history()[0].row;
+    session.label(first, None).unwrap();
+    check(&session);
+    session.set_active_config(ActiveConfig {
+        neighbour_weight: 0.0,
+        ..ActiveConfig::default()
+    });
+    check(&session);
+}
+
 #[test]
 fn low_density_anomalies_are_found() {
     let table = generate(&SynthConfig::low_density(2000, 6, 0.03, 7));
