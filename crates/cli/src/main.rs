@@ -17,8 +17,9 @@ use std::time::Instant;
 use anomaly_lab_core::active::ActiveLoss;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{score_rows, train_to_end, TrainingRun, SCORE_CHUNK_ROWS};
-use anomaly_lab_core::eval::{run_experiment, RunResult};
+use anomaly_lab_core::eval::{run_experiment_with, RunResult};
 use anomaly_lab_core::metrics::{found_at, ranking};
+use anomaly_lab_core::query::QueryStrategy;
 use anomaly_lab_core::session::Session;
 use anomaly_lab_core::synth::{generate, to_csv};
 use burn::tensor::Device;
@@ -107,8 +108,10 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
         let mut spec = a.spec.clone();
         spec.train.seed = seed;
         let start = Instant::now();
-        let r = pollster::block_on(run_experiment(&table, &spec, active, budget, &device))
-            .map_err(|e| format!("seed {seed}: {e}"))?;
+        let r = pollster::block_on(run_experiment_with(
+            &table, &spec, active, a.strategy, budget, &device,
+        ))
+        .map_err(|e| format!("seed {seed}: {e}"))?;
         let secs = start.elapsed().as_secs_f64();
         if !a.json {
             eprintln!(
@@ -146,6 +149,7 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
             "budget": budget,
             "loss": match a.active.loss { ActiveLoss::Logistic => "logistic", ActiveLoss::AadHinge { .. } => "aad-hinge" },
             "backend": a.backend.name(),
+            "strategy": strategy_name(a.strategy),
             "runs": runs.iter().map(|(r, secs)| json!({
                 "seed": r.seed,
                 "found": r.found,
@@ -212,4 +216,13 @@ fn score(a: &ScoreArgs) -> Result<(), String> {
     std::fs::write(&a.out, out).map_err(|e| format!("cannot write {}: {e}", a.out))?;
     eprintln!("wrote {} scores to {}", scored.score.len(), a.out);
     Ok(())
+}
+
+fn strategy_name(s: QueryStrategy) -> String {
+    match s {
+        QueryStrategy::Greedy => "greedy".into(),
+        QueryStrategy::TopK(k) => format!("top-k:{k}"),
+        QueryStrategy::Uncertainty(_) => "uncertainty".into(),
+        QueryStrategy::Random { .. } => "random".into(),
+    }
 }

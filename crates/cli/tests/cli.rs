@@ -76,6 +76,43 @@ fn eval_json_has_the_documented_shape() {
     assert!(j["baseline_found_at"]["10"].is_number());
 }
 
+/// Greedy finds more than a batch of ten, which finds more than random
+/// picks, on the same detector: the strategies really differ.
+#[test]
+fn eval_strategies_differ_as_they_should() {
+    let found_at_50 = |strategy: &str| {
+        let out = succeed(bin().args([
+            "eval",
+            "--data",
+            &shared("ann_thyroid_1v3.csv"),
+            "--budget",
+            "50",
+            "--strategy",
+            strategy,
+            "--json",
+        ]));
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(j["strategy"], strategy);
+        let found = j["runs"][0]["found"].as_array().unwrap().clone();
+        assert_eq!(found.len(), 50, "{strategy}");
+        found[49].as_u64().unwrap()
+    };
+    let (greedy, batch, random) = (
+        found_at_50("greedy"),
+        found_at_50("top-k:10"),
+        found_at_50("random"),
+    );
+    eprintln!("found@50: greedy {greedy}, top-k:10 {batch}, random {random}");
+    assert!(
+        greedy >= batch && batch > random,
+        "{greedy} {batch} {random}"
+    );
+    assert!(
+        random <= 5,
+        "random picks find about 50·73/3251 ≈ 1: {random}"
+    );
+}
+
 #[test]
 fn score_writes_a_score_and_rank_per_row() {
     let out_path = tmp("scores.csv");

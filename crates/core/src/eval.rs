@@ -8,6 +8,7 @@ use crate::data::Table;
 use crate::detector::{score_rows, train_to_end, DetectorSpec, TrainingRun, SCORE_CHUNK_ROWS};
 use crate::error::CoreError;
 use crate::metrics::{average_precision, discovery_curve, ranking, roc_auc, roc_auc_masked};
+use crate::query::QueryStrategy;
 use crate::session::Session;
 
 /// One seed's outcome.
@@ -37,6 +38,22 @@ pub async fn run_experiment(
     budget: usize,
     device: &Device,
 ) -> Result<RunResult, CoreError> {
+    run_experiment_with(table, spec, active, QueryStrategy::Greedy, budget, device).await
+}
+
+/// [`run_experiment`] with another query strategy. `TopK(k)` labels the `k`
+/// best rows of one ranking before looking again (a batch); `Uncertainty`
+/// and `Random` pick one row at a time (the random draw is seeded by the
+/// strategy's seed, the run's seed and the number of queries so far);
+/// their counts are ignored.
+pub async fn run_experiment_with(
+    table: &Table,
+    spec: &DetectorSpec,
+    active: &ActiveConfig,
+    strategy: QueryStrategy,
+    budget: usize,
+    device: &Device,
+) -> Result<RunResult, CoreError> {
     let truth = table
         .labels
         .clone()
@@ -59,11 +76,25 @@ pub async fn run_experiment(
     let roc_auc_before = roc_auc(&scored.score, &truth);
     let ap_before = average_precision(&scored.score, &truth);
     session.attach(scored)?;
-    let mut queried = Vec::with_capacity(budget);
-    for _ in 0..budget {
-        match session.auto_label_next() {
-            Some(e) => queried.push(e.row),
-            None => break,
+    let mut queried: Vec<usize> = Vec::with_capacity(budget);
+    while queried.len() < budget {
+        let picks = match strategy {
+            QueryStrategy::Greedy => session.queue(QueryStrategy::Greedy),
+            QueryStrategy::TopK(k) => session.queue(QueryStrategy::TopK(k.max(1))),
+            QueryStrategy::Uncertainty(_) => session.queue(QueryStrategy::Uncertainty(1)),
+            QueryStrategy::Random { seed, .. } => session.queue(QueryStrategy::Random {
+                count: 1,
+                seed: seed
+                    ^ spec.train.seed.rotate_left(32)
+                    ^ (queried.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            }),
+        };
+        if picks.is_empty() {
+            break;
+        }
+        for row in picks.into_iter().take(budget - queried.len()) {
+            session.label(row, Some(truth[row]))?;
+            queried.push(row);
         }
     }
     let scores = session.scores().unwrap_or_default();
