@@ -17,6 +17,7 @@ use crate::dom::{
 use crate::scatter::{draw, Frame};
 use crate::state::{
     csv_table, decode_labels, encode_labels, one_line_error, sample_table, storage_key, Lab,
+    ReviewOrder,
 };
 use crate::training::{train_and_score, Outcome, Progress};
 
@@ -68,6 +69,8 @@ struct Ctx {
     canvas: NodeRef<Canvas>,
     /// Where this dataset's labels are kept in local storage.
     storage_key: StoredValue<String>,
+    /// The order of the review queue (kept across datasets).
+    review: RwSignal<ReviewOrder>,
     /// Each label change as `(row, the label it replaced)`, newest last.
     undo: StoredValue<Vec<(usize, Option<bool>)>>,
 }
@@ -109,6 +112,11 @@ impl Ctx {
             canvas: NodeRef::new(),
             storage_key: StoredValue::new(String::new()),
             undo: StoredValue::new(Vec::new()),
+            review: RwSignal::new(
+                url_param("review")
+                    .and_then(|r| ReviewOrder::parse(&r))
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -127,6 +135,7 @@ impl Ctx {
                 return Ok(());
             };
             let (xd, yd) = lab.axis_names();
+            let suggestion = lab.suggestion();
             let session = &lab.session;
             let labels = |i: usize| session.label_of(i);
             let frame = Frame {
@@ -134,7 +143,7 @@ impl Ctx {
                 scores: session.scores(),
                 labels: &labels,
                 selected,
-                suggestion: session.suggestion(),
+                suggestion,
                 view: lab.view,
                 x_desc: &xd,
                 y_desc: &yd,
@@ -161,6 +170,7 @@ impl Ctx {
         self.report.set(Some(table.report.clone()));
         let key = storage_key(&name, &table);
         let mut lab = Lab::new(name, table);
+        lab.review = self.review.get_untracked();
         // Labels given to this same data earlier in this browser come back.
         let restored = storage_get(&key)
             .map(|t| decode_labels(&t, lab.session.rows()))
@@ -357,7 +367,7 @@ impl Ctx {
 
     fn suggestion(&self) -> Option<usize> {
         self.lab
-            .with_value(|l| l.as_ref().and_then(|l| l.session.suggestion()))
+            .with_value(|l| l.as_ref().and_then(Lab::suggestion))
     }
 
     /// Saves `row,score,rank,label[,truth]` for every row to the user's disk.
@@ -959,9 +969,29 @@ fn QueuePanel() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let set_order = move |e: leptos::ev::Event| {
+        let Some(order) = ReviewOrder::parse(&event_target_value(&e)) else {
+            return;
+        };
+        ctx.review.set(order);
+        ctx.lab.update_value(|l| {
+            if let Some(l) = l.as_mut() {
+                l.review = order;
+            }
+        });
+        // The suggestion is the queue's first row: select it, as a label does.
+        ctx.selected.set(ctx.suggestion());
+        ctx.bump();
+    };
     view! {
         <section class="panel">
             <h2>"Review next"</h2>
+            <select class="review-order" data-testid="review-order" on:change=set_order
+                title="Which unlabelled rows to review first">
+                {ReviewOrder::ALL.into_iter().map(|o| view! {
+                    <option value=o.name() selected=move || ctx.review.get() == o>{o.title()}</option>
+                }).collect_view()}
+            </select>
             <ol class="queue">
                 {move || rows().into_iter().enumerate().map(|(k, (row, score))| {
                     let selected = move || ctx.selected.get() == Some(row);

@@ -13,10 +13,55 @@ use crate::viewport::{HitGrid, PlotArea, ViewRect};
 /// Rows in the review queue.
 pub const QUEUE_LEN: usize = 10;
 
+/// The order of the review queue; its first row is the suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReviewOrder {
+    /// Highest score first: the paper's greedy protocol, for discovery.
+    #[default]
+    Highest,
+    /// Nearest the layer's boundary first: labels that teach it most.
+    Boundary,
+    /// Random unlabelled rows: a baseline to compare with.
+    Random,
+}
+
+impl ReviewOrder {
+    pub const ALL: [Self; 3] = [Self::Highest, Self::Boundary, Self::Random];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Highest => "highest",
+            Self::Boundary => "boundary",
+            Self::Random => "random",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Highest => "highest score first",
+            Self::Boundary => "nearest the boundary first",
+            Self::Random => "random order",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == s)
+    }
+
+    fn strategy(self, k: usize) -> QueryStrategy {
+        match self {
+            Self::Highest => QueryStrategy::TopK(k),
+            Self::Boundary => QueryStrategy::Uncertainty(k),
+            Self::Random => QueryStrategy::Random { count: k, seed: 0 },
+        }
+    }
+}
+
 /// One dataset being inspected.
 pub struct Lab {
     pub name: String,
     pub session: Session,
+    pub review: ReviewOrder,
     pub projection: ProjectionKind,
     /// 2-D coordinates of every row for the current projection.
     pub coords: Vec<f32>,
@@ -115,6 +160,7 @@ impl Lab {
         Self {
             name,
             session,
+            review: ReviewOrder::default(),
             projection: ProjectionKind::Pca,
             coords,
             view,
@@ -145,7 +191,15 @@ impl Lab {
     }
 
     pub fn queue(&self) -> Vec<usize> {
-        self.session.queue(QueryStrategy::TopK(QUEUE_LEN))
+        self.session.queue(self.review.strategy(QUEUE_LEN))
+    }
+
+    /// The row to review next: the first of the queue.
+    pub fn suggestion(&self) -> Option<usize> {
+        match self.review {
+            ReviewOrder::Highest => self.session.suggestion(),
+            other => self.session.queue(other.strategy(1)).first().copied(),
+        }
     }
 
     /// Rank (1 = most anomalous) of one row, ties by row index.
@@ -216,6 +270,38 @@ fn format_value(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_review_order_gives_its_queue_and_suggestion() {
+        use anomaly_lab_core::detector::Scored;
+        let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
+        let (n, m) = (lab.session.rows(), lab.session.cols());
+        let scored = Scored {
+            rows: n,
+            evidence_dim: m,
+            evidence_per_feature: true,
+            evidence: (0..n * m).map(|i| ((i * 7919) % 101) as f32).collect(),
+            score: vec![0.0; n],
+            latent_dim: 0,
+            latent: vec![],
+        };
+        lab.session.attach(scored).unwrap();
+        let scores = lab.session.scores().unwrap().to_vec();
+        let mut queues = Vec::new();
+        for order in ReviewOrder::ALL {
+            lab.review = order;
+            let q = lab.queue();
+            assert_eq!(q.len(), QUEUE_LEN);
+            assert_eq!(lab.suggestion(), Some(q[0]), "{order:?}");
+            assert_eq!(ReviewOrder::parse(order.name()), Some(order));
+            queues.push(q);
+        }
+        assert!(queues[0].windows(2).all(|w| scores[w[0]] >= scores[w[1]]));
+        assert!(queues[1]
+            .windows(2)
+            .all(|w| scores[w[0]].abs() <= scores[w[1]].abs()));
+        assert!(queues[0] != queues[1] && queues[0] != queues[2]);
+    }
 
     #[test]
     fn gpu_errors_fit_on_one_line() {

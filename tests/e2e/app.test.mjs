@@ -80,15 +80,13 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
   await screenshot(page, 'labelled.png');
 
   // Undo takes labels back, newest first: Z, then the button.
-  const queried = (n) => page.waitForFunction(
-    (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n);
   await page.keyboard.press('z');
-  await queried(10);
+  await waitQueried(page, 10);
   assert.match(await page.textContent('[data-testid=selected-row]'), /unlabelled/, 'the undone row is selected, unlabelled');
   await page.click('[data-testid=label-undo]');
-  await queried(9);
+  await waitQueried(page, 9);
   await page.keyboard.press('Control+z');
-  await queried(8);
+  await waitQueried(page, 8);
   await finish(session);
 });
 
@@ -317,6 +315,44 @@ test('the MLP detector trains, and a 2-D autoencoder bottleneck gives the latent
   await page.selectOption('select[aria-label=projection]', 'latent');
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'latent view accepted');
   assert.notEqual(await canvasHash(page), before);
+  await finish(session);
+});
+
+// The review order: nearest the boundary first, then random; the queue,
+// the suggestion and auto-labelling follow the chosen order.
+test('the review order changes the queue and the suggestion', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  const canvas = page.locator('[data-testid=scatter]');
+  const scores = async () => (await page.locator('[data-testid=queue-item] .score').allTextContents()).map(Number);
+  const highest = await queueRows(page);
+  const ringBefore = await canvas.getAttribute('data-suggestion');
+  const byScore = await scores();
+  assert.deepEqual(byScore, [...byScore].sort((a, b) => b - a), 'highest score first');
+
+  await page.selectOption('[data-testid=review-order]', 'boundary');
+  await page.waitForFunction((first) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== String(first), highest[0]);
+  const boundary = await queueRows(page);
+  const near = (await scores()).map(Math.abs);
+  assert.deepEqual(near, [...near].sort((a, b) => a - b), `nearest the boundary first: ${near}`);
+  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), boundary[0],
+    'the new suggestion is selected');
+  assert.notEqual(await canvas.getAttribute('data-suggestion'), ringBefore, 'the ring moves');
+
+  await page.fill('[data-testid=auto-label-count]', '3');
+  await page.click('[data-testid=auto-label-button]');
+  await waitQueried(page, 3);
+  await page.waitForFunction(() => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
+  const afterAuto = (await scores()).map(Math.abs);
+  assert.deepEqual(afterAuto, [...afterAuto].sort((a, b) => a - b), 'still nearest the boundary first');
+
+  const boundaryNow = await queueRows(page);
+  await page.selectOption('[data-testid=review-order]', 'random');
+  await page.waitForFunction((b) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== String(b),
+    boundaryNow[0]);
+  const random = await queueRows(page);
+  assert.equal(random.length, 10);
+  assert.notDeepEqual(random, boundaryNow);
   await finish(session);
 });
 

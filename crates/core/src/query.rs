@@ -23,18 +23,15 @@ pub fn select(scores: &[f32], labelled: &[bool], strategy: QueryStrategy) -> Vec
         QueryStrategy::Greedy => top_k(scores, labelled, 1),
         QueryStrategy::TopK(k) => top_k(scores, labelled, k),
         QueryStrategy::Uncertainty(k) => {
-            let key = |i: usize| {
+            // Smallest |score| first: the largest −|score|.
+            best_k(labelled, k, |i| {
                 let s = scores[i];
                 if s.is_finite() {
-                    s.abs()
+                    -s.abs()
                 } else {
-                    f32::MAX
+                    f32::MIN
                 }
-            };
-            let mut idx: Vec<usize> = unlabelled(labelled).collect();
-            idx.sort_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
-            idx.truncate(k);
-            idx
+            })
         }
         QueryStrategy::Random { count, seed } => {
             let mut idx: Vec<usize> = unlabelled(labelled).collect();
@@ -56,14 +53,18 @@ fn unlabelled(labelled: &[bool]) -> impl Iterator<Item = usize> + '_ {
 /// The `k` highest-scoring unlabelled rows, best first. O(n + k log k):
 /// a partial selection, since this runs after every label on up to 1M rows.
 pub fn top_k(scores: &[f32], labelled: &[bool], k: usize) -> Vec<usize> {
-    let key = |i: usize| {
+    best_k(labelled, k, |i| {
         let s = scores[i];
         if s.is_finite() {
             s
         } else {
             f32::MIN
         }
-    };
+    })
+}
+
+/// The `k` unlabelled rows with the largest `key`, best first, ties by row.
+fn best_k(labelled: &[bool], k: usize, key: impl Fn(usize) -> f32) -> Vec<usize> {
     let cmp = |a: &usize, b: &usize| key(*b).total_cmp(&key(*a)).then(a.cmp(b));
     let mut idx: Vec<usize> = unlabelled(labelled).collect();
     if k == 0 || idx.is_empty() {
