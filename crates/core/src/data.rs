@@ -247,11 +247,10 @@ pub fn parse_csv(bytes: &[u8], options: &LoadOptions) -> Result<Table, DataError
 
     let rows = data.len();
     let d = columns.len();
-    let mut values = vec![0.0; rows * d];
-    for (c, (_, col)) in columns.iter().enumerate() {
-        for (i, v) in col.iter().enumerate() {
-            values[i * d + c] = *v;
-        }
+    // Row-major, written in order (one pass reading the d columns).
+    let mut values = Vec::with_capacity(rows * d);
+    for i in 0..rows {
+        values.extend(columns.iter().map(|(_, col)| col[i]));
     }
     Ok(Table {
         features: columns.into_iter().map(|(n, _)| n).collect(),
@@ -261,10 +260,12 @@ pub fn parse_csv(bytes: &[u8], options: &LoadOptions) -> Result<Table, DataError
     })
 }
 
-/// One CSV record with the line it started on.
+/// One CSV record with the line it started on. A `StringRecord` keeps its
+/// fields in one buffer: a million-row file is a million allocations, not
+/// one per cell.
 struct Record {
     line: u64,
-    fields: Vec<String>,
+    fields: csv::StringRecord,
 }
 
 fn read_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Record>, DataError> {
@@ -292,11 +293,8 @@ fn read_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Record>, DataError> {
         if record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        let mut fields = Vec::with_capacity(record.len());
-        for f in record.iter() {
-            let s = std::str::from_utf8(f).map_err(|_| DataError::InvalidUtf8 { line })?;
-            fields.push(s.to_string());
-        }
+        let fields = csv::StringRecord::from_byte_record(std::mem::take(&mut record))
+            .map_err(|_| DataError::InvalidUtf8 { line })?;
         out.push(Record { line, fields });
     }
     Ok(out)
@@ -335,13 +333,23 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     best.0
 }
 
+/// `s` without surrounding white space. ASCII first (fast: this runs on
+/// every cell), then Unicode white space such as a no-break space.
+fn clean(s: &str) -> &str {
+    let t = s.trim_ascii();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => t.trim(),
+        _ => t,
+    }
+}
+
 fn is_missing(s: &str) -> bool {
-    let t = s.trim();
-    MISSING.iter().any(|m| t.eq_ignore_ascii_case(m))
+    let t = clean(s);
+    t.len() <= 4 && MISSING.iter().any(|m| t.eq_ignore_ascii_case(m))
 }
 
 fn parse_number(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    clean(s).parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// A header is present when some column starts with text above numbers, or
@@ -359,7 +367,7 @@ fn sniff_header(records: &[Record]) -> bool {
     for (j, f) in first.fields.iter().enumerate() {
         let below: Vec<&str> = sample
             .iter()
-            .filter_map(|r| r.fields.get(j).map(String::as_str))
+            .filter_map(|r| r.fields.get(j))
             .filter(|v| !is_missing(v))
             .collect();
         let first_is_text = parse_number(f).is_none() && !is_missing(f);
@@ -420,7 +428,7 @@ fn parse_labels(data: &[Record], j: usize, name: &str) -> Result<Vec<bool>, Data
             parse_label(&r.fields[j]).ok_or_else(|| DataError::UnknownLabel {
                 line: r.line,
                 column: name.to_string(),
-                value: r.fields[j].clone(),
+                value: r.fields[j].to_string(),
             })
         })
         .collect()
@@ -435,40 +443,46 @@ enum Encoded {
 }
 
 fn encode_column(data: &[Record], j: usize, name: &str) -> Result<Encoded, DataError> {
-    let cells: Vec<&str> = data.iter().map(|r| r.fields[j].as_str()).collect();
-    let present: Vec<(usize, &str)> = cells
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !is_missing(c))
-        .map(|(i, c)| (i, *c))
-        .collect();
-    if present.is_empty() {
-        return Ok(Encoded::Dropped("has no values (all missing)".into()));
-    }
-    let numeric = present
-        .iter()
-        .filter(|(_, c)| parse_number(c).is_some())
-        .count();
-    let missing = cells.len() - present.len();
-
-    if numeric == present.len() || numeric * 10 >= present.len() * 9 {
-        // A numeric column; a stray non-number in it is an error, not a category.
-        let mut col = vec![f64::NAN; cells.len()];
-        for (i, c) in &present {
-            match parse_number(c) {
-                Some(v) => col[*i] = v,
-                None => {
-                    return Err(DataError::NonNumeric {
-                        line: data[*i].line,
-                        column: name.to_string(),
-                        value: c.trim().to_string(),
-                    })
-                }
+    let cells: Vec<&str> = data.iter().map(|r| &r.fields[j]).collect();
+    // Each cell is read once: NaN marks a missing one.
+    let mut col = vec![f64::NAN; cells.len()];
+    let (mut present, mut numeric) = (0usize, 0usize);
+    let (mut first_present, mut first_text) = (None, None);
+    for (i, c) in cells.iter().enumerate() {
+        if is_missing(c) {
+            continue;
+        }
+        present += 1;
+        first_present.get_or_insert(i);
+        match parse_number(c) {
+            Some(v) => {
+                col[i] = v;
+                numeric += 1;
+            }
+            None => {
+                first_text.get_or_insert(i);
             }
         }
-        let m = median(col.iter().copied().filter(|v| !v.is_nan()));
-        for v in col.iter_mut().filter(|v| v.is_nan()) {
-            *v = m;
+    }
+    let Some(first_present) = first_present else {
+        return Ok(Encoded::Dropped("has no values (all missing)".into()));
+    };
+    let missing = cells.len() - present;
+
+    if numeric == present || numeric * 10 >= present * 9 {
+        // A numeric column; a stray non-number in it is an error, not a category.
+        if let Some(i) = first_text {
+            return Err(DataError::NonNumeric {
+                line: data[i].line,
+                column: name.to_string(),
+                value: clean(cells[i]).to_string(),
+            });
+        }
+        if missing > 0 {
+            let m = median(col.iter().copied().filter(|v| !v.is_nan()));
+            for v in col.iter_mut().filter(|v| v.is_nan()) {
+                *v = m;
+            }
         }
         if is_constant(&col) {
             return Ok(Encoded::Dropped(format!("is constant ({})", col[0])));
@@ -480,10 +494,13 @@ fn encode_column(data: &[Record], j: usize, name: &str) -> Result<Encoded, DataE
     }
 
     let categories: BTreeMap<&str, usize> =
-        present.iter().fold(BTreeMap::new(), |mut m, (_, c)| {
-            *m.entry(c.trim()).or_insert(0) += 1;
-            m
-        });
+        cells
+            .iter()
+            .filter(|c| !is_missing(c))
+            .fold(BTreeMap::new(), |mut m, c| {
+                *m.entry(clean(c)).or_insert(0) += 1;
+                m
+            });
     if categories.len() > MAX_CATEGORIES {
         return Ok(Encoded::Dropped(format!(
             "is text with {} distinct values (an identifier or free text; at most {MAX_CATEGORIES} are one-hot encoded)",
@@ -493,7 +510,7 @@ fn encode_column(data: &[Record], j: usize, name: &str) -> Result<Encoded, DataE
     if categories.len() == 1 && missing == 0 {
         return Ok(Encoded::Dropped(format!(
             "is constant ('{}')",
-            present[0].1.trim()
+            clean(cells[first_present])
         )));
     }
     // One-hot; a missing value becomes the column's most frequent category.
@@ -508,7 +525,7 @@ fn encode_column(data: &[Record], j: usize, name: &str) -> Result<Encoded, DataE
             let col = cells
                 .iter()
                 .map(|c| {
-                    let v = if is_missing(c) { mode } else { c.trim() };
+                    let v = if is_missing(c) { mode } else { clean(c) };
                     if v == *cat {
                         1.0
                     } else {
@@ -539,12 +556,14 @@ pub fn median(values: impl Iterator<Item = f64>) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
-    v.sort_by(f64::total_cmp);
+    // A partial selection: O(n), not a sort.
     let n = v.len();
+    let (below, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        v[n / 2]
+        hi
     } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
+        let lo = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        0.5 * (lo + hi)
     }
 }
 
@@ -560,6 +579,16 @@ mod tests {
                 ..LoadOptions::default()
             },
         )
+    }
+
+    #[test]
+    fn white_space_around_cells_is_ignored_unicode_too() {
+        assert_eq!(parse_number(" 1.5\t"), Some(1.5));
+        assert_eq!(parse_number("\u{a0}2.5\u{a0}"), Some(2.5));
+        assert!(is_missing(" NA "));
+        assert!(is_missing("\u{a0}null"));
+        assert!(!is_missing("nothing"));
+        assert_eq!(clean("\u{2003} é \u{2003}"), "é");
     }
 
     #[test]
