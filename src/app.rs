@@ -505,12 +505,23 @@ pub fn App() -> impl IntoView {
 fn load_file(ctx: Ctx, file: web_sys::File) {
     spawn_local(async move {
         let name = file.name();
+        let mb = file.size() / 1e6;
+        if mb >= 1.0 {
+            // Parsing holds the page; say what it is doing first and let the
+            // browser paint that before it starts.
+            ctx.notice
+                .set(Some(format!("Reading {name} ({mb:.0} MB)…")));
+            yield_now(30).await;
+        }
         match read_file(&file).await.and_then(|b| csv_table(&b)) {
             Ok(table) => {
                 ctx.error.set(None);
                 ctx.load(name, table);
             }
-            Err(e) => ctx.fail(format!("{name}: {e}")),
+            Err(e) => {
+                ctx.notice.set(None);
+                ctx.fail(format!("{name}: {e}"));
+            }
         }
     });
 }

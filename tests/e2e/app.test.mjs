@@ -318,6 +318,36 @@ test('the MLP detector trains, and a 2-D autoencoder bottleneck gives the latent
   await finish(session);
 });
 
+// A bigger file (about 3 MB): the page says it is reading it before the
+// parse holds the thread, then trains on it.
+test('a 3 MB CSV is announced while it is read, then trained on', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny&epochs=2');
+  const { page } = session;
+  const lines = ['label,' + Array.from({ length: 12 }, (_, j) => `x${j}`).join(',')];
+  for (let i = 0; i < 25_000; i++) {
+    const a = i % 40 === 0;
+    const row = Array.from({ length: 12 }, (_, j) => (Math.sin(i * 7.1 + j * 3.3) * (a ? 6 : 1)).toFixed(6));
+    lines.push(`${a ? 'anomaly' : 'nominal'},${row.join(',')}`);
+  }
+  const buffer = Buffer.from(lines.join('\n'));
+  assert.ok(buffer.length > 2e6, `${buffer.length} bytes`);
+  await page.evaluate(() => {
+    window.__notices = [];
+    new MutationObserver(() => {
+      const n = document.querySelector('[data-testid=notice]');
+      if (n) window.__notices.push(n.textContent);
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+  await page.setInputFiles('[data-testid=csv-input]', { name: 'big.csv', mimeType: 'text/csv', buffer });
+  await page.waitForFunction(() => /25000 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  const notices = await page.evaluate(() => window.__notices);
+  assert.ok(notices.some((n) => /Reading big\.csv \(\d+ MB\)…/.test(n)), `${notices}`);
+  assert.equal(await page.locator('[data-testid=notice]').count(), 0, 'the notice goes once the data is in');
+  assert.equal((await queueRows(page)).length, 10);
+  await finish(session);
+});
+
 // The review order: nearest the boundary first, then random; the queue,
 // the suggestion and auto-labelling follow the chosen order.
 test('the review order changes the queue and the suggestion', async () => {
