@@ -20,6 +20,7 @@ use crate::state::{
     ReviewOrder,
 };
 use crate::training::{train_and_score, Outcome, Progress};
+use crate::viewport::rank_scores;
 
 /// What the page is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,8 @@ struct Ctx {
     storage_key: StoredValue<String>,
     /// The order of the review queue (kept across datasets).
     review: RwSignal<ReviewOrder>,
+    /// Colour the points by rank (kept across datasets).
+    colour_by_rank: RwSignal<bool>,
     /// Each label change as `(row, the label it replaced)`, newest last.
     undo: StoredValue<Vec<(usize, Option<bool>)>>,
 }
@@ -112,6 +115,7 @@ impl Ctx {
             canvas: NodeRef::new(),
             storage_key: StoredValue::new(String::new()),
             undo: StoredValue::new(Vec::new()),
+            colour_by_rank: RwSignal::new(url_param("colour").as_deref() == Some("rank")),
             review: RwSignal::new(
                 url_param("review")
                     .and_then(|r| ReviewOrder::parse(&r))
@@ -138,9 +142,15 @@ impl Ctx {
             let suggestion = lab.suggestion();
             let session = &lab.session;
             let labels = |i: usize| session.label_of(i);
+            let ranked = if lab.colour_by_rank {
+                session.scores().map(rank_scores)
+            } else {
+                None
+            };
             let frame = Frame {
                 coords: &lab.coords,
-                scores: session.scores(),
+                scores: ranked.as_deref().or(session.scores()),
+                by_rank: ranked.is_some(),
                 labels: &labels,
                 selected,
                 suggestion,
@@ -171,6 +181,7 @@ impl Ctx {
         let key = storage_key(&name, &table);
         let mut lab = Lab::new(name, table);
         lab.review = self.review.get_untracked();
+        lab.colour_by_rank = self.colour_by_rank.get_untracked();
         // Labels given to this same data earlier in this browser come back.
         let restored = storage_get(&key)
             .map(|t| decode_labels(&t, lab.session.rows()))
@@ -880,6 +891,16 @@ fn ScatterView() -> impl IntoView {
         <div class="scatter-wrap">
             <div class="scatter-tools">
                 <select aria-label="projection" on:change=on_projection>{projections}</select>
+                <select aria-label="colour" data-testid="colour-select" title="How points are coloured"
+                    on:change=move |e| {
+                        let by_rank = event_target_value(&e) == "rank";
+                        ctx.colour_by_rank.set(by_rank);
+                        ctx.lab.update_value(|l| if let Some(l) = l.as_mut() { l.colour_by_rank = by_rank; });
+                        ctx.bump();
+                    }>
+                    <option value="score" selected=move || !ctx.colour_by_rank.get()>"colour by score"</option>
+                    <option value="rank" selected=move || ctx.colour_by_rank.get()>"colour by rank"</option>
+                </select>
                 <button on:click=reset_view>"reset zoom"</button>
                 <span class="timing">{move || ctx.last_update_ms.get().map(|t| format!("last label → repaint: {t:.1} ms")).unwrap_or_default()}</span>
             </div>

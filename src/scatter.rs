@@ -20,6 +20,8 @@ pub struct Frame<'a> {
     pub view: ViewRect,
     pub x_desc: &'a str,
     pub y_desc: &'a str,
+    /// The scores are percentile logits ([`crate::viewport::rank_scores`]).
+    pub by_rank: bool,
 }
 
 const UNSCORED: [u8; 3] = [140, 140, 140];
@@ -39,6 +41,7 @@ struct AxesKey {
     y_desc: String,
     width: u32,
     height: u32,
+    by_rank: bool,
 }
 
 /// The axes, ticks and legend, rendered by plotters into an offscreen canvas.
@@ -62,6 +65,7 @@ pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid)
         y_desc: f.y_desc.to_string(),
         width: canvas.width(),
         height: canvas.height(),
+        by_rank: f.by_rank,
     };
     let area = AXES.with(|cache| -> Result<PlotArea, String> {
         let mut cache = cache.borrow_mut();
@@ -118,13 +122,14 @@ fn render_axes(key: AxesKey) -> Result<AxesLayer, String> {
         width: (xr.end - xr.start).max(1),
         height: (yr.end - yr.start).max(1),
     };
-    draw_legend(&legend)?;
+    draw_legend(&legend, key.by_rank)?;
     root.present().map_err(plot_err)?;
     Ok(AxesLayer { key, canvas, area })
 }
 
 fn draw_legend<DB: DrawingBackend>(
     legend: &DrawingArea<DB, plotters::coord::Shift>,
+    by_rank: bool,
 ) -> Result<(), String> {
     let steps = 40;
     let (top, height) = (30i32, 200i32);
@@ -151,9 +156,19 @@ fn draw_legend<DB: DrawingBackend>(
     legend
         .draw(&Text::new("normal", (14, top + height + 6), style.clone()))
         .map_err(plot_err)?;
-    // The score scale beside the ramp: 0 is the layer's decision boundary.
+    // The scale beside the ramp: the score (0 is the layer's decision
+    // boundary), or the rank.
     let small = ("sans-serif", 11).into_font();
-    for (label, y) in [("+6", top), ("0", top + height / 2), ("−6", top + height)] {
+    let scale = if by_rank {
+        [
+            ("top", top),
+            ("median", top + height / 2),
+            ("last", top + height),
+        ]
+    } else {
+        [("+6", top), ("0", top + height / 2), ("−6", top + height)]
+    };
+    for (label, y) in scale {
         legend
             .draw(&Text::new(label, (38, y - 6), small.clone()))
             .map_err(plot_err)?;

@@ -62,6 +62,8 @@ pub struct Lab {
     pub name: String,
     pub session: Session,
     pub review: ReviewOrder,
+    /// Colour the points by rank rather than by score.
+    pub colour_by_rank: bool,
     pub projection: ProjectionKind,
     /// 2-D coordinates of every row for the current projection.
     pub coords: Vec<f32>,
@@ -161,6 +163,7 @@ impl Lab {
             name,
             session,
             review: ReviewOrder::default(),
+            colour_by_rank: false,
             projection: ProjectionKind::Pca,
             coords,
             view,

@@ -166,6 +166,35 @@ impl HitGrid {
 }
 
 /// Maps a score to a colour: blue (normal) → amber (boundary) → red.
+/// Every score replaced by the logit of its percentile (`ln(p/(1−p))`, the
+/// top row near +6, the median 0, the bottom near −6), so that colouring by
+/// [`score_colour`] spreads the rows evenly over the palette whatever the
+/// scores' scale: the "colour by rank" view. Ties share a percentile; NaN
+/// stays NaN.
+pub fn rank_scores(scores: &[f32]) -> Vec<f32> {
+    let n = scores.len();
+    let mut order: Vec<usize> = (0..n).filter(|&i| scores[i].is_finite()).collect();
+    order.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let m = order.len();
+    let mut out = vec![f32::NAN; n];
+    let mut k = 0;
+    while k < m {
+        // A run of ties gets the middle of its ranks.
+        let mut end = k + 1;
+        while end < m && scores[order[end]] == scores[order[k]] {
+            end += 1;
+        }
+        let p = ((k + end) as f64 / 2.0) / m as f64;
+        let p = p.clamp(0.0025, 0.9975);
+        let logit = (p / (1.0 - p)).ln() as f32;
+        for &i in &order[k..end] {
+            out[i] = logit;
+        }
+        k = end;
+    }
+    out
+}
+
 pub fn score_colour(score: f32) -> [u8; 3] {
     let t = 1.0 / (1.0 + (-score as f64).exp());
     let (a, b, u) = if t < 0.5 {
@@ -180,6 +209,21 @@ pub fn score_colour(score: f32) -> [u8; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rank_scores_spread_evenly_and_keep_the_order() {
+        let s = [10.0, -3.0, 0.5, 0.5, f32::NAN, 1e6];
+        let r = rank_scores(&s);
+        assert!(r[4].is_nan());
+        assert!(r[1] < r[2] && r[2] == r[3] && r[3] < r[0] && r[0] < r[5]);
+        // Five finite rows at mid-rank percentiles 0.1, 0.4, 0.4 (the tied
+        // pair shares ranks 1–2), 0.7, 0.9.
+        assert!((r[2] - (0.4f32 / 0.6).ln()).abs() < 1e-5, "{}", r[2]);
+        assert!(rank_scores(&[1.0, 2.0, 3.0])[1].abs() < 1e-6, "the median is 0");
+        assert!((r[5] + r[1]).abs() < 1e-5, "symmetric: {} {}", r[5], r[1]);
+        assert!(r[5] <= 6.0);
+        assert!(rank_scores(&[]).is_empty());
+    }
 
     #[test]
     fn grid_finds_the_nearest_point() {

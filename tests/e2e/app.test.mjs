@@ -383,6 +383,14 @@ test('the review order changes the queue and the suggestion', async () => {
   const random = await queueRows(page);
   assert.equal(random.length, 10);
   assert.notDeepEqual(random, boundaryNow);
+
+  // Colour by rank repaints the points (and the legend); back to score
+  // gives the very same picture as before.
+  const pixelsByScore = await canvasHash(page);
+  await page.selectOption('[data-testid=colour-select]', 'rank');
+  assert.notEqual(await canvasHash(page), pixelsByScore, 'colour by rank changes the picture');
+  await page.selectOption('[data-testid=colour-select]', 'score');
+  assert.equal(await canvasHash(page), pixelsByScore, 'colour by score again');
   await finish(session);
 });
 
