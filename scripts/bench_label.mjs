@@ -1,7 +1,8 @@
 // Label → repainted canvas in the browser, at 10k and 100k rows.
 //
 // Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
-//   node scripts/bench_label.mjs
+//   node scripts/bench_label.mjs          (colour by score, the default)
+//   node scripts/bench_label.mjs rank     (colour by rank: a sort per repaint)
 //
 // For each size: load the clustered sample with that many rows on the CPU
 // backend, label 20 rows from the queue and read the page's own timing of
@@ -18,7 +19,8 @@ const browser = await launch();
 console.log('| rows | label → repaint (median ms) | plain-JS repaint reference (median ms) | ratio |');
 console.log('|---|---|---|---|');
 for (const rows of [10_000, 100_000]) {
-  const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
+  const colour = process.argv[2] === 'rank' ? '&colour=rank' : '';
+  const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3${colour}`);
   await waitForState(page, 'ready', 600_000);
   const times = [];
   for (let k = 0; k < 20; k++) {
