@@ -219,7 +219,10 @@ mod tests {
         // Five finite rows at mid-rank percentiles 0.1, 0.4, 0.4 (the tied
         // pair shares ranks 1–2), 0.7, 0.9.
         assert!((r[2] - (0.4f32 / 0.6).ln()).abs() < 1e-5, "{}", r[2]);
-        assert!(rank_scores(&[1.0, 2.0, 3.0])[1].abs() < 1e-6, "the median is 0");
+        assert!(
+            rank_scores(&[1.0, 2.0, 3.0])[1].abs() < 1e-6,
+            "the median is 0"
+        );
         assert!((r[5] + r[1]).abs() < 1e-5, "symmetric: {} {}", r[5], r[1]);
         assert!(r[5] <= 6.0);
         assert!(rank_scores(&[]).is_empty());
