@@ -110,7 +110,7 @@ impl Ctx {
             epochs: RwSignal::new(epochs),
             hidden: RwSignal::new(0),
             bottleneck: RwSignal::new(0),
-            learning_rate: RwSignal::new(0.005),
+            learning_rate: RwSignal::new(DetectorKind::Autoencoder.default_learning_rate()),
             seed: RwSignal::new(0),
             canvas: NodeRef::new(),
             storage_key: StoredValue::new(String::new()),
@@ -644,7 +644,12 @@ fn TrainPanel() -> impl IntoView {
         <section class="panel">
             <h2>"Detector"</h2>
             <label>"Model "
-                <select on:change=move |e| ctx.detector.set(if event_target_value(&e) == "mlp" { DetectorKind::Mlp } else { DetectorKind::Autoencoder })>
+                <select on:change=move |e| {
+                    let kind = if event_target_value(&e) == "mlp" { DetectorKind::Mlp } else { DetectorKind::Autoencoder };
+                    ctx.detector.set(kind);
+                    // Each detector has its own default learning rate.
+                    ctx.learning_rate.set(kind.default_learning_rate());
+                }>
                     <option value="autoencoder">"autoencoder"</option>
                     <option value="mlp">"one-class MLP (Deep SVDD)"</option>
                 </select>

@@ -115,6 +115,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let mut json = false;
     let mut active = ActiveConfig::default();
     let mut strategy = QueryStrategy::Greedy;
+    let mut learning_rate = None;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         if flag == "--json" {
@@ -151,7 +152,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--epochs" => spec.train.epochs = number(flag, value)?,
             "--hidden" => spec.hidden = number(flag, value)?,
             "--bottleneck" => spec.bottleneck = number(flag, value)?,
-            "--lr" => spec.train.learning_rate = number(flag, value)?,
+            "--lr" => learning_rate = Some(number(flag, value)?),
             "--loss" => {
                 active.loss = match value {
                     "logistic" => ActiveLoss::Logistic,
@@ -192,6 +193,8 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         return Err("--seeds needs at least one seed".into());
     }
     spec.train.seed = seeds[0];
+    // Each detector's own default, unless --lr says otherwise.
+    spec.train.learning_rate = learning_rate.unwrap_or(spec.kind.default_learning_rate());
     if sub == "eval" {
         Ok(Command::Eval(EvalArgs {
             data,
@@ -263,6 +266,17 @@ mod tests {
         assert_eq!(a.budget, Some(50));
         assert_eq!(a.spec.kind, DetectorKind::Mlp);
         assert!(a.json);
+    }
+
+    #[test]
+    fn each_detector_gets_its_own_learning_rate_unless_told() {
+        let lr = |line: &str| match parse(&words(line)).unwrap() {
+            Command::Eval(a) => a.spec.train.learning_rate,
+            _ => unreachable!(),
+        };
+        assert_eq!(lr("eval --data x"), 0.005);
+        assert_eq!(lr("eval --data x --detector mlp"), 0.001);
+        assert_eq!(lr("eval --lr 0.02 --data x --detector mlp"), 0.02);
     }
 
     #[test]

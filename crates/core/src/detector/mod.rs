@@ -143,6 +143,16 @@ impl DetectorKind {
         }
     }
 
+    /// The Adam learning rate each detector trains best with by default.
+    /// The one-class MLP collapses towards its centre the longer and faster
+    /// it trains, so it gets a smaller one (docs/BENCHMARKS.md).
+    pub fn default_learning_rate(self) -> f64 {
+        match self {
+            Self::Autoencoder => 0.005,
+            Self::Mlp => 0.001,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "autoencoder" | "ae" => Some(Self::Autoencoder),
@@ -164,11 +174,21 @@ pub struct DetectorSpec {
 
 impl Default for DetectorSpec {
     fn default() -> Self {
+        Self::for_kind(DetectorKind::Autoencoder)
+    }
+}
+
+impl DetectorSpec {
+    /// The defaults for `kind`, with its own learning rate.
+    pub fn for_kind(kind: DetectorKind) -> Self {
         Self {
-            kind: DetectorKind::Autoencoder,
+            kind,
             hidden: 0,
             bottleneck: 0,
-            train: TrainConfig::default(),
+            train: TrainConfig {
+                learning_rate: kind.default_learning_rate(),
+                ..TrainConfig::default()
+            },
         }
     }
 }
