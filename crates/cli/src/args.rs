@@ -281,24 +281,18 @@ mod tests {
 
     #[test]
     fn bad_command_lines_say_what_is_wrong() {
-        assert!(parse(&words("eval")).unwrap_err().contains("--data"));
-        assert!(parse(&words("eval --data x --budget ten"))
-            .unwrap_err()
-            .contains("number"));
-        assert!(parse(&words("eval --data x --detector tree"))
-            .unwrap_err()
-            .contains("tree"));
-        assert!(parse(&words("score --data x"))
-            .unwrap_err()
-            .contains("--out"));
-        assert!(parse(&words("eval --data x --strategy top-k:0"))
-            .unwrap_err()
-            .contains("top-k:N"));
-        assert!(parse(&words("eval --data x --strategy best"))
-            .unwrap_err()
-            .contains("'best'"));
-        assert!(parse(&words("frobnicate"))
-            .unwrap_err()
-            .contains("frobnicate"));
+        for (line, says) in [
+            ("eval", "--data"),
+            ("eval --data x --budget ten", "number"),
+            ("eval --data x --detector tree", "tree"),
+            ("score --data x", "--out"),
+            ("eval --data x --strategy top-k:0", "top-k:N"),
+            ("eval --data x --strategy best", "'best'"),
+            ("eval --data x --marginal-evidence maybe", "on or off"),
+            ("frobnicate", "frobnicate"),
+        ] {
+            let err = parse(&words(line)).unwrap_err();
+            assert!(err.contains(says), "{line}: {err}");
+        }
     }
 }
