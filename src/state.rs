@@ -307,6 +307,34 @@ mod tests {
     }
 
     #[test]
+    fn abstract_evidence_is_explained_as_the_detectors_distance() {
+        use anomaly_lab_core::detector::Scored;
+        let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
+        let n = lab.session.rows();
+        // Three abstract outputs (a one-class MLP's), row 0 far out on all.
+        let evidence: Vec<f32> = (0..n * 3)
+            .map(|i| if i < 3 { 50.0 } else { (i % 5) as f32 * 0.1 })
+            .collect();
+        let scored = Scored {
+            rows: n,
+            evidence_dim: 3,
+            evidence_per_feature: false,
+            evidence,
+            score: vec![0.0; n],
+            latent_dim: 0,
+            latent: vec![],
+        };
+        lab.session.attach(scored).unwrap();
+        let why = lab.session.explain(0, 3);
+        assert_eq!(why[0].text, "the detector's distance", "{why:?}");
+        assert!(why[0].value > 0.0);
+        assert!(
+            why.iter().all(|r| !r.detail.contains("reconstruction")),
+            "{why:?}"
+        );
+    }
+
+    #[test]
     fn gpu_errors_fit_on_one_line() {
         let wgpu = "reading a result back from the device failed: The device is poisoned\n\
                     Caused by:\n  The device is poisoned\nCaused by:\n  Destroyed: Device was destroyed.\n\
