@@ -134,15 +134,17 @@ impl Ctx {
             return;
         };
         let selected = self.selected.get_untracked();
+        let order = self.review.get_untracked();
+        let by_rank = self.colour_by_rank.get_untracked();
         let result = self.lab.try_update_value(|lab| {
             let Some(lab) = lab.as_mut() else {
                 return Ok(());
             };
             let (xd, yd) = lab.axis_names();
-            let suggestion = lab.suggestion();
+            let suggestion = lab.suggestion(order);
             let session = &lab.session;
             let labels = |i: usize| session.label_of(i);
-            let ranked = if lab.colour_by_rank {
+            let ranked = if by_rank {
                 session.scores().map(rank_scores)
             } else {
                 None
@@ -180,8 +182,6 @@ impl Ctx {
         self.report.set(Some(table.report.clone()));
         let key = storage_key(&name, &table);
         let mut lab = Lab::new(name, table);
-        lab.review = self.review.get_untracked();
-        lab.colour_by_rank = self.colour_by_rank.get_untracked();
         // Labels given to this same data earlier in this browser come back.
         let restored = storage_get(&key)
             .map(|t| decode_labels(&t, lab.session.rows()))
@@ -377,8 +377,9 @@ impl Ctx {
     }
 
     fn suggestion(&self) -> Option<usize> {
+        let order = self.review.get_untracked();
         self.lab
-            .with_value(|l| l.as_ref().and_then(Lab::suggestion))
+            .with_value(|l| l.as_ref().and_then(|l| l.suggestion(order)))
     }
 
     /// Saves `row,score,rank,label[,truth]` for every row to the user's disk.
@@ -900,7 +901,6 @@ fn ScatterView() -> impl IntoView {
                     on:change=move |e| {
                         let by_rank = event_target_value(&e) == "rank";
                         ctx.colour_by_rank.set(by_rank);
-                        ctx.lab.update_value(|l| if let Some(l) = l.as_mut() { l.colour_by_rank = by_rank; });
                         ctx.bump();
                     }>
                     <option value="score" selected=move || !ctx.colour_by_rank.get()>"colour by score"</option>
@@ -994,11 +994,12 @@ fn QueuePanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let rows = move || {
         ctx.version.get();
+        let order = ctx.review.get();
         ctx.lab.with_value(|l| {
             l.as_ref()
                 .map(|l| {
                     let scores = l.session.scores().unwrap_or_default();
-                    l.queue()
+                    l.queue(order)
                         .into_iter()
                         .map(|r| (r, scores[r]))
                         .collect::<Vec<_>>()
@@ -1011,11 +1012,6 @@ fn QueuePanel() -> impl IntoView {
             return;
         };
         ctx.review.set(order);
-        ctx.lab.update_value(|l| {
-            if let Some(l) = l.as_mut() {
-                l.review = order;
-            }
-        });
         // The suggestion is the queue's first row: select it, as a label does.
         ctx.selected.set(ctx.suggestion());
         ctx.bump();

@@ -61,9 +61,6 @@ impl ReviewOrder {
 pub struct Lab {
     pub name: String,
     pub session: Session,
-    pub review: ReviewOrder,
-    /// Colour the points by rank rather than by score.
-    pub colour_by_rank: bool,
     pub projection: ProjectionKind,
     /// 2-D coordinates of every row for the current projection.
     pub coords: Vec<f32>,
@@ -162,8 +159,6 @@ impl Lab {
         Self {
             name,
             session,
-            review: ReviewOrder::default(),
-            colour_by_rank: false,
             projection: ProjectionKind::Pca,
             coords,
             view,
@@ -193,13 +188,13 @@ impl Lab {
         }
     }
 
-    pub fn queue(&self) -> Vec<usize> {
-        self.session.queue(self.review.strategy(QUEUE_LEN))
+    pub fn queue(&self, order: ReviewOrder) -> Vec<usize> {
+        self.session.queue(order.strategy(QUEUE_LEN))
     }
 
-    /// The row to review next: the first of the queue.
-    pub fn suggestion(&self) -> Option<usize> {
-        match self.review {
+    /// The row to review next: the first of the queue in `order`.
+    pub fn suggestion(&self, order: ReviewOrder) -> Option<usize> {
+        match order {
             ReviewOrder::Highest => self.session.suggestion(),
             other => self.session.queue(other.strategy(1)).first().copied(),
         }
@@ -292,10 +287,9 @@ mod tests {
         let scores = lab.session.scores().unwrap().to_vec();
         let mut queues = Vec::new();
         for order in ReviewOrder::ALL {
-            lab.review = order;
-            let q = lab.queue();
+            let q = lab.queue(order);
             assert_eq!(q.len(), QUEUE_LEN);
-            assert_eq!(lab.suggestion(), Some(q[0]), "{order:?}");
+            assert_eq!(lab.suggestion(order), Some(q[0]), "{order:?}");
             assert_eq!(ReviewOrder::parse(order.name()), Some(order));
             queues.push(q);
         }
@@ -380,7 +374,7 @@ mod tests {
         assert!(lab.set_projection(ProjectionKind::Latent).is_err());
         assert_eq!(lab.projection, ProjectionKind::Columns(1, 3));
         assert_eq!(lab.rank_of(0), None);
-        assert!(lab.queue().is_empty());
+        assert!(lab.queue(ReviewOrder::Highest).is_empty());
         assert_eq!(lab.describe_row(0).len(), 4);
         assert!(lab.describe_row(0)[0].starts_with("x1 = "));
     }
