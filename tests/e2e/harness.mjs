@@ -55,10 +55,12 @@ export async function launch({ webgpu = false } = {}) {
 
 /**
  * A page that records every request and fails fast on a page error. Any
- * request that is not to the test server is recorded and aborted.
+ * request that is not to the test server is recorded and aborted. `init`,
+ * when given, runs in the page before any of its own scripts.
  */
-export async function openPage(browser, base, query = '') {
+export async function openPage(browser, base, query = '', { init } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  if (init) await context.addInitScript(init);
   const requests = [];
   const errors = [];
   await context.route('**/*', (route) => {

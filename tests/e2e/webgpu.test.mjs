@@ -41,26 +41,17 @@ test('trains the tiny sample on WebGPU and reaches ready', async () => {
 // detector retrains on it. The page must say what happened, train again on
 // the CPU and keep every label.
 test('a GPU device lost mid-training falls back to the CPU and keeps the labels', async () => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
-  await context.addInitScript(() => {
-    window.__gpuDevices = [];
-    const request = GPUAdapter.prototype.requestDevice;
-    GPUAdapter.prototype.requestDevice = async function (...args) {
-      const device = await request.apply(this, args);
-      window.__gpuDevices.push(device);
-      return device;
-    };
+  const { page, context, requests, errors } = await openPage(browser, base, '?backend=webgpu&sample=tiny&epochs=3', {
+    init: () => {
+      window.__gpuDevices = [];
+      const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (...args) {
+        const device = await request.apply(this, args);
+        window.__gpuDevices.push(device);
+        return device;
+      };
+    },
   });
-  const requests = [];
-  await context.route('**/*', (route) => {
-    requests.push(route.request().url());
-    if (route.request().url().startsWith(base)) route.continue();
-    else route.abort();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}?backend=webgpu&sample=tiny&epochs=3`);
   await waitForState(page, 'ready', 600_000);
   assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'WebGPU');
   assert.equal(await page.evaluate(() => window.__gpuDevices.length), 1);
