@@ -9,16 +9,22 @@ source scripts/setup.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 
 step "set-up"
 ensure_rust
+# wasm-bindgen-cli (minutes, once) installs in the background while the
+# native checks run; build_web waits for it.
+start_wasm_bindgen
+trap 'rm -f "$log"; [ -z "$WASM_BINDGEN_PID" ] || kill "$WASM_BINDGEN_PID" 2>/dev/null || true' EXIT
 if [ ! -d ../shared/datasets ]; then
   echo "error: ../shared/datasets is missing; the tests read the shared datasets from there" >&2
   exit 1
 fi
 ensure_chromium
 ensure_node_modules
+
+step "set-up scripts (with each tool hidden)"
+scripts/test_setup.sh 2>&1 | tee -a "$log"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -33,7 +39,7 @@ step "tests (native)"
 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "build the page"
-WASM_OPT="${WASM_OPT:-0}" build_web
+build_web
 
 step "tests (browser: headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$log"
