@@ -41,7 +41,7 @@ fn main() {
             };
             labels.push((row, q % 7 == 0));
             let t = Instant::now();
-            layer.update(&labels);
+            layer.set_labels(&labels);
             black_box(layer.scores());
             update.push(t.elapsed().as_secs_f64() * 1e3);
         }

@@ -39,8 +39,21 @@ pub struct Session {
     active_config: ActiveConfig,
     labels: Vec<Option<bool>>,
     history: Vec<LabelEvent>,
+    /// Label changes that [`undo`](Session::undo) takes back, newest last.
+    undo: Vec<Change>,
+    /// Changes taken back, that [`redo`](Session::redo) gives again.
+    redo: Vec<Change>,
     /// The `TOP_CACHED` best unlabelled rows under the current scores.
     top: Vec<usize>,
+}
+
+/// One label change: the row's label and place in the history before and
+/// after it. A label set again moves to the end of the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Change {
+    row: usize,
+    before: Option<(usize, bool)>,
+    after: Option<(usize, bool)>,
 }
 
 /// How many of the best unlabelled rows the session keeps ready.
@@ -61,6 +74,8 @@ impl Session {
             active_config: ActiveConfig::default(),
             labels: vec![None; rows],
             history: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
             top: Vec::new(),
         }
     }
@@ -92,7 +107,9 @@ impl Session {
     }
 
     /// Takes a (re)trained detector's results. The labels given so far are
-    /// kept and replayed into the new active layer.
+    /// kept and replayed, in their order, into the new active layer: the
+    /// scores are those of a session that had these detector results from
+    /// the start.
     pub fn attach(&mut self, scored: Scored) -> Result<(), CoreError> {
         if scored.rows != self.rows() {
             return Err(CoreError::InvalidConfig(format!(
@@ -115,10 +132,17 @@ impl Session {
                 self.cols(),
                 self.active_config.clone(),
             );
-            if !self.history.is_empty() {
-                layer.update(&self.labelled());
-            }
+            layer.set_labels(&self.labelled());
             self.active = Some(layer);
+        }
+        self.refresh_top();
+    }
+
+    /// Fits the active layer to the history as it now stands.
+    fn refit(&mut self) {
+        let labelled = self.labelled();
+        if let Some(layer) = &mut self.active {
+            layer.set_labels(&labelled);
         }
         self.refresh_top();
     }
@@ -147,7 +171,9 @@ impl Session {
     }
 
     /// Sets (`Some`) or clears (`None`) the label of `row`, then updates the
-    /// active layer and re-scores every row.
+    /// active layer and re-scores every row. A new label goes to the end
+    /// of the history; the change can be undone. Setting a row's label to
+    /// what it already is changes nothing.
     pub fn label(&mut self, row: usize, label: Option<bool>) -> Result<(), CoreError> {
         if row >= self.rows() {
             return Err(CoreError::NoSuchRow {
@@ -155,21 +181,88 @@ impl Session {
                 rows: self.rows(),
             });
         }
-        self.labels[row] = label;
-        self.history.retain(|e| e.row != row);
-        if let Some(anomaly) = label {
-            self.history.push(LabelEvent { row, anomaly });
+        if self.labels[row] == label {
+            return Ok(());
         }
-        let labelled = self.labelled();
-        if let Some(layer) = &mut self.active {
-            if label.is_none() {
-                // Unlearning one label: retrain from the prior on what is left.
-                layer.reset();
-            }
-            layer.update(&labelled);
-        }
-        self.refresh_top();
+        let before = self.place(row);
+        let after = label.map(|y| (self.history.len() - usize::from(before.is_some()), y));
+        let change = Change { row, before, after };
+        self.apply(change.row, change.after);
+        self.undo.push(change);
+        self.redo.clear();
         Ok(())
+    }
+
+    /// Row `row`'s place in the history and its label, if it has one.
+    fn place(&self, row: usize) -> Option<(usize, bool)> {
+        self.history
+            .iter()
+            .position(|e| e.row == row)
+            .map(|k| (k, self.history[k].anomaly))
+    }
+
+    /// Puts `row` at `place` in the history (or takes it out), then refits.
+    fn apply(&mut self, row: usize, place: Option<(usize, bool)>) {
+        self.history.retain(|e| e.row != row);
+        self.labels[row] = place.map(|p| p.1);
+        if let Some((k, anomaly)) = place {
+            let k = k.min(self.history.len());
+            self.history.insert(k, LabelEvent { row, anomaly });
+        }
+        self.refit();
+    }
+
+    /// Takes back the newest label change: the row gets its earlier label,
+    /// at its earlier place in the history, so the scores are exactly those
+    /// before the change. Returns the row, or `None` when there is nothing
+    /// to undo.
+    pub fn undo(&mut self) -> Option<usize> {
+        let change = self.undo.pop()?;
+        self.apply(change.row, change.before);
+        self.redo.push(change);
+        Some(change.row)
+    }
+
+    /// Gives again the newest change taken back by [`undo`](Session::undo).
+    pub fn redo(&mut self) -> Option<usize> {
+        let change = self.redo.pop()?;
+        self.apply(change.row, change.after);
+        self.undo.push(change);
+        Some(change.row)
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Replaces every label with `labels`, in their order (a stored
+    /// session coming back): the scores are exactly those of a session
+    /// that was given these labels one by one. Rows out of range and
+    /// repeated rows (the last one counts) are skipped, and the undo
+    /// history starts afresh. Returns how many labels were kept.
+    pub fn restore_labels(&mut self, labels: &[(usize, bool)]) -> usize {
+        let rows = self.rows();
+        let mut seen = vec![false; rows];
+        let mut kept: Vec<LabelEvent> = Vec::new();
+        for &(row, anomaly) in labels.iter().rev() {
+            if row < rows && !std::mem::replace(&mut seen[row], true) {
+                kept.push(LabelEvent { row, anomaly });
+            }
+        }
+        kept.reverse();
+        self.labels = vec![None; rows];
+        for e in &kept {
+            self.labels[e.row] = Some(e.anomaly);
+        }
+        self.history = kept;
+        self.undo.clear();
+        self.redo.clear();
+        self.refit();
+        self.history.len()
     }
 
     pub fn label_of(&self, row: usize) -> Option<bool> {

@@ -326,3 +326,88 @@ fn session_labels_queue_and_survive_retraining() {
     assert_eq!(session.labelled().len(), 9);
     assert!(session.label(10_000, Some(true)).is_err());
 }
+
+/// A session given `n` greedy labels from the ground truth, one at a time.
+fn labelled_session(table: &Table, scored: &anomaly_lab_core::Scored, n: usize) -> Session {
+    let mut s = Session::new(table.clone());
+    s.attach(scored.clone()).unwrap();
+    for _ in 0..n {
+        s.auto_label_next().unwrap();
+    }
+    s
+}
+
+fn assert_same_scores(a: &Session, b: &Session, what: &str) {
+    let (a, b) = (a.scores().unwrap(), b.scores().unwrap());
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max);
+    assert!(worst <= 1e-6, "{what}: scores differ by up to {worst}");
+}
+
+/// The same labels give the same scores, whatever the path: undo then
+/// redo, a changed label taken back, a reload (a new session given the
+/// stored labels), and a retrained detector that replays the labels.
+#[test]
+fn the_same_labels_give_the_same_scores_on_every_path() {
+    for (name, table) in [
+        (
+            "clustered",
+            generate(&SynthConfig::clustered(1500, 6, 0.03, 4)),
+        ),
+        ("ann_thyroid", require_shared("ann_thyroid_1v3.csv")),
+    ] {
+        let session = Session::new(table.clone());
+        let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 3));
+        let reference = labelled_session(&table, &scored, 40);
+        let labels = reference.labelled();
+        assert_eq!(labels.len(), 40);
+
+        // Undo the last 15 labels, then redo them.
+        let mut s = reference.clone();
+        for _ in 0..15 {
+            s.undo().unwrap();
+        }
+        assert_same_scores(&s, &labelled_session(&table, &scored, 25), name);
+        for _ in 0..15 {
+            s.redo().unwrap();
+        }
+        assert_same_scores(&s, &reference, &format!("{name}: undo then redo"));
+        assert_eq!(s.labelled(), labels);
+
+        // Change a label in the middle, clear another, then take both back.
+        let mut s = reference.clone();
+        let (row, y) = labels[10];
+        s.label(row, Some(!y)).unwrap();
+        s.label(labels[20].0, None).unwrap();
+        assert_ne!(s.scores(), reference.scores());
+        s.undo().unwrap();
+        s.undo().unwrap();
+        assert_same_scores(&s, &reference, &format!("{name}: changes taken back"));
+        assert_eq!(s.labelled(), labels);
+
+        // Reload: the stored labels given to a new session at once.
+        let mut s = Session::new(table.clone());
+        s.attach(scored.clone()).unwrap();
+        assert_eq!(s.restore_labels(&labels), 40);
+        assert_same_scores(&s, &reference, &format!("{name}: reload"));
+        assert_eq!(
+            s.queue(anomaly_lab_core::QueryStrategy::TopK(10)),
+            reference.queue(anomaly_lab_core::QueryStrategy::TopK(10))
+        );
+
+        // Labels restored before the detector has scored (the page's reload).
+        let mut s = Session::new(table.clone());
+        s.restore_labels(&labels);
+        s.attach(scored.clone()).unwrap();
+        assert_same_scores(&s, &reference, &format!("{name}: reload before scoring"));
+
+        // Retrain the detector (same seed: same weights), replay the labels.
+        let mut s = reference.clone();
+        let again = train_and_score(&s, &spec(DetectorKind::Autoencoder, 3));
+        s.attach(again).unwrap();
+        assert_same_scores(&s, &reference, &format!("{name}: retrain then replay"));
+    }
+}
