@@ -2,7 +2,7 @@
 
 use anomaly_lab_core::active::{ActiveConfig, ActiveLoss};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec};
-use anomaly_lab_core::query::QueryStrategy;
+use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::synth::BuiltinSample;
 
 pub const USAGE: &str = "\
@@ -12,11 +12,11 @@ usage:
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--loss logistic|aad]
                    [--prior X] [--active-steps N] [--active-lr X] [--init-quantile X] [--features on|off]
                    [--marginal-evidence on|off] [--neighbour-weight X] [--neighbour-width X]
-                   [--strategy greedy|top-k:N|uncertainty|random]
+                   [--strategy highest|boundary|random|top-k:N]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
-  anomaly-lab sample --kind clustered|low-density|high-dimensional --out FILE";
+  anomaly-lab sample --kind clustered|low-density|high-dimensional|tiny --out FILE";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -43,7 +43,7 @@ pub struct EvalArgs {
     pub backend: Backend,
     pub json: bool,
     pub active: ActiveConfig,
-    pub strategy: QueryStrategy,
+    pub strategy: QueryRule,
 }
 
 #[derive(Debug, Clone)]
@@ -67,24 +67,6 @@ pub enum Command {
     Score(ScoreArgs),
     Sample(SampleArgs),
     Help,
-}
-
-/// `greedy`, `top-k:N`, `uncertainty` or `random` (seeded by 0).
-fn parse_strategy(value: &str) -> Result<QueryStrategy, String> {
-    match value.split_once(':') {
-        None if value == "greedy" => Ok(QueryStrategy::Greedy),
-        None if value == "uncertainty" => Ok(QueryStrategy::Uncertainty(1)),
-        None if value == "random" => Ok(QueryStrategy::Random { count: 1, seed: 0 }),
-        Some(("top-k", k)) => match k.parse::<usize>() {
-            Ok(k) if k > 0 => Ok(QueryStrategy::TopK(k)),
-            _ => Err(format!(
-                "--strategy top-k:N needs a whole number N ≥ 1, got '{k}'"
-            )),
-        },
-        _ => Err(format!(
-            "--strategy: unknown strategy '{value}' (greedy, top-k:N, uncertainty or random)"
-        )),
-    }
 }
 
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
@@ -114,7 +96,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let mut backend = Backend::Cpu;
     let mut json = false;
     let mut active = ActiveConfig::default();
-    let mut strategy = QueryStrategy::Greedy;
+    let mut strategy = QueryRule::Highest;
     let mut learning_rate = None;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
@@ -166,7 +148,9 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--init-quantile" => active.init_quantile = number(flag, value)?,
             "--neighbour-weight" => active.neighbour_weight = number(flag, value)?,
             "--neighbour-width" => active.neighbour_width = number(flag, value)?,
-            "--strategy" => strategy = parse_strategy(value)?,
+            "--strategy" => {
+                strategy = QueryRule::parse(value).map_err(|e| format!("--strategy: {e}"))?
+            }
             "--marginal-evidence" => {
                 active.marginal_evidence = match value {
                     "on" => true,

@@ -16,10 +16,9 @@ use std::time::Instant;
 
 use anomaly_lab_core::active::ActiveLoss;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
-use anomaly_lab_core::detector::{score_rows, train_to_end, TrainingRun, SCORE_CHUNK_ROWS};
-use anomaly_lab_core::eval::{run_experiment_with, RunResult};
-use anomaly_lab_core::metrics::{found_at, ranking};
-use anomaly_lab_core::query::QueryStrategy;
+use anomaly_lab_core::detector::{fit_and_score, no_pause};
+use anomaly_lab_core::eval::{run_experiment, RunResult};
+use anomaly_lab_core::metrics::found_at;
 use anomaly_lab_core::session::Session;
 use anomaly_lab_core::synth::{generate, to_csv};
 use burn::tensor::Device;
@@ -108,7 +107,7 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
         let mut spec = a.spec.clone();
         spec.train.seed = seed;
         let start = Instant::now();
-        let r = pollster::block_on(run_experiment_with(
+        let r = pollster::block_on(run_experiment(
             &table, &spec, active, a.strategy, budget, &device,
         ))
         .map_err(|e| format!("seed {seed}: {e}"))?;
@@ -149,7 +148,7 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
             "budget": budget,
             "loss": match a.active.loss { ActiveLoss::Logistic => "logistic", ActiveLoss::AadHinge { .. } => "aad-hinge" },
             "backend": a.backend.name(),
-            "strategy": strategy_name(a.strategy),
+            "strategy": a.strategy.name(),
             "runs": runs.iter().map(|(r, secs)| json!({
                 "seed": r.seed,
                 "found": r.found,
@@ -189,40 +188,24 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Trains the detector and writes what the page's download writes before
+/// any label: `row,score,rank,label[,truth]`, the same pipeline and writer.
 fn score(a: &ScoreArgs) -> Result<(), String> {
     let table = load(&a.data, a.label_column.as_deref())?;
     let device = device(a.backend)?;
-    let session = Session::new(table);
-    let run = TrainingRun::new(&a.spec, session.x(), session.cols(), &device)
-        .map_err(|e| e.to_string())?;
-    let model = pollster::block_on(train_to_end(run, |_, _| {})).map_err(|e| e.to_string())?;
-    let scored = pollster::block_on(score_rows(
-        &model,
+    let mut session = Session::new(table);
+    let fitted = pollster::block_on(fit_and_score(
+        &a.spec,
         session.x(),
         session.cols(),
         &device,
-        SCORE_CHUNK_ROWS,
+        no_pause,
     ))
-    .map_err(|e| e.to_string())?;
-    let order = ranking(&scored.score);
-    let mut rank = vec![0usize; order.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r + 1;
-    }
-    let mut out = String::from("row,score,rank\n");
-    for (i, s) in scored.score.iter().enumerate() {
-        out.push_str(&format!("{},{s},{}\n", i + 1, rank[i]));
-    }
-    std::fs::write(&a.out, out).map_err(|e| format!("cannot write {}: {e}", a.out))?;
-    eprintln!("wrote {} scores to {}", scored.score.len(), a.out);
+    .map_err(|e| e.to_string())?
+    .ok_or("training stopped")?;
+    session.attach(fitted.scored).map_err(|e| e.to_string())?;
+    std::fs::write(&a.out, session.scores_csv())
+        .map_err(|e| format!("cannot write {}: {e}", a.out))?;
+    eprintln!("wrote {} scores to {}", session.rows(), a.out);
     Ok(())
-}
-
-fn strategy_name(s: QueryStrategy) -> String {
-    match s {
-        QueryStrategy::Greedy => "greedy".into(),
-        QueryStrategy::TopK(k) => format!("top-k:{k}"),
-        QueryStrategy::Uncertainty(_) => "uncertainty".into(),
-        QueryStrategy::Random { .. } => "random".into(),
-    }
 }

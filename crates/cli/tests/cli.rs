@@ -98,7 +98,7 @@ fn eval_strategies_differ_as_they_should() {
         found[49].as_u64().unwrap()
     };
     let (greedy, batch, random) = (
-        found_at_50("greedy"),
+        found_at_50("highest"),
         found_at_50("top-k:10"),
         found_at_50("random"),
     );
@@ -123,7 +123,8 @@ fn score_writes_a_score_and_rank_per_row() {
     );
     let text = std::fs::read_to_string(&out_path).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("row,score,rank"));
+    // The page's download format: yeast has ground truth, nothing is labelled.
+    assert_eq!(lines.next(), Some("row,score,rank,label,truth"));
     let mut ranks: Vec<usize> = lines
         .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
         .collect();

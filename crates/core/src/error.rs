@@ -51,16 +51,101 @@ pub enum DataError {
 pub enum CoreError {
     #[error(transparent)]
     Data(#[from] DataError),
-    #[error("invalid setting: {0}")]
-    InvalidConfig(String),
+    /// A training setting out of its range.
+    #[error("{setting} must be {allowed}, got {got}")]
+    Setting {
+        setting: &'static str,
+        allowed: &'static str,
+        got: String,
+    },
+    #[error("there are no rows to train on")]
+    NoRows,
+    #[error(
+        "the data must have whole rows of at least one column ({values} values, {cols} columns)"
+    )]
+    Shape { values: usize, cols: usize },
+    #[error("row {row}, column {col} of the training data is not a finite number")]
+    NonFiniteInput { row: usize, col: usize },
+    #[error("the detector scored {scored} rows, but the data has {rows}")]
+    RowCount { scored: usize, rows: usize },
     #[error(
         "training diverged at epoch {epoch}: the loss became {loss}; try a lower learning rate"
     )]
     Diverged { epoch: usize, loss: f32 },
     #[error("the detector produced a non-finite score for row {row}; try a lower learning rate")]
     NonFiniteScore { row: usize },
-    #[error("reading a result back from the device failed: {0}")]
+    /// The device (a GPU, or the CPU backend) failed: lost, out of memory,
+    /// or unable to read a result back. The one error a retry on another
+    /// backend can cure.
+    #[error("the device failed: {0}")]
     Device(String),
     #[error("row {row} does not exist (the data has {rows} rows)")]
     NoSuchRow { row: usize, rows: usize },
+    #[error("the data has no ground-truth column")]
+    NoGroundTruth,
+    #[error("columns {a} and {b}: the data has {cols}")]
+    NoSuchColumns { a: usize, b: usize, cols: usize },
+    #[error("the detector's latent code has {dims} dimensions, not 2 (set the bottleneck to 2)")]
+    LatentNot2d { dims: usize },
+    #[error("train the detector first")]
+    NotTrained,
+}
+
+impl CoreError {
+    /// Whether the device failed (as opposed to the data or the settings):
+    /// only then does training again on another backend make sense.
+    pub fn is_device(&self) -> bool {
+        matches!(self, Self::Device(_))
+    }
+}
+
+/// A backend's multi-line error (wgpu's "Caused by:" chains and backtrace
+/// notes) as one line: each cause not already said, joined by ": ".
+pub fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty()
+            || line.starts_with("Caused by")
+            || line.starts_with("Backtrace")
+            || line.starts_with("No backtrace")
+        {
+            continue;
+        }
+        let line = line.trim_end_matches(['.', ':']);
+        if !out.contains(line) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_errors_fit_on_one_line() {
+        let wgpu = "The device is poisoned\n\
+                    Caused by:\n  The device is poisoned\nCaused by:\n  Destroyed: Device was destroyed.\n\
+                    Backtrace:\nNo backtrace available";
+        assert_eq!(
+            one_line(wgpu),
+            "The device is poisoned: Destroyed: Device was destroyed"
+        );
+        assert_eq!(one_line("plain"), "plain");
+    }
+
+    #[test]
+    fn only_device_errors_are_device_errors() {
+        assert!(CoreError::Device("lost".into()).is_device());
+        assert!(!CoreError::Diverged {
+            epoch: 1,
+            loss: f32::NAN
+        }
+        .is_device());
+        assert!(!CoreError::NoRows.is_device());
+    }
 }

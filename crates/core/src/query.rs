@@ -17,6 +17,84 @@ pub enum QueryStrategy {
     Random { count: usize, seed: u64 },
 }
 
+/// How the rows to review are ordered: the one vocabulary of the page's
+/// review order, the CLI's `--strategy` and the evaluator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueryRule {
+    /// Highest score first: the paper's greedy protocol, for discovery.
+    #[default]
+    Highest,
+    /// Nearest the layer's boundary (score 0) first: the labels that teach
+    /// it most.
+    Boundary,
+    /// Unlabelled rows in a seeded random order: a baseline.
+    Random,
+    /// Highest score first, `k` rows of one ranking labelled before the
+    /// next ranking (a batch; the evaluator's `top-k:N`).
+    TopK(usize),
+}
+
+impl QueryRule {
+    /// The orders a person picks from (the page's review order).
+    pub const ALL: [Self; 3] = [Self::Highest, Self::Boundary, Self::Random];
+
+    /// The rule's name as the page's URL and the CLI spell it.
+    pub fn name(self) -> String {
+        match self {
+            Self::Highest => "highest".into(),
+            Self::Boundary => "boundary".into(),
+            Self::Random => "random".into(),
+            Self::TopK(k) => format!("top-k:{k}"),
+        }
+    }
+
+    /// A few words for people.
+    pub fn title(self) -> String {
+        match self {
+            Self::Highest => "highest score first".into(),
+            Self::Boundary => "nearest the boundary first".into(),
+            Self::Random => "random order".into(),
+            Self::TopK(k) => format!("highest score first, {k} at a time"),
+        }
+    }
+
+    /// Reads a name (`greedy` and `uncertainty`, the older names, too).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "highest" | "greedy" => Ok(Self::Highest),
+            "boundary" | "uncertainty" => Ok(Self::Boundary),
+            "random" => Ok(Self::Random),
+            other => match other.strip_prefix("top-k:") {
+                Some(k) => match k.parse::<usize>() {
+                    Ok(k) if k >= 1 => Ok(Self::TopK(k)),
+                    _ => Err(format!("top-k:N needs a whole number N ≥ 1, got '{k}'")),
+                },
+                None => Err(format!(
+                    "unknown query rule '{other}' (highest, boundary, random or top-k:N)"
+                )),
+            },
+        }
+    }
+
+    /// The `count` rows to review next under this rule (`seed` orders the
+    /// random rule).
+    pub fn strategy(self, count: usize, seed: u64) -> QueryStrategy {
+        match self {
+            Self::Highest | Self::TopK(_) => QueryStrategy::TopK(count),
+            Self::Boundary => QueryStrategy::Uncertainty(count),
+            Self::Random => QueryStrategy::Random { count, seed },
+        }
+    }
+
+    /// How many rows of one ranking are labelled before the next ranking.
+    pub fn batch(self) -> usize {
+        match self {
+            Self::TopK(k) => k.max(1),
+            _ => 1,
+        }
+    }
+}
+
 /// Picks rows by `strategy`. `labelled[i]` says whether row `i` has a label.
 pub fn select(scores: &[f32], labelled: &[bool], strategy: QueryStrategy) -> Vec<usize> {
     match strategy {
@@ -81,6 +159,23 @@ fn best_k(labelled: &[bool], k: usize, key: impl Fn(usize) -> f32) -> Vec<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_rules_read_back_their_names() {
+        for rule in QueryRule::ALL.into_iter().chain([QueryRule::TopK(10)]) {
+            assert_eq!(QueryRule::parse(&rule.name()), Ok(rule));
+        }
+        assert_eq!(QueryRule::parse("greedy"), Ok(QueryRule::Highest));
+        assert_eq!(QueryRule::parse("uncertainty"), Ok(QueryRule::Boundary));
+        assert!(QueryRule::parse("top-k:0").unwrap_err().contains("N ≥ 1"));
+        assert!(QueryRule::parse("best").unwrap_err().contains("'best'"));
+        assert_eq!(QueryRule::TopK(5).batch(), 5);
+        assert_eq!(QueryRule::Boundary.batch(), 1);
+        assert_eq!(
+            QueryRule::Boundary.strategy(3, 0),
+            QueryStrategy::Uncertainty(3)
+        );
+    }
 
     #[test]
     fn greedy_and_top_k_skip_labelled_and_break_ties_by_row() {

@@ -8,7 +8,7 @@ use crate::data::Table;
 use crate::detector::Scored;
 use crate::error::CoreError;
 use crate::projection::{columns_2d, pca_2d, ProjectionKind};
-use crate::query::{select, QueryStrategy};
+use crate::query::{select, QueryRule, QueryStrategy};
 use crate::standardize::Standardizer;
 
 /// A labelled row, in the order the labels were given.
@@ -18,14 +18,40 @@ pub struct LabelEvent {
     pub anomaly: bool,
 }
 
-/// One reason for a row's score, in words, with its share of the score
-/// (positive: towards "anomaly").
+/// What one reason for a row's score is about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Subject {
+    /// Input feature `index`, with the row's value as loaded and its z-score.
+    Feature { index: usize, value: f64, z: f32 },
+    /// The detector's abstract outputs (a one-class MLP's distances).
+    DetectorOutputs,
+    /// The labelled rows near this one.
+    Neighbours,
+}
+
+/// What a part of a score measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The autoencoder's reconstruction error of the feature.
+    Reconstruction,
+    /// The detector's distance in an abstract output.
+    Distance,
+    /// How far the value is from the column's mean (marginal evidence).
+    UnusualValue,
+    /// The weight the labels gave the feature's value.
+    LearntWeight,
+    /// The neighbour term.
+    NearbyLabels,
+}
+
+/// One reason for a row's score: its subject and its share of the score
+/// (positive: towards "anomaly"), with the parts that make up that share.
+/// The page puts it in words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
-    pub text: String,
+    pub subject: Subject,
     pub value: f64,
-    /// The parts that make up `value`, e.g. `unusual value +0.59, …`.
-    pub detail: String,
+    pub causes: Vec<(Cause, f64)>,
 }
 
 /// The data, the detector's view of it and the expert's labels.
@@ -45,6 +71,8 @@ pub struct Session {
     redo: Vec<Change>,
     /// The `TOP_CACHED` best unlabelled rows under the current scores.
     top: Vec<usize>,
+    /// Every row's rank under the current scores, made when first asked for.
+    ranks: std::cell::OnceCell<Vec<usize>>,
 }
 
 /// One label change: the row's label and place in the history before and
@@ -77,6 +105,7 @@ impl Session {
             undo: Vec::new(),
             redo: Vec::new(),
             top: Vec::new(),
+            ranks: std::cell::OnceCell::new(),
         }
     }
 
@@ -112,11 +141,10 @@ impl Session {
     /// the start.
     pub fn attach(&mut self, scored: Scored) -> Result<(), CoreError> {
         if scored.rows != self.rows() {
-            return Err(CoreError::InvalidConfig(format!(
-                "the detector scored {} rows, the data has {}",
-                scored.rows,
-                self.rows()
-            )));
+            return Err(CoreError::RowCount {
+                scored: scored.rows,
+                rows: self.rows(),
+            });
         }
         self.scored = Some(scored);
         self.rebuild_active();
@@ -151,6 +179,7 @@ impl Session {
     /// or labels, so that the suggestion and the queue (asked for several
     /// times per label by the page) cost nothing until the next change.
     fn refresh_top(&mut self) {
+        self.ranks = std::cell::OnceCell::new();
         self.top = match self.scores() {
             Some(s) => select(s, &self.labelled_mask(), QueryStrategy::TopK(TOP_CACHED)),
             None => Vec::new(),
@@ -300,11 +329,25 @@ impl Session {
         self.top.first().copied()
     }
 
-    /// Why `row` scores as it does, in words: its score's parts grouped by
-    /// what they are about (each feature: its reconstruction error, how
-    /// unusual its value is, and the weight labels gave it; the detector's
-    /// abstract outputs; the labelled rows nearby), the `top` largest first.
-    /// Empty before the detector has scored.
+    /// The `count` rows to review next under `rule`, best first (the
+    /// random order is the same for the whole session: seed 0).
+    pub fn review(&self, rule: QueryRule, count: usize) -> Vec<usize> {
+        self.queue(rule.strategy(count, 0))
+    }
+
+    /// The one row to review next under `rule`: the first of its queue.
+    pub fn suggestion_by(&self, rule: QueryRule) -> Option<usize> {
+        match rule {
+            QueryRule::Highest | QueryRule::TopK(_) => self.suggestion(),
+            other => self.review(other, 1).first().copied(),
+        }
+    }
+
+    /// Why `row` scores as it does: its score's parts grouped by what they
+    /// are about (each feature: its reconstruction error, how unusual its
+    /// value is, and the weight labels gave it; the detector's abstract
+    /// outputs; the labelled rows nearby), the `top` largest first. Empty
+    /// before the detector has scored.
     pub fn explain(&self, row: usize, top: usize) -> Vec<Reason> {
         let (Some(layer), Some(scored)) = (&self.active, &self.scored) else {
             return Vec::new();
@@ -313,59 +356,39 @@ impl Session {
             return Vec::new();
         }
         let d = self.cols();
-        // Group key: Some(feature) or None (detector outputs / neighbours).
-        #[derive(PartialEq)]
-        enum About {
-            Feature(usize),
-            Outputs,
-            Neighbours,
-        }
-        let mut groups: Vec<(About, f64, Vec<String>)> = Vec::new();
+        let values = self.table.row(row);
+        let feature = |index: usize| Subject::Feature {
+            index,
+            value: values[index],
+            z: self.x[row * d + index],
+        };
+        let mut reasons: Vec<Reason> = Vec::new();
         for (part, value) in layer.explain(row) {
-            let (about, what) = match part {
+            let (subject, cause) = match part {
                 Part::Evidence(j) if scored.evidence_per_feature && j < d => {
-                    (About::Feature(j), "reconstruction error")
+                    (feature(j), Cause::Reconstruction)
                 }
-                Part::Evidence(_) => (About::Outputs, "distance"),
-                Part::Marginal(j) => (About::Feature(j), "unusual value"),
-                Part::Feature(j) => (About::Feature(j), "weight learnt from labels"),
-                Part::Neighbours => (About::Neighbours, "labelled rows nearby"),
+                Part::Evidence(_) => (Subject::DetectorOutputs, Cause::Distance),
+                Part::Marginal(j) => (feature(j), Cause::UnusualValue),
+                Part::Feature(j) => (feature(j), Cause::LearntWeight),
+                Part::Neighbours => (Subject::Neighbours, Cause::NearbyLabels),
             };
-            let detail = format!("{what} {value:+.2}");
-            match groups.iter_mut().find(|g| g.0 == about) {
-                Some(g) => {
-                    g.1 += value;
-                    g.2.push(detail);
+            match reasons.iter_mut().find(|r| r.subject == subject) {
+                Some(r) => {
+                    r.value += value;
+                    r.causes.push((cause, value));
                 }
-                None => groups.push((about, value, vec![detail])),
+                None => reasons.push(Reason {
+                    subject,
+                    value,
+                    causes: vec![(cause, value)],
+                }),
             }
         }
-        groups.retain(|g| g.1.abs() >= 1e-3);
-        groups.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        let names = &self.table.features;
-        let values = self.table.row(row);
-        groups
-            .into_iter()
-            .take(top)
-            .map(|(about, value, details)| {
-                let text = match about {
-                    About::Feature(j) => {
-                        let z = self.x[row * d + j];
-                        // No "-0.0": a value at the mean reads "z +0.0".
-                        let z = if z.abs() < 0.05 { 0.0 } else { z };
-                        format!("{} = {} (z {z:+.1})", names[j], short_number(values[j]))
-                    }
-                    About::Outputs => "the detector's distance".into(),
-                    About::Neighbours if value > 0.0 => "close to labelled anomalies".into(),
-                    About::Neighbours => "close to labelled normal rows".into(),
-                };
-                Reason {
-                    text,
-                    value,
-                    detail: details.join(", "),
-                }
-            })
-            .collect()
+        reasons.retain(|r| r.value.abs() >= 1e-3);
+        reasons.sort_by(|a, b| b.value.abs().total_cmp(&a.value.abs()));
+        reasons.truncate(top);
+        reasons
     }
 
     /// With ground truth: (true anomalies among the labelled rows, rows labelled).
@@ -375,24 +398,63 @@ impl Session {
         Some((found, self.history.len()))
     }
 
-    /// Plays the expert from the ground truth: labels the suggested row with
-    /// its true label. Returns what it did, or `None` without truth or rows.
-    pub fn auto_label_next(&mut self) -> Option<LabelEvent> {
+    /// Plays the expert from the ground truth: labels the row suggested
+    /// under `rule` with its true label. Returns what it did, or `None`
+    /// without truth or rows.
+    pub fn auto_label_next(&mut self, rule: QueryRule) -> Option<LabelEvent> {
         let truth = self.table.labels.as_ref()?;
-        let row = self.suggestion()?;
+        let row = self.suggestion_by(rule)?;
         let anomaly = truth[row];
         self.label(row, Some(anomaly)).ok()?;
         Some(LabelEvent { row, anomaly })
     }
 
-    /// The rank (0 = most anomalous) of every row under the current scores.
-    pub fn ranks(&self) -> Option<Vec<usize>> {
-        let order = crate::metrics::ranking(self.scores()?);
-        let mut ranks = vec![0; order.len()];
-        for (r, &i) in order.iter().enumerate() {
-            ranks[i] = r;
-        }
+    /// The rank (0 = most anomalous, ties by row index) of every row under
+    /// the current scores; sorted once per change, when first asked for.
+    pub fn ranks(&self) -> Option<&[usize]> {
+        let scores = self.scores()?;
+        let ranks = self.ranks.get_or_init(|| {
+            let order = crate::metrics::ranking(scores);
+            let mut ranks = vec![0; order.len()];
+            for (r, &i) in order.iter().enumerate() {
+                ranks[i] = r;
+            }
+            ranks
+        });
         Some(ranks)
+    }
+
+    /// Every row's score, rank and label as CSV: `row,score,rank,label`
+    /// (1-based rows; rank 1 = most anomalous; label `anomaly`, `normal`
+    /// or empty), plus `truth` (`anomaly`/`nominal`) when the data has it.
+    /// Before scoring, the score and rank cells are empty. The page's
+    /// download and the CLI's `score` both write this.
+    pub fn scores_csv(&self) -> String {
+        use std::fmt::Write;
+        let scores = self.scores();
+        let ranks = self.ranks();
+        let truth = self.table.labels.as_ref();
+        let mut out = String::with_capacity(self.rows() * 24);
+        out.push_str("row,score,rank,label");
+        out.push_str(if truth.is_some() { ",truth\n" } else { "\n" });
+        for i in 0..self.rows() {
+            let _ = write!(out, "{},", i + 1);
+            if let (Some(s), Some(r)) = (scores, ranks) {
+                let _ = write!(out, "{},{}", s[i], r[i] + 1);
+            } else {
+                out.push(',');
+            }
+            out.push_str(match self.label_of(i) {
+                Some(true) => ",anomaly",
+                Some(false) => ",normal",
+                None => ",",
+            });
+            if let Some(t) = truth {
+                out.push_str(if t[i] { ",anomaly" } else { ",nominal" });
+            }
+            out.push('\n');
+        }
+        out
     }
 
     /// 2-D coordinates of every row, `[x0, y0, x1, y1, …]`.
@@ -400,32 +462,17 @@ impl Session {
         match kind {
             ProjectionKind::Pca => Ok(pca_2d(&self.x, self.cols())),
             ProjectionKind::Columns(a, b) => {
-                columns_2d(&self.x, self.cols(), a, b).ok_or_else(|| {
-                    CoreError::InvalidConfig(format!(
-                        "columns {a} and {b}: the data has {}",
-                        self.cols()
-                    ))
+                columns_2d(&self.x, self.cols(), a, b).ok_or(CoreError::NoSuchColumns {
+                    a,
+                    b,
+                    cols: self.cols(),
                 })
             }
             ProjectionKind::Latent => match &self.scored {
                 Some(s) if s.latent_dim == 2 => Ok(s.latent.clone()),
-                Some(s) => Err(CoreError::InvalidConfig(format!(
-                    "the detector's latent code has {} dimensions, not 2",
-                    s.latent_dim
-                ))),
-                None => Err(CoreError::InvalidConfig("train the detector first".into())),
+                Some(s) => Err(CoreError::LatentNot2d { dims: s.latent_dim }),
+                None => Err(CoreError::NotTrained),
             },
         }
-    }
-}
-
-/// A value as a person would write it: integers plainly, others to 4
-/// significant decimals.
-fn short_number(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }

@@ -59,16 +59,36 @@ pub enum BuiltinSample {
     LowDensity,
     /// 3000 rows, 32 features, 3% clustered anomalies.
     HighDimensional,
+    /// 300 rows, 4 features, 5% clustered anomalies: a quick demo.
+    Tiny,
 }
 
 impl BuiltinSample {
-    pub const ALL: [Self; 3] = [Self::Clustered, Self::LowDensity, Self::HighDimensional];
+    /// Every sample, the first-open one first: the page's sample list and
+    /// the CLI's `sample --kind` both read this.
+    pub const ALL: [Self; 4] = [
+        Self::Clustered,
+        Self::LowDensity,
+        Self::HighDimensional,
+        Self::Tiny,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Clustered => "clustered",
             Self::LowDensity => "low-density",
             Self::HighDimensional => "high-dimensional",
+            Self::Tiny => "tiny",
+        }
+    }
+
+    /// A few words for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Clustered => "clustered anomalies",
+            Self::LowDensity => "low-density anomalies",
+            Self::HighDimensional => "high-dimensional (32 features)",
+            Self::Tiny => "tiny (quick demo)",
         }
     }
 
@@ -81,6 +101,7 @@ impl BuiltinSample {
             Self::Clustered => SynthConfig::clustered(2000, 6, 0.05, 7),
             Self::LowDensity => SynthConfig::low_density(2000, 6, 0.03, 7),
             Self::HighDimensional => SynthConfig::clustered(3000, 32, 0.03, 7),
+            Self::Tiny => SynthConfig::clustered(300, 4, 0.05, 7),
         }
     }
 }

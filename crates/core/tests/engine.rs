@@ -4,13 +4,16 @@
 use anomaly_lab_core::active::ActiveConfig;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{
-    score_rows, train_to_end, Detector, DetectorKind, DetectorSpec, TrainConfig, TrainingRun,
+    fit_and_score, no_pause, score_rows, Detector, DetectorKind, DetectorModel, DetectorSpec,
+    TrainConfig, TrainingRun,
 };
 use anomaly_lab_core::eval::run_experiment;
 use anomaly_lab_core::metrics::found_at;
 use anomaly_lab_core::projection::ProjectionKind;
-use anomaly_lab_core::session::Session;
+use anomaly_lab_core::query::QueryRule;
+use anomaly_lab_core::session::{Cause, Session, Subject};
 use anomaly_lab_core::synth::{generate, BuiltinSample, SynthConfig};
+use anomaly_lab_core::CoreError;
 use burn::tensor::Device;
 use pollster::block_on;
 
@@ -35,18 +38,26 @@ fn shared_dataset(name: &str) -> Option<Table> {
     Some(parse_csv(&bytes, &LoadOptions::default()).expect("shared dataset parses"))
 }
 
-/// Trains `spec` on the session's data and scores every row.
+/// Trains `spec` on the session's data and scores every row (the pipeline
+/// the page, the evaluator and the CLI share).
 fn train_and_score(session: &Session, spec: &DetectorSpec) -> anomaly_lab_core::Scored {
-    let run = TrainingRun::new(spec, session.x(), session.cols(), &cpu()).unwrap();
-    let model = block_on(train_to_end(run, |_, _| {})).unwrap();
-    block_on(score_rows(
-        &model,
+    block_on(fit_and_score(
+        spec,
         session.x(),
         session.cols(),
         &cpu(),
-        1024,
+        no_pause,
     ))
     .unwrap()
+    .unwrap()
+    .scored
+}
+
+/// The trained model itself, for tests of scoring.
+fn trained(spec: &DetectorSpec, x: &[f32], d: usize) -> DetectorModel {
+    let mut run = TrainingRun::new(spec, x, d, &cpu()).unwrap();
+    while run.step().is_some() {}
+    run.finish()
 }
 
 /// The default detector (autoencoder, seed 0) and layer, `budget` greedy queries.
@@ -55,6 +66,7 @@ fn default_experiment(table: &Table, budget: usize) -> anomaly_lab_core::eval::R
         table,
         &spec(DetectorKind::Autoencoder, 0),
         &ActiveConfig::default(),
+        QueryRule::Highest,
         budget,
         &cpu(),
     ))
@@ -83,9 +95,28 @@ fn training_lowers_the_loss_for_both_detectors() {
     for kind in [DetectorKind::Autoencoder, DetectorKind::Mlp] {
         let mut s = spec(kind, 0);
         s.bottleneck = 2;
-        let run = TrainingRun::new(&s, session.x(), session.cols(), &cpu()).unwrap();
         let mut losses = Vec::new();
-        block_on(train_to_end(run, |_, l| losses.push(l))).unwrap();
+        let mut progress = Vec::new();
+        block_on(fit_and_score(
+            &s,
+            session.x(),
+            session.cols(),
+            &cpu(),
+            |p| {
+                losses.extend(p.loss);
+                progress.push(p);
+                std::future::ready(true)
+            },
+        ))
+        .unwrap()
+        .unwrap();
+        // The pause hook sees the start, then every step, with the epochs counted.
+        assert_eq!(progress[0].step, 0);
+        assert_eq!(progress.len(), progress[0].total + 1);
+        assert_eq!(
+            progress.last().unwrap().epoch,
+            TrainConfig::default().epochs
+        );
         assert_eq!(losses.len(), TrainConfig::default().epochs);
         let (first, last) = (losses[0], *losses.last().unwrap());
         assert!(last < first * 0.5, "{kind:?}: loss {first} → {last}");
@@ -106,8 +137,7 @@ fn chunked_scoring_matches_one_chunk_and_has_the_right_shapes() {
     let table = generate(&SynthConfig::low_density(1000, 4, 0.05, 5));
     let session = Session::new(table);
     for kind in [DetectorKind::Autoencoder, DetectorKind::Mlp] {
-        let run = TrainingRun::new(&spec(kind, 1), session.x(), 4, &cpu()).unwrap();
-        let model = block_on(train_to_end(run, |_, _| {})).unwrap();
+        let model = trained(&spec(kind, 1), session.x(), 4);
         let whole = block_on(score_rows(&model, session.x(), 4, &cpu(), 100_000)).unwrap();
         let chunked = block_on(score_rows(&model, session.x(), 4, &cpu(), 97)).unwrap();
         assert_eq!(whole.rows, 1000);
@@ -136,9 +166,7 @@ fn a_2d_bottleneck_gives_a_latent_projection() {
     let mut session = Session::new(table);
     let mut s = spec(DetectorKind::Autoencoder, 0);
     s.bottleneck = 2;
-    let run = TrainingRun::new(&s, session.x(), 6, &cpu()).unwrap();
-    let model = block_on(train_to_end(run, |_, _| {})).unwrap();
-    let scored = block_on(score_rows(&model, session.x(), 6, &cpu(), 1024)).unwrap();
+    let scored = train_and_score(&session, &s);
     session.attach(scored).unwrap();
     assert_eq!(
         session.projection(ProjectionKind::Latent).unwrap().len(),
@@ -168,14 +196,36 @@ fn invalid_settings_and_divergence_are_errors_not_panics() {
     // A huge learning rate on huge inputs diverges: reported, not a panic.
     s.train.learning_rate = 10.0;
     let wild: Vec<f32> = session.x().iter().map(|v| v * 1e18).collect();
-    let run = TrainingRun::new(&s, &wild, 3, &cpu()).unwrap();
-    match block_on(train_to_end(run, |_, _| {})) {
-        Err(e) => assert!(e.to_string().contains("diverged"), "{e}"),
-        Ok(model) => {
-            // If the loss stayed finite, scoring must still not panic.
-            let _ = block_on(score_rows(&model, &wild, 3, &cpu(), 64));
-        }
+    // If the loss stays finite, scoring must still not panic.
+    if let Err(e) = block_on(fit_and_score(&s, &wild, 3, &cpu(), no_pause)) {
+        assert!(
+            matches!(
+                e,
+                CoreError::Diverged { .. } | CoreError::NonFiniteScore { .. }
+            ),
+            "{e}"
+        );
+        assert!(!e.is_device());
     }
+    // A pause hook that says stop cancels the run: no result, no error.
+    let stopped = block_on(fit_and_score(
+        &spec(DetectorKind::Autoencoder, 0),
+        session.x(),
+        3,
+        &cpu(),
+        |p| std::future::ready(p.step < 5),
+    ));
+    assert!(matches!(stopped, Ok(None)));
+    // Settings and data errors are typed.
+    assert!(matches!(
+        TrainingRun::new(
+            &spec(DetectorKind::Autoencoder, 0),
+            &[1.0, f32::NAN],
+            2,
+            &cpu()
+        ),
+        Err(CoreError::NonFiniteInput { row: 0, col: 1 })
+    ));
 }
 
 /// The paper's clustered setting: unsupervised scores miss the tight
@@ -204,7 +254,7 @@ fn one_labelled_member_surfaces_a_hidden_cluster() {
     let first = truth.iter().position(|&a| a).unwrap();
     session.label(first, Some(true)).unwrap();
     let found = (0..30)
-        .filter_map(|_| session.auto_label_next())
+        .filter_map(|_| session.auto_label_next(QueryRule::Highest))
         .filter(|e| e.anomaly)
         .count();
     eprintln!("hidden cluster: {found} of the next 30 queries");
@@ -215,11 +265,18 @@ fn one_labelled_member_surfaces_a_hidden_cluster() {
     eprintln!("row {next} ({}): {why:?}", truth[next]);
     assert_eq!(why.len(), 3);
     assert!(why.windows(2).all(|w| w[0].value.abs() >= w[1].value.abs()));
-    assert!(why.iter().any(|r| r.text.contains("x2")), "{why:?}");
-    // Each feature appears once, its parts summed.
-    let x2: Vec<_> = why.iter().filter(|r| r.text.starts_with("x2 = ")).collect();
+    // Each feature appears once, its parts summed; x2 is the cluster's.
+    let x2: Vec<_> = why
+        .iter()
+        .filter(|r| matches!(r.subject, Subject::Feature { index: 1, .. }))
+        .collect();
     assert_eq!(x2.len(), 1, "{why:?}");
-    assert!(x2[0].detail.contains("unusual value"), "{why:?}");
+    assert!(
+        x2[0].causes.iter().any(|c| c.0 == Cause::UnusualValue),
+        "{why:?}"
+    );
+    let sum: f64 = x2[0].causes.iter().map(|c| c.1).sum();
+    assert!((sum - x2[0].value).abs() < 1e-9);
 }
 
 /// The session keeps its best rows cached; they must always be what a
@@ -244,7 +301,7 @@ fn the_cached_queue_matches_a_fresh_selection() {
     };
     check(&session);
     for _ in 0..5 {
-        session.auto_label_next().unwrap();
+        session.auto_label_next(QueryRule::Highest).unwrap();
         check(&session);
     }
     let first = session.history()[0].row;
@@ -314,7 +371,7 @@ fn session_labels_queue_and_survive_retraining() {
         .queue(anomaly_lab_core::QueryStrategy::TopK(10))
         .contains(&first));
     for _ in 0..9 {
-        session.auto_label_next().unwrap();
+        session.auto_label_next(QueryRule::Highest).unwrap();
     }
     assert_eq!(session.found().unwrap().1, 10);
     // Re-training keeps every label and their effect.
@@ -332,7 +389,7 @@ fn labelled_session(table: &Table, scored: &anomaly_lab_core::Scored, n: usize) 
     let mut s = Session::new(table.clone());
     s.attach(scored.clone()).unwrap();
     for _ in 0..n {
-        s.auto_label_next().unwrap();
+        s.auto_label_next(QueryRule::Highest).unwrap();
     }
     s
 }

@@ -15,9 +15,11 @@ pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use svdd::{MlpDetector, MlpDetectorConfig, MlpNet};
 pub use train::{StepReport, TrainConfig, Trainable, Trainer};
 
+use std::future::Future;
+
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::error::CoreError;
+use crate::error::{one_line, CoreError};
 
 /// What a detector computes for a batch of rows, as lazy device tensors.
 pub struct DetectorOutput {
@@ -75,9 +77,10 @@ pub async fn score_rows(
     chunk_rows: usize,
 ) -> Result<Scored, CoreError> {
     if d == 0 || !x.len().is_multiple_of(d) {
-        return Err(CoreError::InvalidConfig(
-            "data must have whole rows of at least one column".into(),
-        ));
+        return Err(CoreError::Shape {
+            values: x.len(),
+            cols: d,
+        });
     }
     let rows = x.len() / d;
     let m = detector.evidence_dim();
@@ -121,10 +124,10 @@ pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, CoreErro
     let data = t
         .into_data_async()
         .await
-        .map_err(|e| CoreError::Device(format!("{e:?}")))?;
+        .map_err(|e| CoreError::Device(one_line(&format!("{e:?}"))))?;
     data.convert::<f32>()
         .try_into_vec::<f32>()
-        .map_err(|e| CoreError::Device(format!("{e:?}")))
+        .map_err(|e| CoreError::Device(one_line(&format!("{e:?}"))))
 }
 
 /// Which detector to train.
@@ -243,13 +246,20 @@ impl TrainingRun {
         device: &Device,
     ) -> Result<Self, CoreError> {
         spec.train.validate()?;
-        if d == 0 || x.is_empty() || !x.len().is_multiple_of(d) {
-            return Err(CoreError::InvalidConfig("no rows to train on".into()));
+        if d == 0 || !x.len().is_multiple_of(d) {
+            return Err(CoreError::Shape {
+                values: x.len(),
+                cols: d,
+            });
         }
-        if x.iter().any(|v| !v.is_finite()) {
-            return Err(CoreError::InvalidConfig(
-                "training data has a non-finite value".into(),
-            ));
+        if x.is_empty() {
+            return Err(CoreError::NoRows);
+        }
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(CoreError::NonFiniteInput {
+                row: i / d,
+                col: i % d,
+            });
         }
         let ad = device.clone().autodiff();
         let rows = x.len() / d;
@@ -294,14 +304,57 @@ impl TrainingRun {
     }
 }
 
-/// Trains to the end, reading each epoch's mean loss asynchronously and
-/// handing it to `on_epoch(epoch, loss)`. Stops with an error on a
-/// non-finite loss.
-pub async fn train_to_end(
-    mut run: TrainingRun,
-    mut on_epoch: impl FnMut(usize, f32),
-) -> Result<DetectorModel, CoreError> {
+/// Where a training run stands, handed to the pause hook after every step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Progress {
+    /// Epochs done.
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Steps done, and in all.
+    pub step: usize,
+    pub total: usize,
+    /// The mean loss of the epoch that just ended, if one did.
+    pub loss: Option<f32>,
+}
+
+/// A trained detector's results for every row.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    pub scored: Scored,
+    /// The mean loss of the last epoch.
+    pub final_loss: f32,
+}
+
+/// The one pipeline from standardised data to detector results, used by
+/// the page, the evaluator and the CLI: trains `spec` on `x` (`rows × d`)
+/// on `device`, then scores every row in chunks.
+///
+/// `pause(progress)` is awaited before the first step and after every step;
+/// the page yields to the browser there and shows the progress, native
+/// callers return at once. It returns `false` to cancel, and the result is
+/// then `Ok(None)`. Each epoch's loss is read asynchronously (a synchronous
+/// read fails on WebGPU); a non-finite loss stops with
+/// [`CoreError::Diverged`].
+pub async fn fit_and_score<F: Future<Output = bool>>(
+    spec: &DetectorSpec,
+    x: &[f32],
+    d: usize,
+    device: &Device,
+    mut pause: impl FnMut(Progress) -> F,
+) -> Result<Option<Fitted>, CoreError> {
+    let mut run = TrainingRun::new(spec, x, d, device)?;
+    let mut progress = Progress {
+        epochs: spec.train.epochs,
+        total: run.total_steps(),
+        ..Progress::default()
+    };
+    let mut final_loss = f32::NAN;
+    if !pause(progress).await {
+        return Ok(None);
+    }
     while let Some(report) = run.step() {
+        progress.step = report.step;
+        progress.loss = None;
         if let Some(loss) = report.epoch_loss {
             let v = read_f32(loss).await?.first().copied().unwrap_or(f32::NAN);
             if !v.is_finite() {
@@ -310,8 +363,20 @@ pub async fn train_to_end(
                     loss: v,
                 });
             }
-            on_epoch(report.epoch, v);
+            final_loss = v;
+            progress.epoch = report.epoch + 1;
+            progress.loss = Some(v);
+        }
+        if !pause(progress).await {
+            return Ok(None);
         }
     }
-    Ok(run.finish())
+    let model = run.finish();
+    let scored = score_rows(&model, x, d, device, SCORE_CHUNK_ROWS).await?;
+    Ok(Some(Fitted { scored, final_loss }))
+}
+
+/// A pause hook for native callers: never waits, never cancels.
+pub fn no_pause(_: Progress) -> std::future::Ready<bool> {
+    std::future::ready(true)
 }

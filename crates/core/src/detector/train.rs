@@ -40,24 +40,28 @@ impl TrainConfig {
     /// Checks the settings once, before any work.
     pub fn validate(&self) -> Result<(), CoreError> {
         if self.epochs == 0 || self.epochs > 100_000 {
-            return Err(CoreError::InvalidConfig(format!(
-                "epochs must be between 1 and 100000, got {}",
-                self.epochs
-            )));
+            return Err(CoreError::Setting {
+                setting: "epochs",
+                allowed: "between 1 and 100000",
+                got: self.epochs.to_string(),
+            });
         }
         if self.batch_size == 0 {
-            return Err(CoreError::InvalidConfig(
-                "batch size must be positive".into(),
-            ));
+            return Err(CoreError::Setting {
+                setting: "the batch size",
+                allowed: "at least 1",
+                got: "0".into(),
+            });
         }
         if !(self.learning_rate.is_finite()
             && self.learning_rate > 0.0
             && self.learning_rate <= 10.0)
         {
-            return Err(CoreError::InvalidConfig(format!(
-                "learning rate must be in (0, 10], got {}",
-                self.learning_rate
-            )));
+            return Err(CoreError::Setting {
+                setting: "the learning rate",
+                allowed: "in (0, 10]",
+                got: self.learning_rate.to_string(),
+            });
         }
         Ok(())
     }
