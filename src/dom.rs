@@ -31,12 +31,11 @@ pub fn set_body_state(state: &str) {
     }
 }
 
-/// A query-string parameter of the page URL.
-pub fn url_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
+/// The page URL's query string (`?a=b…`, or empty).
+pub fn url_query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
 /// Reads a user-chosen file into memory.

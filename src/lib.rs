@@ -4,20 +4,28 @@
 //! core crate and knows nothing of the DOM.
 //!
 //! The page exists only for `wasm32`; natively this crate holds its pure
-//! modules (`state`, `viewport`), which the native tests cover.
+//! modules (`lab`, `params`, `words`, `error`, `viewport`), which the
+//! native tests cover.
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod backend;
 #[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod ctx;
+#[cfg(target_arch = "wasm32")]
 mod dom;
+pub mod error;
+#[cfg(target_arch = "wasm32")]
+mod jobs;
+pub mod lab;
+pub mod params;
 #[cfg(target_arch = "wasm32")]
 mod scatter;
-pub mod state;
-#[cfg(target_arch = "wasm32")]
-mod training;
 pub mod viewport;
+pub mod words;
 
 /// Entry point: installs the panic hook and mounts the app on `<body>`.
 #[cfg(target_arch = "wasm32")]

@@ -8,7 +8,7 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use crate::viewport::{score_colour, HitGrid, PlotArea, ViewRect};
+use crate::viewport::{score_colour, HitGrid, PlotArea, ViewRect, COLOUR_SPAN};
 
 /// Everything one frame needs.
 pub struct Frame<'a> {
@@ -141,7 +141,7 @@ fn draw_legend<DB: DrawingBackend>(
         ))
         .map_err(plot_err)?;
     for k in 0..steps {
-        let s = 6.0 - 12.0 * (k as f32 + 0.5) / steps as f32;
+        let s = COLOUR_SPAN - 2.0 * COLOUR_SPAN * (k as f32 + 0.5) / steps as f32;
         let [r, g, b] = score_colour(s);
         let y0 = top + height * k / steps;
         let y1 = top + height * (k + 1) / steps;
@@ -159,6 +159,7 @@ fn draw_legend<DB: DrawingBackend>(
     // The scale beside the ramp: the score (0 is the layer's decision
     // boundary), or the rank.
     let small = ("sans-serif", 11).into_font();
+    let (hi, lo) = (format!("+{COLOUR_SPAN}"), format!("−{COLOUR_SPAN}"));
     let scale = if by_rank {
         [
             ("top", top),
@@ -166,7 +167,11 @@ fn draw_legend<DB: DrawingBackend>(
             ("last", top + height),
         ]
     } else {
-        [("+6", top), ("0", top + height / 2), ("−6", top + height)]
+        [
+            (hi.as_str(), top),
+            ("0", top + height / 2),
+            (lo.as_str(), top + height),
+        ]
     };
     for (label, y) in scale {
         legend

@@ -2,6 +2,22 @@
 //! natively: the visible data rectangle (zoom, pan), the plot area, the
 //! screen-space hit-test grid and the score colour ramp.
 
+/// The scatter canvas, in CSS pixels.
+pub const CANVAS_WIDTH: u32 = 760;
+pub const CANVAS_HEIGHT: u32 = 540;
+/// How near the pointer must be to a point to show its tooltip.
+pub const HOVER_RADIUS_PX: f64 = 8.0;
+/// How near a click must be to a point to select it.
+pub const CLICK_RADIUS_PX: f64 = 12.0;
+/// A press that moves further than this (in pixels) is a drag, not a click.
+pub const DRAG_THRESHOLD_PX: f64 = 3.0;
+/// One wheel step zooms out by this factor (in by its inverse).
+pub const ZOOM_STEP: f64 = 1.15;
+/// The colour ramp runs from score −`COLOUR_SPAN` (blue) through 0 (the
+/// layer's boundary, amber) to +`COLOUR_SPAN` (red); the legend shows it and
+/// colouring by rank maps percentiles into it.
+pub const COLOUR_SPAN: f32 = 6.0;
+
 /// The visible part of the data plane.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ViewRect {
@@ -92,7 +108,7 @@ pub struct HitGrid {
     screen: Vec<(f32, f32)>,
 }
 
-const CELL_PX: f64 = 12.0;
+const CELL_PX: f64 = CLICK_RADIUS_PX;
 
 impl HitGrid {
     pub fn build(area: PlotArea, screen: Vec<(f32, f32)>) -> Self {
@@ -165,9 +181,8 @@ impl HitGrid {
     }
 }
 
-/// Maps a score to a colour: blue (normal) → amber (boundary) → red.
 /// Every score replaced by the logit of its percentile (`ln(p/(1−p))`, the
-/// top row near +6, the median 0, the bottom near −6), so that colouring by
+/// top row near +[`COLOUR_SPAN`], the median 0, the bottom near −it), so that colouring by
 /// [`score_colour`] spreads the rows evenly over the palette whatever the
 /// scores' scale: the "colour by rank" view. Ties share a percentile; NaN
 /// stays NaN.
@@ -185,7 +200,8 @@ pub fn rank_scores(scores: &[f32]) -> Vec<f32> {
             end += 1;
         }
         let p = ((k + end) as f64 / 2.0) / m as f64;
-        let p = p.clamp(0.0025, 0.9975);
+        let edge = 1.0 / (1.0 + (COLOUR_SPAN as f64).exp());
+        let p = p.clamp(edge, 1.0 - edge);
         let logit = (p / (1.0 - p)).ln() as f32;
         for &i in &order[k..end] {
             out[i] = logit;
@@ -195,6 +211,7 @@ pub fn rank_scores(scores: &[f32]) -> Vec<f32> {
     out
 }
 
+/// Maps a score to a colour: blue (normal) → amber (boundary) → red.
 pub fn score_colour(score: f32) -> [u8; 3] {
     let t = 1.0 / (1.0 + (-score as f64).exp());
     let (a, b, u) = if t < 0.5 {

@@ -72,7 +72,7 @@ pub struct Session {
     /// The `TOP_CACHED` best unlabelled rows under the current scores.
     top: Vec<usize>,
     /// Every row's rank under the current scores, made when first asked for.
-    ranks: std::cell::OnceCell<Vec<usize>>,
+    ranks: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// One label change: the row's label and place in the history before and
@@ -105,7 +105,7 @@ impl Session {
             undo: Vec::new(),
             redo: Vec::new(),
             top: Vec::new(),
-            ranks: std::cell::OnceCell::new(),
+            ranks: std::sync::OnceLock::new(),
         }
     }
 
@@ -179,7 +179,7 @@ impl Session {
     /// or labels, so that the suggestion and the queue (asked for several
     /// times per label by the page) cost nothing until the next change.
     fn refresh_top(&mut self) {
-        self.ranks = std::cell::OnceCell::new();
+        self.ranks = std::sync::OnceLock::new();
         self.top = match self.scores() {
             Some(s) => select(s, &self.labelled_mask(), QueryStrategy::TopK(TOP_CACHED)),
             None => Vec::new(),

@@ -1,65 +1,27 @@
-//! The app's domain state: a plain struct with methods, kept out of
-//! fine-grained signals (it holds every row). Components read it through a
-//! `StoredValue` and re-render when a version signal is bumped.
+//! The app's domain state: one dataset being inspected ([`Lab`]), kept out
+//! of fine-grained signals (it holds every row). Components read it through
+//! a `StoredValue` and re-render when a version signal is bumped. Pure page
+//! logic lives here so that native tests reach it: the review queue, undo,
+//! auto-labelling, the stored labels, and zoom and pan in pixels.
 
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::projection::ProjectionKind;
-use anomaly_lab_core::query::QueryStrategy;
+use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::session::Session;
-use anomaly_lab_core::synth::{generate, BuiltinSample, SynthConfig};
+use anomaly_lab_core::synth::{generate, BuiltinSample};
+use anomaly_lab_core::CoreError;
 
-use crate::viewport::{HitGrid, PlotArea, ViewRect};
+use crate::viewport::{HitGrid, PlotArea, ViewRect, ZOOM_STEP};
+use crate::words::format_value;
 
 /// Rows in the review queue.
 pub const QUEUE_LEN: usize = 10;
 
-/// The order of the review queue; its first row is the suggestion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReviewOrder {
-    /// Highest score first: the paper's greedy protocol, for discovery.
-    #[default]
-    Highest,
-    /// Nearest the layer's boundary first: labels that teach it most.
-    Boundary,
-    /// Random unlabelled rows: a baseline to compare with.
-    Random,
-}
-
-impl ReviewOrder {
-    pub const ALL: [Self; 3] = [Self::Highest, Self::Boundary, Self::Random];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Highest => "highest",
-            Self::Boundary => "boundary",
-            Self::Random => "random",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Highest => "highest score first",
-            Self::Boundary => "nearest the boundary first",
-            Self::Random => "random order",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.name() == s)
-    }
-
-    fn strategy(self, k: usize) -> QueryStrategy {
-        match self {
-            Self::Highest => QueryStrategy::TopK(k),
-            Self::Boundary => QueryStrategy::Uncertainty(k),
-            Self::Random => QueryStrategy::Random { count: k, seed: 0 },
-        }
-    }
-}
-
 /// One dataset being inspected.
 pub struct Lab {
     pub name: String,
+    /// Where this dataset's labels are kept in the browser's local storage.
+    pub key: String,
     pub session: Session,
     pub projection: ProjectionKind,
     /// 2-D coordinates of every row for the current projection.
@@ -69,12 +31,9 @@ pub struct Lab {
     pub grid: HitGrid,
 }
 
-/// A built-in sample, or a tiny one for quick demos and tests.
+/// A built-in sample by name, optionally with another number of rows.
 pub fn sample_table(name: &str, rows: Option<usize>) -> Option<Table> {
-    let mut cfg = match name {
-        "tiny" => SynthConfig::clustered(300, 4, 0.05, 7),
-        other => BuiltinSample::parse(other)?.config(),
-    };
+    let mut cfg = BuiltinSample::parse(name)?.config();
     if let Some(r) = rows {
         cfg.rows = r.clamp(20, 2_000_000);
     }
@@ -89,29 +48,6 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
 /// A key that names one dataset's labels in the browser's local storage:
 /// the name, the shape and a hash of every value, so that labels come back
 /// only for the same data.
-/// A backend's multi-line error (wgpu's "Caused by:" chains and backtrace
-/// notes) as one line for the page: each cause not already said, joined by ": ".
-pub fn one_line_error(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines().map(str::trim) {
-        if line.is_empty()
-            || line.starts_with("Caused by")
-            || line.starts_with("Backtrace")
-            || line.starts_with("No backtrace")
-        {
-            continue;
-        }
-        let line = line.trim_end_matches(['.', ':']);
-        if !out.contains(line) {
-            if !out.is_empty() {
-                out.push_str(": ");
-            }
-            out.push_str(line);
-        }
-    }
-    out
-}
-
 pub fn storage_key(name: &str, table: &Table) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for v in &table.values {
@@ -153,11 +89,13 @@ pub fn decode_labels(text: &str, rows: usize) -> Vec<(usize, bool)> {
 
 impl Lab {
     pub fn new(name: String, table: Table) -> Self {
+        let key = storage_key(&name, &table);
         let session = Session::new(table);
         let coords = session.projection(ProjectionKind::Pca).unwrap_or_default();
         let view = ViewRect::fit(&coords);
         Self {
             name,
+            key,
             session,
             projection: ProjectionKind::Pca,
             coords,
@@ -167,10 +105,23 @@ impl Lab {
         }
     }
 
+    /// Gives back the labels stored for this data (`stored` as written by
+    /// [`stored_labels`](Self::stored_labels)), in their order, so the
+    /// scores are those the user left. Returns how many came back.
+    pub fn restore(&mut self, stored: &str) -> usize {
+        let labels = decode_labels(stored, self.session.rows());
+        self.session.restore_labels(&labels)
+    }
+
+    /// The labels as local storage keeps them.
+    pub fn stored_labels(&self) -> String {
+        encode_labels(&self.session.labelled())
+    }
+
     /// Switches the 2-D view; an impossible one (latent without a 2-D
     /// bottleneck) is an error and leaves the view as it was.
-    pub fn set_projection(&mut self, kind: ProjectionKind) -> Result<(), String> {
-        let coords = self.session.projection(kind).map_err(|e| e.to_string())?;
+    pub fn set_projection(&mut self, kind: ProjectionKind) -> Result<(), CoreError> {
+        let coords = self.session.projection(kind)?;
         self.projection = kind;
         self.coords = coords;
         self.view = ViewRect::fit(&self.coords);
@@ -188,62 +139,30 @@ impl Lab {
         }
     }
 
-    pub fn queue(&self, order: ReviewOrder) -> Vec<usize> {
-        self.session.queue(order.strategy(QUEUE_LEN))
+    /// The review queue in `rule`'s order.
+    pub fn queue(&self, rule: QueryRule) -> Vec<usize> {
+        self.session.review(rule, QUEUE_LEN)
     }
 
-    /// The row to review next: the first of the queue in `order`.
-    pub fn suggestion(&self, order: ReviewOrder) -> Option<usize> {
-        match order {
-            ReviewOrder::Highest => self.session.suggestion(),
-            other => self.session.queue(other.strategy(1)).first().copied(),
-        }
+    /// The row to review next: the first of the queue in `rule`'s order.
+    pub fn suggestion(&self, rule: QueryRule) -> Option<usize> {
+        self.session.suggestion_by(rule)
+    }
+
+    /// Plays the expert on the suggested row (with ground truth); returns it.
+    pub fn auto_label_next(&mut self, rule: QueryRule) -> Option<usize> {
+        self.session.auto_label_next(rule).map(|e| e.row)
     }
 
     /// Rank (1 = most anomalous) of one row, ties by row index.
     pub fn rank_of(&self, row: usize) -> Option<usize> {
-        let s = self.session.scores()?;
-        let mine = s[row];
-        Some(
-            1 + s
-                .iter()
-                .enumerate()
-                .filter(|&(i, &v)| v > mine || (v == mine && i < row))
-                .count(),
-        )
+        self.session.ranks()?.get(row).map(|r| r + 1)
     }
 
-    /// Every row's current score, rank and label as CSV, for download:
-    /// `row,score,rank,label` (1-based rows; rank 1 = most anomalous; label
-    /// `anomaly`, `normal` or empty), plus `truth` when the data has it.
+    /// Every row's score, rank and label as CSV (the core's writer, the
+    /// same as the CLI's `score`).
     pub fn export_csv(&self) -> String {
-        let s = &self.session;
-        let scores = s.scores();
-        let ranks = s.ranks();
-        let truth = s.table().labels.as_ref();
-        let mut out = String::from("row,score,rank,label");
-        if truth.is_some() {
-            out.push_str(",truth");
-        }
-        out.push('\n');
-        for i in 0..s.rows() {
-            let score = scores.map(|v| v[i].to_string()).unwrap_or_default();
-            let rank = ranks
-                .as_ref()
-                .map(|r| (r[i] + 1).to_string())
-                .unwrap_or_default();
-            let label = match s.label_of(i) {
-                Some(true) => "anomaly",
-                Some(false) => "normal",
-                None => "",
-            };
-            out.push_str(&format!("{},{score},{rank},{label}", i + 1));
-            if let Some(t) = truth {
-                out.push_str(if t[i] { ",anomaly" } else { ",nominal" });
-            }
-            out.push('\n');
-        }
-        out
+        self.session.scores_csv()
     }
 
     /// "name = value" for each feature of a row (the values as loaded).
@@ -255,13 +174,31 @@ impl Lab {
             .map(|(n, v)| format!("{n} = {}", format_value(*v)))
             .collect()
     }
-}
 
-fn format_value(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.4}")
+    /// Zooms one wheel step in (or out) around the canvas pixel `(x, y)`.
+    pub fn zoom_at(&mut self, x: f64, y: f64, zoom_in: bool) {
+        let a = self.area;
+        if a.width == 0 || a.height == 0 {
+            return;
+        }
+        let fx = ((x - a.left as f64) / a.width as f64).clamp(0.0, 1.0);
+        let fy = ((y - a.top as f64) / a.height as f64).clamp(0.0, 1.0);
+        let factor = if zoom_in { 1.0 / ZOOM_STEP } else { ZOOM_STEP };
+        self.view.zoom(factor, fx, fy);
+    }
+
+    /// Moves the view with a drag of `(dx, dy)` canvas pixels.
+    pub fn pan_by(&mut self, dx: f64, dy: f64) {
+        let a = self.area;
+        if a.width == 0 || a.height == 0 {
+            return;
+        }
+        self.view.pan(dx / a.width as f64, dy / a.height as f64);
+    }
+
+    /// Fits the view to every point again.
+    pub fn reset_view(&mut self) {
+        self.view = ViewRect::fit(&self.coords);
     }
 }
 
@@ -286,11 +223,10 @@ mod tests {
         lab.session.attach(scored).unwrap();
         let scores = lab.session.scores().unwrap().to_vec();
         let mut queues = Vec::new();
-        for order in ReviewOrder::ALL {
+        for order in QueryRule::ALL {
             let q = lab.queue(order);
             assert_eq!(q.len(), QUEUE_LEN);
             assert_eq!(lab.suggestion(order), Some(q[0]), "{order:?}");
-            assert_eq!(ReviewOrder::parse(order.name()), Some(order));
             queues.push(q);
         }
         assert!(queues[0].windows(2).all(|w| scores[w[0]] >= scores[w[1]]));
@@ -320,32 +256,25 @@ mod tests {
         };
         lab.session.attach(scored).unwrap();
         let why = lab.session.explain(0, 3);
-        assert_eq!(why[0].text, "the detector's distance", "{why:?}");
+        let features = &lab.session.table().features;
+        assert_eq!(
+            crate::words::reason_text(&why[0], features),
+            "the detector's distance",
+            "{why:?}"
+        );
         assert!(why[0].value > 0.0);
         assert!(
-            why.iter().all(|r| !r.detail.contains("reconstruction")),
+            why.iter()
+                .all(|r| !crate::words::reason_detail(r).contains("reconstruction")),
             "{why:?}"
         );
     }
 
     #[test]
-    fn gpu_errors_fit_on_one_line() {
-        let wgpu = "reading a result back from the device failed: The device is poisoned\n\
-                    Caused by:\n  The device is poisoned\nCaused by:\n  Destroyed: Device was destroyed.\n\
-                    Backtrace:\nNo backtrace available";
-        assert_eq!(
-            one_line_error(wgpu),
-            "reading a result back from the device failed: The device is poisoned: \
-             Destroyed: Device was destroyed"
-        );
-        assert_eq!(one_line_error("plain"), "plain");
-    }
-
-    #[test]
     fn samples_exist_and_rows_can_be_overridden() {
-        for name in ["clustered", "low-density", "high-dimensional", "tiny"] {
-            let t = sample_table(name, None).unwrap();
-            assert!(t.labels.is_some(), "{name}");
+        for sample in BuiltinSample::ALL {
+            let t = sample_table(sample.name(), None).unwrap();
+            assert!(t.labels.is_some(), "{}", sample.name());
         }
         assert_eq!(
             sample_table("clustered", Some(10_000)).unwrap().rows(),
@@ -374,7 +303,7 @@ mod tests {
         assert!(lab.set_projection(ProjectionKind::Latent).is_err());
         assert_eq!(lab.projection, ProjectionKind::Columns(1, 3));
         assert_eq!(lab.rank_of(0), None);
-        assert!(lab.queue(ReviewOrder::Highest).is_empty());
+        assert!(lab.queue(QueryRule::Highest).is_empty());
         assert_eq!(lab.describe_row(0).len(), 4);
         assert!(lab.describe_row(0)[0].starts_with("x1 = "));
     }
@@ -435,9 +364,88 @@ mod tests {
         assert_ne!(storage_key("a", &t), storage_key("a", &other));
     }
 
+    /// A lab over the tiny sample, scored by made-up evidence.
+    fn scored_lab() -> Lab {
+        use anomaly_lab_core::detector::Scored;
+        let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
+        let (n, m) = (lab.session.rows(), lab.session.cols());
+        lab.session
+            .attach(Scored {
+                rows: n,
+                evidence_dim: m,
+                evidence_per_feature: true,
+                evidence: (0..n * m).map(|i| ((i * 7919) % 101) as f32).collect(),
+                score: vec![0.0; n],
+                latent_dim: 0,
+                latent: vec![],
+            })
+            .unwrap();
+        lab
+    }
+
     #[test]
-    fn values_print_as_integers_or_four_decimals() {
-        assert_eq!(format_value(3.0), "3");
-        assert_eq!(format_value(-0.123456), "-0.1235");
+    fn stored_labels_come_back_with_the_same_scores_and_queue() {
+        let mut lab = scored_lab();
+        for _ in 0..12 {
+            lab.auto_label_next(QueryRule::Highest).unwrap();
+        }
+        lab.session.label(3, Some(true)).unwrap();
+        let stored = lab.stored_labels();
+        let mut again = scored_lab();
+        assert_eq!(again.key, lab.key);
+        assert_eq!(again.restore(&stored), 13);
+        assert_eq!(again.session.scores(), lab.session.scores());
+        assert_eq!(
+            again.queue(QueryRule::Highest),
+            lab.queue(QueryRule::Highest)
+        );
+        // Undo and redo through the session land on the same scores.
+        let scores = lab.session.scores().unwrap().to_vec();
+        assert_eq!(lab.session.undo(), Some(3));
+        assert_eq!(lab.session.label_of(3), None);
+        assert_eq!(lab.session.redo(), Some(3));
+        assert_eq!(lab.session.scores().unwrap(), &scores[..]);
+        // A restore is not undoable: it starts the history afresh.
+        assert!(!again.session.can_undo());
+    }
+
+    #[test]
+    fn auto_label_follows_the_review_order() {
+        let mut lab = scored_lab();
+        let next = lab.suggestion(QueryRule::Boundary).unwrap();
+        assert_eq!(lab.auto_label_next(QueryRule::Boundary), Some(next));
+        let truth = lab.session.table().labels.clone().unwrap();
+        assert_eq!(lab.session.label_of(next), Some(truth[next]));
+    }
+
+    #[test]
+    fn zoom_and_pan_work_in_canvas_pixels() {
+        let mut lab = scored_lab();
+        // No plot area yet (nothing drawn): nothing moves.
+        let fitted = lab.view;
+        lab.zoom_at(10.0, 10.0, true);
+        lab.pan_by(5.0, 5.0);
+        assert_eq!(lab.view, fitted);
+        lab.area = PlotArea {
+            left: 100,
+            top: 20,
+            width: 400,
+            height: 300,
+        };
+        // Zooming in at the area's centre keeps the centre and shrinks the view.
+        let (cx, cy) = ((fitted.x0 + fitted.x1) / 2.0, (fitted.y0 + fitted.y1) / 2.0);
+        lab.zoom_at(300.0, 170.0, true);
+        let v = lab.view;
+        assert!(((v.x0 + v.x1) / 2.0 - cx).abs() < 1e-9);
+        assert!(((v.y0 + v.y1) / 2.0 - cy).abs() < 1e-9);
+        assert!(((v.x1 - v.x0) * ZOOM_STEP - (fitted.x1 - fitted.x0)).abs() < 1e-9);
+        lab.zoom_at(300.0, 170.0, false);
+        assert!((lab.view.x1 - lab.view.x0 - (fitted.x1 - fitted.x0)).abs() < 1e-9);
+        // Dragging the full plot width moves the view by its width.
+        let before = lab.view;
+        lab.pan_by(400.0, 0.0);
+        assert!((before.x0 - lab.view.x0 - (before.x1 - before.x0)).abs() < 1e-9);
+        lab.reset_view();
+        assert_eq!(lab.view, fitted);
     }
 }

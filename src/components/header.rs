@@ -1,0 +1,68 @@
+//! The header's backend badge and switch, the error banner and the notice.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+use crate::ctx::Ctx;
+use crate::jobs::start_training;
+use crate::params::BackendChoice;
+
+#[component]
+pub fn BackendBadge() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let backend = ctx.backend;
+    let text = move || match backend.used.get() {
+        Some(b) => b.label().to_string(),
+        None => "no backend yet".to_string(),
+    };
+    let title = move || backend.note.get().unwrap_or_default();
+    // Switching the backend retrains on it at once; the labels are kept.
+    let on_change = move |e: ev::Event| {
+        backend
+            .choice
+            .set(BackendChoice::parse(&event_target_value(&e)).unwrap_or_default());
+        start_training(ctx);
+    };
+    view! {
+        <div class="backend">
+            <span data-testid="backend-badge" class="badge" title=title>{text}</span>
+            <select aria-label="backend" on:change=on_change>
+                {BackendChoice::ALL.into_iter().map(|c| view! {
+                    <option value=c.name() selected=move || backend.choice.get() == c>{c.title()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+pub fn ErrorBanner() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let error = ctx.messages.error;
+    move || {
+        error.get().map(|e| {
+            view! {
+                <div class="error" data-testid="error-banner" role="alert">
+                    <span>{e.to_string()}</span>
+                    <button on:click=move |_| error.set(None)>"dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn Notice() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let notice = ctx.messages.notice;
+    move || {
+        notice.get().map(|n| {
+            view! {
+                <div class="notice" data-testid="notice">
+                    <span>{n}</span>
+                    <button on:click=move |_| notice.set(None)>"ok"</button>
+                </div>
+            }
+        })
+    }
+}

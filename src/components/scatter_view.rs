@@ -1,0 +1,159 @@
+//! The scatter of every row: hover for a row's values, click to select,
+//! wheel to zoom, drag to pan; the projection and the colouring.
+
+use anomaly_lab_core::projection::ProjectionKind;
+use leptos::ev;
+use leptos::prelude::*;
+use web_sys::{MouseEvent, WheelEvent};
+
+use crate::ctx::Ctx;
+use crate::viewport::{
+    CANVAS_HEIGHT, CANVAS_WIDTH, CLICK_RADIUS_PX, DRAG_THRESHOLD_PX, HOVER_RADIUS_PX,
+};
+
+/// The projection select's value: `pca`, `latent` or `a:b` (two columns).
+fn parse_projection(value: &str) -> ProjectionKind {
+    match value {
+        "latent" => ProjectionKind::Latent,
+        "pca" => ProjectionKind::Pca,
+        cols => {
+            let mut it = cols.split(':').filter_map(|c| c.parse::<usize>().ok());
+            match (it.next(), it.next()) {
+                (Some(a), Some(b)) => ProjectionKind::Columns(a, b),
+                _ => ProjectionKind::Pca,
+            }
+        }
+    }
+}
+
+#[component]
+pub fn ScatterView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let view_state = ctx.view;
+    // Where a press started, and whether it has become a drag.
+    let drag = StoredValue::new(None::<(f64, f64, bool)>);
+    let at = |e: &MouseEvent| (e.offset_x() as f64, e.offset_y() as f64);
+
+    let on_down = move |e: MouseEvent| {
+        let (x, y) = at(&e);
+        drag.set_value(Some((x, y, false)))
+    };
+    let on_move = move |e: MouseEvent| {
+        let (x, y) = at(&e);
+        if let Some((x0, y0, moved)) = drag.get_value() {
+            if moved || (x - x0).abs() + (y - y0).abs() > DRAG_THRESHOLD_PX {
+                ctx.update_lab(|l| l.pan_by(x - x0, y - y0));
+                drag.set_value(Some((x, y, true)));
+                view_state.hover.set(None);
+                ctx.redraw();
+                return;
+            }
+        }
+        let hit = ctx
+            .with_lab(|l| l.grid.nearest(x, y, HOVER_RADIUS_PX))
+            .flatten();
+        view_state.hover.set(hit.map(|i| (i, x, y)));
+    };
+    let on_up = move |e: MouseEvent| {
+        let was = drag.get_value();
+        drag.set_value(None);
+        if let Some((_, _, false)) = was {
+            let (x, y) = at(&e);
+            let hit = ctx
+                .with_lab(|l| l.grid.nearest(x, y, CLICK_RADIUS_PX))
+                .flatten();
+            if hit.is_some() {
+                view_state.selected.set(hit);
+            }
+        }
+    };
+    let on_wheel = move |e: WheelEvent| {
+        e.prevent_default();
+        let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+        ctx.update_lab(|l| l.zoom_at(x, y, e.delta_y() < 0.0));
+        ctx.redraw();
+    };
+    let reset_view = move |_| {
+        ctx.update_lab(|l| l.reset_view());
+        ctx.redraw();
+    };
+    let on_projection =
+        move |e: ev::Event| ctx.set_projection(parse_projection(&event_target_value(&e)));
+    let projections = move || {
+        ctx.generation.get();
+        let features = ctx
+            .with_lab(|l| l.session.table().features.clone())
+            .unwrap_or_default();
+        let pairs = features
+            .iter()
+            .enumerate()
+            .flat_map(|(a, fa)| {
+                features
+                    .iter()
+                    .enumerate()
+                    .skip(a + 1)
+                    .map(move |(b, fb)| (a, b, format!("{fa} × {fb}")))
+            })
+            .take(60)
+            .map(|(a, b, name)| view! { <option value=format!("{a}:{b}")>{name}</option> })
+            .collect_view();
+        view! {
+            <option value="pca">"PCA (first two components)"</option>
+            <option value="latent">"autoencoder latent (bottleneck 2)"</option>
+            {pairs}
+        }
+    };
+    let tooltip = move || {
+        ctx.version.get();
+        let (row, x, y) = view_state.hover.get()?;
+        let (score, rank, values, label) = ctx.with_lab(|l| {
+            (
+                l.session.scores().map(|s| s[row]),
+                l.rank_of(row),
+                l.describe_row(row),
+                l.session.label_of(row),
+            )
+        })?;
+        let label = match label {
+            Some(true) => " — labelled anomaly",
+            Some(false) => " — labelled normal",
+            None => "",
+        };
+        Some(view! {
+            <div class="tooltip" style=format!("left:{}px;top:{}px", x + 14.0, y + 14.0)>
+                <b>{format!("row {}{label}", row + 1)}</b>
+                <div>{match (score, rank) {
+                    (Some(s), Some(r)) => format!("score {s:.3}, rank {r}"),
+                    _ => "not scored yet".to_string(),
+                }}</div>
+                <div class="values">{values.join(", ")}</div>
+            </div>
+        })
+    };
+    let last_update = view_state.last_update_ms;
+    view! {
+        <div class="scatter-wrap">
+            <div class="scatter-tools">
+                <select aria-label="projection" on:change=on_projection>{projections}</select>
+                <select aria-label="colour" data-testid="colour-select" title="How points are coloured"
+                    on:change=move |e| {
+                        view_state.colour_by_rank.set(event_target_value(&e) == "rank");
+                        ctx.bump();
+                    }>
+                    <option value="score" selected=move || !view_state.colour_by_rank.get()>"colour by score"</option>
+                    <option value="rank" selected=move || view_state.colour_by_rank.get()>"colour by rank"</option>
+                </select>
+                <button on:click=reset_view>"reset zoom"</button>
+                <span class="timing">{move || last_update.get().map(|t| format!("last label → repaint: {t:.1} ms")).unwrap_or_default()}</span>
+            </div>
+            <div class="canvas-box">
+                <canvas node_ref=view_state.canvas data-testid="scatter" width=CANVAS_WIDTH height=CANVAS_HEIGHT
+                    data-last-update-ms=move || last_update.get().map(|t| format!("{t:.3}")).unwrap_or_default()
+                    on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up
+                    on:mouseleave=move |_| { drag.set_value(None); view_state.hover.set(None); }
+                    on:wheel=on_wheel></canvas>
+                {tooltip}
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,333 @@
+//! [`Ctx`]: the signals the components share, grouped by concern, and the
+//! actions on the one [`Lab`]. Every field is a `Copy` handle.
+
+use anomaly_lab_core::data::{DataReport, Table};
+use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, Progress};
+use anomaly_lab_core::projection::ProjectionKind;
+use anomaly_lab_core::query::QueryRule;
+use leptos::html::Canvas;
+use leptos::prelude::*;
+
+use crate::backend::BackendKind;
+use crate::dom::{now_ms, set_body_state, storage_get, storage_set};
+use crate::error::AppError;
+use crate::lab::Lab;
+use crate::params::{BackendChoice, UrlParams};
+use crate::scatter::{draw, Frame};
+use crate::viewport::rank_scores;
+
+/// What the page is doing; the body's `data-state` follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    Training,
+    Ready,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Training => "training",
+            Self::Ready => "ready",
+        }
+    }
+}
+
+/// The work in flight: a training run or an auto-labelling run.
+#[derive(Clone, Copy)]
+pub struct Job {
+    pub phase: RwSignal<Phase>,
+    pub progress: RwSignal<Progress>,
+    pub losses: RwSignal<Vec<f32>>,
+    pub cancel: RwSignal<bool>,
+    /// An auto-label run is in progress.
+    pub auto_running: RwSignal<bool>,
+}
+
+/// What the user is looking at.
+#[derive(Clone, Copy)]
+pub struct View {
+    pub selected: RwSignal<Option<usize>>,
+    /// The hovered row and the pointer's canvas position.
+    pub hover: RwSignal<Option<(usize, f64, f64)>>,
+    /// The review order (kept across datasets); the queue and the
+    /// suggestion follow it.
+    pub review: RwSignal<QueryRule>,
+    /// Colour the points by rank (kept across datasets).
+    pub colour_by_rank: RwSignal<bool>,
+    pub canvas: NodeRef<Canvas>,
+    /// The last label → repainted canvas time.
+    pub last_update_ms: RwSignal<Option<f64>>,
+}
+
+/// What the page tells the user.
+#[derive(Clone, Copy)]
+pub struct Messages {
+    pub error: RwSignal<Option<AppError>>,
+    pub notice: RwSignal<Option<String>>,
+    pub report: RwSignal<Option<DataReport>>,
+}
+
+/// The backend the user asked for, the one in use, and why they differ.
+#[derive(Clone, Copy)]
+pub struct Backend {
+    pub choice: RwSignal<BackendChoice>,
+    pub used: RwSignal<Option<BackendKind>>,
+    pub note: RwSignal<Option<String>>,
+}
+
+/// Everything the components share.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The dataset, its session and its view geometry.
+    pub lab: StoredValue<Option<Lab>>,
+    /// Bumped whenever scores, labels or coordinates change.
+    pub version: RwSignal<u64>,
+    /// Bumped when a new dataset replaces the old one (stale runs are dropped).
+    pub generation: RwSignal<u64>,
+    /// The detector to train and its settings.
+    pub spec: RwSignal<DetectorSpec>,
+    pub job: Job,
+    pub view: View,
+    pub messages: Messages,
+    pub backend: Backend,
+}
+
+impl Ctx {
+    pub fn new(params: &UrlParams) -> Self {
+        let mut spec = DetectorSpec::for_kind(DetectorKind::Autoencoder);
+        spec.train.epochs = params.epochs;
+        Self {
+            lab: StoredValue::new(None),
+            version: RwSignal::new(0),
+            generation: RwSignal::new(0),
+            spec: RwSignal::new(spec),
+            job: Job {
+                phase: RwSignal::new(Phase::Idle),
+                progress: RwSignal::new(Progress::default()),
+                losses: RwSignal::new(Vec::new()),
+                cancel: RwSignal::new(false),
+                auto_running: RwSignal::new(false),
+            },
+            view: View {
+                selected: RwSignal::new(None),
+                hover: RwSignal::new(None),
+                review: RwSignal::new(params.review),
+                colour_by_rank: RwSignal::new(params.colour_by_rank),
+                canvas: NodeRef::new(),
+                last_update_ms: RwSignal::new(None),
+            },
+            messages: Messages {
+                error: RwSignal::new(None),
+                notice: RwSignal::new(None),
+                report: RwSignal::new(None),
+            },
+            backend: Backend {
+                choice: RwSignal::new(params.backend),
+                used: RwSignal::new(None),
+                note: RwSignal::new(None),
+            },
+        }
+    }
+
+    /// What follows from the state rather than from a handler: the body's
+    /// `data-state` (the automation contract) follows the phase, local
+    /// storage follows the labels, and a new selection repaints.
+    pub fn install_effects(self) {
+        Effect::new(move |_| set_body_state(self.job.phase.get().name()));
+        Effect::new(move |_| {
+            self.version.get();
+            if let Some((key, labels)) = self.with_lab(|l| (l.key.clone(), l.stored_labels())) {
+                storage_set(&key, &labels);
+            }
+        });
+        Effect::new(move |_| {
+            self.view.selected.get();
+            self.redraw();
+        });
+    }
+
+    pub fn fail(&self, error: AppError) {
+        self.messages.error.set(Some(error));
+    }
+
+    pub fn with_lab<R>(&self, f: impl FnOnce(&Lab) -> R) -> Option<R> {
+        self.lab.with_value(|l| l.as_ref().map(f))
+    }
+
+    pub fn update_lab<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
+        self.lab.try_update_value(|l| l.as_mut().map(f)).flatten()
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.job.phase.get_untracked()
+    }
+
+    /// Repaints the scatter from the stored state.
+    pub fn redraw(&self) {
+        let Some(canvas) = self.view.canvas.get_untracked() else {
+            return;
+        };
+        let selected = self.view.selected.get_untracked();
+        let rule = self.view.review.get_untracked();
+        let by_rank = self.view.colour_by_rank.get_untracked();
+        let result = self.update_lab(|lab| {
+            let (xd, yd) = lab.axis_names();
+            let suggestion = lab.suggestion(rule);
+            let session = &lab.session;
+            let labels = |i: usize| session.label_of(i);
+            let ranked = if by_rank {
+                session.scores().map(rank_scores)
+            } else {
+                None
+            };
+            let frame = Frame {
+                coords: &lab.coords,
+                scores: ranked.as_deref().or(session.scores()),
+                by_rank: ranked.is_some(),
+                labels: &labels,
+                selected,
+                suggestion,
+                view: lab.view,
+                x_desc: &xd,
+                y_desc: &yd,
+            };
+            let (area, grid) = draw(&canvas, &frame)?;
+            // Where the suggested row sits, for people reading the DOM and for tests.
+            let at = frame.suggestion.and_then(|i| grid.screen_of(i));
+            let _ = canvas.set_attribute(
+                "data-suggestion",
+                &at.map(|(x, y)| format!("{x:.0},{y:.0}"))
+                    .unwrap_or_default(),
+            );
+            lab.area = area;
+            lab.grid = grid;
+            Ok::<(), String>(())
+        });
+        if let Some(Err(e)) = result {
+            self.fail(AppError::Draw(e));
+        }
+    }
+
+    pub fn bump(&self) {
+        self.version.update(|v| *v += 1);
+        self.redraw();
+    }
+
+    /// Replaces the dataset and trains on it. The old one's labels belong
+    /// to the old data; labels given to this data earlier in this browser
+    /// come back, in their order.
+    pub fn load(&self, name: String, table: Table) {
+        self.messages.report.set(Some(table.report.clone()));
+        let mut lab = Lab::new(name, table);
+        let restored = storage_get(&lab.key)
+            .map(|stored| lab.restore(&stored))
+            .unwrap_or(0);
+        self.messages.notice.set((restored > 0).then(|| {
+            format!("Restored {restored} labels given to this data earlier in this browser.")
+        }));
+        self.lab.set_value(Some(lab));
+        self.generation.update(|g| *g += 1);
+        self.view.selected.set(None);
+        self.view.hover.set(None);
+        self.job.losses.set(Vec::new());
+        self.job.phase.set(Phase::Idle);
+        self.bump();
+        crate::jobs::start_training(*self);
+    }
+
+    /// After the labels changed: re-render, repaint, and time label →
+    /// repainted canvas from `start`.
+    fn labels_changed(&self, start: f64) {
+        self.version.update(|v| *v += 1);
+        self.redraw();
+        self.view.last_update_ms.set(Some(now_ms() - start));
+    }
+
+    /// After the simulated expert labelled `row`: select it, repaint, time it.
+    pub fn labelled_by_expert(&self, row: usize, start: f64) {
+        self.labels_changed(start);
+        self.view.selected.set(Some(row));
+    }
+
+    /// Labels a row (or clears it) and repaints; the change can be undone.
+    pub fn label(&self, row: usize, label: Option<bool>) {
+        let start = now_ms();
+        match self.update_lab(|l| l.session.label(row, label)) {
+            Some(Ok(())) => self.labels_changed(start),
+            Some(Err(e)) => self.fail(AppError::Label(e)),
+            None => {}
+        }
+    }
+
+    /// Labels the selected row. When it was the suggested one, the next
+    /// suggestion becomes the selection, so A, N, A, … walks the queue.
+    pub fn label_selected(&self, label: Option<bool>) {
+        let Some(row) = self.view.selected.get_untracked() else {
+            return;
+        };
+        if self.phase() != Phase::Ready {
+            return;
+        }
+        let suggested = self.suggestion() == Some(row);
+        self.label(row, label);
+        if suggested && label.is_some() {
+            // Selecting the next suggestion repaints once more; the label's
+            // own repaint above is what the timing measures.
+            self.view.selected.set(self.suggestion());
+        }
+    }
+
+    /// Takes back the newest label change (`redo: false`) or gives back the
+    /// newest one taken back, and selects its row. The scores are exactly
+    /// those before the change.
+    pub fn undo(&self, redo: bool) {
+        if self.phase() != Phase::Ready {
+            return;
+        }
+        let start = now_ms();
+        let row = self.update_lab(|l| {
+            if redo {
+                l.session.redo()
+            } else {
+                l.session.undo()
+            }
+        });
+        if let Some(Some(row)) = row {
+            self.labels_changed(start);
+            self.view.selected.set(Some(row));
+        }
+    }
+
+    pub fn suggestion(&self) -> Option<usize> {
+        let rule = self.view.review.get_untracked();
+        self.with_lab(|l| l.suggestion(rule)).flatten()
+    }
+
+    /// Sets the review order; the suggestion (its first row) is selected.
+    pub fn set_review(&self, rule: QueryRule) {
+        self.view.review.set(rule);
+        self.view.selected.set(self.suggestion());
+        self.bump();
+    }
+
+    /// Switches the 2-D view; an impossible one leaves the view as it was.
+    pub fn set_projection(&self, kind: ProjectionKind) {
+        if let Some(Err(e)) = self.update_lab(|l| l.set_projection(kind)) {
+            self.fail(AppError::View(e));
+        }
+        self.redraw();
+    }
+
+    /// Saves `row,score,rank,label[,truth]` for every row to the user's disk.
+    pub fn download(&self) {
+        let Some((name, csv)) = self.with_lab(|l| (l.name.clone(), l.export_csv())) else {
+            return;
+        };
+        let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");
+        if let Err(e) = crate::dom::download(&format!("{stem}-scores.csv"), &csv) {
+            self.fail(AppError::Download(e));
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The page's long-running work, each a task that yields to the browser:
+//! training (the core's one pipeline, [`fit_and_score`], paced in slices),
+//! auto-labelling, and reading a chosen file.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use anomaly_lab_core::detector::{fit_and_score, Progress};
+use anomaly_lab_core::projection::ProjectionKind;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::backend::{self, BackendKind};
+use crate::ctx::{Ctx, Phase};
+use crate::dom::{now_ms, read_file, yield_now};
+use crate::error::AppError;
+use crate::lab::csv_table;
+use crate::params::BackendChoice;
+
+/// Milliseconds of training between two yields to the browser.
+const SLICE_MS: f64 = 12.0;
+/// The pause between two auto-labels, so the page shows each one.
+const AUTO_LABEL_PAUSE_MS: i32 = 30;
+/// Time for the browser to paint a notice before a parse holds the page.
+const PAINT_PAUSE_MS: i32 = 30;
+
+/// Trains the chosen detector on the current data, then attaches its
+/// results (the labels are replayed). A device failure on the GPU says so
+/// and trains again on the CPU; any other failure is reported and final.
+pub fn start_training(ctx: Ctx) {
+    if ctx.phase() == Phase::Training {
+        return;
+    }
+    let Some((x, d)) = ctx.with_lab(|l| (l.session.x().to_vec(), l.session.cols())) else {
+        return;
+    };
+    let spec = ctx.spec.get_untracked();
+    let generation = ctx.generation.get_untracked();
+    let job = ctx.job;
+    job.cancel.set(false);
+    job.losses.set(Vec::new());
+    job.phase.set(Phase::Training);
+    spawn_local(async move {
+        let choice = ctx.backend.choice.get_untracked();
+        let wanted = match choice {
+            BackendChoice::Cpu => BackendKind::Cpu,
+            BackendChoice::Auto | BackendChoice::WebGpu => BackendKind::WebGpu,
+        };
+        let (used, device, why) = backend::device(wanted).await;
+        ctx.backend.used.set(Some(used));
+        ctx.backend.note.set(why.clone());
+        if let (BackendChoice::WebGpu, Some(why)) = (choice, why) {
+            ctx.fail(AppError::NoWebGpu(why));
+        }
+        let stale = move || ctx.generation.get_untracked() != generation;
+        let slice = Rc::new(Cell::new(now_ms()));
+        let result = fit_and_score(&spec, &x, d, &device, |p: Progress| {
+            job.progress.set(p);
+            if let Some(loss) = p.loss {
+                job.losses.update(|l| l.push(loss));
+            }
+            // Yield when the slice is used up, and after each epoch so the
+            // loss curve paints.
+            let due = p.loss.is_some() || now_ms() - slice.get() >= SLICE_MS;
+            let slice = slice.clone();
+            async move {
+                if due {
+                    yield_now(0).await;
+                    slice.set(now_ms());
+                }
+                !(job.cancel.get_untracked() || stale())
+            }
+        })
+        .await;
+        if stale() {
+            return;
+        }
+        let outcome = match result {
+            Ok(Some(fitted)) => ctx
+                .update_lab(|lab| {
+                    lab.session.attach(fitted.scored)?;
+                    if lab.projection == ProjectionKind::Latent {
+                        let _ = lab.set_projection(ProjectionKind::Latent);
+                    }
+                    Ok(())
+                })
+                .unwrap_or(Ok(()))
+                .map_err(AppError::Training),
+            // Cancelled: a re-training keeps the earlier scores.
+            Ok(None) => Ok(()),
+            Err(e) => Err(AppError::from_training(e, used == BackendKind::WebGpu)),
+        };
+        if let Err(e) = outcome {
+            let retry = e.retry_on_cpu();
+            ctx.fail(e);
+            if retry {
+                ctx.backend.choice.set(BackendChoice::Cpu);
+                job.phase.set(Phase::Idle);
+                start_training(ctx);
+                return;
+            }
+        }
+        let scored = ctx.with_lab(|l| l.session.is_scored()).unwrap_or(false);
+        job.phase
+            .set(if scored { Phase::Ready } else { Phase::Idle });
+        ctx.bump();
+    });
+}
+
+/// Plays the expert from the ground truth, `n` queries in the review
+/// order, with a pause after each so the page shows it; a second call
+/// stops it.
+pub fn auto_label(ctx: Ctx, n: usize) {
+    let running = ctx.job.auto_running;
+    if running.get_untracked() {
+        running.set(false);
+        return;
+    }
+    let generation = ctx.generation.get_untracked();
+    running.set(true);
+    spawn_local(async move {
+        for _ in 0..n {
+            if ctx.phase() != Phase::Ready
+                || !running.get_untracked()
+                || ctx.generation.get_untracked() != generation
+            {
+                break;
+            }
+            let rule = ctx.view.review.get_untracked();
+            let start = now_ms();
+            let Some(row) = ctx.update_lab(|l| l.auto_label_next(rule)).flatten() else {
+                break;
+            };
+            ctx.labelled_by_expert(row, start);
+            yield_now(AUTO_LABEL_PAUSE_MS).await;
+        }
+        running.set(false);
+    });
+}
+
+/// Reads and parses a chosen or dropped file, then loads it. A file that
+/// cannot be used is reported and the current data (and its labels) stay.
+pub fn load_file(ctx: Ctx, file: web_sys::File) {
+    spawn_local(async move {
+        let name = file.name();
+        let mb = file.size() / 1e6;
+        if mb >= 1.0 {
+            // Parsing holds the page; say what it is doing first and let the
+            // browser paint that before it starts.
+            ctx.messages
+                .notice
+                .set(Some(format!("Reading {name} ({mb:.0} MB)…")));
+            yield_now(PAINT_PAUSE_MS).await;
+        }
+        match read_file(&file).await.and_then(|b| csv_table(&b)) {
+            Ok(table) => {
+                ctx.messages.error.set(None);
+                ctx.load(name, table);
+            }
+            Err(message) => {
+                ctx.messages.notice.set(None);
+                ctx.fail(AppError::File { name, message });
+            }
+        }
+    });
+}

@@ -1,0 +1,111 @@
+//! Everything the page says in words about numbers and scores: one number
+//! formatter, and the wording of a score's reasons. Pure, tested natively.
+
+use anomaly_lab_core::session::{Cause, Reason, Subject};
+
+/// A value as a person would write it: integers plainly, others to at most
+/// 4 decimals with trailing zeros dropped (`0.02`, `4.0151`, `-3`).
+pub fn format_value(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e9 || (v != 0.0 && v.abs() < 1e-4) {
+        format!("{v:.3e}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// What a part of a score measures, in a few words.
+pub fn cause_name(cause: Cause) -> &'static str {
+    match cause {
+        Cause::Reconstruction => "reconstruction error",
+        Cause::Distance => "distance",
+        Cause::UnusualValue => "unusual value",
+        Cause::LearntWeight => "weight learnt from labels",
+        Cause::NearbyLabels => "labelled rows nearby",
+    }
+}
+
+/// The reason's headline: `x2 = 4.0151 (z +3.2)`, `the detector's
+/// distance`, or closeness to labelled rows.
+pub fn reason_text(reason: &Reason, features: &[String]) -> String {
+    match reason.subject {
+        Subject::Feature { index, value, z } => {
+            // No "-0.0": a value at the mean reads "z +0.0".
+            let z = if z.abs() < 0.05 { 0.0 } else { z };
+            let name = features.get(index).map_or("?", String::as_str);
+            format!("{name} = {} (z {z:+.1})", format_value(value))
+        }
+        Subject::DetectorOutputs => "the detector's distance".into(),
+        Subject::Neighbours if reason.value > 0.0 => "close to labelled anomalies".into(),
+        Subject::Neighbours => "close to labelled normal rows".into(),
+    }
+}
+
+/// The parts behind a reason: `unusual value +0.59, reconstruction error +0.10`.
+pub fn reason_detail(reason: &Reason) -> String {
+    reason
+        .causes
+        .iter()
+        .map(|&(c, v)| format!("{} {v:+.2}", cause_name(c)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(format_value(3.0), "3");
+        assert_eq!(format_value(-12.0), "-12");
+        assert_eq!(format_value(0.02), "0.02");
+        assert_eq!(format_value(4.01512), "4.0151");
+        assert_eq!(format_value(1.5e12), "1.500e12");
+        assert_eq!(format_value(2e-7), "2.000e-7");
+    }
+
+    #[test]
+    fn reasons_are_worded_by_subject_and_cause() {
+        let features = vec!["x1".to_string(), "x2".to_string()];
+        let r = Reason {
+            subject: Subject::Feature {
+                index: 1,
+                value: 4.01512,
+                z: 3.21,
+            },
+            value: 0.7,
+            causes: vec![(Cause::UnusualValue, 0.59), (Cause::Reconstruction, 0.11)],
+        };
+        assert_eq!(reason_text(&r, &features), "x2 = 4.0151 (z +3.2)");
+        assert_eq!(
+            reason_detail(&r),
+            "unusual value +0.59, reconstruction error +0.11"
+        );
+        let near = |value| Reason {
+            subject: Subject::Neighbours,
+            value,
+            causes: vec![(Cause::NearbyLabels, value)],
+        };
+        assert_eq!(
+            reason_text(&near(1.0), &features),
+            "close to labelled anomalies"
+        );
+        assert_eq!(
+            reason_text(&near(-1.0), &features),
+            "close to labelled normal rows"
+        );
+        let at_mean = Reason {
+            subject: Subject::Feature {
+                index: 0,
+                value: 0.0,
+                z: -0.01,
+            },
+            value: 0.1,
+            causes: vec![],
+        };
+        assert_eq!(reason_text(&at_mean, &features), "x1 = 0 (z +0.0)");
+    }
+}
