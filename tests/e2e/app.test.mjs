@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   serve, launch, openPage, waitForState, screenshot, foundCounter, queueRows,
-  canvasHash, assertLocalOnly, shared,
+  canvasHash, assertLocalOnly, shared, exportedScores, maxDifference, labelRow,
 } from './harness.mjs';
 
 let server;
@@ -266,6 +266,57 @@ test('labels come back after a reload', async () => {
   await waitForState(page, 'ready');
   assert.deepEqual(await foundCounter(page), before);
   assert.match(await page.textContent('[data-testid=notice]'), /Restored 2 labels/);
+  await finish(session);
+});
+
+// The scores are a function of the labels in their order: undo then redo,
+// a changed label taken back, and a reload (the labels come back from local
+// storage) all give the very scores and queue of the uninterrupted session.
+test('undo, redo, a changed label and a reload give the same scores', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  const labelled = [];
+  for (let k = 0; k < 6; k++) {
+    labelled.push((await queueRows(page))[0]);
+    await page.locator('[data-testid=queue-item] button', { hasText: k % 3 ? 'N' : 'A' }).first().click();
+    await waitQueried(page, k + 1);
+  }
+  const scores = await exportedScores(page);
+  const queue = await queueRows(page);
+  assert.equal(scores.length, 300);
+  const same = async (what) => {
+    const now = await exportedScores(page);
+    assert.ok(maxDifference(now, scores) <= 1e-6, `${what}: scores differ by ${maxDifference(now, scores)}`);
+    assert.deepEqual(await queueRows(page), queue, `${what}: the queue`);
+  };
+
+  for (const n of [5, 4, 3]) {
+    await page.keyboard.press('z');
+    await waitQueried(page, n);
+  }
+  assert.ok(maxDifference(await exportedScores(page), scores) > 1e-3, 'undo changes the scores');
+  await page.keyboard.press('Shift+Z');
+  await waitQueried(page, 4);
+  await page.click('[data-testid=label-redo]');
+  await waitQueried(page, 5);
+  await page.keyboard.press('Control+y');
+  await waitQueried(page, 6);
+  assert.ok(await page.isDisabled('[data-testid=label-redo]'), 'nothing left to redo');
+  await same('undo then redo');
+
+  // Change an early label (normal → anomaly: it moves to the end of the
+  // history), then undo: it is normal again, in its old place.
+  await labelRow(page, labelled[1], 'A');
+  await page.waitForFunction(() => /\(anomaly/.test(document.querySelector('[data-testid=selected-row]')?.textContent ?? ''));
+  assert.ok(maxDifference(await exportedScores(page), scores) > 1e-3, 'the change moves the scores');
+  await page.keyboard.press('z');
+  await page.waitForFunction(() => /\(normal/.test(document.querySelector('[data-testid=selected-row]')?.textContent ?? ''));
+  await same('a changed label taken back');
+
+  await page.reload();
+  await waitForState(page, 'ready');
+  assert.match(await page.textContent('[data-testid=notice]'), /Restored 6 labels/);
+  await same('reload');
   await finish(session);
 });
 

@@ -118,3 +118,27 @@ export function assertLocalOnly(assert, requests, base) {
   assert.deepEqual(outside, [], 'requests left 127.0.0.1');
   assert.ok(requests.length > 0, 'the request log saw the page load');
 }
+
+/** Every row's score, by row, from the page's own export (the download button). */
+export async function exportedScores(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n').slice(1);
+  return lines.map((l) => Number(l.split(',')[1]));
+}
+
+/** The largest difference between two score lists of the same length. */
+export function maxDifference(a, b) {
+  if (a.length !== b.length || a.length === 0) return Infinity;
+  return Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+}
+
+/** Selects row `row` (0-based) with "Go to row", then presses `key` (A, N or U). */
+export async function labelRow(page, row, key) {
+  await page.fill('[data-testid=row-input]', String(row + 1));
+  await page.press('[data-testid=row-input]', 'Enter');
+  await page.locator('[data-testid=row-input]').blur();
+  await page.waitForFunction((r) => document.querySelector('[data-testid=selected-row]')?.dataset.row === String(r), row);
+  await page.click(key === 'A' ? '[data-testid=label-anomaly]' : key === 'N' ? '[data-testid=label-normal]' : '[data-testid=label-clear]');
+}

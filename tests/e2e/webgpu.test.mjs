@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serve, launch, openPage, waitForState, screenshot, queueRows, foundCounter, assertLocalOnly,
+  exportedScores, maxDifference, labelRow,
 } from './harness.mjs';
 
 let server;
@@ -55,9 +56,11 @@ test('a GPU device lost mid-training falls back to the CPU and keeps the labels'
   await waitForState(page, 'ready', 600_000);
   assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'WebGPU');
   assert.equal(await page.evaluate(() => window.__gpuDevices.length), 1);
+  const labelled = [];
   for (const key of ['A', 'N']) {
     const item = page.locator('[data-testid=queue-item]').first();
     const row = await item.getAttribute('data-row');
+    labelled.push([Number(row), key]);
     await item.locator('button', { hasText: key }).click();
     await page.waitForFunction((r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row);
   }
@@ -78,7 +81,23 @@ test('a GPU device lost mid-training falls back to the CPU and keeps the labels'
   assert.equal((await foundCounter(page)).queried, 2, 'both labels survive');
   assert.equal((await queueRows(page)).length, 10);
   await screenshot(page, 'gpu-lost.png');
+  const afterFallback = await exportedScores(page);
   assert.deepEqual(errors, []);
   assertLocalOnly(assert, requests, base);
   await context.close();
+
+  // The same data, detector (CPU, 40 epochs) and labels in the same order,
+  // given one by one in a fresh page: the very same scores.
+  const fresh = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=40');
+  await waitForState(fresh.page, 'ready', 300_000);
+  for (const [k, [row, key]] of labelled.entries()) {
+    await labelRow(fresh.page, row, key);
+    await fresh.page.waitForFunction((n) => new RegExp(`queried ${n}$`)
+      .test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), k + 1);
+  }
+  const uninterrupted = await exportedScores(fresh.page);
+  assert.ok(maxDifference(afterFallback, uninterrupted) <= 1e-6,
+    `the CPU retrain replays the labels exactly: scores differ by ${maxDifference(afterFallback, uninterrupted)}`);
+  assert.deepEqual(fresh.errors, []);
+  await fresh.context.close();
 });
