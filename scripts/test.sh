@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every check, in the order a failure is cheapest to see: set-up (skipped
-# where already done), format, clippy (native, then wasm32 with the web's
-# forbidden APIs), native tests (which read ../shared/datasets), then the
-# page built and driven in headless Chromium.
+# where already done), the set-up scripts' own test, format, clippy (native,
+# then wasm32 with the web's forbidden APIs), rustdoc, native tests (which
+# read ../shared/datasets), then the page built and driven in headless
+# Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -34,6 +35,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "clippy (wasm32: core and app)"
 CLIPPY_CONF_DIR=scripts/clippy_wasm cargo clippy -p anomaly-lab-core -p anomaly-lab --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo doc (no warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 
 step "tests (native)"
 cargo test --workspace 2>&1 | tee -a "$log"

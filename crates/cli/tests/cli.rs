@@ -1,5 +1,8 @@
 //! The `anomaly-lab` binary, run as a user runs it.
 
+// Test and benchmark code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 
 fn bin() -> Command {

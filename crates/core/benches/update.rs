@@ -9,6 +9,9 @@
 //! touching the data once. The update also makes one kernel pass over the
 //! `d` features for the new label (the neighbour term).
 
+// Test and benchmark code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -1,6 +1,9 @@
 //! End-to-end tests of the engine on the real CPU backend (flex): training,
 //! scoring, the active loop, and the paper's synthetic and real datasets.
 
+// Test and benchmark code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use anomaly_lab_core::active::ActiveConfig;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{

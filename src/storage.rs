@@ -1,0 +1,69 @@
+//! The labels kept in the browser's local storage: under which key, and in
+//! what text. Nothing else is stored, and nothing is sent anywhere.
+
+use anomaly_lab_core::data::Table;
+
+/// A key that names one dataset's labels in the browser's local storage:
+/// the name, the shape and a hash of every value, so that labels come back
+/// only for the same data.
+pub fn storage_key(name: &str, table: &Table) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in &table.values {
+        for b in v.to_bits().to_le_bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!(
+        "anomaly-lab:labels:{name}:{}x{}:{h:016x}",
+        table.rows(),
+        table.cols()
+    )
+}
+
+/// Labels as stored: `row:a` or `row:n`, comma-separated, in labelling order.
+pub fn encode_labels(labels: &[(usize, bool)]) -> String {
+    labels
+        .iter()
+        .map(|&(r, a)| format!("{r}:{}", if a { 'a' } else { 'n' }))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads stored labels back; anything malformed or out of range is skipped.
+pub fn decode_labels(text: &str, rows: usize) -> Vec<(usize, bool)> {
+    text.split(',')
+        .filter_map(|item| {
+            let (r, a) = item.split_once(':')?;
+            let r: usize = r.trim().parse().ok()?;
+            let a = match a.trim() {
+                "a" => true,
+                "n" => false,
+                _ => return None,
+            };
+            (r < rows).then_some((r, a))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::sample_table;
+
+    #[test]
+    fn labels_round_trip_through_storage_text_and_keys_follow_the_data() {
+        let labels = vec![(4, true), (0, false), (17, true)];
+        let text = encode_labels(&labels);
+        assert_eq!(text, "4:a,0:n,17:a");
+        assert_eq!(decode_labels(&text, 20), labels);
+        assert_eq!(
+            decode_labels("4:a,x:n,3:q,99:a,,2:n", 20),
+            vec![(4, true), (2, false)]
+        );
+        let t = sample_table("tiny", None).unwrap();
+        assert_eq!(storage_key("a", &t), storage_key("a", &t));
+        assert_ne!(storage_key("a", &t), storage_key("b", &t));
+        let other = sample_table("clustered", Some(300)).unwrap();
+        assert_ne!(storage_key("a", &t), storage_key("a", &other));
+    }
+}
