@@ -1,6 +1,6 @@
 //! Command-line parsing: raw words → a validated [`Command`].
 
-use anomaly_lab_core::active::{ActiveConfig, ActiveLoss};
+use anomaly_lab_core::active::{ActiveConfig, ActiveLoss, AAD_TAU};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec};
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::synth::BuiltinSample;
@@ -138,7 +138,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--loss" => {
                 active.loss = match value {
                     "logistic" => ActiveLoss::Logistic,
-                    "aad" | "hinge" | "aad-hinge" => ActiveLoss::AadHinge { tau: 0.03 },
+                    "aad" | "hinge" | "aad-hinge" => ActiveLoss::AadHinge { tau: AAD_TAU },
                     _ => return Err(format!("--loss: unknown loss '{value}'")),
                 }
             }

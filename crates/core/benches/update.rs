@@ -8,6 +8,11 @@
 //! re-score can do, so the ratio says how much the update costs beyond
 //! touching the data once. The update also makes one kernel pass over the
 //! `d` features for the new label (the neighbour term).
+//!
+//! Two more paths are timed after the 60 labels: an undo of the last label
+//! (back to the saved fit, one label subtracted from the neighbour sums,
+//! a re-score) and a reload (a fresh layer replaying all 60 labels, as a
+//! page reload or a retrained detector does).
 
 // Test and benchmark code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -25,8 +30,8 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
 
 fn main() {
     let (m, d) = (21usize, 21usize);
-    println!("| rows | evidence + marginal + features | update + re-score (median ms) | reference pass (median ms) | ratio |");
-    println!("|---|---|---|---|---|");
+    println!("| rows | evidence + marginal + features | update + re-score (median ms) | reference pass (median ms) | ratio | undo (median ms) | reload of 60 labels (median ms) |");
+    println!("|---|---|---|---|---|---|---|");
     for rows in [10_000usize, 100_000] {
         let mut rng = Rng::new(1);
         let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
@@ -48,6 +53,23 @@ fn main() {
             black_box(layer.scores());
             update.push(t.elapsed().as_secs_f64() * 1e3);
         }
+        let mut undo = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            layer.set_labels(&labels[..labels.len() - 1]);
+            black_box(layer.scores());
+            undo.push(t.elapsed().as_secs_f64() * 1e3);
+            layer.set_labels(&labels);
+        }
+        let mut reload = Vec::new();
+        for _ in 0..5 {
+            let mut fresh = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
+            let t = Instant::now();
+            fresh.set_labels(&labels);
+            black_box(fresh.scores());
+            reload.push(t.elapsed().as_secs_f64() * 1e3);
+            assert_eq!(fresh.scores(), layer.scores(), "a reload replays exactly");
+        }
         let width = m + 2 * d;
         let w: Vec<f32> = (0..width).map(|_| rng.uniform() as f32).collect();
         let inputs: Vec<f32> = (0..rows * width).map(|_| rng.uniform() as f32).collect();
@@ -63,8 +85,10 @@ fn main() {
         }
         let (u, r) = (median_ms(update), median_ms(reference));
         println!(
-            "| {rows} | {m} + {d} + {d} | {u:.2} | {r:.2} | {:.1}× |",
-            u / r
+            "| {rows} | {m} + {d} + {d} | {u:.2} | {r:.2} | {:.1}× | {:.2} | {:.1} |",
+            u / r,
+            median_ms(undo),
+            median_ms(reload)
         );
     }
 }

@@ -31,6 +31,10 @@
 
 use crate::standardize::standardize_columns_f32;
 
+/// AAD's τ: the hinge loss anchors at the score ranked `τ·N` (Das et al.
+/// use 0.03, the share of anomalies they budget for).
+pub const AAD_TAU: f64 = 0.03;
+
 /// The loss the layer minimises on the labelled rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ActiveLoss {
@@ -797,7 +801,7 @@ mod tests {
     fn hinge_loss_also_learns_and_keeps_unit_norm() {
         let (ev, feats) = toy(100);
         let cfg = ActiveConfig {
-            loss: ActiveLoss::AadHinge { tau: 0.03 },
+            loss: ActiveLoss::AadHinge { tau: AAD_TAU },
             steps: 50,
             ..ActiveConfig::default()
         };
@@ -968,7 +972,7 @@ mod tests {
             .iter()
             .map(|&i| (i, i < 20))
             .collect();
-        for loss in [ActiveLoss::Logistic, ActiveLoss::AadHinge { tau: 0.03 }] {
+        for loss in [ActiveLoss::Logistic, ActiveLoss::AadHinge { tau: AAD_TAU }] {
             let cfg = ActiveConfig {
                 loss,
                 ..ActiveConfig::default()

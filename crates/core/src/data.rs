@@ -442,6 +442,11 @@ enum Encoded {
     },
 }
 
+/// A column whose present cells are at least this share numbers (as
+/// `NUMERIC_SHARE.0 / NUMERIC_SHARE.1`, 9/10) is numeric: its few other
+/// cells are errors to report, not categories.
+const NUMERIC_SHARE: (usize, usize) = (9, 10);
+
 fn encode_column(data: &[Record], j: usize, name: &str) -> Result<Encoded, DataError> {
     let cells: Vec<&str> = data.iter().map(|r| &r.fields[j]).collect();
     // Each cell is read once: NaN marks a missing one.
@@ -469,7 +474,7 @@ fn encode_column(data: &[Record], j: usize, name: &str) -> Result<Encoded, DataE
     };
     let missing = cells.len() - present;
 
-    if numeric == present || numeric * 10 >= present * 9 {
+    if numeric == present || numeric * NUMERIC_SHARE.1 >= present * NUMERIC_SHARE.0 {
         // A numeric column; a stray non-number in it is an error, not a category.
         if let Some(i) = first_text {
             return Err(DataError::NonNumeric {
