@@ -167,19 +167,7 @@ mod tests {
 
     #[test]
     fn each_review_order_gives_its_queue_and_suggestion() {
-        use anomaly_lab_core::detector::Scored;
-        let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
-        let (n, m) = (lab.session.rows(), lab.session.cols());
-        let scored = Scored {
-            rows: n,
-            evidence_dim: m,
-            evidence_per_feature: true,
-            evidence: (0..n * m).map(|i| ((i * 7919) % 101) as f32).collect(),
-            score: vec![0.0; n],
-            latent_dim: 0,
-            latent: vec![],
-        };
-        lab.session.attach(scored).unwrap();
+        let lab = scored_lab();
         let scores = lab.session.scores().unwrap().to_vec();
         let mut queues = Vec::new();
         for order in QueryRule::ALL {
