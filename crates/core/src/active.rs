@@ -319,16 +319,30 @@ impl ActiveLayer {
                 .sync(&labels[..kept], &self.inputs, self.width);
             self.rescore();
         }
+        // The fits before the last need the neighbour sums of their prefix
+        // at the labelled rows; the last reads the full sums, which hold
+        // exactly the same numbers once they are synced.
+        let n = labels.len();
         let mut loo = PrefixSums::default();
-        for &label in &labels[..kept] {
-            loo.push(label, &self.neighbours, &self.inputs, self.width);
-        }
-        for k in kept + 1..=labels.len() {
-            loo.push(labels[k - 1], &self.neighbours, &self.inputs, self.width);
-            if hinge {
-                self.neighbours.sync(&labels[..k], &self.inputs, self.width);
+        if n > kept + 1 {
+            for &label in &labels[..kept] {
+                loo.push(label, &self.neighbours, &self.inputs, self.width);
             }
-            let nu = loo.terms(&self.neighbours);
+        }
+        for k in kept + 1..=n {
+            let nu = if k < n {
+                loo.push(labels[k - 1], &self.neighbours, &self.inputs, self.width);
+                if hinge {
+                    self.neighbours.sync(&labels[..k], &self.inputs, self.width);
+                }
+                loo.terms(&self.neighbours)
+            } else {
+                self.neighbours.sync(&labels, &self.inputs, self.width);
+                labels
+                    .iter()
+                    .map(|&(i, _)| self.neighbours.term_without_own_label(i))
+                    .collect()
+            };
             self.fit_steps(&labels[..k], &nu);
             if hinge {
                 self.rescore();
