@@ -11,7 +11,7 @@ use crate::components::{
     TeachPanel, TrainPanel,
 };
 use crate::ctx::Ctx;
-use crate::dom::url_query;
+use crate::dom::url_param;
 use crate::error::AppError;
 use crate::jobs::load_file;
 use crate::lab::sample_table;
@@ -19,7 +19,7 @@ use crate::params::UrlParams;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let params = UrlParams::parse(&url_query());
+    let params = UrlParams::read(url_param);
     let ctx = Ctx::new(&params);
     provide_context(ctx);
     ctx.install_effects();

@@ -31,11 +31,12 @@ pub fn set_body_state(state: &str) {
     }
 }
 
-/// The page URL's query string (`?a=b…`, or empty).
-pub fn url_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+/// A query-string parameter of the page URL, decoded by the browser.
+pub fn url_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
 }
 
 /// Reads a user-chosen file into memory.

@@ -1,5 +1,5 @@
 //! The page's URL parameters, read once when it opens (`?backend=cpu&…`),
-//! for demos and tests. Pure: parsed from the query string, tested natively.
+//! for demos and tests. Pure: read through a lookup, tested natively.
 
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::synth::BuiltinSample;
@@ -68,89 +68,58 @@ impl Default for UrlParams {
 }
 
 impl UrlParams {
-    /// Reads `?a=b&c=d` (with or without the `?`).
-    pub fn parse(query: &str) -> Self {
-        let mut p = Self::default();
-        for pair in query.trim_start_matches('?').split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = decode(value);
-            match key {
-                "backend" => p.backend = BackendChoice::parse(&value).unwrap_or_default(),
-                "sample" if !value.is_empty() => p.sample = value,
-                "rows" => p.rows = value.parse().ok(),
-                "epochs" => {
-                    p.epochs = value
-                        .parse()
-                        .ok()
-                        .filter(|&e| e > 0)
-                        .unwrap_or(DEFAULT_EPOCHS)
-                }
-                // The page's review order is one row at a time.
-                "review" => {
-                    p.review = QueryRule::parse(&value)
-                        .ok()
-                        .filter(|r| QueryRule::ALL.contains(r))
-                        .unwrap_or_default()
-                }
-                "colour" => p.colour_by_rank = value == "rank",
-                _ => {}
-            }
-        }
-        p
-    }
-}
-
-/// `%xx` escapes and `+` (a space) in a query value; a stray `%` stays.
-fn decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (escaped, bytes[i]) {
-            (Some(b), _) => {
-                out.push(b);
-                i += 3;
-            }
-            (None, b'+') => {
-                out.push(b' ');
-                i += 1;
-            }
-            (None, b) => {
-                out.push(b);
-                i += 1;
-            }
+    /// Reads every parameter through `get(name)` (the page passes the
+    /// browser's `URLSearchParams`, which decodes the values).
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> Self {
+        let defaults = Self::default();
+        Self {
+            backend: get("backend")
+                .and_then(|v| BackendChoice::parse(&v))
+                .unwrap_or_default(),
+            sample: get("sample")
+                .filter(|v| !v.is_empty())
+                .unwrap_or(defaults.sample),
+            rows: get("rows").and_then(|v| v.parse().ok()),
+            epochs: get("epochs")
+                .and_then(|v| v.parse().ok())
+                .filter(|&e| e > 0)
+                .unwrap_or(DEFAULT_EPOCHS),
+            // The page's review order is one row at a time.
+            review: get("review")
+                .and_then(|v| QueryRule::parse(&v).ok())
+                .filter(|r| QueryRule::ALL.contains(r))
+                .unwrap_or_default(),
+            colour_by_rank: get("colour").as_deref() == Some("rank"),
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `a=b&c=d` looked up by name (no decoding: the browser does that).
+    fn parse(query: &str) -> UrlParams {
+        UrlParams::read(|name| {
+            query
+                .split('&')
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
     #[test]
     fn every_parameter_is_read_and_bad_values_fall_back() {
-        let p = UrlParams::parse(
-            "?backend=cpu&sample=tiny&rows=500&epochs=3&review=boundary&colour=rank",
-        );
+        let p = parse("backend=cpu&sample=tiny&rows=500&epochs=3&review=boundary&colour=rank");
         assert_eq!(p.backend, BackendChoice::Cpu);
         assert_eq!(p.sample, "tiny");
         assert_eq!(p.rows, Some(500));
         assert_eq!(p.epochs, 3);
         assert_eq!(p.review, QueryRule::Boundary);
         assert!(p.colour_by_rank);
-        assert_eq!(UrlParams::parse(""), UrlParams::default());
-        let bad = UrlParams::parse("backend=tpu&rows=many&epochs=0&review=top-k:5&colour=x");
+        assert_eq!(parse(""), UrlParams::default());
+        let bad = parse("backend=tpu&rows=many&epochs=0&review=top-k:5&colour=x&sample=");
         assert_eq!(bad, UrlParams::default());
-        assert_eq!(
-            UrlParams::parse("sample=low%2Ddensity").sample,
-            "low-density"
-        );
-        assert_eq!(UrlParams::parse("sample=a+b%").sample, "a b%");
     }
 }

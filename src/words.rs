@@ -4,12 +4,13 @@
 use anomaly_lab_core::session::{Cause, Reason, Subject};
 
 /// A value as a person would write it: integers plainly, others to at most
-/// 4 decimals with trailing zeros dropped (`0.02`, `4.0151`, `-3`).
+/// 4 decimals with trailing zeros dropped (`0.02`, `4.0151`, `-3`); a value
+/// too large or too small for that is written in full.
 pub fn format_value(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e9 {
         format!("{v:.0}")
     } else if v.abs() >= 1e9 || (v != 0.0 && v.abs() < 1e-4) {
-        format!("{v:.3e}")
+        v.to_string()
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -63,8 +64,8 @@ mod tests {
         assert_eq!(format_value(-12.0), "-12");
         assert_eq!(format_value(0.02), "0.02");
         assert_eq!(format_value(4.01512), "4.0151");
-        assert_eq!(format_value(1.5e12), "1.500e12");
-        assert_eq!(format_value(2e-7), "2.000e-7");
+        assert_eq!(format_value(1.5e12), "1500000000000");
+        assert_eq!(format_value(2e-7), "0.0000002");
     }
 
     #[test]
