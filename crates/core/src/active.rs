@@ -499,6 +499,13 @@ impl ActiveLayer {
 /// labels, and a removed label is subtracted exactly.
 const ONE: i64 = 1 << 32;
 
+/// The neighbour kernel `exp(scale·‖a − b‖²)` in units of [`ONE`]: one
+/// function for the full sums and the prefix sums, so both agree to the bit.
+fn kernel(scale: f32, a: &[f32], b: &[f32]) -> i64 {
+    let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+    ((d2 * scale).exp() as f64 * ONE as f64).round() as i64
+}
+
 /// The neighbour term's state: per row, the kernel sums over the labelled
 /// anomalies and normals, kept up to date one label at a time.
 #[derive(Debug, Clone)]
@@ -559,8 +566,7 @@ impl Neighbours {
 
     /// `k(a, b)` in units of [`ONE`]; symmetric, and `ONE` when `a = b`.
     fn kernel(&self, a: &[f32], b: &[f32]) -> i64 {
-        let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
-        ((d2 * self.scale).exp() as f64 * ONE as f64).round() as i64
+        kernel(self.scale, a, b)
     }
 
     /// Brings the sums to exactly the labels given: each removed or changed
@@ -589,19 +595,18 @@ impl Neighbours {
 
     /// Adds (`sign` 1) or subtracts (−1) row `j`'s kernel row to the sums.
     fn count(&mut self, j: usize, anomaly: bool, sign: i64, inputs: &[f32], width: usize) {
-        let (data, stride, offset) = self.space(inputs, width);
+        let (data, stride, offset) = match &self.space {
+            Some(space) => (&space[..], self.d, 0),
+            None => (inputs, width, width - self.d),
+        };
         let xj = &data[j * stride + offset..(j + 1) * stride];
-        let add: Vec<i64> = data
-            .chunks_exact(stride)
-            .map(|row| sign * self.kernel(&row[offset..], xj))
-            .collect();
         let sums = if anomaly {
             &mut self.pos
         } else {
             &mut self.neg
         };
-        for (k, a) in sums.iter_mut().zip(add) {
-            *k += a;
+        for (k, row) in sums.iter_mut().zip(data.chunks_exact(stride)) {
+            *k += sign * kernel(self.scale, &row[offset..], xj);
         }
     }
 
