@@ -119,7 +119,7 @@ build_web() {
   [ "$opt" = 0 ] || ensure_node_modules
   local hint="seconds when nothing changed"
   [ -d "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile" ] ||
-    hint="the first build compiles about 400 crates: about $([ "$profile" = dist ] && echo 20 || echo 10) minutes on 2 cores"
+    hint="the first build downloads and compiles about 350 crates: about $([ "$profile" = dist ] && echo 15 || echo 10) minutes on 2 cores"
   say "building the page (cargo profile $profile; $hint)"
   cargo build -p anomaly-lab --lib --target wasm32-unknown-unknown --profile "$profile"
   wait_wasm_bindgen
