@@ -37,8 +37,9 @@ pub fn DataPanel() -> impl IntoView {
             <p class="dataset">{name}</p>
             <label>"Built-in sample "
                 <select data-testid="sample-select" on:change=on_sample>
+                    // The loaded sample is the one shown (a CSV leaves the first).
                     {BuiltinSample::ALL.into_iter().map(|s| view! {
-                        <option value=s.name()>{s.title()}</option>
+                        <option value=s.name() selected=move || name().strip_prefix("sample: ") == Some(s.name())>{s.title()}</option>
                     }).collect_view()}
                 </select>
             </label>

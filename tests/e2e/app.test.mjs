@@ -275,6 +275,7 @@ test('labels come back after a reload', async () => {
 test('undo, redo, a changed label and a reload give the same scores', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
+  assert.equal(await page.inputValue('[data-testid=sample-select]'), 'tiny', 'the sample list shows the loaded sample');
   const labelled = [];
   for (let k = 0; k < 6; k++) {
     labelled.push((await queueRows(page))[0]);
