@@ -5,6 +5,9 @@
 # scripts/test_setup.sh runs them with each tool hidden.
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/anomaly-lab/target}"
+# Where `cargo install` puts what it installs (wasm-bindgen): on PATH for
+# these scripts even when the user's shell does not have it there.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Where Debian puts Chromium and its driver (the e2e tests launch these).
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -83,7 +86,7 @@ wait_wasm_bindgen() {
   WASM_BINDGEN_PID=""
   want=$(wasm_bindgen_wanted)
   [ "$(wasm_bindgen_installed)" = "$want" ] ||
-    fail "wasm-bindgen $want was installed but the wasm-bindgen on PATH is '$(command -v wasm-bindgen || true)' ($(wasm_bindgen_installed)); put ~/.cargo/bin first on PATH"
+    fail "wasm-bindgen $want was installed, but the wasm-bindgen found first on PATH is '$(command -v wasm-bindgen || true)' ($(wasm_bindgen_installed)); remove that one or put ${CARGO_HOME:-$HOME/.cargo}/bin before it"
 }
 
 ensure_wasm_bindgen() {

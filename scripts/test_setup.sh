@@ -42,9 +42,11 @@ EOF
   stub cargo <<'EOF'
 case "$1" in
   install)
+    # Like cargo: into $CARGO_HOME/bin, which is not on this PATH.
     v=${4#=}
-    printf '#!/bin/sh\necho "wasm-bindgen $*" >>"$CALLS"\n[ "$1" = --version ] && echo "wasm-bindgen %s" && exit 0\nwhile [ $# -gt 1 ]; do [ "$1" = --out-dir ] && mkdir -p "$2" && : >"$2/anomaly_lab_bg.wasm"; shift; done\n' "$v" >"$STUBS/wasm-bindgen"
-    chmod +x "$STUBS/wasm-bindgen" ;;
+    mkdir -p "$CARGO_HOME/bin"
+    printf '#!/bin/sh\necho "wasm-bindgen $*" >>"$CALLS"\n[ "$1" = --version ] && echo "wasm-bindgen %s" && exit 0\nwhile [ $# -gt 1 ]; do [ "$1" = --out-dir ] && mkdir -p "$2" && : >"$2/anomaly_lab_bg.wasm"; shift; done\n' "$v" >"$CARGO_HOME/bin/wasm-bindgen"
+    chmod +x "$CARGO_HOME/bin/wasm-bindgen" ;;
   build)
     while [ $# -gt 1 ]; do [ "$1" = --profile ] && p=$2; shift; done
     mkdir -p "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$p"
@@ -64,6 +66,7 @@ EOF
   stub python3 <<'EOF'
 EOF
   export STATE="$state" STUBS="$stubs" CALLS="$calls" HOME="$case_dir/home"
+  export CARGO_HOME="$case_dir/cargo"
   export CHROMIUM="$case_dir/usr/bin/chromium" CHROMEDRIVER="$case_dir/usr/bin/chromedriver"
   export CARGO_TARGET_DIR="$case_dir/target" PATH="$stubs"
 }
