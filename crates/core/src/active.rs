@@ -508,6 +508,21 @@ fn kernel(scale: f32, a: &[f32], b: &[f32]) -> i64 {
     ((d2 * scale).exp() as f64 * ONE as f64).round_ties_even() as i64
 }
 
+/// The feature rows the kernel reads, their stride and the offset of the
+/// `d` features in a row: the copy, or else the last `d` of the `width`
+/// input columns.
+fn feature_rows<'a>(
+    copy: &'a Option<Vec<f32>>,
+    d: usize,
+    inputs: &'a [f32],
+    width: usize,
+) -> (&'a [f32], usize, usize) {
+    match copy {
+        Some(space) => (space, d, 0),
+        None => (inputs, width, width - d),
+    }
+}
+
 /// The neighbour term's state: per row, the kernel sums over the labelled
 /// anomalies and normals, kept up to date one label at a time.
 #[derive(Debug, Clone)]
@@ -558,14 +573,6 @@ impl Neighbours {
         self.d > 0 && self.weight != 0.0
     }
 
-    /// The feature rows, their stride and the offset of the features in a row.
-    fn space<'a>(&'a self, inputs: &'a [f32], width: usize) -> (&'a [f32], usize, usize) {
-        match &self.space {
-            Some(space) => (space, self.d, 0),
-            None => (inputs, width, width - self.d),
-        }
-    }
-
     /// `k(a, b)` in units of [`ONE`]; symmetric, and `ONE` when `a = b`.
     fn kernel(&self, a: &[f32], b: &[f32]) -> i64 {
         kernel(self.scale, a, b)
@@ -597,10 +604,7 @@ impl Neighbours {
 
     /// Adds (`sign` 1) or subtracts (−1) row `j`'s kernel row to the sums.
     fn count(&mut self, j: usize, anomaly: bool, sign: i64, inputs: &[f32], width: usize) {
-        let (data, stride, offset) = match &self.space {
-            Some(space) => (&space[..], self.d, 0),
-            None => (inputs, width, width - self.d),
-        };
+        let (data, stride, offset) = feature_rows(&self.space, self.d, inputs, width);
         let xj = &data[j * stride + offset..(j + 1) * stride];
         let sums = if anomaly {
             &mut self.pos
@@ -658,7 +662,7 @@ impl PrefixSums {
     fn push(&mut self, (j, anomaly): (usize, bool), nb: &Neighbours, inputs: &[f32], width: usize) {
         let (mut p, mut n) = (0, 0);
         if nb.active() {
-            let (data, stride, offset) = nb.space(inputs, width);
+            let (data, stride, offset) = feature_rows(&nb.space, nb.d, inputs, width);
             let xj = &data[j * stride + offset..(j + 1) * stride];
             for (q, &(i, y)) in self.labels.iter().enumerate() {
                 let k = nb.kernel(&data[i * stride + offset..(i + 1) * stride], xj);
