@@ -151,19 +151,18 @@ impl Session {
         Ok(())
     }
 
+    /// A new layer over the detector's results, fitted to the history.
     fn rebuild_active(&mut self) {
-        if let Some(s) = &self.scored {
-            let mut layer = ActiveLayer::new(
+        self.active = self.scored.as_ref().map(|s| {
+            ActiveLayer::new(
                 &s.evidence,
                 s.evidence_dim,
                 &self.x,
                 self.cols(),
                 self.active_config.clone(),
-            );
-            layer.set_labels(&self.labelled());
-            self.active = Some(layer);
-        }
-        self.refresh_top();
+            )
+        });
+        self.refit();
     }
 
     /// Fits the active layer to the history as it now stands.
