@@ -240,13 +240,13 @@ impl Ctx {
     /// After the labels changed: re-render, repaint, and time label →
     /// repainted canvas from `start`.
     fn labels_changed(&self, start: f64) {
-        self.version.update(|v| *v += 1);
-        self.redraw();
+        self.bump();
         self.view.last_update_ms.set(Some(now_ms() - start));
     }
 
-    /// After the simulated expert labelled `row`: select it, repaint, time it.
-    pub fn labelled_by_expert(&self, row: usize, start: f64) {
+    /// After `row`'s label changed by other means than a click on it (the
+    /// simulated expert, undo, redo): repaint, time it, select the row.
+    pub fn row_label_changed(&self, row: usize, start: f64) {
         self.labels_changed(start);
         self.view.selected.set(Some(row));
     }
@@ -295,8 +295,7 @@ impl Ctx {
             }
         });
         if let Some(Some(row)) = row {
-            self.labels_changed(start);
-            self.view.selected.set(Some(row));
+            self.row_label_changed(row, start);
         }
     }
 

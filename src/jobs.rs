@@ -131,7 +131,7 @@ pub fn auto_label(ctx: Ctx, n: usize) {
             let Some(row) = ctx.update_lab(|l| l.auto_label_next(rule)).flatten() else {
                 break;
             };
-            ctx.labelled_by_expert(row, start);
+            ctx.row_label_changed(row, start);
             yield_now(AUTO_LABEL_PAUSE_MS).await;
         }
         running.set(false);
