@@ -1,4 +1,5 @@
-//! The data report: what was used, imputed, dropped, and the ground truth.
+//! The data report: the core's words (`DataReport::lines`), the same the
+//! command line prints; warnings stand out.
 
 use leptos::prelude::*;
 
@@ -9,27 +10,18 @@ pub fn ReportPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     move || {
         ctx.messages.report.get().map(|r| {
-            let dropped = r
-                .dropped_columns
-                .iter()
-                .map(|d| view! { <li>{format!("{}: {}", d.name, d.reason)}</li> })
+            let lines = r
+                .lines()
+                .into_iter()
+                .map(|n| {
+                    let class = if n.warning { "warning" } else { "" };
+                    view! { <li class=class>{n.text}</li> }
+                })
                 .collect_view();
-            let imputed = if r.imputed.is_empty() {
-                "none".to_string()
-            } else {
-                r.imputed.iter().map(|(c, n)| format!("{c} ({n})")).collect::<Vec<_>>().join(", ")
-            };
             view! {
                 <section class="panel" data-testid="data-report">
                     <h2>"Data report"</h2>
-                    <p>{format!("{} rows; {} columns used: {}", r.rows, r.used_columns.len(), r.used_columns.join(", "))}</p>
-                    <p>{format!("missing values imputed: {} — {imputed}", r.total_imputed())}</p>
-                    <p>{match (&r.label_column, r.anomalies) {
-                        (Some(c), Some(a)) => format!("ground truth: column '{c}' ({a} anomalies)"),
-                        _ => "no ground-truth column".to_string(),
-                    }}</p>
-                    <p>{if r.dropped_columns.is_empty() { "no column dropped".to_string() } else { "dropped:".to_string() }}</p>
-                    <ul>{dropped}</ul>
+                    <ul class="report">{lines}</ul>
                 </section>
             }
         })

@@ -80,7 +80,18 @@ fn load(path: &str, label_column: Option<&str>) -> Result<Table, String> {
         label_column: label_column.map(str::to_string),
         ..LoadOptions::default()
     };
-    parse_csv(&bytes, &options).map_err(|e| format!("{path}: {e}"))
+    let table = parse_csv(&bytes, &options).map_err(|e| format!("{path}: {e}"))?;
+    // The data report, as the page shows it: no column disappears unsaid.
+    for line in table.report.lines() {
+        let mark = if line.warning { "warning: " } else { "" };
+        eprintln!("{path}: {mark}{}", line.text);
+    }
+    Ok(table)
+}
+
+/// An AUC to three places, or "n/a" where it can't be measured.
+fn auc(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
 }
 
 fn dataset_name(path: &str) -> String {
@@ -99,6 +110,13 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
         )
     })?;
     let anomalies = truth.iter().filter(|&&t| t).count();
+    if anomalies == 0 || anomalies == truth.len() {
+        return Err(format!(
+            "{}: the ground truth calls {} row an anomaly, so there is nothing to measure",
+            a.data,
+            if anomalies == 0 { "no" } else { "every" }
+        ));
+    }
     let device = device(a.backend)?;
     let budget = a.budget.unwrap_or(300).min(table.rows());
     let active = &a.active;
@@ -114,11 +132,11 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
         let secs = start.elapsed().as_secs_f64();
         if !a.json {
             eprintln!(
-                "seed {seed}: found@{budget} {} (detector alone {}), ROC-AUC {:.3} → {:.3}, {secs:.1}s",
+                "seed {seed}: found@{budget} {} (detector alone {}), ROC-AUC {} → {}, {secs:.1}s",
                 found_at(&r.found, budget),
                 found_at(&r.baseline_found, budget),
-                r.roc_auc_before.unwrap_or(f64::NAN),
-                r.roc_auc_after.unwrap_or(f64::NAN),
+                auc(r.roc_auc_before),
+                auc(r.roc_auc_after),
             );
         }
         runs.push((r, secs));

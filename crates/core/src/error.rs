@@ -18,8 +18,10 @@ pub enum DataError {
         expected: usize,
         found: usize,
     },
-    #[error("line {line}: the text is not valid UTF-8")]
-    InvalidUtf8 { line: u64 },
+    #[error("line {line}: the file holds NUL bytes, so it is not text (or it is UTF-16 without a byte-order mark); save it as CSV in UTF-8")]
+    NotText { line: u64 },
+    #[error("line {line}: the file is UTF-16 but not valid UTF-16; save it as UTF-8")]
+    BadUtf16 { line: u64 },
     #[error("line {line}: malformed CSV ({message})")]
     Malformed { line: u64, message: String },
     #[error("line {line}, column '{column}': '{value}' is not a number, but the rest of the column is numeric")]
@@ -30,20 +32,20 @@ pub enum DataError {
     },
     #[error("no usable feature column: {reasons}")]
     NoUsableColumn { reasons: String },
-    #[error("too few rows: found {found}, need at least {min}")]
-    TooFewRows { found: usize, min: usize },
-    #[error("the file is too large: {cells} cells, the limit is {limit}")]
-    TooLarge { cells: usize, limit: usize },
-    #[error("line {line}, label column '{column}': unknown label '{value}' (use anomaly/nominal, 1/0, true/false, yes/no or outlier/inlier)")]
-    UnknownLabel {
+    #[error("line {line}, column '{column}': '{value}' is beyond the largest number a computer holds (about ±1.8e308)")]
+    OutOfRange {
         line: u64,
         column: String,
         value: String,
     },
+    #[error("too few rows: found {found}, need at least {min}")]
+    TooFewRows { found: usize, min: usize },
+    #[error("the file is too large: it has more than {limit} cells (rows × columns) by line {line}; keep fewer rows or columns")]
+    TooLarge { line: u64, limit: usize },
+    #[error("the file has {columns} columns; at most {limit} are read")]
+    TooWide { columns: usize, limit: usize },
     #[error("the label column '{0}' is not in the header")]
     LabelColumnNotFound(String),
-    #[error("the column names '{0}' twice")]
-    DuplicateColumn(String),
 }
 
 /// Any failure of the core outside CSV parsing.

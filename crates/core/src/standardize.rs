@@ -1,22 +1,44 @@
-//! Z-score standardisation, fitted in f64 on all rows.
+//! Z-score standardisation, fitted in f64 on all rows, safe for any finite
+//! values: each column is first divided by its largest magnitude, so that
+//! neither the variance of ±1e308 nor a z-score can overflow.
 
-/// Per-column mean and scale. A constant column gets scale 1, so it maps to 0.
+/// Per-column unit, mean and scale: `z = (x / unit − mean) / scale`.
+/// A constant column gets scale 1, so it maps to 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardizer {
+    /// The column's largest magnitude (1 for an all-zero column).
+    pub unit: Vec<f64>,
+    /// The mean of `x / unit`.
     pub mean: Vec<f64>,
+    /// The standard deviation of `x / unit`, or 1 for a constant column.
     pub scale: Vec<f64>,
 }
 
+/// A column whose spread is below this share of its largest magnitude is
+/// constant: what is left is rounding, not signal.
+const CONSTANT_SPREAD: f64 = 1e-12;
+
 impl Standardizer {
-    /// Fits on row-major `values` with `d` columns.
+    /// Fits on row-major `values` with `d` columns (all finite).
     pub fn fit(values: &[f64], d: usize) -> Self {
         let n = values.len().checked_div(d).unwrap_or(0);
+        let mut unit = vec![0.0f64; d];
+        for row in values.chunks_exact(d.max(1)) {
+            for (u, x) in unit.iter_mut().zip(row) {
+                *u = u.max(x.abs());
+            }
+        }
+        for u in &mut unit {
+            if !(*u > 0.0 && u.is_finite()) {
+                *u = 1.0;
+            }
+        }
         let mut mean = vec![0.0; d];
         let mut m2 = vec![0.0; d];
         // Welford, column by column across rows: stable for large offsets.
         for (i, row) in values.chunks_exact(d.max(1)).enumerate() {
             for j in 0..d {
-                let x = row[j];
+                let x = row[j] / unit[j];
                 let delta = x - mean[j];
                 mean[j] += delta / (i + 1) as f64;
                 m2[j] += delta * (x - mean[j]);
@@ -26,25 +48,26 @@ impl Standardizer {
             .iter()
             .map(|s| {
                 let sd = if n > 0 { (s / n as f64).sqrt() } else { 0.0 };
-                if sd > 1e-12 && sd.is_finite() {
+                if sd > CONSTANT_SPREAD && sd.is_finite() {
                     sd
                 } else {
                     1.0
                 }
             })
             .collect();
-        Self { mean, scale }
+        Self { unit, mean, scale }
     }
 
-    /// Standardises in f64 and returns f32, ready for upload.
+    /// Standardises in f64 and returns f32, ready for upload. Every output
+    /// is finite for finite input: `|z| ≤ √n`.
     pub fn transform(&self, values: &[f64]) -> Vec<f32> {
         let d = self.mean.len().max(1);
         values
             .chunks_exact(d)
             .flat_map(|row| {
                 row.iter()
-                    .zip(self.mean.iter().zip(&self.scale))
-                    .map(|(x, (m, s))| ((x - m) / s) as f32)
+                    .enumerate()
+                    .map(|(j, x)| ((x / self.unit[j] - self.mean[j]) / self.scale[j]) as f32)
             })
             .collect()
     }
@@ -65,19 +88,52 @@ mod tests {
     fn zero_mean_unit_variance_and_constant_columns() {
         let v = vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0];
         let s = Standardizer::fit(&v, 2);
-        assert_eq!(s.mean, vec![2.0, 5.0]);
-        assert!((s.scale[0] - (2.0f64 / 3.0).sqrt()).abs() < 1e-12);
-        assert_eq!(s.scale[1], 1.0);
+        assert_eq!(s.unit, vec![3.0, 5.0]);
         let z = s.transform(&v);
-        assert!((z[0] + 1.224_744_9).abs() < 1e-6);
-        assert_eq!(z[1], 0.0);
-        assert_eq!(z[3], 0.0);
+        let expect = [-1.224_744_9, 0.0, 0.0, 0.0, 1.224_744_9, 0.0];
+        for (a, b) in z.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-6, "{z:?}");
+        }
     }
 
     #[test]
     fn large_offsets_stay_accurate() {
         let v: Vec<f64> = (0..1000).map(|i| 1e9 + (i % 2) as f64).collect();
-        let s = Standardizer::fit(&v, 1);
-        assert!((s.scale[0] - 0.5).abs() < 1e-9);
+        let z = Standardizer::fit(&v, 1).transform(&v);
+        assert!(
+            (z[0] + 1.0).abs() < 1e-6 && (z[1] - 1.0).abs() < 1e-6,
+            "{:?}",
+            &z[..2]
+        );
+    }
+
+    #[test]
+    fn extreme_magnitudes_give_finite_z_scores() {
+        // ±1e308, 1e200 and tiny values side by side: the variance of the
+        // raw values would overflow, and 1e308 / 1 would in f32.
+        let v: Vec<f64> = (0..300)
+            .flat_map(|i| {
+                [
+                    [1e308, -1e308, 3.0][i % 3],
+                    [1e200, 0.0][i % 2],
+                    (i as f64) * 1e-300,
+                    f64::MAX * if i == 7 { 1.0 } else { 0.0 },
+                ]
+            })
+            .collect();
+        let z = Standardizer::fit(&v, 4).transform(&v);
+        assert!(z.iter().all(|x| x.is_finite()), "a non-finite z-score");
+        let col = |j: usize| z.iter().skip(j).step_by(4).copied().collect::<Vec<f32>>();
+        for j in 0..4 {
+            let c = col(j);
+            let mean = c.iter().map(|&x| x as f64).sum::<f64>() / c.len() as f64;
+            let var = c.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / c.len() as f64;
+            assert!(
+                mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+                "column {j}: {mean} {var}"
+            );
+        }
+        // The lone f64::MAX is an outlier, at most √n from the mean.
+        assert!(col(3)[7] > 17.0);
     }
 }

@@ -8,7 +8,7 @@ use burn::tensor::activation::tanh;
 use burn::tensor::{Device, Tensor};
 
 use super::layers::dense;
-use super::{Detector, DetectorOutput, Trainable};
+use super::{Detector, DetectorOutput, Trainable, MAX_HIDDEN};
 use crate::rng::Rng;
 
 /// Layer sizes of an autoencoder `d → hidden → bottleneck → hidden → d`.
@@ -20,10 +20,15 @@ pub struct AutoencoderConfig {
 }
 
 impl AutoencoderConfig {
-    /// Sizes for `d` features; a 0 picks the default (`hidden = d/2`,
-    /// `bottleneck = min(d/4, 8)`, as in the reference baseline, at least 1).
+    /// Sizes for `d` features; a 0 picks the default (`hidden = d/2`, at
+    /// most [`MAX_HIDDEN`], `bottleneck = min(d/4, 8)`, as in the reference
+    /// baseline, at least 1).
     pub fn for_features(d: usize, hidden: usize, bottleneck: usize) -> Self {
-        let hidden = if hidden == 0 { (d / 2).max(2) } else { hidden };
+        let hidden = if hidden == 0 {
+            (d / 2).clamp(2, MAX_HIDDEN)
+        } else {
+            hidden
+        };
         let bottleneck = if bottleneck == 0 {
             (d / 4).clamp(1, 8)
         } else {

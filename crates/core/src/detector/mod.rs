@@ -65,6 +65,11 @@ pub struct Scored {
 /// never needs one giant allocation on the device.
 pub const SCORE_CHUNK_ROWS: usize = 16_384;
 
+/// The widest hidden layer the default sizes pick (`d/2` otherwise): the
+/// model's cost grows with `d × hidden`, so a table of thousands of columns
+/// must not make it grow with `d²`.
+pub const MAX_HIDDEN: usize = 256;
+
 /// Scores every row of row-major `x` (`rows × d`) in chunks of `chunk_rows`.
 ///
 /// Every read is asynchronous (`into_data_async`), so this works unchanged on

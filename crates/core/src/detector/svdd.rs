@@ -9,7 +9,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::Tensor;
 
 use super::layers::dense;
-use super::{Detector, DetectorOutput, Trainable};
+use super::{Detector, DetectorOutput, Trainable, MAX_HIDDEN};
 use crate::rng::Rng;
 
 /// Layer sizes of the one-class network `d → hidden → output`.
@@ -25,10 +25,14 @@ pub struct MlpDetectorConfig {
 const MIN_CENTRE: f64 = 0.1;
 
 impl MlpDetectorConfig {
-    /// Sizes for `d` features; a 0 picks the default (`hidden = max(d/2, 4)`,
-    /// `output = clamp(d/4, 2, 16)`).
+    /// Sizes for `d` features; a 0 picks the default (`hidden = d/2`
+    /// within 4..=[`MAX_HIDDEN`], `output = clamp(d/4, 2, 16)`).
     pub fn for_features(d: usize, hidden: usize, output: usize) -> Self {
-        let hidden = if hidden == 0 { (d / 2).max(4) } else { hidden };
+        let hidden = if hidden == 0 {
+            (d / 2).clamp(4, MAX_HIDDEN)
+        } else {
+            hidden
+        };
         let output = if output == 0 {
             (d / 4).clamp(2, 16)
         } else {

@@ -1,0 +1,307 @@
+//! One column of cells → feature columns: numbers (in the column's
+//! [`Format`]), or text one-hot encoded within a budget, or dropped with a
+//! reason. Missing values are imputed and counted.
+
+use std::collections::BTreeMap;
+
+use crate::error::DataError;
+
+use super::number::{self, Format, Marks};
+use super::text::{clean, is_missing, shown};
+
+/// Most distinct values a text column may have and still be one-hot encoded.
+pub const MAX_CATEGORIES: usize = 32;
+
+/// Most one-hot columns in a table. Past it, each text column keeps only its
+/// most frequent values (and one column for the rest), so that a file of
+/// many text columns can't make the model too wide to train.
+pub const MAX_ONE_HOT: usize = 256;
+
+/// A column whose present cells are at least this share numbers (as
+/// `NUMERIC_SHARE.0 / NUMERIC_SHARE.1`, 9/10) is numeric: its few other
+/// cells are errors to report, not categories.
+pub const NUMERIC_SHARE: (usize, usize) = (9, 10);
+
+/// A column, classified.
+pub(super) enum Column {
+    Numeric {
+        values: Vec<f64>,
+        imputed: usize,
+        /// How numbers written as text were read, for the report.
+        note: Option<String>,
+    },
+    Text {
+        /// Each value with its count, the most frequent first.
+        categories: Vec<(String, usize)>,
+        imputed: usize,
+    },
+    Dropped(String),
+}
+
+/// Classifies a column. `lines(i)` is the file line of cell `i`.
+pub(super) fn classify(
+    cells: &[&str],
+    lines: &dyn Fn(usize) -> u64,
+    name: &str,
+    delimiter: u8,
+) -> Result<Column, DataError> {
+    let present: Vec<usize> = (0..cells.len())
+        .filter(|&i| !is_missing(cells[i]))
+        .collect();
+    if present.is_empty() {
+        return Ok(Column::Dropped("has no values (all missing)".into()));
+    }
+    let numeric_enough = |n: usize| n * NUMERIC_SHARE.1 >= present.len() * NUMERIC_SHARE.0;
+    let plain = present
+        .iter()
+        .filter(|&&i| number::plain(cells[i]).is_ok())
+        .count();
+    let format = if numeric_enough(plain) {
+        Some(Format::PLAIN)
+    } else {
+        number::candidates(delimiter).into_iter().find(|&f| {
+            numeric_enough(
+                present
+                    .iter()
+                    .filter(|&&i| number::read(cells[i], f).is_some())
+                    .count(),
+            )
+        })
+    };
+    match format {
+        Some(format) => numeric(cells, &present, format, lines, name),
+        None => Ok(text(cells, &present)),
+    }
+}
+
+fn numeric(
+    cells: &[&str],
+    present: &[usize],
+    format: Format,
+    lines: &dyn Fn(usize) -> u64,
+    name: &str,
+) -> Result<Column, DataError> {
+    // NaN marks a missing cell until imputation.
+    let mut values = vec![f64::NAN; cells.len()];
+    let mut seen = Marks::default();
+    let mut example = None;
+    for &i in present {
+        let read = if format == Format::PLAIN {
+            match number::plain(cells[i]) {
+                Ok(Some(v)) => Some((v, Marks::default())),
+                Ok(None) => {
+                    return Err(DataError::OutOfRange {
+                        line: lines(i),
+                        column: shown(name),
+                        value: shown(clean(cells[i])),
+                    })
+                }
+                Err(()) => None,
+            }
+        } else {
+            number::read(cells[i], format)
+        };
+        let Some((v, marks)) = read else {
+            return Err(DataError::NonNumeric {
+                line: lines(i),
+                column: shown(name),
+                value: shown(clean(cells[i])),
+            });
+        };
+        values[i] = v;
+        if marks != Marks::default() || format.decimal != '.' {
+            example.get_or_insert((i, v));
+        }
+        seen.currency = seen.currency.or(marks.currency);
+        seen.percent |= marks.percent;
+        seen.grouped |= marks.grouped;
+    }
+    let imputed = cells.len() - present.len();
+    if imputed > 0 {
+        let m = median(values.iter().copied().filter(|v| !v.is_nan()));
+        values
+            .iter_mut()
+            .filter(|v| v.is_nan())
+            .for_each(|v| *v = m);
+    }
+    if is_constant(&values) {
+        return Ok(Column::Dropped(format!("is constant ({})", values[0])));
+    }
+    let note = example.map(|(i, v)| {
+        let mut what = Vec::new();
+        if let (true, Some(g)) = (seen.grouped, format.group) {
+            what.push(match g {
+                ' ' => "thousands separated by spaces".to_string(),
+                g => format!("thousands separators '{g}' removed"),
+            });
+        }
+        if format.decimal == ',' {
+            what.push("decimal comma".to_string());
+        }
+        if let Some(c) = seen.currency {
+            what.push(format!("currency sign '{c}' removed"));
+        }
+        if seen.percent {
+            what.push("percent signs removed (5% reads as 5)".to_string());
+        }
+        format!(
+            "numbers written as text were read ({}): '{}' as {v}",
+            what.join(", "),
+            shown(clean(cells[i]))
+        )
+    });
+    Ok(Column::Numeric {
+        values,
+        imputed,
+        note,
+    })
+}
+
+fn text(cells: &[&str], present: &[usize]) -> Column {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for &i in present {
+        *counts.entry(clean(cells[i])).or_insert(0) += 1;
+    }
+    if counts.len() > MAX_CATEGORIES {
+        return Column::Dropped(format!(
+            "is text with {} distinct values (an identifier or free text; at most {MAX_CATEGORIES} are one-hot encoded)",
+            counts.len()
+        ));
+    }
+    let imputed = cells.len() - present.len();
+    if counts.len() == 1 && imputed == 0 {
+        return Column::Dropped(format!(
+            "is constant ('{}')",
+            shown(clean(cells[present[0]]))
+        ));
+    }
+    let mut categories: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect();
+    // The most frequent first; ties by name, so the order is the data's alone.
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Column::Text {
+        categories,
+        imputed,
+    }
+}
+
+/// How many values each text column may keep so that all of them together
+/// make at most [`MAX_ONE_HOT`] columns (at least one each).
+pub(super) fn one_hot_quota(category_counts: &[usize]) -> usize {
+    let total = |k: usize| category_counts.iter().map(|&c| c.min(k)).sum::<usize>();
+    (1..=MAX_CATEGORIES)
+        .rev()
+        .find(|&k| total(k) <= MAX_ONE_HOT)
+        .unwrap_or(1)
+}
+
+/// One-hot columns for a text column, keeping at most `quota` columns: the
+/// `quota − 1` most frequent values and one for all the others (or just the
+/// most frequent, with a quota of 1). A missing cell takes the most frequent
+/// value. Constant columns are left out.
+pub(super) fn one_hot(
+    cells: &[&str],
+    name: &str,
+    categories: &[(String, usize)],
+    quota: usize,
+) -> Vec<(String, Vec<f64>)> {
+    let kept = if categories.len() <= quota {
+        categories.len()
+    } else {
+        quota.saturating_sub(1).max(1)
+    };
+    let mode = categories.first().map_or("", |(k, _)| k.as_str());
+    // The most frequent are kept; their columns come in the values' order.
+    let mut names: Vec<&str> = categories
+        .iter()
+        .take(kept)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    names.sort_unstable();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(j, &k)| (k, j)).collect();
+    let other = categories.len() > kept && quota >= 2;
+    let width = kept + usize::from(other);
+    let mut columns = vec![vec![0.0; cells.len()]; width];
+    for (i, c) in cells.iter().enumerate() {
+        let v = if is_missing(c) { mode } else { clean(c) };
+        match index.get(v) {
+            Some(&j) => columns[j][i] = 1.0,
+            None if other => columns[kept][i] = 1.0,
+            None => {}
+        }
+    }
+    let names = names
+        .iter()
+        .map(|k| format!("{name}={k}"))
+        .chain(other.then(|| format!("{name}=(other)")));
+    names
+        .zip(columns)
+        .filter(|(_, col)| !is_constant(col))
+        .collect()
+}
+
+fn is_constant(col: &[f64]) -> bool {
+    col.windows(2).all(|w| w[0] == w[1])
+}
+
+/// The median of finite values (the mean of the middle two for an even count).
+pub fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    if v.is_empty() {
+        return 0.0;
+    }
+    // A partial selection: O(n), not a sort.
+    let n = v.len();
+    let (below, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        hi
+    } else {
+        let lo = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        0.5 * (lo + hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_fills_the_budget() {
+        assert_eq!(one_hot_quota(&[3, 5, 32]), MAX_CATEGORIES);
+        assert_eq!(one_hot_quota(&[32; 100]), 2);
+        assert_eq!(one_hot_quota(&[32; 8]), 32);
+        assert_eq!(one_hot_quota(&[32; 9]), 28);
+        assert_eq!(one_hot_quota(&[2; 1000]), 1);
+    }
+
+    #[test]
+    fn one_hot_keeps_the_most_frequent_and_the_rest() {
+        let cells = ["a", "b", "a", "c", "d", "a", "b", ""];
+        let cats = vec![
+            ("a".to_string(), 3),
+            ("b".to_string(), 2),
+            ("c".to_string(), 1),
+            ("d".to_string(), 1),
+        ];
+        let all = one_hot(&cells, "k", &cats, 32);
+        assert_eq!(all.len(), 4);
+        let three = one_hot(&cells, "k", &cats, 3);
+        let names: Vec<&str> = three.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["k=a", "k=b", "k=(other)"]);
+        // The blank cell takes the mode, "a".
+        assert_eq!(three[0].1, vec![1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0]);
+        assert_eq!(three[2].1, vec![0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+        let one = one_hot(&cells, "k", &cats, 1);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, "k=a");
+    }
+
+    #[test]
+    fn median_handles_even_odd_and_empty() {
+        assert_eq!(median([3.0, 1.0, 2.0].into_iter()), 2.0);
+        assert_eq!(median([4.0, 1.0, 2.0, 3.0].into_iter()), 2.5);
+        assert_eq!(median(std::iter::empty()), 0.0);
+    }
+}
