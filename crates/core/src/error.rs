@@ -22,6 +22,8 @@ pub enum DataError {
     NotText { line: u64 },
     #[error("line {line}: the file is UTF-16 but not valid UTF-16; save it as UTF-8")]
     BadUtf16 { line: u64 },
+    #[error("line {line}: a quote (\") opens a field that never closes, so the lines after it run together")]
+    UnclosedQuote { line: u64 },
     #[error("line {line}: malformed CSV ({message})")]
     Malformed { line: u64, message: String },
     #[error("line {line}, column '{column}': '{value}' is not a number, but the rest of the column is numeric")]

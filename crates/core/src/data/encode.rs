@@ -142,7 +142,7 @@ fn numeric(
             what.push(format!("currency sign '{c}' removed"));
         }
         if seen.percent {
-            what.push("percent signs removed (5% reads as 5)".to_string());
+            what.push("percent signs removed, so 5% reads as 5".to_string());
         }
         format!(
             "numbers written as text were read ({}): '{}' as {v}",

@@ -124,9 +124,14 @@ impl DataReport {
     /// the command line's standard error both show.
     pub fn lines(&self) -> Vec<Note> {
         let mut out = vec![Note::info(format!(
-            "{} rows; {} columns used: {}",
+            "{} rows; {} column{} used: {}",
             self.rows,
             self.used_columns.len(),
+            if self.used_columns.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             listed(self.used_columns.iter().map(|c| shown(c)))
         ))];
         out.push(Note::info(if self.imputed.is_empty() {

@@ -59,6 +59,13 @@ pub(super) fn read_records(
                     limit: max_columns,
                 })
             }
+            // A quote that never closes swallows the lines after it.
+            Some(first)
+                if record.len() != first.fields.len()
+                    && record.iter().any(|f| f.contains('\n')) =>
+            {
+                return Err(DataError::UnclosedQuote { line })
+            }
             Some(first) if record.len() != first.fields.len() => {
                 return Err(DataError::RaggedRow {
                     line,
@@ -233,6 +240,10 @@ mod tests {
                 expected: 2,
                 found: 1
             })
+        );
+        assert_eq!(
+            read_records("a,b\n1,2\n\"3,4\n5,6\n", b',', 100, 100).err(),
+            Some(DataError::UnclosedQuote { line: 3 })
         );
     }
 }

@@ -59,8 +59,8 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DataError> {
             Ok(Decoded {
                 text: Cow::Owned(text),
                 note: Some(format!(
-                    "the file is not UTF-8 (the first byte that is not is on line {line}); \
-                     it was read as Windows-1252 (Latin-1). If letters look wrong, save it as UTF-8"
+                    "the file is not UTF-8 (line {line} has a byte UTF-8 does not allow); it \
+                     was read as Windows-1252 (Latin-1). If letters look wrong, save it as UTF-8"
                 )),
             })
         }
