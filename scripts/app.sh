@@ -25,4 +25,4 @@ start=$SECONDS
 WEB_PROFILE="$profile" build_web
 echo
 echo "Anomaly Lab (built in $((SECONDS - start)) s): http://127.0.0.1:$port"
-exec python3 -m http.server "$port" --bind 127.0.0.1 --directory dist
+exec python3 scripts/serve.py --port "$port" --dir dist

@@ -94,9 +94,9 @@ ensure_wasm_bindgen() {
 }
 
 ensure_node_modules() {
-  if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ]; then return 0; fi
+  if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ]; then return 0; fi
   have npm || fail "npm not found: install Node.js 20 or newer with npm, then run this again" || return
-  say "installing the npm packages in package-lock.json: binaryen (wasm-opt), playwright-core (under a minute)"
+  say "installing the npm packages in package-lock.json: binaryen (wasm-opt), playwright-core, axe-core (under a minute)"
   npm ci --no-audit --no-fund
 }
 

@@ -54,7 +54,7 @@ case "$1" in
 esac
 EOF
   stub npm <<'EOF'
-mkdir -p node_modules/.bin node_modules/playwright-core
+mkdir -p node_modules/.bin node_modules/playwright-core node_modules/axe-core
 printf '#!/bin/sh\necho "wasm-opt $*" >>"$CALLS"\n' >node_modules/.bin/wasm-opt
 chmod +x node_modules/.bin/wasm-opt
 EOF
@@ -147,7 +147,7 @@ check "app.sh fresh: installs wasm-bindgen-cli" called "cargo install wasm-bindg
 check "app.sh fresh: builds the quick web profile" grep -q "cargo build .*--profile web" "$calls"
 check "app.sh fresh: runs wasm-bindgen" grep -q "^wasm-bindgen --target web .*--out-dir dist/pkg" "$calls"
 check "app.sh fresh: needs no wasm-opt for the local run" not_called "wasm-opt"
-check "app.sh fresh: serves dist on loopback" called "python3 -m http.server 8080 --bind 127.0.0.1 --directory dist"
+check "app.sh fresh: serves dist with its security headers" called "python3 scripts/serve.py --port 8080 --dir dist"
 check "app.sh fresh: dist holds the page" [ -f "$tree/dist/index.html" ] && [ -d "$tree/dist/pkg" ]
 check "app.sh fresh: announces the first build's length" said "first build.*minutes"
 check "app.sh fresh: prints the address" said "http://127.0.0.1:8080"

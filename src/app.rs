@@ -8,7 +8,7 @@ use web_sys::{DragEvent, KeyboardEvent};
 
 use crate::components::{
     BackendBadge, DataPanel, ErrorBanner, LabelPanel, Notice, QueuePanel, ReportPanel, ScatterView,
-    TeachPanel, TrainPanel,
+    StorageWarning, TeachPanel, TrainPanel,
 };
 use crate::ctx::Ctx;
 use crate::dom::url_param;
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
             </header>
             <div id="panic-banner" class="error" hidden></div>
             <ErrorBanner/>
+            <StorageWarning/>
             <Notice/>
             <main>
                 <aside class="left">

@@ -40,7 +40,12 @@ pub async fn webgpu() -> Result<Device, String> {
             .graphics_api(WgpuBackend::WebGpu)
             .init_async()
             .await
-            .map_err(|e| format!("WebGPU is present but gave no usable adapter ({e:?})"))
+            .map_err(|e| {
+                format!(
+                    "WebGPU is present but gave no usable adapter ({})",
+                    anomaly_lab_core::error::one_line(&e.to_string())
+                )
+            })
     } else {
         Err("this browser does not expose WebGPU".to_string())
     };

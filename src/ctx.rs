@@ -9,11 +9,12 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use crate::backend::BackendKind;
-use crate::dom::{now_ms, set_body_state, storage_get, storage_set};
+use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_set};
 use crate::error::AppError;
 use crate::lab::Lab;
 use crate::params::{BackendChoice, UrlParams};
 use crate::scatter::{draw, Frame};
+use crate::storage::{oldest_other, touch_index, INDEX_KEY, MAX_DATASETS};
 use crate::viewport::rank_scores;
 
 /// What the page is doing; the body's `data-state` follows it.
@@ -57,8 +58,9 @@ pub struct View {
     /// Colour the points by rank (kept across datasets).
     pub colour_by_rank: RwSignal<bool>,
     pub canvas: NodeRef<Canvas>,
-    /// The last label → repainted canvas time.
+    /// The last label → repainted canvas time (shown with `?timing=1`).
     pub last_update_ms: RwSignal<Option<f64>>,
+    pub show_timing: bool,
 }
 
 /// What the page tells the user.
@@ -67,6 +69,8 @@ pub struct Messages {
     pub error: RwSignal<Option<AppError>>,
     pub notice: RwSignal<Option<String>>,
     pub report: RwSignal<Option<DataReport>>,
+    /// Why the labels are not being kept in this browser, while they are not.
+    pub storage: RwSignal<Option<String>>,
 }
 
 /// The backend the user asked for, the one in use, and why they differ.
@@ -117,11 +121,13 @@ impl Ctx {
                 colour_by_rank: RwSignal::new(params.colour_by_rank),
                 canvas: NodeRef::new(),
                 last_update_ms: RwSignal::new(None),
+                show_timing: params.timing,
             },
             messages: Messages {
                 error: RwSignal::new(None),
                 notice: RwSignal::new(None),
                 report: RwSignal::new(None),
+                storage: RwSignal::new(None),
             },
             backend: Backend {
                 choice: RwSignal::new(params.backend),
@@ -139,13 +145,30 @@ impl Ctx {
         Effect::new(move |_| {
             self.version.get();
             if let Some((key, labels)) = self.with_lab(|l| (l.key.clone(), l.stored_labels())) {
-                storage_set(&key, &labels);
+                let outcome = keep_labels(&key, &labels);
+                let warning = outcome.err().map(|why| {
+                    format!("Labels are not being saved: {why}. Download the scores and labels to keep them.")
+                });
+                if self.messages.storage.get_untracked() != warning {
+                    self.messages.storage.set(warning);
+                }
             }
         });
         Effect::new(move |_| {
             self.view.selected.get();
             self.redraw();
         });
+    }
+
+    /// Sets the data's ground truth aside (the report says so); the scores
+    /// and labels stay as they are.
+    pub fn forget_ground_truth(&self) {
+        let report = self.update_lab(|l| {
+            l.session.forget_ground_truth();
+            l.session.table().report.clone()
+        });
+        self.messages.report.set(report);
+        self.bump();
     }
 
     pub fn fail(&self, error: AppError) {
@@ -233,6 +256,7 @@ impl Ctx {
         self.view.hover.set(None);
         self.job.losses.set(Vec::new());
         self.job.phase.set(Phase::Idle);
+        self.view.last_update_ms.set(None);
         self.bump();
         crate::jobs::start_training(*self);
     }
@@ -327,6 +351,31 @@ impl Ctx {
         let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");
         if let Err(e) = crate::dom::download(&format!("{stem}-scores.csv"), &csv) {
             self.fail(AppError::Download(e));
+        }
+    }
+}
+
+/// Writes one dataset's labels and the index of stored datasets. The
+/// oldest datasets go past [`MAX_DATASETS`], or when storage is full (one
+/// at a time, then the write is tried again). An error says why nothing
+/// could be kept.
+fn keep_labels(key: &str, labels: &str) -> Result<(), String> {
+    loop {
+        let index = storage_get(INDEX_KEY).unwrap_or_default();
+        match storage_set(key, labels) {
+            Ok(()) => {
+                let (index, evicted) = touch_index(&index, key, MAX_DATASETS);
+                evicted.iter().for_each(|k| storage_remove(k));
+                return storage_set(INDEX_KEY, &index);
+            }
+            Err(why) => match oldest_other(&index, key) {
+                Some(old) => {
+                    storage_remove(&old);
+                    let rest: Vec<&str> = index.lines().filter(|k| *k != old).collect();
+                    let _ = storage_set(INDEX_KEY, &rest.join("\n"));
+                }
+                None => return Err(why),
+            },
         }
     }
 }

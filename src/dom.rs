@@ -116,10 +116,26 @@ pub fn storage_get(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
-/// Writes this browser's local storage; storage may be off or full, which
-/// only costs the convenience of restored labels, so failures are ignored.
-pub fn storage_set(key: &str, value: &str) {
+/// Why a write to local storage failed, in the user's words.
+pub fn storage_set(key: &str, value: &str) -> Result<(), String> {
+    let s = storage().ok_or("this browser's storage is off")?;
+    s.set_item(key, value).map_err(|e| {
+        // A DOMException: its name says why.
+        let name = js_sys::Reflect::get(&e, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|n| n.as_string())
+            .unwrap_or_default();
+        if name == "QuotaExceededError" {
+            "this browser's storage for the page is full".to_string()
+        } else {
+            format!("this browser refused to store them ({})", js_error(&e))
+        }
+    })
+}
+
+/// Removes a key from local storage (a missing one is fine).
+pub fn storage_remove(key: &str) {
     if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
+        let _ = s.remove_item(key);
     }
 }

@@ -103,6 +103,10 @@ pub fn start_training(ctx: Ctx) {
         let scored = ctx.with_lab(|l| l.session.is_scored()).unwrap_or(false);
         job.phase
             .set(if scored { Phase::Ready } else { Phase::Idle });
+        // The ringed suggestion is the selection, so A or N acts on it at once.
+        if scored && ctx.view.selected.get_untracked().is_none() {
+            ctx.view.selected.set(ctx.suggestion());
+        }
         ctx.bump();
     });
 }

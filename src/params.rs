@@ -52,6 +52,8 @@ pub struct UrlParams {
     pub epochs: usize,
     pub review: QueryRule,
     pub colour_by_rank: bool,
+    /// `?timing=1`: show the label → repaint time (a developer's figure).
+    pub timing: bool,
 }
 
 impl Default for UrlParams {
@@ -63,6 +65,7 @@ impl Default for UrlParams {
             epochs: DEFAULT_EPOCHS,
             review: QueryRule::Highest,
             colour_by_rank: false,
+            timing: false,
         }
     }
 }
@@ -90,6 +93,7 @@ impl UrlParams {
                 .filter(|r| QueryRule::ALL.contains(r))
                 .unwrap_or_default(),
             colour_by_rank: get("colour").as_deref() == Some("rank"),
+            timing: get("timing").as_deref() == Some("1"),
         }
     }
 }
@@ -111,13 +115,15 @@ mod tests {
 
     #[test]
     fn every_parameter_is_read_and_bad_values_fall_back() {
-        let p = parse("backend=cpu&sample=tiny&rows=500&epochs=3&review=boundary&colour=rank");
+        let p =
+            parse("backend=cpu&sample=tiny&rows=500&epochs=3&review=boundary&colour=rank&timing=1");
         assert_eq!(p.backend, BackendChoice::Cpu);
         assert_eq!(p.sample, "tiny");
         assert_eq!(p.rows, Some(500));
         assert_eq!(p.epochs, 3);
         assert_eq!(p.review, QueryRule::Boundary);
         assert!(p.colour_by_rank);
+        assert!(p.timing);
         assert_eq!(parse(""), UrlParams::default());
         let bad = parse("backend=tpu&rows=many&epochs=0&review=top-k:5&colour=x&sample=");
         assert_eq!(bad, UrlParams::default());

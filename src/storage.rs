@@ -20,6 +20,34 @@ pub fn storage_key(name: &str, table: &Table) -> String {
     )
 }
 
+/// The key of the index: the label keys this page wrote, the least
+/// recently used first, one per line.
+pub const INDEX_KEY: &str = "anomaly-lab:index";
+
+/// Datasets whose labels are kept; past it the least recently used go.
+pub const MAX_DATASETS: usize = 20;
+
+/// The index after `key` was written: `key` moves to the end, and keys past
+/// `cap` (the least recently used, never `key`) are returned for removal.
+pub fn touch_index(index: &str, key: &str, cap: usize) -> (String, Vec<String>) {
+    let mut keys: Vec<&str> = index
+        .lines()
+        .filter(|k| !k.is_empty() && *k != key)
+        .collect();
+    keys.push(key);
+    let excess = keys.len().saturating_sub(cap.max(1));
+    let evicted = keys.drain(..excess).map(str::to_string).collect();
+    (keys.join("\n"), evicted)
+}
+
+/// The least recently used key other than `key`, to make room for it.
+pub fn oldest_other(index: &str, key: &str) -> Option<String> {
+    index
+        .lines()
+        .find(|k| !k.is_empty() && *k != key)
+        .map(str::to_string)
+}
+
 /// Labels as stored: `row:a` or `row:n`, comma-separated, in labelling order.
 pub fn encode_labels(labels: &[(usize, bool)]) -> String {
     labels
@@ -49,6 +77,23 @@ pub fn decode_labels(text: &str, rows: usize) -> Vec<(usize, bool)> {
 mod tests {
     use super::*;
     use crate::lab::sample_table;
+
+    #[test]
+    fn the_index_keeps_the_most_recent_datasets() {
+        let (index, gone) = touch_index("", "a", 3);
+        assert_eq!((index.as_str(), gone.len()), ("a", 0));
+        let (index, _) = touch_index(&index, "b", 3);
+        let (index, _) = touch_index(&index, "c", 3);
+        // Using "a" again makes it the most recent.
+        let (index, gone) = touch_index(&index, "a", 3);
+        assert_eq!(index, "b\nc\na");
+        assert!(gone.is_empty());
+        let (index, gone) = touch_index(&index, "d", 3);
+        assert_eq!(index, "c\na\nd");
+        assert_eq!(gone, vec!["b".to_string()]);
+        assert_eq!(oldest_other(&index, "c"), Some("a".into()));
+        assert_eq!(oldest_other("c", "c"), None);
+    }
 
     #[test]
     fn labels_round_trip_through_storage_text_and_keys_follow_the_data() {

@@ -5,6 +5,8 @@
 /// The scatter canvas, in CSS pixels.
 pub const CANVAS_WIDTH: u32 = 760;
 pub const CANVAS_HEIGHT: u32 = 540;
+/// How far the tooltip sits from the cursor, in CSS pixels.
+pub const TOOLTIP_GAP_PX: f64 = 14.0;
 /// How near the pointer must be to a point to show its tooltip.
 pub const HOVER_RADIUS_PX: f64 = 8.0;
 /// How near a click must be to a point to select it.

@@ -3,6 +3,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 
+use crate::backend::BackendKind;
 use crate::ctx::Ctx;
 use crate::jobs::start_training;
 use crate::params::BackendChoice;
@@ -15,7 +16,14 @@ pub fn BackendBadge() -> impl IntoView {
         Some(b) => b.label().to_string(),
         None => "no backend yet".to_string(),
     };
-    let title = move || backend.note.get().unwrap_or_default();
+    let title = move || match (backend.used.get(), backend.note.get()) {
+        (Some(BackendKind::WebGpu), _) => {
+            "Training runs on this device's GPU, through WebGPU".to_string()
+        }
+        (Some(BackendKind::Cpu), Some(why)) => format!("Training runs on the CPU: {why}"),
+        (Some(BackendKind::Cpu), None) => "Training runs on the CPU, as chosen".to_string(),
+        (None, _) => "Training has not started".to_string(),
+    };
     // Switching the backend retrains on it at once; the labels are kept.
     let on_change = move |e: ev::Event| {
         backend
@@ -45,6 +53,22 @@ pub fn ErrorBanner() -> impl IntoView {
                 <div class="error" data-testid="error-banner" role="alert">
                     <span>{e.to_string()}</span>
                     <button on:click=move |_| error.set(None)>"dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// Stays while labels can't be kept in this browser (storage full or off).
+#[component]
+pub fn StorageWarning() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        ctx.messages.storage.get().map(|w| {
+            view! {
+                <div class="error" data-testid="storage-warning" role="alert">
+                    <span>{w}</span>
+                    <button on:click=move |_| ctx.download()>"download"</button>
                 </div>
             }
         })

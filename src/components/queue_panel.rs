@@ -39,7 +39,7 @@ pub fn QueuePanel() -> impl IntoView {
         <section class="panel">
             <h2>"Review next"</h2>
             <select class="review-order" data-testid="review-order" on:change=set_order
-                title="Which unlabelled rows to review first">
+                aria-label="review order" title="Which unlabelled rows to review first">
                 {QueryRule::ALL.into_iter().map(|o| view! {
                     <option value=o.name() selected=move || review.get() == o>{o.title()}</option>
                 }).collect_view()}

@@ -18,10 +18,15 @@ pub fn ReportPanel() -> impl IntoView {
                     view! { <li class=class>{n.text}</li> }
                 })
                 .collect_view();
+            let truth = r.label_column.is_some();
             view! {
                 <section class="panel" data-testid="data-report">
                     <h2>"Data report"</h2>
                     <ul class="report">{lines}</ul>
+                    {truth.then(|| view! {
+                        <button data-testid="no-truth" title="Score and label as if the file had no ground-truth column"
+                            on:click=move |_| ctx.forget_ground_truth()>"use no ground truth"</button>
+                    })}
                 </section>
             }
         })

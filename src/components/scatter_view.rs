@@ -9,6 +9,7 @@ use web_sys::{MouseEvent, WheelEvent};
 use crate::ctx::Ctx;
 use crate::viewport::{
     CANVAS_HEIGHT, CANVAS_WIDTH, CLICK_RADIUS_PX, DRAG_THRESHOLD_PX, HOVER_RADIUS_PX,
+    TOOLTIP_GAP_PX,
 };
 
 /// The projection select's value: `pca`, `latent` or `a:b` (two columns).
@@ -32,7 +33,17 @@ pub fn ScatterView() -> impl IntoView {
     let view_state = ctx.view;
     // Where a press started, and whether it has become a drag.
     let drag = StoredValue::new(None::<(f64, f64, bool)>);
-    let at = |e: &MouseEvent| (e.offset_x() as f64, e.offset_y() as f64);
+    // The canvas may be drawn smaller than its 760 × 540 pixels on a
+    // narrow window: pointer positions are scaled to canvas pixels.
+    let scale = move || {
+        view_state.canvas.get_untracked().map_or(1.0, |c| {
+            CANVAS_WIDTH as f64 / c.client_width().max(1) as f64
+        })
+    };
+    let at = move |e: &MouseEvent| {
+        let s = scale();
+        (e.offset_x() as f64 * s, e.offset_y() as f64 * s)
+    };
 
     let on_down = move |e: MouseEvent| {
         let (x, y) = at(&e);
@@ -69,7 +80,7 @@ pub fn ScatterView() -> impl IntoView {
     };
     let on_wheel = move |e: WheelEvent| {
         e.prevent_default();
-        let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+        let (x, y) = at(&e);
         ctx.update_lab(|l| l.zoom_at(x, y, e.delta_y() < 0.0));
         ctx.redraw();
     };
@@ -81,6 +92,9 @@ pub fn ScatterView() -> impl IntoView {
         move |e: ev::Event| ctx.set_projection(parse_projection(&event_target_value(&e)));
     let projections = move || {
         ctx.generation.get();
+        ctx.version.get();
+        // Offered only where it works: a detector with a 2-D latent code.
+        let latent = ctx.with_lab(|l| l.session.latent_dims()).flatten() == Some(2);
         let features = ctx
             .with_lab(|l| l.session.table().features.clone())
             .unwrap_or_default();
@@ -99,36 +113,68 @@ pub fn ScatterView() -> impl IntoView {
             .collect_view();
         view! {
             <option value="pca">"PCA (first two components)"</option>
-            <option value="latent">"autoencoder latent (bottleneck 2)"</option>
+            {latent.then(|| view! { <option value="latent">"autoencoder latent (bottleneck 2)"</option> })}
             {pairs}
         }
     };
-    let tooltip = move || {
+    // One tooltip element, filled from the hovered row and placed by CSSOM
+    // writes (the page's CSP allows no inline style attribute), flipped to
+    // the other side of the cursor where it would leave the plot.
+    let tip = NodeRef::<leptos::html::Div>::new();
+    let tip_text = move || {
         ctx.version.get();
-        let (row, x, y) = view_state.hover.get()?;
-        let (score, rank, values, label) = ctx.with_lab(|l| {
+        let (row, _, _) = view_state.hover.get()?;
+        ctx.with_lab(|l| {
+            let label = match l.session.label_of(row) {
+                Some(true) => " — labelled anomaly",
+                Some(false) => " — labelled normal",
+                None => "",
+            };
+            let score = match (l.session.scores().map(|s| s[row]), l.rank_of(row)) {
+                (Some(s), Some(r)) => format!("score {s:.3}, rank {r}"),
+                _ => "not scored yet".to_string(),
+            };
             (
-                l.session.scores().map(|s| s[row]),
-                l.rank_of(row),
-                l.describe_row(row),
-                l.session.label_of(row),
+                format!("row {}{label}", row + 1),
+                score,
+                l.describe_row(row).join(", "),
             )
-        })?;
-        let label = match label {
-            Some(true) => " — labelled anomaly",
-            Some(false) => " — labelled normal",
-            None => "",
-        };
-        Some(view! {
-            <div class="tooltip" style=format!("left:{}px;top:{}px", x + 14.0, y + 14.0)>
-                <b>{format!("row {}{label}", row + 1)}</b>
-                <div>{match (score, rank) {
-                    (Some(s), Some(r)) => format!("score {s:.3}, rank {r}"),
-                    _ => "not scored yet".to_string(),
-                }}</div>
-                <div class="values">{values.join(", ")}</div>
-            </div>
         })
+    };
+    Effect::new(move |_| {
+        let Some((_, x, y)) = view_state.hover.get() else {
+            return;
+        };
+        // Measured after the next layout, once the new text is in.
+        request_animation_frame(move || {
+            let (Some(el), Some(canvas)) = (tip.get_untracked(), view_state.canvas.get_untracked())
+            else {
+                return;
+            };
+            let (w, h) = (el.offset_width() as f64, el.offset_height() as f64);
+            let (cw, ch) = (canvas.client_width() as f64, canvas.client_height() as f64);
+            // The pointer in CSS pixels (hover holds canvas pixels).
+            let (x, y) = (x * cw / CANVAS_WIDTH as f64, y * cw / CANVAS_WIDTH as f64);
+            let place = |at: f64, size: f64, room: f64| {
+                if at + TOOLTIP_GAP_PX + size <= room {
+                    at + TOOLTIP_GAP_PX
+                } else {
+                    (at - TOOLTIP_GAP_PX - size).max(0.0)
+                }
+            };
+            let style = web_sys::HtmlElement::style(&el);
+            let _ = style.set_property("left", &format!("{}px", place(x, w, cw)));
+            let _ = style.set_property("top", &format!("{}px", place(y, h, ch)));
+        });
+    });
+    let tooltip = view! {
+        <div class="tooltip" node_ref=tip data-testid="tooltip" hidden=move || view_state.hover.get().is_none()>
+            {move || tip_text().map(|(head, score, values)| view! {
+                <b>{head}</b>
+                <div>{score}</div>
+                <div class="values">{values}</div>
+            })}
+        </div>
     };
     let last_update = view_state.last_update_ms;
     view! {
@@ -144,7 +190,8 @@ pub fn ScatterView() -> impl IntoView {
                     <option value="rank" selected=move || view_state.colour_by_rank.get()>"colour by rank"</option>
                 </select>
                 <button on:click=reset_view>"reset zoom"</button>
-                <span class="timing">{move || last_update.get().map(|t| format!("last label → repaint: {t:.1} ms")).unwrap_or_default()}</span>
+                // Developer timing, shown with ?timing=1 only.
+                <span class="timing" hidden=!view_state.show_timing>{move || last_update.get().map(|t| format!("last label → repaint: {t:.1} ms")).unwrap_or_default()}</span>
             </div>
             <div class="canvas-box">
                 <canvas node_ref=view_state.canvas data-testid="scatter" width=CANVAS_WIDTH height=CANVAS_HEIGHT

@@ -2,9 +2,9 @@
 // 127.0.0.1, Debian's Chromium through playwright-core, and a log of every
 // request the page makes (the tests assert none leaves 127.0.0.1).
 
-import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
-import { extname, join, normalize, dirname } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -13,28 +13,25 @@ export const dist = join(root, 'dist');
 export const artifacts = join(root, 'tests', 'e2e', 'artifacts');
 export const shared = join(root, '..', 'shared', 'datasets');
 
-const types = {
-  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
 
-/** Serves dist/ on 127.0.0.1 at a free port. */
+/**
+ * Serves dist/ on 127.0.0.1 at a free port through scripts/serve.py, the
+ * server README command 1 runs, so the tests see the page's real headers.
+ * Returns `{ server, base }`; `server.close()` stops it.
+ */
 export async function serve() {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    const file = join(dist, path.endsWith('/') ? path + 'index.html' : path);
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
+  const child = spawn('python3', [join(root, 'scripts', 'serve.py'), '--port', '0', '--dir', dist, '--quiet'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) ok(m[1]);
+    });
+    child.on('exit', (code) => fail(new Error(`scripts/serve.py exited with ${code}`)));
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
-  return { server, base: `http://127.0.0.1:${port}/` };
+  return { server: { close: () => child.kill() }, base };
 }
 
 /** Launches Chromium; `webgpu` exposes its SwiftShader WebGPU adapter. */

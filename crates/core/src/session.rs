@@ -113,6 +113,12 @@ impl Session {
         &self.table
     }
 
+    /// Sets the ground truth aside: it never touched the scores, so only
+    /// the metrics and the simulated expert go.
+    pub fn forget_ground_truth(&mut self) {
+        self.table.forget_ground_truth();
+    }
+
     pub fn standardizer(&self) -> &Standardizer {
         &self.standardizer
     }
@@ -454,6 +460,11 @@ impl Session {
             out.push('\n');
         }
         out
+    }
+
+    /// The width of the detector's latent code, once trained.
+    pub fn latent_dims(&self) -> Option<usize> {
+        self.scored.as_ref().map(|s| s.latent_dim)
     }
 
     /// 2-D coordinates of every row, `[x0, y0, x1, y1, …]`.

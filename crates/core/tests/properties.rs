@@ -43,7 +43,12 @@ fn cell() -> impl Strategy<Value = String> {
 /// A CSV of `rows` lines of `cols` cells, mostly rectangular, with a chosen
 /// delimiter and an optional header.
 fn csv() -> impl Strategy<Value = Vec<u8>> {
-    (1usize..6, 1usize..30, prop::sample::select(vec![",", ";", "\t", "|"]), any::<bool>())
+    (
+        1usize..6,
+        1usize..30,
+        prop::sample::select(vec![",", ";", "\t", "|"]),
+        any::<bool>(),
+    )
         .prop_flat_map(|(cols, rows, delim, header)| {
             (
                 prop::collection::vec(prop::collection::vec(cell(), cols..=cols), rows..=rows),

@@ -75,14 +75,14 @@ pub struct Note {
 }
 
 impl Note {
-    fn info(text: String) -> Self {
+    pub fn info(text: String) -> Self {
         Self {
             warning: false,
             text,
         }
     }
 
-    fn warning(text: String) -> Self {
+    pub fn warning(text: String) -> Self {
         Self {
             warning: true,
             text,
@@ -183,6 +183,19 @@ pub struct Table {
 }
 
 impl Table {
+    /// Sets the ground truth aside (the user's choice): the table has none
+    /// from now on, and its report says so.
+    pub fn forget_ground_truth(&mut self) {
+        if let Some(name) = self.report.label_column.take() {
+            self.report.notes.push(Note::info(format!(
+                "the ground truth '{}' is set aside, as asked",
+                shown(&name)
+            )));
+        }
+        self.labels = None;
+        self.report.anomalies = None;
+    }
+
     pub fn rows(&self) -> usize {
         self.report.rows
     }
@@ -928,6 +941,17 @@ mod tests {
         .unwrap();
         assert_eq!(t.features, vec!["café", "b"]);
         assert!(notes(&t).contains("! the file is not UTF-8"));
+    }
+
+    #[test]
+    fn ground_truth_can_be_set_aside() {
+        let mut t = parse("a,b,label\n1,2,nominal\n3,4,anomaly\n5,7,nominal\n").unwrap();
+        t.forget_ground_truth();
+        assert_eq!(t.labels, None);
+        assert_eq!(t.report.label_column, None);
+        assert!(notes(&t).contains("no ground truth\n"));
+        assert!(notes(&t).contains("the ground truth 'label' is set aside"));
+        assert_eq!(t.features, vec!["a", "b"]);
     }
 
     #[test]

@@ -1,0 +1,200 @@
+// Browser tests for hostile input and trust: the security headers and
+// policy, labels that can't be kept, files that used to give silent
+// garbage, the tooltip and the layout at two widths, and axe-core.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { serve, launch, openPage, waitForState, screenshot, assertLocalOnly, labelRow } from './harness.mjs';
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openReady(query, options) {
+  const session = await openPage(browser, base, query, options);
+  await waitForState(session.page, 'ready');
+  return session;
+}
+
+async function finish({ context, requests, errors }) {
+  assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, base);
+  await context.close();
+}
+
+test('the server sends the page policy as headers, and the page breaks none of it', async () => {
+  const res = await fetch(base);
+  const csp = res.headers.get('content-security-policy');
+  for (const part of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'",
+    "frame-ancestors 'none'", "style-src 'self'"]) {
+    assert.ok(csp.includes(part), `${part} in ${csp}`);
+  }
+  assert.ok(!csp.includes('unsafe-inline'), csp);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  const wasm = await fetch(new URL('pkg/anomaly_lab_bg.wasm', base));
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  // Any violation is reported by the browser as an event; collect them.
+  const session = await openReady('?backend=cpu&sample=tiny', {
+    init: () => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    },
+  });
+  const { page } = session;
+  // The tooltip is placed by script: hover the suggestion, near the right edge too.
+  const canvas = page.locator('[data-testid=scatter]');
+  const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
+  await canvas.hover({ position: { x, y } });
+  await page.waitForSelector('[data-testid=tooltip]:not([hidden])');
+  const box = await canvas.boundingBox();
+  const tipInside = async () => {
+    const t = await page.locator('[data-testid=tooltip]').boundingBox();
+    return t.x >= box.x - 1 && t.y >= box.y - 1 && t.x + t.width <= box.x + box.width + 1 && t.y + t.height <= box.y + box.height + 1;
+  };
+  assert.ok(await tipInside(), 'the tooltip stays inside the plot');
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  await finish(session);
+});
+
+test('labels that cannot be kept give a lasting warning; old datasets make room', async () => {
+  // Storage that is full for label keys.
+  const session = await openReady('?backend=cpu&sample=tiny', {
+    init: () => {
+      const set = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (k, v) {
+        if (k.startsWith('anomaly-lab:labels:')) throw new DOMException('full', 'QuotaExceededError');
+        return set.call(this, k, v);
+      };
+    },
+  });
+  const { page } = session;
+  await labelRow(page, 3, 'A');
+  await page.waitForSelector('[data-testid=storage-warning]');
+  assert.match(await page.textContent('[data-testid=storage-warning]'),
+    /Labels are not being saved: this browser's storage for the page is full/);
+  await labelRow(page, 4, 'N');
+  assert.ok(await page.isVisible('[data-testid=storage-warning]'), 'the warning stays');
+  await screenshot(page, 'storage-full.png');
+  await finish(session);
+
+  // Twenty-five datasets stored before: the oldest go, the newest stay.
+  const seeded = await openPage(browser, base, '?backend=cpu&sample=tiny', {
+    init: () => {
+      if (localStorage.getItem('anomaly-lab:index')) return;
+      const keys = [];
+      for (let i = 0; i < 25; i++) {
+        const k = `anomaly-lab:labels:old${i}:10x2:0`;
+        localStorage.setItem(k, '1:a');
+        keys.push(k);
+      }
+      localStorage.setItem('anomaly-lab:index', keys.join('\n'));
+    },
+  });
+  await waitForState(seeded.page, 'ready');
+  await labelRow(seeded.page, 2, 'N');
+  await seeded.page.waitForFunction(() => localStorage.getItem('anomaly-lab:index').split('\n').length === 20);
+  const kept = await seeded.page.evaluate(() => ({
+    index: localStorage.getItem('anomaly-lab:index').split('\n'),
+    oldest: localStorage.getItem('anomaly-lab:labels:old0:10x2:0'),
+    newest: localStorage.getItem('anomaly-lab:labels:old24:10x2:0'),
+  }));
+  assert.equal(kept.oldest, null, 'the least recently used dataset was removed');
+  assert.equal(kept.newest, '1:a');
+  assert.ok(kept.index.at(-1).startsWith('anomaly-lab:labels:sample: tiny:'), kept.index.at(-1));
+  assert.equal(await seeded.page.isVisible('[data-testid=storage-warning]'), false);
+  await finish(seeded);
+});
+
+test('a file with a numeric header, a second ground truth and text numbers reads right', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  let csv = '2019;2020;price;label;outlier\n';
+  for (let i = 0; i < 200; i++) {
+    const a = i % 25 === 3;
+    csv += `${(i * 7) % 13},${i % 10};${i % 9};"$1,${String(i).padStart(3, '0')}.50";${a ? 'anomaly' : 'nominal'};${a ? 1 : 0}\n`;
+  }
+  await page.setInputFiles('[data-testid=csv-input]', { name: 'hostile.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => /200 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  const report = await page.textContent('[data-testid=data-report]');
+  assert.match(report, /3 columns used: 2019, 2020, price/);
+  assert.match(report, /ground truth: column 'label' \(8 anomalies\)/);
+  assert.match(report, /dropped 'outlier': looks like a second ground-truth column/);
+  assert.match(report, /'2019': numbers written as text were read \(decimal comma\)/);
+  assert.match(report, /'price': numbers written as text were read \(thousands separators ',' removed, currency sign '\$' removed\)/);
+  // Setting the ground truth aside: the report says so and the button goes.
+  await page.click('[data-testid=no-truth]');
+  await page.waitForFunction(() => /no ground truth/.test(document.querySelector('[data-testid=data-report]').textContent));
+  assert.match(await page.textContent('[data-testid=data-report]'), /the ground truth 'label' is set aside/);
+  assert.equal(await page.isVisible('[data-testid=no-truth]'), false);
+  // A blank label cell does not stop the page: it scores without ground truth.
+  let blank = 'x,y,label\n';
+  for (let i = 0; i < 60; i++) blank += `${i % 7},${(i * 3) % 11},${i === 30 ? '' : 'nominal'}\n`;
+  await page.setInputFiles('[data-testid=csv-input]', { name: 'blank.csv', mimeType: 'text/csv', buffer: Buffer.from(blank) });
+  await page.waitForFunction(() => /60 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  assert.match(await page.textContent('[data-testid=data-report] .warning'),
+    /the ground-truth column 'label' can't be used: 1 of its cells is blank \(the first on line 32\)/);
+  await finish(session);
+});
+
+test('the first screen: the suggestion is selected, no developer timing, only working views', async () => {
+  const session = await openReady('?backend=cpu');
+  const { page } = session;
+  const suggested = await page.$eval('[data-testid=queue-item]', (e) => Number(e.dataset.row));
+  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), suggested);
+  assert.equal(await page.isEnabled('[data-testid=label-anomaly]'), true);
+  assert.equal(await page.isVisible('.timing'), false, 'the repaint timer is behind ?timing=1');
+  const views = await page.$$eval('select[aria-label=projection] option', (o) => o.map((e) => e.value));
+  assert.ok(!views.includes('latent'), `the default bottleneck is not 2, so no latent view: ${views}`);
+  const title = await page.getAttribute('[data-testid=backend-badge]', 'title');
+  assert.match(title, /^Training runs on the CPU/);
+  assert.ok(!/[{}]|Error\(|\bSome\(/.test(title), `a sentence, not a debug string: ${title}`);
+  await finish(session);
+});
+
+for (const width of [1024, 1920]) {
+  test(`the page fits a ${width}px window without horizontal scrolling`, async () => {
+    const session = await openReady('?backend=cpu');
+    const { page } = session;
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await screenshot(page, `width-${width}.png`);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window`);
+    await finish(session);
+  });
+}
+
+test('axe-core finds no serious or critical violation on the first screen, after training and with a row selected', async () => {
+  const require = createRequire(import.meta.url);
+  const axe = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const session = await openPage(browser, base, '?backend=cpu');
+  const { page } = session;
+  const check = async (when) => {
+    // Through DevTools, not a script tag: the page's CSP rightly refuses inline scripts.
+    await page.evaluate(axe);
+    const found = await page.evaluate(async () => (await window.axe.run(document)).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+    assert.deepEqual(found, [], `axe ${when}`);
+  };
+  await page.waitForSelector('[data-testid=scatter]');
+  await check('on the first screen');
+  await waitForState(page, 'ready');
+  await check('after training');
+  await labelRow(page, 5, 'A');
+  await check('with the label panel showing a row');
+  await finish(session);
+});
