@@ -86,7 +86,11 @@ fn error_line(e: &DataError) -> Option<u64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+    // 600 cases in the test command; PROPTEST_CASES=N for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(600),
+        ..ProptestConfig::default()
+    })]
 
     /// Any bytes: a table or an error, never a panic; an error that names a
     /// line names one inside the file; messages stay short.

@@ -157,6 +157,9 @@ impl DataReport {
     }
 }
 
+/// Dropped columns a "no usable feature column" error names.
+const NO_USABLE_SHOWN: usize = 2;
+
 /// Most items a report line lists before "… and N more".
 const LISTED: usize = 12;
 
@@ -374,12 +377,17 @@ pub fn parse_csv(bytes: &[u8], options: &LoadOptions) -> Result<Table, DataError
         let reasons = if report.dropped_columns.is_empty() {
             "the file has only the label column".to_string()
         } else {
-            report
-                .dropped_columns
+            // The first few; a file of many columns must not make a page of text.
+            let d = &report.dropped_columns;
+            let mut r: Vec<String> = d
                 .iter()
+                .take(NO_USABLE_SHOWN)
                 .map(|d| format!("'{}' {}", shown(&d.name), d.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
+                .collect();
+            if d.len() > NO_USABLE_SHOWN {
+                r.push(format!("and {} more", d.len() - NO_USABLE_SHOWN));
+            }
+            r.join("; ")
         };
         return Err(DataError::NoUsableColumn { reasons });
     }

@@ -119,16 +119,20 @@ pub(super) fn is_missing(s: &str) -> bool {
 /// `\u{1b}`), so that nothing raw reaches a terminal or the page.
 pub fn shown(s: &str) -> String {
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == QUOTE_CHARS {
+    let mut width = 0;
+    for c in s.chars() {
+        let piece: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
+        let w = piece.chars().count();
+        if width + w > QUOTE_CHARS {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        width += w;
+        out.push_str(&piece);
     }
     out
 }
@@ -153,6 +157,9 @@ mod tests {
         assert!(s.ends_with('…'));
         assert_eq!(shown("a\0b\x1b[31m\n"), "a\\u{0}b\\u{1b}[31m\\n");
         assert_eq!(shown("été"), "été");
+        // Escapes count towards the limit: 60 characters shown, not 300.
+        let controls = "\u{e}".repeat(100);
+        assert!(shown(&controls).chars().count() <= QUOTE_CHARS + 1);
     }
 
     #[test]
