@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <div class="app" on:dragover=|e: DragEvent| e.prevent_default() on:drop=on_drop>
+            <a class="skip" href="#queue">"Skip to the review queue"</a>
             <header>
                 <h1>"Anomaly Lab"</h1>
                 <span class="tagline">"find anomalies with a human in the loop — nothing leaves this page"</span>

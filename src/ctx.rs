@@ -285,8 +285,8 @@ impl Ctx {
         }
     }
 
-    /// Labels the selected row. When it was the suggested one, the next
-    /// suggestion becomes the selection, so A, N, A, … walks the queue.
+    /// Labels the selected row. When it was in the review queue, the row
+    /// that takes its place becomes the selection.
     pub fn label_selected(&self, label: Option<bool>) {
         let Some(row) = self.view.selected.get_untracked() else {
             return;
@@ -294,12 +294,17 @@ impl Ctx {
         if self.phase() != Phase::Ready {
             return;
         }
-        let suggested = self.suggestion() == Some(row);
+        let rule = self.view.review.get_untracked();
+        let place = self
+            .with_lab(|l| l.queue(rule).iter().position(|&r| r == row))
+            .flatten();
         self.label(row, label);
-        if suggested && label.is_some() {
-            // Selecting the next suggestion repaints once more; the label's
+        if let (Some(k), Some(_)) = (place, label) {
+            // The row that takes its place in the queue is selected, so A,
+            // N, A, … walks the queue. That repaints once more; the label's
             // own repaint above is what the timing measures.
-            self.view.selected.set(self.suggestion());
+            let next = self.with_lab(|l| l.queue(rule).get(k).copied()).flatten();
+            self.view.selected.set(next.or(Some(row)));
         }
     }
 

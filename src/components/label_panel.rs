@@ -87,15 +87,40 @@ pub fn LabelPanel() -> impl IntoView {
             }
         }
     };
+    // What a screen reader hears when the selection or the scores change.
+    let announce = move || {
+        ctx.version.get();
+        let row = selected.get();
+        let next = ctx.suggestion();
+        let what = row.map(|_| info()).unwrap_or_default();
+        let next = next
+            .map(|r| format!(" Next to review: row {}.", r + 1))
+            .unwrap_or_default();
+        format!(
+            "{}{next}",
+            if what.is_empty() {
+                String::new()
+            } else {
+                format!("Selected {what}.")
+            }
+        )
+    };
+    let name = move |what: &'static str| {
+        move || match selected.get() {
+            Some(r) => format!("{what}: row {}", r + 1),
+            None => format!("{what}: no row selected"),
+        }
+    };
     view! {
         <section class="panel">
             <h2>"Label"</h2>
+            <p class="visually-hidden" aria-live="polite" id="announce" data-testid="announce">{announce}</p>
             <p data-testid="selected-row" data-row=move || selected.get().map(|r| r.to_string()).unwrap_or_default()>{info}</p>
             {why}
             <div class="buttons">
-                <button data-testid="label-anomaly" disabled=move || !can_label() on:click=move |_| ctx.label_selected(Some(true))>"Anomaly (A)"</button>
-                <button data-testid="label-normal" disabled=move || !can_label() on:click=move |_| ctx.label_selected(Some(false))>"Normal (N)"</button>
-                <button data-testid="label-clear" disabled=move || !can_label() on:click=move |_| ctx.label_selected(None)>"Clear (U)"</button>
+                <button data-testid="label-anomaly" aria-label=name("Anomaly (A)") disabled=move || !can_label() on:click=move |_| ctx.label_selected(Some(true))>"Anomaly (A)"</button>
+                <button data-testid="label-normal" aria-label=name("Normal (N)") disabled=move || !can_label() on:click=move |_| ctx.label_selected(Some(false))>"Normal (N)"</button>
+                <button data-testid="label-clear" aria-label=name("Clear (U)") disabled=move || !can_label() on:click=move |_| ctx.label_selected(None)>"Clear (U)"</button>
             </div>
             <div class="buttons">
                 <button data-testid="label-undo" disabled=move || !can(false)() title="Take back the last label change (Z or Ctrl+Z)"

@@ -1,16 +1,29 @@
-//! "Review next": the rows to label next in the chosen order; the first is
-//! the suggestion, ringed in the scatter.
+//! "Review next": the rows to label next in the chosen order, as a
+//! listbox. The first is the suggestion, ringed in the scatter.
+//!
+//! Keyboard: the list is one Tab stop. ↑/↓ (Home/End) move the focus ring,
+//! Enter or Space selects the focused row (the label panel shows why it
+//! scores as it does), and A, N or U label the focused row; focus then moves
+//! to the row that takes its place. The small A/N marks are for the mouse.
 
 use anomaly_lab_core::query::QueryRule;
 use leptos::prelude::*;
+use web_sys::KeyboardEvent;
 
 use crate::ctx::Ctx;
+
+/// The id of row `row`'s option (for `aria-activedescendant`).
+fn option_id(row: usize) -> String {
+    format!("queue-row-{row}")
+}
 
 #[component]
 pub fn QueuePanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let review = ctx.view.review;
     let selected = ctx.view.selected;
+    // The focus ring's place in the list (not a row: the list re-ranks).
+    let active = RwSignal::new(0usize);
     let rows = move || {
         ctx.version.get();
         let rule = review.get();
@@ -18,46 +31,124 @@ pub fn QueuePanel() -> impl IntoView {
             let scores = l.session.scores().unwrap_or_default();
             l.queue(rule)
                 .into_iter()
-                .map(|r| (r, scores[r]))
+                .map(|r| (r, scores.get(r).copied().unwrap_or(f32::NAN)))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()
     };
+    let row_at = move |k: usize| rows().get(k).map(|&(r, _)| r);
     let set_order = move |e: leptos::ev::Event| {
         if let Ok(rule) = QueryRule::parse(&event_target_value(&e)) {
             ctx.set_review(rule);
         }
     };
-    let label = move |row: usize, anomaly: bool| {
+    // Labels the row at place `k`, then selects the row that takes its place.
+    let label_at = move |k: usize, label: Option<bool>| {
+        let Some(row) = row_at(k) else {
+            return;
+        };
+        ctx.label(row, label);
+        let k = k.min(rows().len().saturating_sub(1));
+        active.set(k);
+        selected.set(row_at(k).or(Some(row)));
+    };
+    let on_key = move |e: KeyboardEvent| {
+        let n = rows().len();
+        if n == 0 || e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        let k = active.get_untracked().min(n - 1);
+        let handled = match e.key().as_str() {
+            "ArrowDown" => {
+                active.set((k + 1).min(n - 1));
+                true
+            }
+            "ArrowUp" => {
+                active.set(k.saturating_sub(1));
+                true
+            }
+            "Home" => {
+                active.set(0);
+                true
+            }
+            "End" => {
+                active.set(n - 1);
+                true
+            }
+            "Enter" | " " => {
+                selected.set(row_at(k));
+                true
+            }
+            "a" | "A" => {
+                label_at(k, Some(true));
+                true
+            }
+            "n" | "N" => {
+                label_at(k, Some(false));
+                true
+            }
+            "u" | "U" => {
+                label_at(k, None);
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            // The page's own A/N/U keys act on the selection: not here.
+            e.prevent_default();
+            e.stop_propagation();
+        }
+    };
+    // Entering the list puts the ring on the selected row when it is listed.
+    let on_focus = move |_| {
+        let sel = selected.get_untracked();
+        let k = rows()
+            .iter()
+            .position(|&(r, _)| Some(r) == sel)
+            .unwrap_or(0);
+        active.set(k);
+    };
+    let mark = move |row: usize, anomaly: bool| {
         move |e: leptos::ev::MouseEvent| {
             e.stop_propagation();
             selected.set(Some(row));
             ctx.label(row, Some(anomaly));
         }
     };
+    let active_id = move || row_at(active.get()).map(option_id).unwrap_or_default();
     view! {
         <section class="panel">
-            <h2>"Review next"</h2>
+            <h2 id="queue-heading">"Review next"</h2>
             <select class="review-order" data-testid="review-order" on:change=set_order
                 aria-label="review order" title="Which unlabelled rows to review first">
                 {QueryRule::ALL.into_iter().map(|o| view! {
                     <option value=o.name() selected=move || review.get() == o>{o.title()}</option>
                 }).collect_view()}
             </select>
-            <ol class="queue">
+            <ol class="queue" id="queue" role="listbox" tabindex="0" data-testid="queue"
+                aria-labelledby="queue-heading" aria-describedby="queue-keys"
+                aria-activedescendant=active_id on:keydown=on_key on:focus=on_focus>
                 {move || rows().into_iter().enumerate().map(|(k, (row, score))| {
+                    let is_selected = move || selected.get() == Some(row);
                     view! {
-                        <li data-testid="queue-item" data-row=row.to_string() class:suggested=k == 0
-                            class:selected=move || selected.get() == Some(row)
-                            on:click=move |_| selected.set(Some(row))>
+                        <li role="option" id=option_id(row) data-testid="queue-item" data-row=row.to_string()
+                            aria-selected=move || is_selected().to_string()
+                            class:suggested=k == 0 class:selected=is_selected
+                            class:active=move || active.get() == k
+                            on:click=move |_| { active.set(k); selected.set(Some(row)); }>
                             <span class="row">{format!("row {}", row + 1)}</span>
                             <span class="score">{format!("{score:.2}")}</span>
-                            <button class="mini" title="label anomaly" on:click=label(row, true)>"A"</button>
-                            <button class="mini" title="label normal" on:click=label(row, false)>"N"</button>
+                            // Mouse shortcuts, hidden from assistive technology:
+                            // the keys A and N do the same on the focused row.
+                            <span class="mini" aria-hidden="true" title=format!("label row {} anomaly", row + 1)
+                                on:click=mark(row, true)>"A"</span>
+                            <span class="mini" aria-hidden="true" title=format!("label row {} normal", row + 1)
+                                on:click=mark(row, false)>"N"</span>
                         </li>
                     }
                 }).collect_view()}
             </ol>
+            <p class="hint" id="queue-keys">"↑ ↓ move, Enter selects, A / N / U label the focused row."</p>
         </section>
     }
 }

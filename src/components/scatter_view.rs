@@ -195,6 +195,8 @@ pub fn ScatterView() -> impl IntoView {
             </div>
             <div class="canvas-box">
                 <canvas node_ref=view_state.canvas data-testid="scatter" width=CANVAS_WIDTH height=CANVAS_HEIGHT
+                    tabindex="0" role="img" aria-describedby="announce"
+                    aria-label="Every row as a point, coloured by anomaly score; labelled anomalies are crosses, labelled normal rows squares. The review queue lists the same rows as text."
                     data-last-update-ms=move || last_update.get().map(|t| format!("{t:.3}")).unwrap_or_default()
                     on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up
                     on:mouseleave=move |_| { drag.set_value(None); view_state.hover.set(None); }

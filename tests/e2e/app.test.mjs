@@ -69,7 +69,7 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
   for (let k = 0; k < 10; k++) {
     const item = page.locator('[data-testid=queue-item]').first();
     const row = Number(await item.getAttribute('data-row'));
-    await item.locator('button', { hasText: k % 2 ? 'N' : 'A' }).click();
+    await item.locator('.mini', { hasText: k % 2 ? 'N' : 'A' }).click();
     await page.waitForFunction(
       (r) => Number(document.querySelector('[data-testid=queue-item]')?.dataset.row) !== r, row);
   }
@@ -120,7 +120,7 @@ test('a ragged and an empty CSV show error-banner and keep the labels', async ()
   const session = await openReady('?backend=cpu');
   const { page } = session;
   for (let k = 0; k < 3; k++) {
-    await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
+    await page.locator('[data-testid=queue-item] .mini', { hasText: 'A' }).first().click();
   }
   await waitQueried(page, 3);
   const before = await foundCounter(page);
@@ -142,7 +142,7 @@ test('a ragged and an empty CSV show error-banner and keep the labels', async ()
   assert.deepEqual(await foundCounter(page), before, 'labels kept');
 
   // The page still works: one more label counts.
-  await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
+  await page.locator('[data-testid=queue-item] .mini', { hasText: 'N' }).first().click();
   await waitQueried(page, 4);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   await finish(session);
@@ -209,14 +209,15 @@ test('hover shows a tooltip; zoom, pan, projection, clear and drop work', async 
   await waitQueried(page, 1);
   // The labelled row is no longer queued.
   assert.ok(!(await queueRows(page)).includes(first));
-  // A row that is not the suggestion stays selected after its label, so U clears it.
+  // Labelling a queued row selects the row that takes its place; going back
+  // to the labelled row and pressing U clears it.
   const second = page.locator('[data-testid=queue-item]').nth(1);
   const secondRow = Number(await second.getAttribute('data-row'));
   await second.click();
   await page.click('[data-testid=label-anomaly]');
   await waitQueried(page, 2);
-  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), secondRow);
-  await page.keyboard.press('u');
+  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), (await queueRows(page))[1]);
+  await labelRow(page, secondRow, 'U');
   await waitQueried(page, 1);
 
   // A CSV dropped anywhere on the page is loaded.
@@ -240,7 +241,7 @@ test('download saves every row with its score, rank and label', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
   const first = (await queueRows(page))[0];
-  await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
+  await page.locator('[data-testid=queue-item] .mini', { hasText: 'A' }).first().click();
   await waitQueried(page, 1);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
   assert.equal(download.suggestedFilename(), 'tiny-scores.csv');
@@ -257,9 +258,9 @@ test('download saves every row with its score, rank and label', async () => {
 test('labels come back after a reload', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await page.locator('[data-testid=queue-item] button', { hasText: 'A' }).first().click();
+  await page.locator('[data-testid=queue-item] .mini', { hasText: 'A' }).first().click();
   await waitQueried(page, 1);
-  await page.locator('[data-testid=queue-item] button', { hasText: 'N' }).first().click();
+  await page.locator('[data-testid=queue-item] .mini', { hasText: 'N' }).first().click();
   await waitQueried(page, 2);
   const before = await foundCounter(page);
   await page.reload();
@@ -279,7 +280,7 @@ test('undo, redo, a changed label and a reload give the same scores', async () =
   const labelled = [];
   for (let k = 0; k < 6; k++) {
     labelled.push((await queueRows(page))[0]);
-    await page.locator('[data-testid=queue-item] button', { hasText: k % 3 ? 'N' : 'A' }).first().click();
+    await page.locator('[data-testid=queue-item] .mini', { hasText: k % 3 ? 'N' : 'A' }).first().click();
     await waitQueried(page, k + 1);
   }
   const scores = await exportedScores(page);
@@ -343,9 +344,9 @@ test('sample select and a mixed-type CSV give an honest data report', async () =
   const report = await page.textContent('[data-testid=data-report]');
   assert.match(report, /2 columns used: colour, size/);
   assert.match(report, /missing values imputed: 9 — size \(9\)/);
-  assert.match(report, /ground truth: column 'Outlier' \(1 anomalies\)/);
-  assert.match(report, /id: is text with 80 distinct values/);
-  assert.match(report, /const: is constant/);
+  assert.match(report, /ground truth: column 'Outlier' \(1 anomaly\)/);
+  assert.match(report, /dropped 'id': is text with 80 distinct values/);
+  assert.match(report, /dropped 'const': is constant/);
   await waitForState(page, 'ready');
   await finish(session);
 });

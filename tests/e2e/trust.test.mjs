@@ -165,6 +165,44 @@ test('the first screen: the suggestion is selected, no developer timing, only wo
   await finish(session);
 });
 
+test('the keyboard: skip to the queue, move with arrows, select with Enter, label the focused row', async () => {
+  const session = await openReady('?backend=cpu');
+  const { page } = session;
+  const before = await page.$$eval('[data-testid=queue-item]', (items) => items.map((i) => Number(i.dataset.row)));
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the review queue');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'queue', 'one Tab and Enter reach the queue');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getAttribute('[data-testid=queue]', 'aria-activedescendant'), `queue-row-${before[2]}`);
+  await page.keyboard.press('Enter');
+  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), before[2],
+    'Enter selects the focused row without labelling it');
+  assert.match(await page.textContent('[data-testid=selected-row]'), /unlabelled/);
+  assert.ok((await page.locator('[data-testid=why] li').count()) > 0, 'its reasons show');
+  assert.match(await page.textContent('[data-testid=announce]'), new RegExp(`Selected row ${before[2] + 1} \\(unlabelled`));
+  assert.equal(await page.getAttribute('[data-testid=label-anomaly]', 'aria-label'), `Anomaly (A): row ${before[2] + 1}`);
+  await page.keyboard.press('a');
+  await page.waitForFunction((row) => ![...document.querySelectorAll('[data-testid=queue-item]')]
+    .some((e) => Number(e.dataset.row) === row), before[2]);
+  const after = await page.$$eval('[data-testid=queue-item]', (items) => items.map((i) => Number(i.dataset.row)));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'queue', 'focus stays in the queue');
+  assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), after[2],
+    'the row that took its place is selected, so the next key labels a new row');
+  assert.equal(await page.getAttribute('[data-testid=queue]', 'aria-activedescendant'), `queue-row-${after[2]}`);
+  await page.keyboard.press('n');
+  await page.waitForFunction((row) => ![...document.querySelectorAll('[data-testid=queue-item]')]
+    .some((e) => Number(e.dataset.row) === row), after[2]);
+  // Undo twice gives back both, newest first (the page's keys still work).
+  await page.keyboard.press('z');
+  await page.keyboard.press('z');
+  await page.waitForFunction((rows) => JSON.stringify([...document.querySelectorAll('[data-testid=queue-item]')]
+    .map((e) => Number(e.dataset.row))) === JSON.stringify(rows), before);
+  await screenshot(page, 'keyboard.png');
+  await finish(session);
+});
+
 for (const width of [1024, 1920]) {
   test(`the page fits a ${width}px window without horizontal scrolling`, async () => {
     const session = await openReady('?backend=cpu');

@@ -144,7 +144,11 @@ impl DataReport {
             )
         }));
         out.push(Note::info(match (&self.label_column, self.anomalies) {
-            (Some(c), Some(a)) => format!("ground truth: column '{}' ({a} anomalies)", shown(c)),
+            (Some(c), Some(a)) => format!(
+                "ground truth: column '{}' ({a} {})",
+                shown(c),
+                if a == 1 { "anomaly" } else { "anomalies" }
+            ),
             _ => "no ground truth".to_string(),
         }));
         out.extend(
