@@ -208,9 +208,20 @@ for (const width of [1024, 1920]) {
     const session = await openReady('?backend=cpu');
     const { page } = session;
     await page.setViewportSize({ width, height: 900 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     await screenshot(page, `width-${width}.png`);
-    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window`);
+    assert.ok(await overflow() <= 0, `the page is ${await overflow()}px wider than the window`);
+    // A very long column name, in the report and in the selected row's reasons.
+    const long = 'a_very_long_column_name_'.repeat(12);
+    let csv = `${long},b\n`;
+    for (let i = 0; i < 60; i++) csv += `${i % 7 === 3 ? 40 : i % 5},${(i * 3) % 11}\n`;
+    await page.setInputFiles('[data-testid=csv-input]', { name: 'long.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() => /60 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+    await waitForState(page, 'ready');
+    await labelRow(page, 3, 'A');
+    assert.ok((await page.textContent('[data-testid=why]')).includes('a_very_long'), 'the reasons name the column');
+    await screenshot(page, `width-${width}-long-name.png`);
+    assert.ok(await overflow() <= 0, `with a long column name the page is ${await overflow()}px wider than the window`);
     await finish(session);
   });
 }

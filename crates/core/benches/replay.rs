@@ -1,0 +1,34 @@
+//! How a reload's replay of the stored labels grows with their number: a
+//! fresh layer replays L labels at 10k rows, for L = 100 … 1600. The time
+//! per label says whether the replay is linear in L.
+//!
+//! Run: `cargo bench -p anomaly-lab-core --bench replay`
+
+// Benchmark code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use anomaly_lab_core::active::{ActiveConfig, ActiveLayer};
+use anomaly_lab_core::rng::Rng;
+
+fn main() {
+    let (rows, m, d) = (10_000usize, 21usize, 21usize);
+    let mut rng = Rng::new(1);
+    let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+    let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+    let mut order: Vec<usize> = (0..rows).collect();
+    rng.shuffle(&mut order);
+    let labels: Vec<(usize, bool)> = order.iter().take(1600).enumerate().map(|(q, &r)| (r, q % 7 == 0)).collect();
+    println!("| labels | replay (ms) | per label (ms) |");
+    println!("|---:|---:|---:|");
+    for n in [100usize, 200, 400, 800, 1600] {
+        let mut layer = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
+        let t = Instant::now();
+        layer.set_labels(&labels[..n]);
+        black_box(layer.scores());
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        println!("| {n} | {ms:.0} | {:.2} |", ms / n as f64);
+    }
+}
