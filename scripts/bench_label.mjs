@@ -26,7 +26,7 @@ for (const rows of [10_000, 100_000]) {
   for (let k = 0; k < 20; k++) {
     const item = page.locator('[data-testid=queue-item]').first();
     const row = await item.getAttribute('data-row');
-    await item.locator('button', { hasText: k % 3 ? 'N' : 'A' }).click();
+    await item.locator('.mini', { hasText: k % 3 ? 'N' : 'A' }).click();
     await page.waitForFunction(
       (r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row);
     times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::lab::Lab;
 use crate::params::{BackendChoice, UrlParams};
 use crate::scatter::{draw, Frame};
-use crate::storage::{oldest_other, touch_index, INDEX_KEY, MAX_DATASETS};
+use crate::storage::{fit_key, oldest_other, touch_index, INDEX_KEY, MAX_DATASETS};
 use crate::viewport::rank_scores;
 
 /// What the page is doing; the body's `data-state` follows it.
@@ -144,8 +144,10 @@ impl Ctx {
         Effect::new(move |_| set_body_state(self.job.phase.get().name()));
         Effect::new(move |_| {
             self.version.get();
-            if let Some((key, labels)) = self.with_lab(|l| (l.key.clone(), l.stored_labels())) {
-                let outcome = keep_labels(&key, &labels);
+            if let Some((key, labels, fit)) =
+                self.with_lab(|l| (l.key.clone(), l.stored_labels(), l.stored_fit()))
+            {
+                let outcome = keep_labels(&key, &labels, fit.as_deref());
                 let warning = outcome.err().map(|why| {
                     format!("Labels are not being saved: {why}. Download the scores and labels to keep them.")
                 });
@@ -245,7 +247,7 @@ impl Ctx {
         self.messages.report.set(Some(table.report.clone()));
         let mut lab = Lab::new(name, table);
         let restored = storage_get(&lab.key)
-            .map(|stored| lab.restore(&stored))
+            .map(|stored| lab.restore(&stored, storage_get(&fit_key(&lab.key))))
             .unwrap_or(0);
         self.messages.notice.set((restored > 0).then(|| {
             format!("Restored {restored} labels given to this data earlier in this browser.")
@@ -360,22 +362,31 @@ impl Ctx {
     }
 }
 
-/// Writes one dataset's labels and the index of stored datasets. The
-/// oldest datasets go past [`MAX_DATASETS`], or when storage is full (one
-/// at a time, then the write is tried again). An error says why nothing
-/// could be kept.
-fn keep_labels(key: &str, labels: &str) -> Result<(), String> {
+/// Writes one dataset's labels (and the layer's fit to them, when known)
+/// and the index of stored datasets. The oldest datasets go past
+/// [`MAX_DATASETS`], or when storage is full (one at a time, then the write
+/// is tried again). An error says why the labels could not be kept; a fit
+/// that does not fit is only dropped (a reload replays the labels).
+fn keep_labels(key: &str, labels: &str, fit: Option<&str>) -> Result<(), String> {
+    let forget = |k: &str| {
+        storage_remove(k);
+        storage_remove(&fit_key(k));
+    };
     loop {
         let index = storage_get(INDEX_KEY).unwrap_or_default();
         match storage_set(key, labels) {
             Ok(()) => {
                 let (index, evicted) = touch_index(&index, key, MAX_DATASETS);
-                evicted.iter().for_each(|k| storage_remove(k));
+                evicted.iter().for_each(|k| forget(k));
+                match fit {
+                    Some(f) if storage_set(&fit_key(key), f).is_ok() => {}
+                    _ => storage_remove(&fit_key(key)),
+                }
                 return storage_set(INDEX_KEY, &index);
             }
             Err(why) => match oldest_other(&index, key) {
                 Some(old) => {
-                    storage_remove(&old);
+                    forget(&old);
                     let rest: Vec<&str> = index.lines().filter(|k| *k != old).collect();
                     let _ = storage_set(INDEX_KEY, &rest.join("\n"));
                 }

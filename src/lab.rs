@@ -11,7 +11,7 @@ use anomaly_lab_core::session::Session;
 use anomaly_lab_core::synth::{generate, BuiltinSample};
 use anomaly_lab_core::CoreError;
 
-use crate::storage::{decode_labels, encode_labels, storage_key};
+use crate::storage::{decode_labels, encode_labels, storage_key, MAX_FIT_CHARS};
 use crate::viewport::{HitGrid, PlotArea, ViewRect, ZOOM_STEP};
 use crate::words::format_value;
 
@@ -66,15 +66,25 @@ impl Lab {
 
     /// Gives back the labels stored for this data (`stored` as written by
     /// [`stored_labels`](Self::stored_labels)), in their order, so the
-    /// scores are those the user left. Returns how many came back.
-    pub fn restore(&mut self, stored: &str) -> usize {
+    /// scores are those the user left; `fit`, the layer's fit saved with
+    /// them, spares replaying them when it still matches. Returns how many
+    /// came back.
+    pub fn restore(&mut self, stored: &str, fit: Option<String>) -> usize {
         let labels = decode_labels(stored, self.session.rows());
-        self.session.restore_labels(&labels)
+        self.session.restore_labels_with_fit(&labels, fit)
     }
 
     /// The labels as local storage keeps them.
     pub fn stored_labels(&self) -> String {
         encode_labels(&self.session.labelled())
+    }
+
+    /// The layer's fit to the labels, to store beside them (none for a
+    /// very wide table).
+    pub fn stored_fit(&self) -> Option<String> {
+        self.session
+            .saved_fit()
+            .filter(|f| f.len() <= MAX_FIT_CHARS)
     }
 
     /// Switches the 2-D view; an impossible one (latent without a 2-D
@@ -323,8 +333,12 @@ mod tests {
         let stored = lab.stored_labels();
         let mut again = scored_lab();
         assert_eq!(again.key, lab.key);
-        assert_eq!(again.restore(&stored), 13);
+        assert_eq!(again.restore(&stored, None), 13);
         assert_eq!(again.session.scores(), lab.session.scores());
+        // With the fit kept beside the labels: the same, without a replay.
+        let mut fitted = scored_lab();
+        assert_eq!(fitted.restore(&stored, lab.stored_fit()), 13);
+        assert_eq!(fitted.session.scores(), lab.session.scores());
         assert_eq!(
             again.queue(QueryRule::Highest),
             lab.queue(QueryRule::Highest)

@@ -20,6 +20,16 @@ pub fn storage_key(name: &str, table: &Table) -> String {
     )
 }
 
+/// Where the active layer's fit to the stored labels is kept, beside them:
+/// a reload takes it back instead of replaying every label.
+pub fn fit_key(labels_key: &str) -> String {
+    format!("{labels_key}:fit")
+}
+
+/// Fits longer than this (a very wide table) are not kept; the labels are
+/// replayed instead.
+pub const MAX_FIT_CHARS: usize = 256 * 1024;
+
 /// The key of the index: the label keys this page wrote, the least
 /// recently used first, one per line.
 pub const INDEX_KEY: &str = "anomaly-lab:index";

@@ -2,27 +2,16 @@
 // clicks what a user clicks and checks what they would see. Build the page
 // first (scripts/test.sh does): they serve dist/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  serve, launch, openPage, waitForState, screenshot, foundCounter, queueRows,
-  canvasHash, assertLocalOnly, shared, exportedScores, maxDifference, labelRow,
+  testBed, waitForState, screenshot, foundCounter, queueRows,
+  canvasHash, shared, exportedScores, maxDifference, labelRow,
 } from './harness.mjs';
 
-let server;
-let base;
-let browser;
-
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const bed = testBed();
+const { openReady, finish } = bed;
 
 // First open: the built-in sample loads, trains on the CPU and is ready.
 test('first open trains the sample on the CPU and reaches ready', async () => {
@@ -461,11 +450,6 @@ async function trainAgain(page) {
 }
 
 /** Opens the page with `query` and waits until it is ready. */
-async function openReady(query) {
-  const session = await openPage(browser, base, query);
-  await waitForState(session.page, 'ready');
-  return session;
-}
 
 /** Waits until the counter reads `queried n`. */
 async function waitQueried(page, n) {
@@ -474,8 +458,3 @@ async function waitQueried(page, n) {
 }
 
 /** No page error, no request beyond 127.0.0.1; then closes the context. */
-async function finish({ context, requests, errors }) {
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
-}

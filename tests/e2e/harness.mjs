@@ -2,6 +2,8 @@
 // 127.0.0.1, Debian's Chromium through playwright-core, and a log of every
 // request the page makes (the tests assert none leaves 127.0.0.1).
 
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
@@ -138,4 +140,34 @@ export async function labelRow(page, row, key) {
   await page.locator('[data-testid=row-input]').blur();
   await page.waitForFunction((r) => document.querySelector('[data-testid=selected-row]')?.dataset.row === String(r), row);
   await page.click(key === 'A' ? '[data-testid=label-anomaly]' : key === 'N' ? '[data-testid=label-normal]' : '[data-testid=label-clear]');
+}
+
+/**
+ * One server and one browser for a test file, started before its tests and
+ * closed after them. `bed.open(query, options)` opens a page;
+ * `bed.openReady` also waits for scores; `bed.finish(session)` asserts no
+ * page error and no request beyond the server, then closes the page.
+ */
+export function testBed({ webgpu = false } = {}) {
+  const bed = {};
+  before(async () => {
+    ({ server: bed.server, base: bed.base } = await serve());
+    bed.browser = await launch({ webgpu });
+  });
+  after(async () => {
+    await bed.browser?.close();
+    bed.server?.close();
+  });
+  bed.open = (query = '', options = {}) => openPage(bed.browser, bed.base, query, options);
+  bed.openReady = async (query, options) => {
+    const session = await bed.open(query, options);
+    await waitForState(session.page, 'ready');
+    return session;
+  };
+  bed.finish = async ({ context, requests, errors }) => {
+    assert.deepEqual(errors, []);
+    assertLocalOnly(assert, requests, bed.base);
+    await context.close();
+  };
+  return bed;
 }

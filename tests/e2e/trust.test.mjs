@@ -2,40 +2,17 @@
 // policy, labels that can't be kept, files that used to give silent
 // garbage, the tooltip and the layout at two widths, and axe-core.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { serve, launch, openPage, waitForState, screenshot, assertLocalOnly, labelRow } from './harness.mjs';
+import { testBed, waitForState, screenshot, labelRow } from './harness.mjs';
 
-let server;
-let base;
-let browser;
-
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function openReady(query, options) {
-  const session = await openPage(browser, base, query, options);
-  await waitForState(session.page, 'ready');
-  return session;
-}
-
-async function finish({ context, requests, errors }) {
-  assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
-  await context.close();
-}
+const bed = testBed();
+const { openReady, finish } = bed;
 
 test('the server sends the page policy as headers, and the page breaks none of it', async () => {
-  const res = await fetch(base);
+  const res = await fetch(bed.base);
   const csp = res.headers.get('content-security-policy');
   for (const part of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'",
     "frame-ancestors 'none'", "style-src 'self'"]) {
@@ -43,7 +20,7 @@ test('the server sends the page policy as headers, and the page breaks none of i
   }
   assert.ok(!csp.includes('unsafe-inline'), csp);
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
-  const wasm = await fetch(new URL('pkg/anomaly_lab_bg.wasm', base));
+  const wasm = await fetch(new URL('pkg/anomaly_lab_bg.wasm', bed.base));
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   // Any violation is reported by the browser as an event; collect them.
   const session = await openReady('?backend=cpu&sample=tiny', {
@@ -90,7 +67,7 @@ test('labels that cannot be kept give a lasting warning; old datasets make room'
   await finish(session);
 
   // Twenty-five datasets stored before: the oldest go, the newest stay.
-  const seeded = await openPage(browser, base, '?backend=cpu&sample=tiny', {
+  const seeded = await bed.open('?backend=cpu&sample=tiny', {
     init: () => {
       if (localStorage.getItem('anomaly-lab:index')) return;
       const keys = [];
@@ -113,6 +90,9 @@ test('labels that cannot be kept give a lasting warning; old datasets make room'
   assert.equal(kept.oldest, null, 'the least recently used dataset was removed');
   assert.equal(kept.newest, '1:a');
   assert.ok(kept.index.at(-1).startsWith('anomaly-lab:labels:sample: tiny:'), kept.index.at(-1));
+  // The layer's fit is kept beside the labels, so a reload need not replay them.
+  const fit = await seeded.page.evaluate((k) => localStorage.getItem(`${k}:fit`), kept.index.at(-1));
+  assert.match(fit ?? '', /^fit1 [0-9a-f]{16} /);
   assert.equal(await seeded.page.isVisible('[data-testid=storage-warning]'), false);
   await finish(seeded);
 });
@@ -229,7 +209,7 @@ for (const width of [1024, 1920]) {
 test('axe-core finds no serious or critical violation on the first screen, after training and with a row selected', async () => {
   const require = createRequire(import.meta.url);
   const axe = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-  const session = await openPage(browser, base, '?backend=cpu');
+  const session = await bed.open('?backend=cpu');
   const { page } = session;
   const check = async (when) => {
     // Through DevTools, not a script tag: the page's CSP rightly refuses inline scripts.

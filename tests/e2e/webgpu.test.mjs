@@ -2,29 +2,17 @@
 // SwiftShader adapter here. Training must really run on it (the badge says
 // which backend trained), on a tiny sample since SwiftShader is slow.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serve, launch, openPage, waitForState, screenshot, queueRows, foundCounter, assertLocalOnly,
+  testBed, waitForState, screenshot, queueRows, foundCounter, assertLocalOnly,
   exportedScores, maxDifference, labelRow,
 } from './harness.mjs';
 
-let server;
-let base;
-let browser;
-
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch({ webgpu: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const bed = testBed({ webgpu: true });
 
 test('trains the tiny sample on WebGPU and reaches ready', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=webgpu&sample=tiny&epochs=3');
+  const { page, context, requests, errors } = await bed.open('?backend=webgpu&sample=tiny&epochs=3');
   assert.ok(await page.evaluate(() => 'gpu' in navigator), 'Chromium exposes navigator.gpu');
   await waitForState(page, 'ready', 600_000);
   await screenshot(page, 'webgpu.png');
@@ -33,7 +21,7 @@ test('trains the tiny sample on WebGPU and reaches ready', async () => {
   assert.equal((await queueRows(page)).length, 10);
   assert.match(await page.textContent('.progress-text'), /epoch 3 of 3/);
   assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
+  assertLocalOnly(assert, requests, bed.base);
   await context.close();
 });
 
@@ -42,7 +30,7 @@ test('trains the tiny sample on WebGPU and reaches ready', async () => {
 // detector retrains on it. The page must say what happened, train again on
 // the CPU and keep every label.
 test('a GPU device lost mid-training falls back to the CPU and keeps the labels', async () => {
-  const { page, context, requests, errors } = await openPage(browser, base, '?backend=webgpu&sample=tiny&epochs=3', {
+  const { page, context, requests, errors } = await bed.open('?backend=webgpu&sample=tiny&epochs=3', {
     init: () => {
       window.__gpuDevices = [];
       const request = GPUAdapter.prototype.requestDevice;
@@ -83,12 +71,12 @@ test('a GPU device lost mid-training falls back to the CPU and keeps the labels'
   await screenshot(page, 'gpu-lost.png');
   const afterFallback = await exportedScores(page);
   assert.deepEqual(errors, []);
-  assertLocalOnly(assert, requests, base);
+  assertLocalOnly(assert, requests, bed.base);
   await context.close();
 
   // The same data, detector (CPU, 40 epochs) and labels in the same order,
   // given one by one in a fresh page: the very same scores.
-  const fresh = await openPage(browser, base, '?backend=cpu&sample=tiny&epochs=40');
+  const fresh = await bed.open('?backend=cpu&sample=tiny&epochs=40');
   await waitForState(fresh.page, 'ready', 300_000);
   for (const [k, [row, key]] of labelled.entries()) {
     await labelRow(fresh.page, row, key);

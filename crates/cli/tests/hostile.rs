@@ -3,7 +3,7 @@
 //! the outcome it must have: scores for every row, or one clear line that
 //! says what is wrong and where.
 //!
-//! `HOSTILE_TABLE=docs/hostile.md cargo test --release -p anomaly-lab-cli
+//! `HOSTILE_TABLE=/tmp/hostile.md cargo test --release -p anomaly-lab-cli
 //! --test hostile` also writes the table in docs/RELIABILITY.md, with the
 //! wall time and peak memory of each run (through `/usr/bin/time`).
 

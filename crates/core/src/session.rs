@@ -62,6 +62,9 @@ pub struct Session {
     x: Vec<f32>,
     scored: Option<Scored>,
     active: Option<ActiveLayer>,
+    /// A fit saved with restored labels (`ActiveLayer::saved_fit`), tried
+    /// when a layer is next built: it spares the replay when it matches.
+    saved_fit: Option<String>,
     active_config: ActiveConfig,
     labels: Vec<Option<bool>>,
     history: Vec<LabelEvent>,
@@ -99,6 +102,7 @@ impl Session {
             x,
             scored: None,
             active: None,
+            saved_fit: None,
             active_config: ActiveConfig::default(),
             labels: vec![None; rows],
             history: Vec::new(),
@@ -157,7 +161,9 @@ impl Session {
         Ok(())
     }
 
-    /// A new layer over the detector's results, fitted to the history.
+    /// A new layer over the detector's results, fitted to the history: from
+    /// the saved fit when it is this layer's for these labels, else by
+    /// replaying them.
     fn rebuild_active(&mut self) {
         self.active = self.scored.as_ref().map(|s| {
             ActiveLayer::new(
@@ -168,7 +174,36 @@ impl Session {
                 self.active_config.clone(),
             )
         });
-        self.refit();
+        self.fit_labels();
+    }
+
+    /// Fits the layer to the history: from the saved fit when there is one
+    /// and it matches, else by [`refit`](Self::refit). Without a layer, a
+    /// saved fit waits for the next one.
+    fn fit_labels(&mut self) {
+        let labelled = self.labelled();
+        let restored = match (&mut self.active, self.saved_fit.take()) {
+            (Some(layer), Some(text)) => layer.restore_saved(&labelled, &text),
+            (None, text) => {
+                self.saved_fit = text;
+                false
+            }
+            _ => false,
+        };
+        if restored {
+            self.refresh_top();
+        } else {
+            self.refit();
+        }
+    }
+
+    /// The active layer's fit to the current labels as text (exact bits),
+    /// to keep beside the labels: [`restore_labels_with_fit`] takes it back
+    /// without a replay.
+    ///
+    /// [`restore_labels_with_fit`]: Self::restore_labels_with_fit
+    pub fn saved_fit(&self) -> Option<String> {
+        self.active.as_ref()?.saved_fit()
     }
 
     /// Fits the active layer to the history as it now stands.
@@ -279,6 +314,19 @@ impl Session {
     /// repeated rows (the last one counts) are skipped, and the undo
     /// history starts afresh. Returns how many labels were kept.
     pub fn restore_labels(&mut self, labels: &[(usize, bool)]) -> usize {
+        self.restore_labels_with_fit(labels, None)
+    }
+
+    /// [`restore_labels`](Self::restore_labels) with the fit saved for them
+    /// ([`saved_fit`](Self::saved_fit)): when it is the fit of this layer
+    /// (now, or the next one built, as after training) to exactly these
+    /// labels, the layer takes it instead of replaying: linear in the
+    /// labels, not quadratic. The scores are the same either way.
+    pub fn restore_labels_with_fit(
+        &mut self,
+        labels: &[(usize, bool)],
+        fit: Option<String>,
+    ) -> usize {
         let rows = self.rows();
         let mut seen = vec![false; rows];
         let mut kept: Vec<LabelEvent> = Vec::new();
@@ -295,7 +343,8 @@ impl Session {
         self.history = kept;
         self.undo.clear();
         self.redo.clear();
-        self.refit();
+        self.saved_fit = fit;
+        self.fit_labels();
         self.history.len()
     }
 

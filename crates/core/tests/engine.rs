@@ -464,6 +464,39 @@ fn the_same_labels_give_the_same_scores_on_every_path() {
         s.attach(scored.clone()).unwrap();
         assert_same_scores(&s, &reference, &format!("{name}: reload before scoring"));
 
+        // The page's reload with the fit saved beside the labels: no replay,
+        // the same scores, and undo after it still agrees.
+        let fit = reference.saved_fit();
+        assert!(fit.is_some(), "{name}: a fit to save");
+        let mut s = Session::new(table.clone());
+        s.restore_labels_with_fit(&labels, fit.clone());
+        s.attach(scored.clone()).unwrap();
+        assert_same_scores(
+            &s,
+            &reference,
+            &format!("{name}: reload with the saved fit"),
+        );
+        // Clearing the last label needs the fit before it, which a reload
+        // did not keep: the layer replays the prefix and still agrees.
+        let (last, _) = labels[39];
+        s.label(last, None).unwrap();
+        let mut r = reference.clone();
+        r.label(last, None).unwrap();
+        assert_same_scores(
+            &s,
+            &r,
+            &format!("{name}: a change after a reload with the saved fit"),
+        );
+        // A fit saved for other labels is ignored: the labels are replayed.
+        let mut s = Session::new(table.clone());
+        s.attach(scored.clone()).unwrap();
+        s.restore_labels_with_fit(&labels[..39], fit);
+        assert_same_scores(
+            &s,
+            &labelled_session(&table, &scored, 39),
+            &format!("{name}: stale fit"),
+        );
+
         // Retrain the detector (same seed: same weights), replay the labels.
         let mut s = reference.clone();
         let again = train_and_score(&s, &spec(DetectorKind::Autoencoder, 3));

@@ -928,10 +928,7 @@ mod tests {
     #[test]
     fn encodings_and_pipes() {
         let text = "a|b\n1|2\n3|5\n";
-        let utf16: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
+        let utf16 = text::utf16_le(text);
         let t = parse_csv(
             &utf16,
             &LoadOptions {

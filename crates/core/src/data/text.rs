@@ -137,6 +137,16 @@ pub fn shown(s: &str) -> String {
     out
 }
 
+/// `text` as UTF-16 little-endian with its byte-order mark, as Windows
+/// saves "Unicode text" (for tests).
+#[cfg(test)]
+pub(crate) fn utf16_le(text: &str) -> Vec<u8> {
+    [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,10 +175,7 @@ mod tests {
     #[test]
     fn utf16_with_either_byte_order_is_decoded() {
         let text = "a;b\n1;é\n";
-        let le: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
+        let le = utf16_le(text);
         let be: Vec<u8> = [0xFE, 0xFF]
             .into_iter()
             .chain(text.encode_utf16().flat_map(u16::to_be_bytes))

@@ -31,6 +31,8 @@
 
 use crate::standardize::standardize_columns_f32;
 
+mod saved;
+
 /// AAD's τ: the hinge loss anchors at the score ranked `τ·N` (Das et al.
 /// use 0.03, the share of anomalies they budget for).
 pub const AAD_TAU: f64 = 0.03;
@@ -118,8 +120,12 @@ pub struct ActiveLayer {
     labels: Vec<(usize, bool)>,
     /// `fits[k]`: the weights and optimiser after the first `k` of
     /// `labels` (`fits[0]` is the prior), so that a change at position `k`
-    /// replays only the labels after it.
-    fits: Vec<Fit>,
+    /// replays only the labels after the newest fit kept before it. After a
+    /// restore from a saved fit only the prior and the last are known.
+    fits: Vec<Option<Fit>>,
+    /// A hash of the inputs, the settings and the prior: a saved fit is
+    /// taken back only by the layer it was saved from.
+    fingerprint: u64,
     neighbours: Neighbours,
     scores: Vec<f32>,
 }
@@ -198,6 +204,7 @@ impl ActiveLayer {
             w0,
             labels: Vec::new(),
             fits: Vec::new(),
+            fingerprint: 0,
             neighbours,
             scores: vec![0.0; rows],
             config,
@@ -205,7 +212,8 @@ impl ActiveLayer {
         layer.rescore();
         let q = quantile(&layer.scores, layer.config.init_quantile);
         layer.b = -q;
-        layer.fits.push(layer.checkpoint());
+        layer.fits.push(Some(layer.checkpoint()));
+        layer.fingerprint = saved::fingerprint(&layer);
         layer.rescore();
         layer
     }
@@ -307,16 +315,19 @@ impl ActiveLayer {
         if kept == labels.len() && kept == self.labels.len() {
             return;
         }
-        let was_current = kept == self.labels.len();
         self.fits.truncate(kept + 1);
-        if let Some(fit) = self.fits.last().cloned() {
+        // Replay from the newest fit known at or before `kept`.
+        let start = self.fits.iter().rposition(Option::is_some).unwrap_or(0);
+        self.fits.truncate(start + 1);
+        let was_current = start == self.labels.len();
+        if let Some(Some(fit)) = self.fits.last().cloned() {
             self.restore(fit);
         }
         let hinge = matches!(self.config.loss, ActiveLoss::AadHinge { .. });
         if hinge && !was_current {
             // AAD ranks the rows by the scores before each label.
             self.neighbours
-                .sync(&labels[..kept], &self.inputs, self.width);
+                .sync(&labels[..start], &self.inputs, self.width);
             self.rescore();
         }
         // The fits before the last need the neighbour sums of their prefix
@@ -324,12 +335,12 @@ impl ActiveLayer {
         // exactly the same numbers once they are synced.
         let n = labels.len();
         let mut loo = PrefixSums::default();
-        if n > kept + 1 {
-            for &label in &labels[..kept] {
+        if n > start + 1 {
+            for &label in &labels[..start] {
                 loo.push(label, &self.neighbours, &self.inputs, self.width);
             }
         }
-        for k in kept + 1..=n {
+        for k in start + 1..=n {
             let nu = if k < n {
                 loo.push(labels[k - 1], &self.neighbours, &self.inputs, self.width);
                 if hinge {
@@ -347,7 +358,7 @@ impl ActiveLayer {
             if hinge {
                 self.rescore();
             }
-            self.fits.push(self.checkpoint());
+            self.fits.push(Some(self.checkpoint()));
         }
         self.neighbours.sync(&labels, &self.inputs, self.width);
         self.labels = labels;

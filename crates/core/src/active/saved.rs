@@ -1,0 +1,211 @@
+//! A fit saved as text, so that a reload takes the labels back without
+//! replaying them: restoring costs one pass of the neighbour sums per label
+//! (linear in the labels), where a replay refits after every label
+//! (quadratic).
+//!
+//! The text holds the exact bits of the weights, the bias and the
+//! optimiser's state, and a fingerprint of what they were fitted to: the
+//! layer's inputs, settings and prior, and the labels in their order. A
+//! fit is taken back only when the fingerprint matches, so the scores are
+//! exactly those a replay gives; anything else is ignored and the labels
+//! are replayed.
+
+use super::{ActiveLayer, Adam, Fit};
+
+/// The first word of the text: its format.
+const FORMAT: &str = "fit1";
+
+/// FNV-1a, 64 bits: enough to tell one layer or label sequence from another.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+}
+
+/// The hash of everything a fit depends on besides its labels.
+pub(super) fn fingerprint(layer: &ActiveLayer) -> u64 {
+    let mut h = Fnv::new();
+    h.u64(layer.width as u64);
+    h.u64(layer.scores.len() as u64);
+    for v in &layer.inputs {
+        h.bytes(&v.to_bits().to_le_bytes());
+    }
+    h.bytes(format!("{:?}", layer.config).as_bytes());
+    for w in &layer.w0 {
+        h.u64(w.to_bits());
+    }
+    if let Some(Some(prior)) = layer.fits.first() {
+        h.u64(prior.b.to_bits());
+    }
+    h.0
+}
+
+/// The fingerprint of `labels` fitted on `layer`.
+fn for_labels(layer: &ActiveLayer, labels: &[(usize, bool)]) -> u64 {
+    let mut h = Fnv(layer.fingerprint);
+    for &(i, a) in labels {
+        h.u64(i as u64);
+        h.bytes(&[u8::from(a)]);
+    }
+    h.0
+}
+
+impl ActiveLayer {
+    /// The fit to the current labels as text, for
+    /// [`restore_saved`](Self::restore_saved).
+    pub fn saved_fit(&self) -> Option<String> {
+        let fit = self.fits.get(self.labels.len())?.as_ref()?;
+        let hex = |v: &f64| format!("{:016x}", v.to_bits());
+        let mut out = format!(
+            "{FORMAT} {:016x} {} {} {} {}",
+            for_labels(self, &self.labels),
+            fit.adam.t,
+            hex(&fit.b),
+            hex(&fit.adam.mb),
+            hex(&fit.adam.vb)
+        );
+        for v in fit.w.iter().chain(&fit.adam.m).chain(&fit.adam.v) {
+            out.push(' ');
+            out.push_str(&hex(v));
+        }
+        Some(out)
+    }
+
+    /// Takes `labels` with the fit `text` saved for exactly these labels on
+    /// this layer: the scores are those [`set_labels`](Self::set_labels)
+    /// would give, without the replay. Returns false, changing nothing, when
+    /// the text is not such a fit.
+    pub fn restore_saved(&mut self, labels: &[(usize, bool)], text: &str) -> bool {
+        let labels: Vec<(usize, bool)> = labels
+            .iter()
+            .copied()
+            .filter(|&(i, _)| i < self.rows())
+            .collect();
+        let Some((fingerprint, fit)) = decode(text, self.width) else {
+            return false;
+        };
+        if fingerprint != for_labels(self, &labels) {
+            return false;
+        }
+        let prior = self.fits.first().cloned().flatten();
+        self.fits = vec![None; labels.len() + 1];
+        self.fits[0] = prior;
+        self.fits[labels.len()] = Some(fit.clone());
+        self.restore(fit);
+        self.neighbours.sync(&labels, &self.inputs, self.width);
+        self.labels = labels;
+        self.rescore();
+        true
+    }
+}
+
+fn decode(text: &str, width: usize) -> Option<(u64, Fit)> {
+    let mut it = text.split_ascii_whitespace();
+    if it.next()? != FORMAT {
+        return None;
+    }
+    let fingerprint = u64::from_str_radix(it.next()?, 16).ok()?;
+    let t: i32 = it.next()?.parse().ok()?;
+    let mut float =
+        || -> Option<f64> { Some(f64::from_bits(u64::from_str_radix(it.next()?, 16).ok()?)) };
+    let (b, mb, vb) = (float()?, float()?, float()?);
+    let mut vec = || (0..width).map(|_| float()).collect::<Option<Vec<f64>>>();
+    let (w, m, v) = (vec()?, vec()?, vec()?);
+    if it.next().is_some() {
+        return None;
+    }
+    Some((
+        fingerprint,
+        Fit {
+            w,
+            b,
+            adam: Adam { m, v, mb, vb, t },
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ActiveConfig, ActiveLoss};
+    use super::*;
+    use crate::rng::Rng;
+
+    fn layer(config: ActiveConfig) -> ActiveLayer {
+        let mut rng = Rng::new(5);
+        let (rows, m, d) = (400, 5, 4);
+        let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+        let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+        ActiveLayer::new(&evidence, m, &features, d, config)
+    }
+
+    fn labels() -> Vec<(usize, bool)> {
+        (0..40).map(|k| ((k * 37 + 11) % 400, k % 6 == 0)).collect()
+    }
+
+    #[test]
+    fn a_saved_fit_gives_the_replayed_scores_exactly() {
+        for config in [
+            ActiveConfig::default(),
+            ActiveConfig {
+                loss: ActiveLoss::AadHinge { tau: 0.03 },
+                ..ActiveConfig::default()
+            },
+        ] {
+            let labels = labels();
+            let mut first = layer(config.clone());
+            for k in 1..=labels.len() {
+                first.set_labels(&labels[..k]);
+            }
+            let text = first.saved_fit().unwrap();
+            let mut second = layer(config.clone());
+            assert!(second.restore_saved(&labels, &text));
+            assert_eq!(second.scores(), first.scores());
+            // Undo after a restore replays the prefix and agrees too.
+            first.set_labels(&labels[..30]);
+            second.set_labels(&labels[..30]);
+            assert_eq!(second.scores(), first.scores());
+            // And going forward again.
+            first.set_labels(&labels);
+            second.set_labels(&labels);
+            assert_eq!(second.scores(), first.scores());
+        }
+    }
+
+    #[test]
+    fn a_fit_for_other_labels_or_another_layer_is_refused() {
+        let labels = labels();
+        let mut first = layer(ActiveConfig::default());
+        first.set_labels(&labels);
+        let text = first.saved_fit().unwrap();
+        let mut other = layer(ActiveConfig::default());
+        let before = other.scores().to_vec();
+        assert!(!other.restore_saved(&labels[..39], &text), "fewer labels");
+        let mut swapped = labels.clone();
+        swapped.swap(0, 1);
+        assert!(!other.restore_saved(&swapped, &text), "another order");
+        assert!(!other.restore_saved(&labels, "fit1 00 1 2"), "truncated");
+        assert!(
+            !other.restore_saved(&labels, &text.replace("fit1", "fit9")),
+            "another format"
+        );
+        let mut wider = layer(ActiveConfig {
+            neighbour_weight: 0.0,
+            ..ActiveConfig::default()
+        });
+        assert!(!wider.restore_saved(&labels, &text), "other settings");
+        assert_eq!(other.scores(), &before[..], "nothing changed");
+        assert!(other.restore_saved(&labels, &text));
+    }
+}
