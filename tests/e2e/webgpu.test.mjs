@@ -49,7 +49,7 @@ test('a GPU device lost mid-training falls back to the CPU and keeps the labels'
     const item = page.locator('[data-testid=queue-item]').first();
     const row = await item.getAttribute('data-row');
     labelled.push([Number(row), key]);
-    await item.locator('button', { hasText: key }).click();
+    await item.locator('.mini', { hasText: key }).click();
     await page.waitForFunction((r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row);
   }
   assert.equal((await foundCounter(page)).queried, 2);
