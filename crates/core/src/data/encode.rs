@@ -39,73 +39,101 @@ pub(super) enum Column {
 }
 
 /// Classifies a column. `lines(i)` is the file line of cell `i`.
+///
+/// One pass reads every cell as a plain number (the common case costs one
+/// parse per cell); only a column that is not plain numbers tries the
+/// other formats.
 pub(super) fn classify(
     cells: &[&str],
     lines: &dyn Fn(usize) -> u64,
     name: &str,
     delimiter: u8,
 ) -> Result<Column, DataError> {
-    let present: Vec<usize> = (0..cells.len())
-        .filter(|&i| !is_missing(cells[i]))
-        .collect();
-    if present.is_empty() {
+    // NaN marks a missing cell until imputation.
+    let mut values = vec![f64::NAN; cells.len()];
+    let (mut present, mut plain) = (0usize, 0usize);
+    let mut first_bad: Option<(usize, bool)> = None;
+    for (i, c) in cells.iter().enumerate() {
+        if is_missing(c) {
+            continue;
+        }
+        present += 1;
+        match number::plain(c) {
+            Ok(Some(v)) => {
+                values[i] = v;
+                plain += 1;
+            }
+            Ok(None) => {
+                plain += 1;
+                first_bad.get_or_insert((i, true));
+            }
+            Err(()) => {
+                first_bad.get_or_insert((i, false));
+            }
+        }
+    }
+    if present == 0 {
         return Ok(Column::Dropped("has no values (all missing)".into()));
     }
-    let numeric_enough = |n: usize| n * NUMERIC_SHARE.1 >= present.len() * NUMERIC_SHARE.0;
-    let plain = present
-        .iter()
-        .filter(|&&i| number::plain(cells[i]).is_ok())
-        .count();
-    let format = if numeric_enough(plain) {
-        Some(Format::PLAIN)
-    } else {
-        number::candidates(delimiter).into_iter().find(|&f| {
-            numeric_enough(
-                present
-                    .iter()
-                    .filter(|&&i| number::read(cells[i], f).is_some())
-                    .count(),
-            )
-        })
+    let numeric_enough = |n: usize| n * NUMERIC_SHARE.1 >= present * NUMERIC_SHARE.0;
+    if numeric_enough(plain) {
+        // A numeric column; a stray non-number in it is an error, not a category.
+        if let Some((i, too_large)) = first_bad {
+            let (line, column, value) = (lines(i), shown(name), shown(clean(cells[i])));
+            return Err(if too_large {
+                DataError::OutOfRange {
+                    line,
+                    column,
+                    value,
+                }
+            } else {
+                DataError::NonNumeric {
+                    line,
+                    column,
+                    value,
+                }
+            });
+        }
+        return Ok(finish(values, cells.len() - present, None));
+    }
+    let read = |f: Format| {
+        cells
+            .iter()
+            .filter(|c| !is_missing(c) && number::read(c, f).is_some())
+            .count()
     };
-    match format {
-        Some(format) => numeric(cells, &present, format, lines, name),
-        None => Ok(text(cells, &present)),
+    match number::candidates(delimiter)
+        .into_iter()
+        .find(|&f| f != Format::PLAIN && numeric_enough(read(f)))
+        .or_else(|| numeric_enough(read(Format::PLAIN)).then_some(Format::PLAIN))
+    {
+        Some(format) => formatted(cells, format, lines, name),
+        None => Ok(text(cells)),
     }
 }
 
-fn numeric(
+/// A numeric column written in `format` (thousands, currency, percent,
+/// decimal commas): read, and noted for the report.
+fn formatted(
     cells: &[&str],
-    present: &[usize],
     format: Format,
     lines: &dyn Fn(usize) -> u64,
     name: &str,
 ) -> Result<Column, DataError> {
-    // NaN marks a missing cell until imputation.
     let mut values = vec![f64::NAN; cells.len()];
     let mut seen = Marks::default();
     let mut example = None;
-    for &i in present {
-        let read = if format == Format::PLAIN {
-            match number::plain(cells[i]) {
-                Ok(Some(v)) => Some((v, Marks::default())),
-                Ok(None) => {
-                    return Err(DataError::OutOfRange {
-                        line: lines(i),
-                        column: shown(name),
-                        value: shown(clean(cells[i])),
-                    })
-                }
-                Err(()) => None,
-            }
-        } else {
-            number::read(cells[i], format)
-        };
-        let Some((v, marks)) = read else {
+    let mut missing = 0;
+    for (i, c) in cells.iter().enumerate() {
+        if is_missing(c) {
+            missing += 1;
+            continue;
+        }
+        let Some((v, marks)) = number::read(c, format) else {
             return Err(DataError::NonNumeric {
                 line: lines(i),
                 column: shown(name),
-                value: shown(clean(cells[i])),
+                value: shown(clean(c)),
             });
         };
         values[i] = v;
@@ -115,17 +143,6 @@ fn numeric(
         seen.currency = seen.currency.or(marks.currency);
         seen.percent |= marks.percent;
         seen.grouped |= marks.grouped;
-    }
-    let imputed = cells.len() - present.len();
-    if imputed > 0 {
-        let m = median(values.iter().copied().filter(|v| !v.is_nan()));
-        values
-            .iter_mut()
-            .filter(|v| v.is_nan())
-            .for_each(|v| *v = m);
-    }
-    if is_constant(&values) {
-        return Ok(Column::Dropped(format!("is constant ({})", values[0])));
     }
     let note = example.map(|(i, v)| {
         let mut what = Vec::new();
@@ -150,17 +167,40 @@ fn numeric(
             shown(clean(cells[i]))
         )
     });
-    Ok(Column::Numeric {
+    Ok(finish(values, missing, note))
+}
+
+/// Imputes the missing cells (NaN) with the median and drops a constant
+/// column.
+fn finish(mut values: Vec<f64>, imputed: usize, note: Option<String>) -> Column {
+    if imputed > 0 {
+        let m = median(values.iter().copied().filter(|v| !v.is_nan()));
+        values
+            .iter_mut()
+            .filter(|v| v.is_nan())
+            .for_each(|v| *v = m);
+    }
+    if is_constant(&values) {
+        return Column::Dropped(format!("is constant ({})", values[0]));
+    }
+    Column::Numeric {
         values,
         imputed,
         note,
-    })
+    }
 }
 
-fn text(cells: &[&str], present: &[usize]) -> Column {
+fn text(cells: &[&str]) -> Column {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for &i in present {
-        *counts.entry(clean(cells[i])).or_insert(0) += 1;
+    let mut imputed = 0;
+    let mut first = None;
+    for (i, c) in cells.iter().enumerate() {
+        if is_missing(c) {
+            imputed += 1;
+        } else {
+            first.get_or_insert(i);
+            *counts.entry(clean(c)).or_insert(0) += 1;
+        }
     }
     if counts.len() > MAX_CATEGORIES {
         return Column::Dropped(format!(
@@ -168,12 +208,9 @@ fn text(cells: &[&str], present: &[usize]) -> Column {
             counts.len()
         ));
     }
-    let imputed = cells.len() - present.len();
     if counts.len() == 1 && imputed == 0 {
-        return Column::Dropped(format!(
-            "is constant ('{}')",
-            shown(clean(cells[present[0]]))
-        ));
+        let only = first.map_or("", |i| clean(cells[i]));
+        return Column::Dropped(format!("is constant ('{}')", shown(only)));
     }
     let mut categories: Vec<(String, usize)> = counts
         .into_iter()
