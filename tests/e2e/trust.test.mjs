@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { testBed, waitForState, screenshot, labelRow } from './harness.mjs';
+import { testBed, waitForState, screenshot, labelRow, foundCounter } from './harness.mjs';
 
 const bed = testBed();
 const { openReady, finish } = bed;
@@ -180,6 +180,47 @@ test('the keyboard: skip to the queue, move with arrows, select with Enter, labe
   await page.waitForFunction((rows) => JSON.stringify([...document.querySelectorAll('[data-testid=queue-item]')]
     .map((e) => Number(e.dataset.row))) === JSON.stringify(rows), before);
   await screenshot(page, 'keyboard.png');
+  await finish(session);
+});
+
+test('colour is not the only signal: a labelled anomaly is a cross, a labelled normal row a square', async () => {
+  const session = await openReady('?backend=cpu');
+  const { page } = session;
+  const canvas = page.locator('[data-testid=scatter]');
+  // The pixels of one colour around (x, y), described by their shape: how
+  // far they sit from the two diagonals and from a square's edge.
+  const shape = (x, y, rgb) => page.$eval('[data-testid=scatter]', (c, [x, y, rgb]) => {
+    const r = 8;
+    const d = c.getContext('2d').getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data;
+    const at = [];
+    for (let j = 0; j <= 2 * r; j++) {
+      for (let i = 0; i <= 2 * r; i++) {
+        const k = (j * (2 * r + 1) + i) * 4;
+        if (d[k] === rgb[0] && d[k + 1] === rgb[1] && d[k + 2] === rgb[2]) at.push([i, j]);
+      }
+    }
+    const cx = at.reduce((s, p) => s + p[0], 0) / at.length;
+    const cy = at.reduce((s, p) => s + p[1], 0) / at.length;
+    const mean = (f) => at.reduce((s, [i, j]) => s + f(Math.abs(i - cx), Math.abs(j - cy)), 0) / at.length;
+    return { pixels: at.length, offDiagonal: mean((a, b) => Math.abs(a - b)), offSquare: mean((a, b) => Math.abs(Math.max(a, b) - 4)) };
+  }, [x, y, rgb]);
+  const mark = async (key) => {
+    const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
+    const before = await foundCounter(page);
+    await page.keyboard.press(key);
+    await page.waitForFunction((q) => Number(/queried (\d+)/.exec(document.querySelector('[data-testid=found-counter]').textContent)[1]) > q,
+      before.queried);
+    return [x, y];
+  };
+  // The suggestion is selected at start: A labels it, then N the next one.
+  const [ax, ay] = await mark('a');
+  const [nx, ny] = await mark('n');
+  const cross = await shape(ax, ay, [150, 0, 0]);
+  const square = await shape(nx, ny, [0, 110, 40]);
+  assert.ok(cross.pixels >= 20 && cross.offDiagonal < 1, `the anomaly is a cross: ${JSON.stringify(cross)}`);
+  assert.ok(square.pixels >= 20 && square.offSquare < 1 && square.offDiagonal > 1.5,
+    `the normal row is a square: ${JSON.stringify(square)}`);
+  await screenshot(page, 'label-shapes.png');
   await finish(session);
 });
 
