@@ -123,9 +123,10 @@ pub struct ActiveLayer {
     /// replays only the labels after the newest fit kept before it. After a
     /// restore from a saved fit only the prior and the last are known.
     fits: Vec<Option<Fit>>,
-    /// A hash of the inputs, the settings and the prior: a saved fit is
-    /// taken back only by the layer it was saved from.
-    fingerprint: u64,
+    /// A hash of the inputs, the settings and the prior, once a fit is
+    /// saved or restored: a saved fit is taken back only by the layer it
+    /// was saved from.
+    fingerprint: std::sync::OnceLock<u64>,
     neighbours: Neighbours,
     scores: Vec<f32>,
 }
@@ -204,7 +205,7 @@ impl ActiveLayer {
             w0,
             labels: Vec::new(),
             fits: Vec::new(),
-            fingerprint: 0,
+            fingerprint: std::sync::OnceLock::new(),
             neighbours,
             scores: vec![0.0; rows],
             config,
@@ -213,7 +214,6 @@ impl ActiveLayer {
         let q = quantile(&layer.scores, layer.config.init_quantile);
         layer.b = -q;
         layer.fits.push(Some(layer.checkpoint()));
-        layer.fingerprint = saved::fingerprint(&layer);
         layer.rescore();
         layer
     }
@@ -301,11 +301,7 @@ impl ActiveLayer {
     /// session. The neighbour sums are exact (fixed point), so they depend
     /// on the set of labels only.
     pub fn set_labels(&mut self, labels: &[(usize, bool)]) {
-        let labels: Vec<(usize, bool)> = labels
-            .iter()
-            .copied()
-            .filter(|&(i, _)| i < self.rows())
-            .collect();
+        let labels = self.in_range(labels);
         let kept = self
             .labels
             .iter()
@@ -390,6 +386,15 @@ impl ActiveLayer {
                 }
             }
         }
+    }
+
+    /// The labels whose rows exist, in their order.
+    fn in_range(&self, labels: &[(usize, bool)]) -> Vec<(usize, bool)> {
+        labels
+            .iter()
+            .copied()
+            .filter(|&(i, _)| i < self.rows())
+            .collect()
     }
 
     /// Forgets all labels: back to the prior ranking.

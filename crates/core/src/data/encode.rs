@@ -104,8 +104,7 @@ pub(super) fn classify(
     };
     match number::candidates(delimiter)
         .into_iter()
-        .find(|&f| f != Format::PLAIN && numeric_enough(read(f)))
-        .or_else(|| numeric_enough(read(Format::PLAIN)).then_some(Format::PLAIN))
+        .find(|&f| numeric_enough(read(f)))
     {
         Some(format) => formatted(cells, format, lines, name),
         None => Ok(text(cells)),

@@ -28,9 +28,10 @@ impl Format {
     };
 }
 
-/// The formats tried, in order, for a column that is not plain: commas as
-/// thousands separators come before decimal commas, and decimal commas are
-/// tried only where the comma is not the delimiter.
+/// The formats tried, in order, for a column that is not plain numbers:
+/// commas as thousands separators come before decimal commas, decimal
+/// commas are tried only where the comma is not the delimiter, and plain
+/// numbers with a currency or percent sign (and exponents) come last.
 pub(super) fn candidates(delimiter: u8) -> Vec<Format> {
     let mut out = vec![
         Format {
@@ -45,7 +46,6 @@ pub(super) fn candidates(delimiter: u8) -> Vec<Format> {
             decimal: '.',
             group: Some('\''),
         },
-        Format::PLAIN,
     ];
     if delimiter != b',' {
         out.extend([
@@ -63,6 +63,7 @@ pub(super) fn candidates(delimiter: u8) -> Vec<Format> {
             },
         ]);
     }
+    out.push(Format::PLAIN);
     out
 }
 
