@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::lab::Lab;
 use crate::params::{BackendChoice, UrlParams};
 use crate::scatter::{draw, Frame};
-use crate::storage::{fit_key, oldest_other, touch_index, INDEX_KEY, MAX_DATASETS};
+use crate::storage::{fit_key, oldest_other, touch_index, without, INDEX_KEY, MAX_DATASETS};
 use crate::viewport::rank_scores;
 
 /// What the page is doing; the body's `data-state` follows it.
@@ -287,8 +287,8 @@ impl Ctx {
         }
     }
 
-    /// Labels the selected row. When it was in the review queue, the row
-    /// that takes its place becomes the selection.
+    /// Labels the selected row (once scores are ready); see
+    /// [`label_and_advance`](Self::label_and_advance).
     pub fn label_selected(&self, label: Option<bool>) {
         let Some(row) = self.view.selected.get_untracked() else {
             return;
@@ -296,15 +296,21 @@ impl Ctx {
         if self.phase() != Phase::Ready {
             return;
         }
+        self.label_and_advance(row, label);
+    }
+
+    /// Labels `row`. When it was in the review queue and got a label, the
+    /// row that takes its place becomes the selection, so A, N, A, … walks
+    /// the queue (from the label panel, the keys, or the queue's own keys).
+    pub fn label_and_advance(&self, row: usize, label: Option<bool>) {
         let rule = self.view.review.get_untracked();
         let place = self
             .with_lab(|l| l.queue(rule).iter().position(|&r| r == row))
             .flatten();
         self.label(row, label);
         if let (Some(k), Some(_)) = (place, label) {
-            // The row that takes its place in the queue is selected, so A,
-            // N, A, … walks the queue. That repaints once more; the label's
-            // own repaint above is what the timing measures.
+            // That repaints once more; the label's own repaint above is
+            // what the timing measures.
             let next = self.with_lab(|l| l.queue(rule).get(k).copied()).flatten();
             self.view.selected.set(next.or(Some(row)));
         }
@@ -387,8 +393,7 @@ fn keep_labels(key: &str, labels: &str, fit: Option<&str>) -> Result<(), String>
             Err(why) => match oldest_other(&index, key) {
                 Some(old) => {
                     forget(&old);
-                    let rest: Vec<&str> = index.lines().filter(|k| *k != old).collect();
-                    let _ = storage_set(INDEX_KEY, &rest.join("\n"));
+                    let _ = storage_set(INDEX_KEY, &without(&index, &old));
                 }
                 None => return Err(why),
             },

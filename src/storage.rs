@@ -40,14 +40,21 @@ pub const MAX_DATASETS: usize = 20;
 /// The index after `key` was written: `key` moves to the end, and keys past
 /// `cap` (the least recently used, never `key`) are returned for removal.
 pub fn touch_index(index: &str, key: &str, cap: usize) -> (String, Vec<String>) {
-    let mut keys: Vec<&str> = index
-        .lines()
-        .filter(|k| !k.is_empty() && *k != key)
-        .collect();
+    let rest = without(index, key);
+    let mut keys: Vec<&str> = rest.lines().collect();
     keys.push(key);
     let excess = keys.len().saturating_sub(cap.max(1));
     let evicted = keys.drain(..excess).map(str::to_string).collect();
     (keys.join("\n"), evicted)
+}
+
+/// The index without `key` (after its dataset was removed).
+pub fn without(index: &str, key: &str) -> String {
+    index
+        .lines()
+        .filter(|k| !k.is_empty() && *k != key)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The least recently used key other than `key`, to make room for it.
@@ -102,6 +109,7 @@ mod tests {
         assert_eq!(index, "c\na\nd");
         assert_eq!(gone, vec!["b".to_string()]);
         assert_eq!(oldest_other(&index, "c"), Some("a".into()));
+        assert_eq!(without(&index, "a"), "c\nd");
         assert_eq!(oldest_other("c", "c"), None);
     }
 

@@ -24,7 +24,8 @@ pub fn QueuePanel() -> impl IntoView {
     let selected = ctx.view.selected;
     // The focus ring's place in the list (not a row: the list re-ranks).
     let active = RwSignal::new(0usize);
-    let rows = move || {
+    // The queue, computed once per change of scores, labels or order.
+    let rows = Memo::new(move |_| {
         ctx.version.get();
         let rule = review.get();
         ctx.with_lab(|l| {
@@ -35,25 +36,25 @@ pub fn QueuePanel() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()
-    };
-    let row_at = move |k: usize| rows().get(k).map(|&(r, _)| r);
+    });
+    let row_at = move |k: usize| rows.with_untracked(|q| q.get(k).map(|&(r, _)| r));
     let set_order = move |e: leptos::ev::Event| {
         if let Ok(rule) = QueryRule::parse(&event_target_value(&e)) {
             ctx.set_review(rule);
         }
     };
-    // Labels the row at place `k`, then selects the row that takes its place.
+    // Labels the row at place `k`; the ring stays at that place, on the row
+    // that takes its place.
     let label_at = move |k: usize, label: Option<bool>| {
         let Some(row) = row_at(k) else {
             return;
         };
-        ctx.label(row, label);
-        let k = k.min(rows().len().saturating_sub(1));
-        active.set(k);
-        selected.set(row_at(k).or(Some(row)));
+        selected.set(Some(row));
+        ctx.label_and_advance(row, label);
+        active.set(k.min(rows.with_untracked(Vec::len).saturating_sub(1)));
     };
     let on_key = move |e: KeyboardEvent| {
-        let n = rows().len();
+        let n = rows.with_untracked(Vec::len);
         if n == 0 || e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
         }
@@ -102,9 +103,8 @@ pub fn QueuePanel() -> impl IntoView {
     // Entering the list puts the ring on the selected row when it is listed.
     let on_focus = move |_| {
         let sel = selected.get_untracked();
-        let k = rows()
-            .iter()
-            .position(|&(r, _)| Some(r) == sel)
+        let k = rows
+            .with_untracked(|q| q.iter().position(|&(r, _)| Some(r) == sel))
             .unwrap_or(0);
         active.set(k);
     };
@@ -115,7 +115,11 @@ pub fn QueuePanel() -> impl IntoView {
             ctx.label(row, Some(anomaly));
         }
     };
-    let active_id = move || row_at(active.get()).map(option_id).unwrap_or_default();
+    let active_id = move || {
+        let k = active.get();
+        rows.with(|q| q.get(k).map(|&(r, _)| option_id(r)))
+            .unwrap_or_default()
+    };
     view! {
         <section class="panel">
             <h2 id="queue-heading">"Review next"</h2>
@@ -128,7 +132,7 @@ pub fn QueuePanel() -> impl IntoView {
             <ol class="queue" id="queue" role="listbox" tabindex="0" data-testid="queue"
                 aria-labelledby="queue-heading" aria-describedby="queue-keys"
                 aria-activedescendant=active_id on:keydown=on_key on:focus=on_focus>
-                {move || rows().into_iter().enumerate().map(|(k, (row, score))| {
+                {move || rows.get().into_iter().enumerate().map(|(k, (row, score))| {
                     let is_selected = move || selected.get() == Some(row);
                     view! {
                         <li role="option" id=option_id(row) data-testid="queue-item" data-row=row.to_string()
