@@ -50,6 +50,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A browser that closes a connection mid-download (a test ending, a
+        # reload) is not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
@@ -58,7 +67,7 @@ def main():
     a = p.parse_args()
     root = Path(a.dir)
     handler = functools.partial(Handler, directory=str(root), csp=policy(root / "index.html"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), handler)
+    server = Server(("127.0.0.1", a.port), handler)
     # The port on the first line, for scripts that start it with --port 0.
     print(f"serving http://127.0.0.1:{server.server_address[1]}/", flush=True)
     try:
