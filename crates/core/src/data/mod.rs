@@ -421,13 +421,18 @@ fn column_names(fields: &csv::StringRecord, notes: &mut Vec<Note>) -> Vec<String
     let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
     let mut names = Vec::with_capacity(raw.len());
     for (j, name) in raw.iter().enumerate() {
+        // The first name of a numbered series that no column has yet.
+        let free = |name: &dyn Fn(usize) -> String| {
+            (1..)
+                .map(name)
+                .find(|n| !taken.contains(n))
+                .unwrap_or_default()
+        };
         if name.is_empty() {
-            let mut new = format!("column {}", j + 1);
-            let mut k = 2;
-            while taken.contains(&new) {
-                new = format!("column {} ({k})", j + 1);
-                k += 1;
-            }
+            let new = free(&|k| match k {
+                1 => format!("column {}", j + 1),
+                k => format!("column {} ({k})", j + 1),
+            });
             notes.push(Note::info(format!(
                 "column {} has no name; it is called '{new}'",
                 j + 1
@@ -442,12 +447,7 @@ fn column_names(fields: &csv::StringRecord, notes: &mut Vec<Note>) -> Vec<String
                 names.push(name.clone());
             }
             Some(&first) => {
-                let mut k = 2;
-                let mut new = format!("{name}_{k}");
-                while taken.contains(&new) {
-                    k += 1;
-                    new = format!("{name}_{k}");
-                }
+                let new = free(&|k| format!("{name}_{}", k + 1));
                 notes.push(Note::info(format!(
                     "columns {} and {} are both named '{}'; column {} is called '{}'",
                     first + 1,
