@@ -25,6 +25,8 @@ pub fn cause_name(cause: Cause) -> &'static str {
         Cause::UnusualValue => "unusual value",
         Cause::LearntWeight => "weight learnt from labels",
         Cause::NearbyLabels => "labelled rows nearby",
+        Cause::SharedRegions => "labelled rows in the same regions",
+        Cause::Isolation => "isolation forest",
     }
 }
 
@@ -41,6 +43,8 @@ pub fn reason_text(reason: &Reason, features: &[String]) -> String {
         Subject::DetectorOutputs => "the detector's distance".into(),
         Subject::Neighbours if reason.value > 0.0 => "close to labelled anomalies".into(),
         Subject::Neighbours => "close to labelled normal rows".into(),
+        Subject::Isolation if reason.value > 0.0 => "easy to isolate from the other rows".into(),
+        Subject::Isolation => "hard to isolate from the other rows".into(),
     }
 }
 

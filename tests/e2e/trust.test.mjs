@@ -92,7 +92,7 @@ test('labels that cannot be kept give a lasting warning; old datasets make room'
   assert.ok(kept.index.at(-1).startsWith('anomaly-lab:labels:sample: tiny:'), kept.index.at(-1));
   // The layer's fit is kept beside the labels, so a reload need not replay them.
   const fit = await seeded.page.evaluate((k) => localStorage.getItem(`${k}:fit`), kept.index.at(-1));
-  assert.match(fit ?? '', /^fit1 [0-9a-f]{16} /);
+  assert.match(fit ?? '', /^fit2 [0-9a-f]{16} /);
   assert.equal(await seeded.page.isVisible('[data-testid=storage-warning]'), false);
   await finish(seeded);
 });

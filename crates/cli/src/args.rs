@@ -16,7 +16,7 @@ usage:
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
-  anomaly-lab sample --kind clustered|low-density|high-dimensional|tiny --out FILE";
+  anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny --out FILE";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -72,6 +72,15 @@ pub enum Command {
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| format!("{flag} expects a number, got '{v}'"))
+}
+
+/// `on` or `off` (also `true`/`false`, `1`/`0`).
+fn switch(flag: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(format!("{flag}: expected on or off, got '{v}'")),
+    }
 }
 
 pub fn parse(argv: &[String]) -> Result<Command, String> {
@@ -151,24 +160,17 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--strategy" => {
                 strategy = QueryRule::parse(value).map_err(|e| format!("--strategy: {e}"))?
             }
-            "--marginal-evidence" => {
-                active.marginal_evidence = match value {
-                    "on" => true,
-                    "off" => false,
-                    _ => {
-                        return Err(format!(
-                            "--marginal-evidence: expected on or off, got '{value}'"
-                        ))
-                    }
-                }
-            }
-            "--features" => {
-                active.use_features = match value {
-                    "on" | "true" | "1" => true,
-                    "off" | "false" | "0" => false,
-                    _ => return Err(format!("--features expects on or off, got '{value}'")),
-                }
-            }
+            "--marginal-evidence" => active.marginal_evidence = switch(flag, value)?,
+            "--features" => active.use_features = switch(flag, value)?,
+            "--forest-trees" => active.forest_trees = number(flag, value)?,
+            "--forest-sample" => active.forest_sample = number(flag, value)?,
+            "--forest-evidence" => active.forest_evidence = switch(flag, value)?,
+            "--region-lr" => active.region_learning_rate = number(flag, value)?,
+            "--region-prior" => active.region_prior = number(flag, value)?,
+            "--forest-share" => active.forest_share = number(flag, value)?,
+            "--rank-weight" => active.rank_weight = number(flag, value)?,
+            "--rank-after" => active.rank_after = number(flag, value)?,
+            "--rank-tau" => active.rank_tau = number(flag, value)?,
             _ => return Err(format!("unknown option '{flag}'")),
         }
     }

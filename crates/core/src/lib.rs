@@ -9,6 +9,7 @@ pub mod data;
 pub mod detector;
 pub mod error;
 pub mod eval;
+pub mod forest;
 pub mod metrics;
 pub mod projection;
 pub mod query;

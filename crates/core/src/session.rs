@@ -27,6 +27,8 @@ pub enum Subject {
     DetectorOutputs,
     /// The labelled rows near this one.
     Neighbours,
+    /// How easily the isolation forest separates the row from the rest.
+    Isolation,
 }
 
 /// What a part of a score measures.
@@ -42,6 +44,10 @@ pub enum Cause {
     LearntWeight,
     /// The neighbour term.
     NearbyLabels,
+    /// The offsets labels gave the forest's leaves that hold the row.
+    SharedRegions,
+    /// The isolation forest's score.
+    Isolation,
 }
 
 /// One reason for a row's score: its subject and its share of the score
@@ -426,6 +432,8 @@ impl Session {
                 Part::Marginal(j) => (feature(j), Cause::UnusualValue),
                 Part::Feature(j) => (feature(j), Cause::LearntWeight),
                 Part::Neighbours => (Subject::Neighbours, Cause::NearbyLabels),
+                Part::Regions => (Subject::Neighbours, Cause::SharedRegions),
+                Part::Isolation => (Subject::Isolation, Cause::Isolation),
             };
             match reasons.iter_mut().find(|r| r.subject == subject) {
                 Some(r) => {

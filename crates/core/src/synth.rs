@@ -6,7 +6,11 @@
 //!   second axis. Dense and easy to reconstruct, so unsupervised scores rank
 //!   them low; a few labels reveal them; or
 //! - **low-density**: points spread uniformly over a box that holds the
-//!   nominal data, rare everywhere.
+//!   nominal data, rare everywhere; or
+//! - **hidden inside the bulk**: a tight blob (σ = 0.25) at the origin,
+//!   between the two nominal blobs. Every value is close to its column's
+//!   mean and the blob is dense, so every unsupervised score ranks these
+//!   rows *below* the normal ones; only labels can lead to them.
 
 use crate::data::Table;
 use crate::rng::Rng;
@@ -16,6 +20,7 @@ use crate::rng::Rng;
 pub enum SynthKind {
     Clustered,
     LowDensity,
+    Hidden,
 }
 
 /// Size and seed of a generated dataset.
@@ -48,6 +53,16 @@ impl SynthConfig {
             seed,
         }
     }
+
+    pub fn hidden(rows: usize, dims: usize, anomaly_fraction: f64, seed: u64) -> Self {
+        Self {
+            kind: SynthKind::Hidden,
+            rows,
+            dims,
+            anomaly_fraction,
+            seed,
+        }
+    }
 }
 
 /// The built-in samples the app and the demo start from.
@@ -61,14 +76,17 @@ pub enum BuiltinSample {
     HighDimensional,
     /// 300 rows, 4 features, 5% clustered anomalies: a quick demo.
     Tiny,
+    /// 2000 rows, 6 features, 3% anomalies hidden inside the bulk.
+    Hidden,
 }
 
 impl BuiltinSample {
     /// Every sample, the first-open one first: the page's sample list and
     /// the CLI's `sample --kind` both read this.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Clustered,
         Self::LowDensity,
+        Self::Hidden,
         Self::HighDimensional,
         Self::Tiny,
     ];
@@ -79,6 +97,7 @@ impl BuiltinSample {
             Self::LowDensity => "low-density",
             Self::HighDimensional => "high-dimensional",
             Self::Tiny => "tiny",
+            Self::Hidden => "hidden",
         }
     }
 
@@ -89,6 +108,7 @@ impl BuiltinSample {
             Self::LowDensity => "low-density anomalies",
             Self::HighDimensional => "high-dimensional (32 features)",
             Self::Tiny => "tiny (quick demo)",
+            Self::Hidden => "hidden inside the bulk",
         }
     }
 
@@ -102,6 +122,7 @@ impl BuiltinSample {
             Self::LowDensity => SynthConfig::low_density(2000, 6, 0.03, 7),
             Self::HighDimensional => SynthConfig::clustered(3000, 32, 0.03, 7),
             Self::Tiny => SynthConfig::clustered(300, 4, 0.05, 7),
+            Self::Hidden => SynthConfig::hidden(2000, 6, 0.03, 7),
         }
     }
 }
@@ -128,6 +149,11 @@ pub fn generate(cfg: &SynthConfig) -> Table {
                 for j in 0..d {
                     let centre = if j == 1 { 4.0 } else { 0.0 };
                     values.push(centre + 0.15 * rng.normal());
+                }
+            }
+            (true, SynthKind::Hidden) => {
+                for _ in 0..d {
+                    values.push(0.25 * rng.normal());
                 }
             }
             (true, SynthKind::LowDensity) => {

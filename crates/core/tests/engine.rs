@@ -317,6 +317,24 @@ fn the_cached_queue_matches_a_fresh_selection() {
     check(&session);
 }
 
+/// "Hidden inside the bulk": every unsupervised score ranks the anomalies
+/// below the normal rows, so the detector alone finds none; the default
+/// layer must find at least half of them within 300 greedy queries.
+#[test]
+fn anomalies_hidden_inside_the_bulk_are_found_by_elimination() {
+    let table = generate(&BuiltinSample::Hidden.config());
+    let total = table.report.anomalies.unwrap();
+    let r = default_experiment(&table, 300);
+    let (active, alone) = (found_at(&r.found, 300), found_at(&r.baseline_found, 300));
+    eprintln!(
+        "hidden: active {active} of {total}, detector alone {alone}, ROC-AUC before {:?}",
+        r.roc_auc_before
+    );
+    assert!(r.roc_auc_before.unwrap() < 0.1, "{:?}", r.roc_auc_before);
+    assert_eq!(alone, 0);
+    assert!(2 * active >= total, "found {active} of {total}");
+}
+
 #[test]
 fn low_density_anomalies_are_found() {
     let table = generate(&SynthConfig::low_density(2000, 6, 0.03, 7));

@@ -29,9 +29,13 @@
 //! one update plus a re-score of 100k rows takes milliseconds, with no
 //! device round trip.
 
+use crate::forest::{Forest, MAX_LEAVES};
 use crate::standardize::standardize_columns_f32;
 
 mod saved;
+
+/// Fits kept at every this many labels (see `ActiveLayer::thin_fits`).
+const KEEP_EVERY: usize = 16;
 
 /// AAD's τ: the hinge loss anchors at the score ranked `τ·N` (Das et al.
 /// use 0.03, the share of anomalies they budget for).
@@ -67,6 +71,29 @@ pub struct ActiveConfig {
     /// `h`, the kernel width relative to the typical distance between rows
     /// (`√(2D)` in standardised units).
     pub neighbour_width: f64,
+    /// Trees in the isolation forest whose leaves are the layer's regions;
+    /// 0 turns the forest off (no isolation evidence, no region offsets).
+    pub forest_trees: usize,
+    /// Rows each tree is grown on (at most 256).
+    pub forest_sample: usize,
+    /// The forest's seed: part of the settings, so the same data and labels
+    /// always give the same scores.
+    pub forest_seed: u64,
+    /// Append the forest's isolation score to the evidence.
+    pub forest_evidence: bool,
+    /// The share of the prior score's spread that the isolation score
+    /// carries (the other evidence columns share the rest equally).
+    pub forest_share: f64,
+    /// Adam's step size for the region offsets `u` (0 leaves them at 0).
+    pub region_learning_rate: f64,
+    /// Weight of `‖u‖²`.
+    pub region_prior: f64,
+    /// Weight of the rank term: each labelled row against the row ranked
+    /// at `rank_tau·N` (0 turns it off).
+    pub rank_weight: f64,
+    pub rank_tau: f64,
+    /// The rank term is on after this many "normal" answers in a row.
+    pub rank_after: usize,
 }
 
 impl Default for ActiveConfig {
@@ -85,6 +112,16 @@ impl Default for ActiveConfig {
             marginal_evidence: true,
             neighbour_weight: 4.0,
             neighbour_width: 0.4,
+            forest_trees: 100,
+            forest_sample: 256,
+            forest_seed: 0x15_0F0E_5700,
+            forest_evidence: false,
+            forest_share: 0.5,
+            region_learning_rate: 0.05,
+            region_prior: 0.0,
+            rank_weight: 1.0,
+            rank_tau: AAD_TAU,
+            rank_after: 10,
         }
     }
 }
@@ -100,6 +137,10 @@ pub enum Part {
     Feature(usize),
     /// The neighbour term.
     Neighbours,
+    /// The isolation forest's score.
+    Isolation,
+    /// The learnt offsets of the forest's leaves that hold the row.
+    Regions,
 }
 
 /// The layer's weights and inputs, with the scores of every row.
@@ -110,8 +151,11 @@ pub struct ActiveLayer {
     inputs: Vec<f32>,
     width: usize,
     evidence_dim: usize,
-    /// How many of the evidence columns are the detector's (the rest are marginal).
+    /// How many of the evidence columns are the detector's; the marginal
+    /// block follows, then the isolation score when the forest is on.
     detector_dim: usize,
+    marginal_dim: usize,
+    /// The weights on the `width` inputs, then the region offsets `u`.
     w: Vec<f64>,
     b: f64,
     w0: Vec<f64>,
@@ -128,6 +172,7 @@ pub struct ActiveLayer {
     /// was saved from.
     fingerprint: std::sync::OnceLock<u64>,
     neighbours: Neighbours,
+    regions: Regions,
     scores: Vec<f32>,
 }
 
@@ -151,12 +196,23 @@ impl ActiveLayer {
     ) -> Self {
         let rows = evidence.len().checked_div(m).unwrap_or(0);
         let features = &features[..(rows * d).min(features.len())];
-        let marginal = if config.marginal_evidence && rows * d == features.len() {
+        let have_features = d > 0 && rows * d == features.len();
+        let marginal = if config.marginal_evidence && have_features {
             d
         } else {
             0
         };
-        let e = m + marginal;
+        let forest = (config.forest_trees > 0 && have_features).then(|| {
+            Forest::fit(
+                features,
+                d,
+                config.forest_trees,
+                config.forest_sample,
+                config.forest_seed,
+            )
+        });
+        let isolation = usize::from(forest.is_some() && config.forest_evidence);
+        let e = m + marginal + isolation;
         let mut ev = Vec::with_capacity(rows * e);
         for i in 0..rows {
             ev.extend(
@@ -171,9 +227,12 @@ impl ActiveLayer {
                         .map(|&z| (z * z).ln_1p()),
                 );
             }
+            if let (Some(f), 1) = (&forest, isolation) {
+                ev.push(f.scores()[i]);
+            }
         }
         standardize_columns_f32(&mut ev, e);
-        let fd = if config.use_features && rows * d == features.len() {
+        let fd = if config.use_features && have_features {
             d
         } else {
             0
@@ -184,22 +243,43 @@ impl ActiveLayer {
             inputs.extend_from_slice(&ev[i * e..(i + 1) * e]);
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
-        let mut w0 = vec![0.0; width];
-        for w in &mut w0[..e] {
-            *w = 1.0 / (e as f64).sqrt();
+        let regions = match &forest {
+            Some(f) if config.region_learning_rate > 0.0 => Regions {
+                trees: f.trees(),
+                leaves: f.leaves().to_vec(),
+            },
+            _ => Regions::off(),
+        };
+        let params = width + regions.params();
+        let mut w0 = vec![0.0; params];
+        let others = e - isolation;
+        for w in &mut w0[..others] {
+            *w = 1.0 / (others as f64).sqrt();
         }
-        let neighbours = if config.neighbour_weight != 0.0 && rows * d == features.len() {
+        if isolation == 1 {
+            // The isolation score carries `forest_share` of the prior
+            // score's spread: its weight against the others' spread.
+            let spread = spread_of(&inputs, width, &w0[..others]);
+            let share = config.forest_share.clamp(0.0, 0.95);
+            w0[e - 1] = if others == 0 {
+                1.0
+            } else {
+                spread * share / (1.0 - share)
+            };
+        }
+        let neighbours = if config.neighbour_weight != 0.0 && have_features {
             // With the features among the inputs, the term reads them there.
             Neighbours::new(features, d, &config, fd == 0)
         } else {
             Neighbours::off(rows)
         };
         let mut layer = Self {
-            adam: Adam::new(width),
+            adam: Adam::new(params),
             inputs,
             width,
             evidence_dim: e,
             detector_dim: m,
+            marginal_dim: marginal,
             w: w0.clone(),
             b: 0.0,
             w0,
@@ -207,6 +287,7 @@ impl ActiveLayer {
             fits: Vec::new(),
             fingerprint: std::sync::OnceLock::new(),
             neighbours,
+            regions,
             scores: vec![0.0; rows],
             config,
         };
@@ -216,6 +297,20 @@ impl ActiveLayer {
         layer.fits.push(Some(layer.checkpoint()));
         layer.rescore();
         layer
+    }
+
+    /// Keeps the prior, the two newest fits and every
+    /// [`KEEP_EVERY`]-th: with the region offsets a fit holds tens of
+    /// thousands of numbers, and a change far back replays at most
+    /// `KEEP_EVERY − 1` labels more.
+    fn thin_fits(&mut self) {
+        let n = self.fits.len();
+        if n >= 3 {
+            let k = n - 3;
+            if k > 0 && k % KEEP_EVERY != 0 {
+                self.fits[k] = None;
+            }
+        }
     }
 
     fn checkpoint(&self) -> Fit {
@@ -252,7 +347,7 @@ impl ActiveLayer {
     pub fn weights(&self) -> (&[f64], &[f64], f64) {
         (
             &self.w[..self.evidence_dim],
-            &self.w[self.evidence_dim..],
+            &self.w[self.evidence_dim..self.width],
             self.b,
         )
     }
@@ -273,8 +368,10 @@ impl ActiveLayer {
             .map(|(j, (&x, &w))| {
                 let part = if j < self.detector_dim {
                     Part::Evidence(j)
-                } else if j < self.evidence_dim {
+                } else if j < self.detector_dim + self.marginal_dim {
                     Part::Marginal(j - self.detector_dim)
+                } else if j < self.evidence_dim {
+                    Part::Isolation
                 } else {
                     Part::Feature(j - self.evidence_dim)
                 };
@@ -283,6 +380,9 @@ impl ActiveLayer {
             .collect();
         if self.neighbours.active() {
             parts.push((Part::Neighbours, self.neighbours.term(row)));
+        }
+        if self.regions.active() {
+            parts.push((Part::Regions, self.regions.value(row, self.u())));
         }
         parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         parts
@@ -319,7 +419,8 @@ impl ActiveLayer {
         if let Some(Some(fit)) = self.fits.last().cloned() {
             self.restore(fit);
         }
-        let hinge = matches!(self.config.loss, ActiveLoss::AadHinge { .. });
+        // The ranked losses read every row's score after each label.
+        let hinge = self.ranked();
         if hinge && !was_current {
             // AAD ranks the rows by the scores before each label.
             self.neighbours
@@ -355,6 +456,7 @@ impl ActiveLayer {
                 self.rescore();
             }
             self.fits.push(Some(self.checkpoint()));
+            self.thin_fits();
         }
         self.neighbours.sync(&labels, &self.inputs, self.width);
         self.labels = labels;
@@ -364,21 +466,26 @@ impl ActiveLayer {
     /// `steps` Adam steps on `labels`, whose rows' neighbour terms (each
     /// without the row's own label) are `nu`.
     fn fit_steps(&mut self, labels: &[(usize, bool)], nu: &[f64]) {
-        let mut gw = vec![0.0; self.width];
+        let mut gw = vec![0.0; self.w.len()];
         // AAD fixes the quantile score q and the τ-ranked row before it optimises.
         let anchor = match self.config.loss {
             ActiveLoss::AadHinge { tau } => Some(self.tau_anchor(tau)),
+            ActiveLoss::Logistic if self.config.rank_weight > 0.0 && self.exploring(labels) => {
+                Some(self.tau_anchor(self.config.rank_tau))
+            }
             ActiveLoss::Logistic => None,
         };
+        let hinge = matches!(self.config.loss, ActiveLoss::AadHinge { .. });
         for _ in 0..self.config.steps {
             gw.iter_mut().for_each(|g| *g = 0.0);
             let gb = match anchor {
-                None => self.logistic_grad(labels, nu, &mut gw),
-                Some((q, tau_row)) => self.hinge_grad(labels, nu, q, tau_row, &mut gw),
+                Some((q, tau_row)) if hinge => self.hinge_grad(labels, nu, q, tau_row, &mut gw),
+                _ => self.logistic_grad(labels, nu, anchor.map(|a| a.1), &mut gw),
             };
+            let rates = (self.config.learning_rate, self.config.region_learning_rate);
             self.adam
-                .step(&mut self.w, &mut self.b, &gw, gb, self.config.learning_rate);
-            if anchor.is_some() {
+                .step(&mut self.w, &mut self.b, &gw, gb, self.width, rates);
+            if hinge {
                 // AAD keeps ‖w‖ fixed; the prior has unit norm.
                 let norm = self.w.iter().map(|w| w * w).sum::<f64>().sqrt();
                 if norm > 0.0 {
@@ -411,6 +518,12 @@ impl ActiveLayer {
             .sum::<f64>()
             + self.b
             + nu
+            + self.regions.value(i, self.u())
+    }
+
+    /// The region offsets (empty when the regions are off).
+    fn u(&self) -> &[f64] {
+        &self.w[self.width..]
     }
 
     fn score_row(&self, i: usize) -> f64 {
@@ -436,10 +549,40 @@ impl ActiveLayer {
                 *s += self.neighbours.term(i) as f32;
             }
         }
+        if self.regions.active() {
+            let u = &self.w[self.width..];
+            for (i, s) in self.scores.iter_mut().enumerate() {
+                *s += self.regions.value(i, u) as f32;
+            }
+        }
     }
 
-    /// Gradient of the class-balanced logistic loss and the prior; returns ∂/∂b.
-    fn logistic_grad(&self, labels: &[(usize, bool)], nu: &[f64], gw: &mut [f64]) -> f64 {
+    /// Whether the last `rank_after` answers were all "normal": the rank
+    /// term is on only then, when the ranking keeps missing.
+    fn exploring(&self, labels: &[(usize, bool)]) -> bool {
+        let streak = labels.iter().rev().take_while(|l| !l.1).count();
+        streak >= self.config.rank_after
+    }
+
+    /// Whether the loss reads the ranking of all rows (AAD's hinge, or the
+    /// logistic loss with its rank term).
+    fn ranked(&self) -> bool {
+        match self.config.loss {
+            ActiveLoss::AadHinge { .. } => true,
+            ActiveLoss::Logistic => self.config.rank_weight > 0.0,
+        }
+    }
+
+    /// Gradient of the class-balanced logistic loss, the rank term against
+    /// the row `anchor` and the prior; returns ∂/∂b.
+    fn logistic_grad(
+        &self,
+        labels: &[(usize, bool)],
+        nu: &[f64],
+        anchor: Option<usize>,
+        gw: &mut [f64],
+    ) -> f64 {
+        let anchor = anchor.map(|row| (row, self.score_row(row)));
         let pos = labels.iter().filter(|l| l.1).count();
         let neg = labels.len() - pos;
         let classes = usize::from(pos > 0) + usize::from(neg > 0);
@@ -454,10 +597,24 @@ impl ActiveLayer {
             for (gw, &x) in gw.iter_mut().zip(f) {
                 *gw += g * x as f64;
             }
+            self.regions.add_grad(i, g, &mut gw[self.width..]);
             gb += g;
+            if let Some((a, sa)) = anchor {
+                // softplus(−y·(s − s_a)): normals below the anchor row,
+                // anomalies above it. The bias cancels.
+                let g = -y * sigmoid(-y * (s - sa)) * weight * self.config.rank_weight;
+                let fa = &self.inputs[a * self.width..(a + 1) * self.width];
+                for ((gw, &x), &xa) in gw.iter_mut().zip(f).zip(fa) {
+                    *gw += g * (x as f64 - xa as f64);
+                }
+            }
         }
-        for ((g, w), w0) in gw.iter_mut().zip(&self.w).zip(&self.w0) {
+        let (dense, regions) = gw.split_at_mut(self.width);
+        for ((g, w), w0) in dense.iter_mut().zip(&self.w).zip(&self.w0) {
             *g += 2.0 * self.config.prior * (w - w0);
+        }
+        for (g, u) in regions.iter_mut().zip(self.u()) {
+            *g += 2.0 * self.config.region_prior * u;
         }
         gb
     }
@@ -507,6 +664,63 @@ impl ActiveLayer {
             *g += 2.0 * lambda * (w - w0);
         }
         0.0
+    }
+}
+
+/// The forest's leaves as regions: each row's leaf in every tree, and the
+/// offsets `u` (`trees × 256`, kept after the layer's input weights) that
+/// the labels move. A row's region term is the mean of its leaves' offsets.
+#[derive(Debug, Clone)]
+struct Regions {
+    trees: usize,
+    /// Row-major `rows × trees`.
+    leaves: Vec<u8>,
+}
+
+impl Regions {
+    fn off() -> Self {
+        Self {
+            trees: 0,
+            leaves: Vec::new(),
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.trees > 0
+    }
+
+    /// How many offsets there are.
+    fn params(&self) -> usize {
+        self.trees * MAX_LEAVES
+    }
+
+    fn of(&self, i: usize) -> &[u8] {
+        &self.leaves[i * self.trees..(i + 1) * self.trees]
+    }
+
+    /// Row `i`'s region term: the mean offset of its leaves.
+    fn value(&self, i: usize, u: &[f64]) -> f64 {
+        if !self.active() {
+            return 0.0;
+        }
+        let sum: f64 = self
+            .of(i)
+            .iter()
+            .enumerate()
+            .map(|(t, &leaf)| u[t * MAX_LEAVES + leaf as usize])
+            .sum();
+        sum / self.trees as f64
+    }
+
+    /// Adds `g · ∂value(i)/∂u` to `gu`.
+    fn add_grad(&self, i: usize, g: f64, gu: &mut [f64]) {
+        if !self.active() {
+            return;
+        }
+        let share = g / self.trees as f64;
+        for (t, &leaf) in self.of(i).iter().enumerate() {
+            gu[t * MAX_LEAVES + leaf as usize] += share;
+        }
     }
 }
 
@@ -720,6 +934,21 @@ fn sigmoid(x: f64) -> f64 {
     }
 }
 
+/// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
+/// of `inputs` (`rows × width`).
+fn spread_of(inputs: &[f32], width: usize, w: &[f64]) -> f64 {
+    if width == 0 || inputs.is_empty() {
+        return 0.0;
+    }
+    let s: Vec<f64> = inputs
+        .chunks_exact(width)
+        .map(|f| f.iter().zip(w).map(|(&x, &w)| x as f64 * w).sum())
+        .collect();
+    let n = s.len() as f64;
+    let mean = s.iter().sum::<f64>() / n;
+    (s.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
 /// The `p`-quantile (nearest rank) of finite values; 0 when there are none.
 pub fn quantile(values: &[f32], p: f64) -> f64 {
     let mut v: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
@@ -752,22 +981,33 @@ impl Adam {
         }
     }
 
-    fn step(&mut self, w: &mut [f64], b: &mut f64, gw: &[f64], gb: f64, lr: f64) {
+    /// One step: the first `split` weights and the bias at rate `lr.0`,
+    /// the rest at `lr.1`.
+    fn step(
+        &mut self,
+        w: &mut [f64],
+        b: &mut f64,
+        gw: &[f64],
+        gb: f64,
+        split: usize,
+        lr: (f64, f64),
+    ) {
         const B1: f64 = 0.9;
         const B2: f64 = 0.999;
         const EPS: f64 = 1e-8;
         self.t += 1;
         let c1 = 1.0 - B1.powi(self.t);
         let c2 = 1.0 - B2.powi(self.t);
-        let upd = |p: &mut f64, g: f64, m: &mut f64, v: &mut f64| {
+        let upd = |p: &mut f64, g: f64, m: &mut f64, v: &mut f64, lr: f64| {
             *m = B1 * *m + (1.0 - B1) * g;
             *v = B2 * *v + (1.0 - B2) * g * g;
             *p -= lr * (*m / c1) / ((*v / c2).sqrt() + EPS);
         };
         for i in 0..w.len() {
-            upd(&mut w[i], gw[i], &mut self.m[i], &mut self.v[i]);
+            let rate = if i < split { lr.0 } else { lr.1 };
+            upd(&mut w[i], gw[i], &mut self.m[i], &mut self.v[i], rate);
         }
-        upd(b, gb, &mut self.mb, &mut self.vb);
+        upd(b, gb, &mut self.mb, &mut self.vb, lr.0);
     }
 }
 
@@ -992,9 +1232,12 @@ mod tests {
         layer.set_labels(&[(0, true), (25, false), (45, false)]);
         for row in [3, 30, 59] {
             let parts = layer.explain(row);
-            // 1 detector column, 2 marginal, 2 features, the neighbour term.
-            assert_eq!(parts.len(), 6);
+            // 1 detector column, 2 marginal, 2 features, the neighbour
+            // term and the regions.
+            assert_eq!(parts.len(), 7);
             assert!(parts.contains(&(Part::Neighbours, layer.neighbours.term(row))));
+            let regions = layer.regions.value(row, layer.u());
+            assert!(parts.contains(&(Part::Regions, regions)));
             assert!(parts.iter().any(|p| p.0 == Part::Marginal(1)));
             assert!(parts.iter().any(|p| p.0 == Part::Feature(1)));
             assert!(parts.windows(2).all(|w| w[0].1.abs() >= w[1].1.abs()));

@@ -13,7 +13,7 @@
 use super::{ActiveLayer, Adam, Fit};
 
 /// The first word of the text: its format.
-const FORMAT: &str = "fit1";
+const FORMAT: &str = "fit2";
 
 /// FNV-1a, 64 bits: enough to tell one layer or label sequence from another.
 struct Fnv(u64);
@@ -85,9 +85,22 @@ impl ActiveLayer {
             hex(&fit.adam.mb),
             hex(&fit.adam.vb)
         );
+        // Runs of exact zeros (region offsets no label reached) as `z<count>`.
+        let mut zeros = 0usize;
         for v in fit.w.iter().chain(&fit.adam.m).chain(&fit.adam.v) {
+            if v.to_bits() == 0 {
+                zeros += 1;
+                continue;
+            }
+            if zeros > 0 {
+                out.push_str(&format!(" z{zeros}"));
+                zeros = 0;
+            }
             out.push(' ');
             out.push_str(&hex(v));
+        }
+        if zeros > 0 {
+            out.push_str(&format!(" z{zeros}"));
         }
         Some(out)
     }
@@ -98,7 +111,7 @@ impl ActiveLayer {
     /// the text is not such a fit.
     pub fn restore_saved(&mut self, labels: &[(usize, bool)], text: &str) -> bool {
         let labels = self.in_range(labels);
-        let Some((fingerprint, fit)) = decode(text, self.width) else {
+        let Some((fingerprint, fit)) = decode(text, self.w.len()) else {
             return false;
         };
         if fingerprint != for_labels(self, &labels) {
@@ -123,14 +136,32 @@ fn decode(text: &str, width: usize) -> Option<(u64, Fit)> {
     }
     let fingerprint = u64::from_str_radix(it.next()?, 16).ok()?;
     let t: i32 = it.next()?.parse().ok()?;
-    let mut float =
-        || -> Option<f64> { Some(f64::from_bits(u64::from_str_radix(it.next()?, 16).ok()?)) };
-    let (b, mb, vb) = (float()?, float()?, float()?);
-    let mut vec = || (0..width).map(|_| float()).collect::<Option<Vec<f64>>>();
-    let (w, m, v) = (vec()?, vec()?, vec()?);
-    if it.next().is_some() {
+    let float = |it: &mut std::str::SplitAsciiWhitespace| -> Option<f64> {
+        Some(f64::from_bits(u64::from_str_radix(it.next()?, 16).ok()?))
+    };
+    let (b, mb, vb) = (float(&mut it)?, float(&mut it)?, float(&mut it)?);
+    let mut all = Vec::with_capacity(3 * width);
+    for word in it {
+        match word.strip_prefix('z') {
+            Some(run) => {
+                let run: usize = run.parse().ok()?;
+                if run > 3 * width - all.len() {
+                    return None;
+                }
+                all.resize(all.len() + run, 0.0);
+            }
+            None => all.push(f64::from_bits(u64::from_str_radix(word, 16).ok()?)),
+        }
+        if all.len() > 3 * width {
+            return None;
+        }
+    }
+    if all.len() != 3 * width {
         return None;
     }
+    let v = all.split_off(2 * width);
+    let m = all.split_off(width);
+    let w = all;
     Some((
         fingerprint,
         Fit {
@@ -200,9 +231,9 @@ mod tests {
         let mut swapped = labels.clone();
         swapped.swap(0, 1);
         assert!(!other.restore_saved(&swapped, &text), "another order");
-        assert!(!other.restore_saved(&labels, "fit1 00 1 2"), "truncated");
+        assert!(!other.restore_saved(&labels, "fit2 00 1 2"), "truncated");
         assert!(
-            !other.restore_saved(&labels, &text.replace("fit1", "fit9")),
+            !other.restore_saved(&labels, &text.replace("fit2", "fit9")),
             "another format"
         );
         let mut wider = layer(ActiveConfig {

@@ -1,0 +1,300 @@
+//! A seeded isolation forest (Liu, Ting & Zhou, 2008) that records, for
+//! every row, the leaf it reaches in each tree.
+//!
+//! Each tree is grown on `ψ` rows drawn without replacement: a node picks a
+//! feature that is not constant among its rows and a threshold uniform
+//! between their smallest and largest value, until a node holds one row or
+//! reaches the height limit `⌈log₂ ψ⌉`. With `ψ ≤ 256` a tree has at most
+//! 256 leaves, so a row's leaf in a tree fits in one byte.
+//!
+//! The forest gives the active layer two things:
+//! - the classic isolation score: a row's mean path length `E[h]` over the
+//!   trees, where a leaf holding `n` of the tree's rows at depth `δ` counts
+//!   `δ + c(n)` (`c(n)`, the mean path length of an unsuccessful search in
+//!   a binary search tree of `n` keys, accounts for the unbuilt subtree).
+//!   Short paths mean easy to isolate: anomalous.
+//! - the leaves themselves: regions of the feature space, large where the
+//!   data is sparse and small where it is dense. The layer learns an offset
+//!   per leaf from the labels, so one answer moves the whole region around
+//!   the labelled row, in every tree (see [`crate::active`]).
+
+use crate::rng::Rng;
+
+/// The largest number of leaves a tree may have (one byte per row and tree).
+pub const MAX_LEAVES: usize = 256;
+
+/// One node: a split, or a leaf with its number in the tree.
+#[derive(Debug, Clone, Copy)]
+enum Node {
+    Split {
+        feature: u32,
+        threshold: f32,
+        left: u32,
+        right: u32,
+    },
+    Leaf {
+        index: u8,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Tree {
+    nodes: Vec<Node>,
+    /// `δ + c(n)` per leaf.
+    path: Vec<f32>,
+}
+
+/// The forest and every row's leaves.
+#[derive(Debug, Clone)]
+pub struct Forest {
+    trees: usize,
+    /// Row-major `rows × trees`: the leaf each row reaches in each tree.
+    leaves: Vec<u8>,
+    /// Per row, the isolation score `2^(−E[h]/c(ψ))` in `(0, 1]`.
+    scores: Vec<f32>,
+}
+
+/// `c(n)`: the mean path length of an unsuccessful search among `n` keys.
+fn c(n: usize) -> f64 {
+    match n {
+        0 | 1 => 0.0,
+        2 => 1.0,
+        _ => {
+            let n = n as f64;
+            2.0 * ((n - 1.0).ln() + 0.577_215_664_901_532_9) - 2.0 * (n - 1.0) / n
+        }
+    }
+}
+
+impl Forest {
+    /// Grows `trees` trees on the rows of `x` (`rows × d`, row-major) with
+    /// `sample` rows each (at most 256), seeded by `seed`, and records every
+    /// row's leaves and score. Empty when there are no rows or columns.
+    pub fn fit(x: &[f32], d: usize, trees: usize, sample: usize, seed: u64) -> Self {
+        let rows = x.len().checked_div(d).unwrap_or(0);
+        if rows == 0 || trees == 0 {
+            return Self {
+                trees: 0,
+                leaves: Vec::new(),
+                scores: vec![0.0; rows],
+            };
+        }
+        let psi = sample.clamp(1, MAX_LEAVES).min(rows);
+        let height = (psi as f64).log2().ceil() as usize;
+        let mut rng = Rng::new(seed);
+        let mut all: Vec<u32> = (0..rows as u32).collect();
+        let grown: Vec<Tree> = (0..trees)
+            .map(|_| {
+                // A partial Fisher–Yates shuffle draws ψ rows without replacement.
+                for i in 0..psi {
+                    let j = i + rng.index(rows - i);
+                    all.swap(i, j);
+                }
+                let mut picked = all[..psi].to_vec();
+                let mut tree = Tree {
+                    nodes: Vec::new(),
+                    path: Vec::new(),
+                };
+                grow(&mut tree, x, d, &mut picked, 0, height, &mut rng);
+                tree
+            })
+            .collect();
+        let mut leaves = vec![0u8; rows * trees];
+        let mut scores = Vec::with_capacity(rows);
+        let norm = c(psi).max(1.0);
+        for (i, out) in leaves.chunks_exact_mut(trees).enumerate() {
+            let row = &x[i * d..(i + 1) * d];
+            let mut total = 0.0f64;
+            for (tree, slot) in grown.iter().zip(out.iter_mut()) {
+                let leaf = tree.leaf(row);
+                *slot = leaf;
+                total += tree.path[leaf as usize] as f64;
+            }
+            let mean = total / trees as f64;
+            scores.push(2f64.powf(-mean / norm) as f32);
+        }
+        Self {
+            trees,
+            leaves,
+            scores,
+        }
+    }
+
+    pub fn trees(&self) -> usize {
+        self.trees
+    }
+
+    /// Row `i`'s leaf in each tree.
+    pub fn leaves_of(&self, i: usize) -> &[u8] {
+        &self.leaves[i * self.trees..(i + 1) * self.trees]
+    }
+
+    /// Every row's leaves, row-major `rows × trees`.
+    pub fn leaves(&self) -> &[u8] {
+        &self.leaves
+    }
+
+    /// The isolation score of every row (higher = easier to isolate).
+    pub fn scores(&self) -> &[f32] {
+        &self.scores
+    }
+}
+
+impl Tree {
+    fn leaf(&self, row: &[f32]) -> u8 {
+        let mut at = 0usize;
+        loop {
+            match self.nodes[at] {
+                Node::Leaf { index } => return index,
+                Node::Split {
+                    feature,
+                    threshold,
+                    left,
+                    right,
+                } => {
+                    // NaN goes right, like any value not below the threshold.
+                    at = if row[feature as usize] < threshold {
+                        left as usize
+                    } else {
+                        right as usize
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Grows the subtree over `rows` at `depth`; returns its node's index.
+fn grow(
+    tree: &mut Tree,
+    x: &[f32],
+    d: usize,
+    rows: &mut [u32],
+    depth: usize,
+    height: usize,
+    rng: &mut Rng,
+) -> u32 {
+    let at = tree.nodes.len() as u32;
+    let split = if rows.len() > 1 && depth < height {
+        pick_split(x, d, rows, rng)
+    } else {
+        None
+    };
+    let Some((feature, threshold)) = split else {
+        let index = tree.path.len() as u8;
+        tree.path.push((depth as f64 + c(rows.len())) as f32);
+        tree.nodes.push(Node::Leaf { index });
+        return at;
+    };
+    tree.nodes.push(Node::Leaf { index: 0 });
+    // Partition in place: rows below the threshold first.
+    let mut cut = 0;
+    for i in 0..rows.len() {
+        if x[rows[i] as usize * d + feature] < threshold {
+            rows.swap(i, cut);
+            cut += 1;
+        }
+    }
+    let (lo, hi) = rows.split_at_mut(cut);
+    let left = grow(tree, x, d, lo, depth + 1, height, rng);
+    let right = grow(tree, x, d, hi, depth + 1, height, rng);
+    tree.nodes[at as usize] = Node::Split {
+        feature: feature as u32,
+        threshold,
+        left,
+        right,
+    };
+    at
+}
+
+/// A random feature that is not constant on `rows`, and a threshold drawn
+/// uniformly strictly above its smallest value and at most its largest, so
+/// both sides get a row. `None` when every feature is constant there.
+fn pick_split(x: &[f32], d: usize, rows: &[u32], rng: &mut Rng) -> Option<(usize, f32)> {
+    let range = |j: usize| {
+        rows.iter()
+            .map(|&r| x[r as usize * d + j])
+            .filter(|v| v.is_finite())
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+    };
+    // A few random draws first (the usual case), then a scan, so a node
+    // with one varying feature among many constant ones still splits.
+    for _ in 0..8 {
+        let j = rng.index(d);
+        let (lo, hi) = range(j);
+        if lo < hi {
+            return Some((j, threshold(lo, hi, rng)));
+        }
+    }
+    let varying: Vec<usize> = (0..d)
+        .filter(|&j| {
+            let (lo, hi) = range(j);
+            lo < hi
+        })
+        .collect();
+    if varying.is_empty() {
+        return None;
+    }
+    let j = varying[rng.index(varying.len())];
+    let (lo, hi) = range(j);
+    Some((j, threshold(lo, hi, rng)))
+}
+
+fn threshold(lo: f32, hi: f32, rng: &mut Rng) -> f32 {
+    let t = rng.range(lo as f64, hi as f64) as f32;
+    // `t` must be above `lo` for the left side to hold a row … and at most
+    // `hi` for the right side to hold one.
+    if t > lo {
+        t.min(hi)
+    } else {
+        hi
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob_with_outlier(rows: usize) -> Vec<f32> {
+        let mut rng = Rng::new(5);
+        let mut x: Vec<f32> = (0..rows * 3).map(|_| rng.normal() as f32).collect();
+        x[..3].copy_from_slice(&[8.0, -8.0, 8.0]);
+        x
+    }
+
+    #[test]
+    fn an_isolated_row_gets_the_highest_score_and_the_forest_is_seeded() {
+        let x = blob_with_outlier(500);
+        let f = Forest::fit(&x, 3, 50, 256, 1);
+        let top = (0..500)
+            .max_by(|&a, &b| f.scores()[a].total_cmp(&f.scores()[b]))
+            .unwrap();
+        assert_eq!(top, 0);
+        assert!(f.scores().iter().all(|s| *s > 0.0 && *s <= 1.0));
+        let again = Forest::fit(&x, 3, 50, 256, 1);
+        assert_eq!(again.leaves(), f.leaves());
+        assert_ne!(Forest::fit(&x, 3, 50, 256, 2).leaves(), f.leaves());
+    }
+
+    #[test]
+    fn leaves_fit_in_a_byte_and_constant_data_is_one_leaf() {
+        let x = blob_with_outlier(2000);
+        let f = Forest::fit(&x, 3, 20, 1000, 3);
+        assert_eq!(f.leaves().len(), 2000 * 20);
+        let flat = vec![1.0f32; 300];
+        let g = Forest::fit(&flat, 3, 5, 64, 3);
+        assert!(g.leaves().iter().all(|&l| l == 0));
+        let e = Forest::fit(&[], 3, 5, 64, 3);
+        assert_eq!(e.scores().len(), 0);
+    }
+
+    #[test]
+    fn c_matches_the_paper() {
+        assert_eq!(c(1), 0.0);
+        assert_eq!(c(2), 1.0);
+        // c(256) ≈ 10.24 (Liu et al.).
+        assert!((c(256) - 10.24).abs() < 0.01, "{}", c(256));
+    }
+}
