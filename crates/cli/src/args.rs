@@ -2,6 +2,7 @@
 
 use anomaly_lab_core::active::{ActiveConfig, ActiveLoss, AAD_TAU};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec};
+use anomaly_lab_core::eval::Expert;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::synth::BuiltinSample;
 
@@ -44,6 +45,7 @@ pub struct EvalArgs {
     pub json: bool,
     pub active: ActiveConfig,
     pub strategy: QueryRule,
+    pub expert: Expert,
 }
 
 #[derive(Debug, Clone)]
@@ -106,11 +108,16 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let mut json = false;
     let mut active = ActiveConfig::default();
     let mut strategy = QueryRule::Highest;
+    let mut expert = Expert::default();
     let mut learning_rate = None;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         if flag == "--json" {
             json = true;
+            continue;
+        }
+        if flag == "--flip-first" {
+            expert.flip_first = true;
             continue;
         }
         let value = it
@@ -168,6 +175,14 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--region-lr" => active.region_learning_rate = number(flag, value)?,
             "--region-prior" => active.region_prior = number(flag, value)?,
             "--forest-share" => active.forest_share = number(flag, value)?,
+            "--noise" => {
+                expert.noise = number(flag, value)?;
+                if !(0.0..=1.0).contains(&expert.noise) {
+                    return Err(format!(
+                        "--noise is a probability from 0 to 1, got '{value}'"
+                    ));
+                }
+            }
             "--rank-weight" => active.rank_weight = number(flag, value)?,
             "--rank-after" => active.rank_after = number(flag, value)?,
             "--rank-tau" => active.rank_tau = number(flag, value)?,
@@ -192,6 +207,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             json,
             active,
             strategy,
+            expert,
         }))
     } else {
         Ok(Command::Score(ScoreArgs {

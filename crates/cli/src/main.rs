@@ -126,7 +126,7 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
         spec.train.seed = seed;
         let start = Instant::now();
         let r = pollster::block_on(run_experiment(
-            &table, &spec, active, a.strategy, budget, &device,
+            &table, &spec, active, a.strategy, budget, a.expert, &device,
         ))
         .map_err(|e| format!("seed {seed}: {e}"))?;
         let secs = start.elapsed().as_secs_f64();
@@ -172,6 +172,8 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
                 "found": r.found,
                 "baseline_found": r.baseline_found,
                 "roc_auc_before": r.roc_auc_before,
+                "roc_auc_layer_before": r.roc_auc_layer_before,
+                "wrong_answers": r.wrong_answers,
                 "ap_before": r.ap_before,
                 "roc_auc_after": r.roc_auc_after,
                 "roc_auc_after_unlabelled": r.roc_auc_after_unlabelled,

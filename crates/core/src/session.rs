@@ -31,6 +31,22 @@ pub enum Subject {
     Isolation,
 }
 
+/// A sign that some labels may be mistaken (see [`Session::warnings`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabelWarning {
+    /// Row `row`, labelled `anomaly`, sits among labelled rows that carry
+    /// the other label (`against`: their kernel weight, in rows' worth);
+    /// `place` is its position in the history.
+    Contradicted {
+        row: usize,
+        anomaly: bool,
+        against: f64,
+        place: usize,
+    },
+    /// Every unlabelled row scores below the boundary.
+    NothingAboveBoundary,
+}
+
 /// What a part of a score measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cause {
@@ -361,6 +377,41 @@ impl Session {
     /// Labels as `(row, is_anomaly)`, in the order given.
     pub fn labelled(&self) -> Vec<(usize, bool)> {
         self.history.iter().map(|e| (e.row, e.anomaly)).collect()
+    }
+
+    /// What the user should know about the labels so far: labels that
+    /// their labelled neighbours contradict (newest first), and whether no
+    /// unlabelled row scores above the boundary any more. Both often come
+    /// from one mistaken answer; undo takes it back.
+    pub fn warnings(&self) -> Vec<LabelWarning> {
+        let Some(layer) = &self.active else {
+            return Vec::new();
+        };
+        let mut contradicted: Vec<LabelWarning> = layer
+            .contradicted()
+            .into_iter()
+            .map(|(row, anomaly, against)| LabelWarning::Contradicted {
+                row,
+                anomaly,
+                against,
+                place: self.history.iter().position(|e| e.row == row).unwrap_or(0),
+            })
+            .collect();
+        contradicted.sort_by_key(|w| match w {
+            LabelWarning::Contradicted { place, .. } => std::cmp::Reverse(*place),
+            LabelWarning::NothingAboveBoundary => std::cmp::Reverse(0),
+        });
+        let mut out = contradicted;
+        let unlabelled_above = layer
+            .scores()
+            .iter()
+            .zip(&self.labels)
+            .any(|(&s, l)| l.is_none() && s > 0.0);
+        let any_unlabelled = self.labels.iter().any(Option::is_none);
+        if !self.history.is_empty() && any_unlabelled && !unlabelled_above {
+            out.push(LabelWarning::NothingAboveBoundary);
+        }
+        out
     }
 
     pub fn history(&self) -> &[LabelEvent] {

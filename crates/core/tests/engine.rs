@@ -10,7 +10,7 @@ use anomaly_lab_core::detector::{
     fit_and_score, no_pause, score_rows, Detector, DetectorKind, DetectorModel, DetectorSpec,
     TrainConfig, TrainingRun,
 };
-use anomaly_lab_core::eval::run_experiment;
+use anomaly_lab_core::eval::{run_experiment, Expert};
 use anomaly_lab_core::metrics::found_at;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
@@ -71,6 +71,7 @@ fn default_experiment(table: &Table, budget: usize) -> anomaly_lab_core::eval::R
         &ActiveConfig::default(),
         QueryRule::Highest,
         budget,
+        Expert::default(),
         &cpu(),
     ))
     .unwrap()
@@ -521,4 +522,38 @@ fn the_same_labels_give_the_same_scores_on_every_path() {
         s.attach(again).unwrap();
         assert_same_scores(&s, &reference, &format!("{name}: retrain then replay"));
     }
+}
+
+/// The mistaken expert on the page's default sample: one "anomaly"
+/// on the first suggestion, which is a normal row, then five "normal"
+/// answers. The session must say so, and auto-labelling must still find
+/// the cluster.
+#[test]
+fn one_mistaken_answer_is_flagged_and_does_not_wreck_the_session() {
+    use anomaly_lab_core::session::LabelWarning;
+    let table = generate(&BuiltinSample::Clustered.config());
+    let truth = table.labels.clone().unwrap();
+    let mut session = Session::new(table);
+    let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 0));
+    session.attach(scored).unwrap();
+    assert!(session.warnings().is_empty());
+    let first = session.suggestion().unwrap();
+    assert!(!truth[first], "the first suggestion is a normal row");
+    session.label(first, Some(true)).unwrap();
+    for _ in 0..5 {
+        let row = session.suggestion().unwrap();
+        session.label(row, Some(false)).unwrap();
+    }
+    let warnings = session.warnings();
+    eprintln!("warnings: {warnings:?}");
+    let flagged = warnings.iter().any(
+        |w| matches!(w, LabelWarning::Contradicted { row, anomaly: true, .. } if *row == first),
+    ) || warnings.contains(&LabelWarning::NothingAboveBoundary);
+    assert!(flagged, "{warnings:?}");
+    let found = (0..50)
+        .filter_map(|_| session.auto_label_next(QueryRule::Highest))
+        .filter(|e| e.anomaly)
+        .count();
+    eprintln!("after the mistake: {found} of 50");
+    assert!(found >= 25, "only {found} of 50");
 }

@@ -34,6 +34,10 @@ use crate::standardize::standardize_columns_f32;
 
 mod saved;
 
+/// The kernel weight of disagreeing labelled neighbours (in rows' worth)
+/// from which a label counts as contradicted.
+pub const CONTRADICTION_MASS: f64 = 1.5;
+
 /// Fits kept at every this many labels (see `ActiveLayer::thin_fits`).
 const KEEP_EVERY: usize = 16;
 
@@ -386,6 +390,33 @@ impl ActiveLayer {
         }
         parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         parts
+    }
+
+    /// The labelled rows whose labelled neighbours mostly carry the other
+    /// label, with their label and the kernel weight of those neighbours
+    /// (in rows' worth: a duplicate row counts 1). A row is listed when
+    /// that weight is at least [`CONTRADICTION_MASS`] and three times the
+    /// weight of neighbours that agree: the sign of a mistaken answer.
+    /// Empty when the neighbour term is off.
+    pub fn contradicted(&self) -> Vec<(usize, bool, f64)> {
+        if !self.neighbours.active() {
+            return Vec::new();
+        }
+        const UNIT: f64 = 1.0 / ONE as f64;
+        self.labels
+            .iter()
+            .filter_map(|&(i, y)| {
+                let (mut p, mut n) = (self.neighbours.pos[i], self.neighbours.neg[i]);
+                if y {
+                    p -= ONE;
+                } else {
+                    n -= ONE;
+                }
+                let (same, other) = if y { (p, n) } else { (n, p) };
+                let (same, other) = (same as f64 * UNIT, other as f64 * UNIT);
+                (other >= CONTRADICTION_MASS && other >= 3.0 * same).then_some((i, y, other))
+            })
+            .collect()
     }
 
     /// Fits the layer to `labels` (`(row, is_anomaly)` in the order they
