@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use web_sys::{DragEvent, KeyboardEvent};
 
 use crate::components::{
-    BackendBadge, DataPanel, ErrorBanner, LabelPanel, Notice, QueuePanel, ReportPanel, ScatterView,
-    StorageWarning, TeachPanel, TrainPanel,
+    BackendBadge, DataPanel, ErrorBanner, LabelPanel, LabelWarnings, Notice, QueuePanel,
+    ReportPanel, ScatterView, StorageWarning, TeachPanel, TrainPanel,
 };
 use crate::ctx::Ctx;
 use crate::dom::url_param;
@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
             <div id="panic-banner" class="error" hidden></div>
             <ErrorBanner/>
             <StorageWarning/>
+            <LabelWarnings/>
             <Notice/>
             <main>
                 <aside class="left">

@@ -1,7 +1,7 @@
 //! Everything the page says in words about numbers and scores: one number
 //! formatter, and the wording of a score's reasons. Pure, tested natively.
 
-use anomaly_lab_core::session::{Cause, Reason, Subject};
+use anomaly_lab_core::session::{Cause, LabelWarning, Reason, Subject};
 
 /// A value as a person would write it: integers plainly, others to at most
 /// 4 decimals with trailing zeros dropped (`0.02`, `4.0151`, `-3`); a value
@@ -58,6 +58,30 @@ pub fn reason_detail(reason: &Reason) -> String {
         .join(", ")
 }
 
+/// A label warning in words, pointing to undo.
+pub fn warning_text(warning: &LabelWarning) -> String {
+    let word = |anomaly: bool| if anomaly { "anomaly" } else { "normal" };
+    match *warning {
+        LabelWarning::Contradicted {
+            row,
+            anomaly,
+            against,
+            ..
+        } => format!(
+            "Row {} is labelled {}, but labelled rows like it (about {} rows' worth) \
+             were called {}. If that answer was a mistake, undo it (Z) or relabel the row.",
+            row + 1,
+            word(anomaly),
+            format_value((against * 10.0).round() / 10.0),
+            word(!anomaly)
+        ),
+        LabelWarning::NothingAboveBoundary => "No unlabelled row scores above the boundary \
+            any more: the layer now calls every remaining row normal. If that is not what \
+            you expect, a recent answer may have been a mistake: undo it (Z)."
+            .into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +136,23 @@ mod tests {
             causes: vec![],
         };
         assert_eq!(reason_text(&at_mean, &features), "x1 = 0 (z +0.0)");
+    }
+
+    #[test]
+    fn warnings_name_the_row_and_point_to_undo() {
+        let w = LabelWarning::Contradicted {
+            row: 11,
+            anomaly: true,
+            against: 4.26,
+            place: 0,
+        };
+        let text = warning_text(&w);
+        assert!(text.starts_with("Row 12 is labelled anomaly"), "{text}");
+        assert!(
+            text.contains("about 4.3 rows' worth) were called normal"),
+            "{text}"
+        );
+        assert!(text.contains("undo"));
+        assert!(warning_text(&LabelWarning::NothingAboveBoundary).contains("undo it (Z)"));
     }
 }

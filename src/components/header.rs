@@ -7,6 +7,8 @@ use crate::backend::BackendKind;
 use crate::ctx::Ctx;
 use crate::jobs::start_training;
 use crate::params::BackendChoice;
+use crate::words::warning_text;
+use anomaly_lab_core::session::LabelWarning;
 
 #[component]
 pub fn BackendBadge() -> impl IntoView {
@@ -69,6 +71,41 @@ pub fn StorageWarning() -> impl IntoView {
                 <div class="error" data-testid="storage-warning" role="alert">
                     <span>{w}</span>
                     <button on:click=move |_| ctx.download()>"download"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// Signs that an answer was a mistake: labels their labelled neighbours
+/// contradict (the newest), and no unlabelled row above the boundary. Each
+/// points to undo, and the button takes the newest change back.
+#[component]
+pub fn LabelWarnings() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let warnings = Memo::new(move |_| {
+        ctx.version.get();
+        ctx.with_lab(|l| l.session.warnings()).unwrap_or_default()
+    });
+    move || {
+        let list = warnings.get();
+        // The newest contradiction is enough to act on; the rest would crowd the page.
+        let contradiction = list
+            .iter()
+            .find(|w| matches!(w, LabelWarning::Contradicted { .. }))
+            .cloned();
+        let boundary = list.contains(&LabelWarning::NothingAboveBoundary);
+        let shown: Vec<LabelWarning> = contradiction
+            .into_iter()
+            .chain(boundary.then_some(LabelWarning::NothingAboveBoundary))
+            .collect();
+        (!shown.is_empty()).then(|| {
+            view! {
+                <div class="warning" data-testid="label-warning" role="status">
+                    <div>
+                        {shown.iter().map(|w| view! { <p>{warning_text(w)}</p> }).collect_view()}
+                    </div>
+                    <button on:click=move |_| ctx.undo(false)>"undo last label"</button>
                 </div>
             }
         })

@@ -14,7 +14,7 @@ mod teach_panel;
 mod train_panel;
 
 pub use data_panel::DataPanel;
-pub use header::{BackendBadge, ErrorBanner, Notice, StorageWarning};
+pub use header::{BackendBadge, ErrorBanner, LabelWarnings, Notice, StorageWarning};
 pub use label_panel::LabelPanel;
 pub use queue_panel::QueuePanel;
 pub use report_panel::ReportPanel;

@@ -452,9 +452,4 @@ async function trainAgain(page) {
 /** Opens the page with `query` and waits until it is ready. */
 
 /** Waits until the counter reads `queried n`. */
-async function waitQueried(page, n) {
-  await page.waitForFunction(
-    (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n);
-}
-
 /** No page error, no request beyond 127.0.0.1; then closes the context. */

@@ -97,6 +97,12 @@ export async function foundCounter(page) {
   return { found: Number(m[1]), queried: Number(m[2]) };
 }
 
+/** Waits until the found counter reads `queried n`. */
+export async function waitQueried(page, n, timeout = 30_000) {
+  await page.waitForFunction(
+    (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n, { timeout });
+}
+
 export async function queueRows(page) {
   return page.$$eval('[data-testid=queue-item]', (items) => items.map((i) => Number(i.dataset.row)));
 }

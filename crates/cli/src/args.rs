@@ -10,14 +10,45 @@ pub const USAGE: &str = "\
 usage:
   anomaly-lab eval --data FILE [--label-column NAME] [--detector autoencoder|mlp]
                    [--budget N] [--seeds 0,1,2,3,4] [--backend cpu|wgpu] [--json]
-                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--loss logistic|aad]
-                   [--prior X] [--active-steps N] [--active-lr X] [--init-quantile X] [--features on|off]
-                   [--marginal-evidence on|off] [--neighbour-weight X] [--neighbour-width X]
-                   [--strategy highest|boundary|random|top-k:N]
+                   [--flip-first] [--noise P] [--strategy highest|boundary|random|top-k:N]
+                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
+                   [active-layer settings, below]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
-  anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny --out FILE";
+  anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny --out FILE
+
+eval plays the expert from the ground truth: it answers about the top-ranked
+unlabelled row, one at a time, and reports found@k (true anomalies among the
+first k rows asked about) against the detector's own ranking.
+  --flip-first        the expert gets the first answer wrong
+  --noise P           the expert gets each answer wrong with probability P
+                      (seeded by the run's seed); found@k still counts true anomalies
+
+active-layer settings (the defaults are the page's; see the top of
+crates/core/src/active/mod.rs for the math):
+  --loss logistic|aad          class-balanced logistic loss (default) or AAD's hinge
+  --prior X                    weight of ||w - w0||^2, the pull to the prior (0.05)
+  --active-steps N             Adam steps after each label (10)
+  --active-lr X                Adam step size for the weights (0.005)
+  --init-quantile X            the boundary starts at this quantile of the prior scores (0.97)
+  --features on|off            the standardised features as inputs too (on)
+  --marginal-evidence on|off   each feature's z^2 as evidence (on)
+  --neighbour-weight X         largest shift of the neighbour term; 0 turns it off (4)
+  --neighbour-width X          its kernel width, relative to the distance between rows (0.4)
+  --forest-trees N             trees of the isolation forest whose leaves are the
+                               layer's regions; 0 turns regions off (100)
+  --forest-sample N            rows each tree is grown on, at most 256 (256)
+  --forest-evidence on|off     the forest's isolation score as evidence (off)
+  --forest-share X             share of the prior score's spread it carries (0.5)
+  --region-lr X                Adam step size of the per-leaf offsets: how far one answer
+                               moves the regions around its row (0.05)
+  --region-prior X             weight of ||u||^2 on the offsets (0)
+  --rank-weight X              weight of the rank term: labelled normals below the row
+                               ranked at tau*N, anomalies above it (1)
+  --rank-tau X                 tau (0.03)
+  --rank-after N               the rank term is on once the last N answers were all
+                               normal, so the ranking keeps exploring (10)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -270,6 +301,51 @@ mod tests {
         assert!(a.json);
     }
 
+    /// Every active-layer setting has a flag, the help names it with the
+    /// default it states, and the noisy expert's flags reach eval.
+    #[test]
+    fn layer_and_expert_flags_are_parsed_and_documented() {
+        let Command::Eval(a) = parse(&words(
+            "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
+             --forest-evidence on --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
+             --rank-weight 2 --rank-tau 0.05 --rank-after 5",
+        ))
+        .unwrap() else {
+            panic!("not eval")
+        };
+        assert!(a.expert.flip_first);
+        assert_eq!(a.expert.noise, 0.05);
+        let c = &a.active;
+        assert_eq!((c.forest_trees, c.forest_sample), (50, 128));
+        assert!(c.forest_evidence);
+        assert_eq!((c.forest_share, c.region_learning_rate), (0.3, 0.1));
+        assert_eq!(
+            (c.region_prior, c.rank_weight, c.rank_tau),
+            (0.01, 2.0, 0.05)
+        );
+        assert_eq!(c.rank_after, 5);
+        let d = ActiveConfig::default();
+        for (flag, default) in [
+            ("--forest-trees N", d.forest_trees.to_string()),
+            ("--forest-sample N", d.forest_sample.to_string()),
+            ("--forest-share X", d.forest_share.to_string()),
+            ("--region-lr X", d.region_learning_rate.to_string()),
+            ("--region-prior X", d.region_prior.to_string()),
+            ("--rank-weight X", d.rank_weight.to_string()),
+            ("--rank-tau X", d.rank_tau.to_string()),
+            ("--rank-after N", d.rank_after.to_string()),
+            ("--prior X", d.prior.to_string()),
+            ("--active-lr X", d.learning_rate.to_string()),
+        ] {
+            let line = USAGE
+                .lines()
+                .position(|l| l.trim_start().starts_with(flag))
+                .unwrap_or_else(|| panic!("{flag} is not explained"));
+            let text: String = USAGE.lines().skip(line).take(3).collect();
+            assert!(text.contains(&format!("({default})")), "{flag}: {text}");
+        }
+    }
+
     #[test]
     fn each_detector_gets_its_own_learning_rate_unless_told() {
         let lr = |line: &str| match parse(&words(line)).unwrap() {
@@ -291,6 +367,8 @@ mod tests {
             ("eval --data x --strategy top-k:0", "top-k:N"),
             ("eval --data x --strategy best", "'best'"),
             ("eval --data x --marginal-evidence maybe", "on or off"),
+            ("eval --data x --noise 1.5", "probability"),
+            ("eval --data x --forest-evidence yes", "on or off"),
             ("frobnicate", "frobnicate"),
         ] {
             let err = parse(&words(line)).unwrap_err();

@@ -8,26 +8,52 @@
 //! column mean. A deep detector's errors miss rows that are merely extreme
 //! in one column (an autoencoder learns to reconstruct them); the marginal
 //! block catches those, and the labels decide which block to trust.
+//! Optionally (`forest_evidence`) the isolation forest's score joins the
+//! evidence, carrying `forest_share` of the prior score's spread.
 //!
-//! Score: `s = w·f + b + ν(row)`. The weights start uniform (`1/√E`) on the
-//! `E` evidence columns and zero on the features, with `b` minus the 97%
-//! quantile of the initial scores, so before any label the layer ranks rows
-//! by the evidence alone and the decision boundary (`s = 0`) sits at the top
-//! 3%. Each label triggers a few full-batch Adam steps on the labelled rows,
-//! starting from the current weights.
+//! Score: `s = w·f + b + ν(row) + ρ(row)`.
+//! - The weights start uniform (`1/√E`) on the `E` evidence columns and zero
+//!   on the features, with `b` minus the 97% quantile of the initial
+//!   scores, so before any label the layer ranks rows by the evidence alone
+//!   and the decision boundary (`s = 0`) sits at the top 3%.
+//! - `ν` is the *neighbour term*: `a·(Σ k⁺ − Σ k⁻)/(1 + Σ k⁺ + Σ k⁻)`, where
+//!   `k± = exp(−‖x − x_j‖²/(2·D·h²))` runs over the labelled anomalies (+)
+//!   and normals (−) in the standardised feature space. A linear layer
+//!   cannot say "rows like this one"; the term can, so clustered anomalies
+//!   surface as soon as one of them is labelled. It is 0 before any label,
+//!   and bounded by `a` in size. A labelled row's own label is left out of
+//!   its term while the weights are fitted (leave-one-out), so the term does
+//!   not explain the label away. Each new label costs one pass over the rows
+//!   (`O(N·D)`).
+//! - `ρ` is the *region term*: `ρ(x) = (1/T)·Σ_t u[t, leaf_t(x)]`, over the
+//!   `T` trees of a seeded isolation forest grown on the standardised
+//!   features ([`crate::forest`]), with one learnt offset `u` per leaf,
+//!   starting at 0. Leaves are large where the data is sparse and small
+//!   where it is dense, so a "normal" answer lowers the whole region around
+//!   the row in every tree, and the ranking moves on to regions not yet
+//!   seen: AAD's elimination, without a bound on how far a region can sink.
+//!   The offsets have their own step size (`region_learning_rate`).
 //!
-//! `ν` is the *neighbour term*: `a·(Σ k⁺ − Σ k⁻)/(1 + Σ k⁺ + Σ k⁻)`, where
-//! `k± = exp(−‖x − x_j‖²/(2·D·h²))` runs over the labelled anomalies (+) and
-//! normals (−) in the standardised feature space. A linear layer cannot say
-//! "rows like this one"; the term can, so clustered anomalies surface as
-//! soon as one of them is labelled. It is 0 before any label, and bounded
-//! by `a` in size. A labelled row's own label is left out of its term while
-//! the weights are fitted (leave-one-out), so the term does not explain the
-//! label away. Each new label costs one pass over the rows (`O(N·D)`).
+//! Loss, on the labelled rows, each class weighted to half:
+//! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
+//! plus, while *exploring*, the *rank term*
+//! `rank_weight·Σ c_y·log(1 + exp(−y·(s_i − s_a)))`, where `a` is the row
+//! ranked at `rank_tau·N` by the scores before the label. The bias cancels
+//! in `s_i − s_a`, so the only way to put a labelled normal below the
+//! unlabelled bulk is to change what the weights `w` reward: when the
+//! detector ranks the anomalies *below* the normal rows (they hide inside
+//! the bulk), the evidence weights turn negative and the ranking turns
+//! over. The layer explores when the last `rank_after` answers were all
+//! "normal"; the term reaches the weights `w` only (the regions already
+//! sink with the logistic loss).
 //!
-//! The layer is tiny (`E + D + 1` weights), so it runs on the host in f64:
-//! one update plus a re-score of 100k rows takes milliseconds, with no
-//! device round trip.
+//! Each label triggers `steps` full-batch Adam steps on the labelled rows,
+//! starting from the current weights; the result is a function of the
+//! labels in their order (see [`ActiveLayer::set_labels`]).
+//!
+//! The layer is small (`E + D + 1` weights and `256·T` offsets), so it runs
+//! on the host in f64: one update plus a re-score of 100k rows takes
+//! milliseconds, with no device round trip.
 
 use crate::forest::{Forest, MAX_LEAVES};
 use crate::standardize::standardize_columns_f32;
