@@ -337,7 +337,7 @@ impl ActiveLayer {
         let n = self.fits.len();
         if n >= 3 {
             let k = n - 3;
-            if k > 0 && k % KEEP_EVERY != 0 {
+            if k > 0 && !k.is_multiple_of(KEEP_EVERY) {
                 self.fits[k] = None;
             }
         }
