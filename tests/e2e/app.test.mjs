@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   testBed, waitForState, screenshot, foundCounter, queueRows,
-  canvasHash, shared, exportedScores, maxDifference, labelRow,
+  canvasHash, shared, exportedScores, maxDifference, labelRow, waitQueried,
 } from './harness.mjs';
 
 const bed = testBed();

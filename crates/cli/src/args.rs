@@ -48,7 +48,10 @@ crates/core/src/active/mod.rs for the math):
                                ranked at tau*N, anomalies above it (1)
   --rank-tau X                 tau (0.03)
   --rank-after N               the rank term is on once the last N answers were all
-                               normal, so the ranking keeps exploring (10)";
+                               normal, so the ranking keeps exploring (10)
+  --normal-wait N              while every answer is normal, the weights move only from
+                               the N-th answer on: one mistaken first answer cannot
+                               turn them (2)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -215,6 +218,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 }
             }
             "--rank-weight" => active.rank_weight = number(flag, value)?,
+            "--normal-wait" => active.normal_wait = number(flag, value)?,
             "--rank-after" => active.rank_after = number(flag, value)?,
             "--rank-tau" => active.rank_tau = number(flag, value)?,
             _ => return Err(format!("unknown option '{flag}'")),
@@ -308,7 +312,7 @@ mod tests {
         let Command::Eval(a) = parse(&words(
             "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence on --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
-             --rank-weight 2 --rank-tau 0.05 --rank-after 5",
+             --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -323,7 +327,7 @@ mod tests {
             (c.region_prior, c.rank_weight, c.rank_tau),
             (0.01, 2.0, 0.05)
         );
-        assert_eq!(c.rank_after, 5);
+        assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -334,6 +338,7 @@ mod tests {
             ("--rank-weight X", d.rank_weight.to_string()),
             ("--rank-tau X", d.rank_tau.to_string()),
             ("--rank-after N", d.rank_after.to_string()),
+            ("--normal-wait N", d.normal_wait.to_string()),
             ("--prior X", d.prior.to_string()),
             ("--active-lr X", d.learning_rate.to_string()),
         ] {

@@ -124,6 +124,10 @@ pub struct ActiveConfig {
     pub rank_tau: f64,
     /// The rank term is on after this many "normal" answers in a row.
     pub rank_after: usize,
+    /// While every answer is "normal", the logistic loss moves the weights
+    /// `w` only from this many answers on, so one mistaken first answer
+    /// cannot turn them (0 or 1: from the first answer).
+    pub normal_wait: usize,
 }
 
 impl Default for ActiveConfig {
@@ -152,6 +156,7 @@ impl Default for ActiveConfig {
             rank_weight: 1.0,
             rank_tau: AAD_TAU,
             rank_after: 10,
+            normal_wait: 2,
         }
     }
 }
@@ -643,6 +648,12 @@ impl ActiveLayer {
         let pos = labels.iter().filter(|l| l.1).count();
         let neg = labels.len() - pos;
         let classes = usize::from(pos > 0) + usize::from(neg > 0);
+        // A "normal" answer or two say little about which evidence
+        // matters: until an anomaly or `normal_wait` answers are in, the
+        // logistic loss leaves the weights `w` at the prior (the bias, the
+        // regions and the rank term still move). An anomaly is news at once.
+        let hold = pos == 0 && labels.len() < self.config.normal_wait;
+        let mut rank = vec![0.0; if anchor.is_some() { self.width } else { 0 }];
         let mut gb = 0.0;
         for (&(i, anomaly), &nu) in labels.iter().zip(nu) {
             let (y, count) = if anomaly { (1.0, pos) } else { (-1.0, neg) };
@@ -651,8 +662,10 @@ impl ActiveLayer {
             // d/ds log(1 + exp(-y s)) = -y σ(-y s)
             let g = -y * sigmoid(-y * s) * weight;
             let f = &self.inputs[i * self.width..(i + 1) * self.width];
-            for (gw, &x) in gw.iter_mut().zip(f) {
-                *gw += g * x as f64;
+            if !hold {
+                for (gw, &x) in gw.iter_mut().zip(f) {
+                    *gw += g * x as f64;
+                }
             }
             self.regions.add_grad(i, g, &mut gw[self.width..]);
             gb += g;
@@ -661,12 +674,15 @@ impl ActiveLayer {
                 // anomalies above it. The bias cancels.
                 let g = -y * sigmoid(-y * (s - sa)) * weight * self.config.rank_weight;
                 let fa = &self.inputs[a * self.width..(a + 1) * self.width];
-                for ((gw, &x), &xa) in gw.iter_mut().zip(f).zip(fa) {
-                    *gw += g * (x as f64 - xa as f64);
+                for ((r, &x), &xa) in rank.iter_mut().zip(f).zip(fa) {
+                    *r += g * (x as f64 - xa as f64);
                 }
             }
         }
         let (dense, regions) = gw.split_at_mut(self.width);
+        for (g, r) in dense.iter_mut().zip(&rank) {
+            *g += r;
+        }
         for ((g, w), w0) in dense.iter_mut().zip(&self.w).zip(&self.w0) {
             *g += 2.0 * self.config.prior * (w - w0);
         }
@@ -1368,6 +1384,118 @@ mod tests {
             .collect();
         assert_eq!(prefix.terms(&layer.neighbours), full);
         assert!(full.iter().any(|&t| t.abs() > 0.5), "{full:?}");
+    }
+
+    /// Three well-separated groups of 40 rows in 3-D, with evidence that
+    /// ranks group 0 highest, then 1, then 2.
+    fn three_groups() -> (Vec<f32>, Vec<f32>) {
+        let mut rng = crate::rng::Rng::new(3);
+        let mut ev = Vec::new();
+        let mut feats = Vec::new();
+        for i in 0..120 {
+            let g = i / 40;
+            ev.push((3 - g) as f32 + 0.1 * rng.uniform() as f32);
+            for j in 0..3 {
+                let centre = if j == 0 { 4.0 * g as f32 } else { 0.0 };
+                feats.push(centre + 0.3 * rng.normal() as f32);
+            }
+        }
+        (ev, feats)
+    }
+
+    /// Only the regions move: a "normal" answer lowers the rows that share
+    /// leaves with the labelled row (its group) far more than the others.
+    #[test]
+    fn a_normal_answer_lowers_its_region() {
+        let (ev, feats) = three_groups();
+        let config = ActiveConfig {
+            neighbour_weight: 0.0,
+            rank_weight: 0.0,
+            use_features: false,
+            marginal_evidence: false,
+            ..ActiveConfig::default()
+        };
+        let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config);
+        let before = layer.scores().to_vec();
+        // Two answers, so the weights move too (equally for every row's
+        // evidence, which is nearly the same within a group).
+        layer.set_labels(&[(0, false), (1, false)]);
+        let drop = |rows: std::ops::Range<usize>| {
+            rows.clone()
+                .map(|i| (before[i] - layer.scores()[i]) as f64)
+                .sum::<f64>()
+                / rows.len() as f64
+        };
+        let regions = |rows: std::ops::Range<usize>| {
+            rows.clone()
+                .map(|i| layer.regions.value(i, layer.u()))
+                .sum::<f64>()
+                / rows.len() as f64
+        };
+        assert!(regions(2..40) < -0.1, "{}", regions(2..40));
+        // Shallow trees put some rows of other groups in the same leaves.
+        for other in [40..80, 80..120] {
+            assert!(regions(other.clone()).abs() < 0.25 * regions(2..40).abs());
+        }
+        assert!(
+            drop(2..40) > drop(40..80),
+            "{} vs {}",
+            drop(2..40),
+            drop(40..80)
+        );
+    }
+
+    /// The first "normal" answer alone leaves the weights at the prior; a
+    /// first "anomaly" moves them at once.
+    #[test]
+    fn one_normal_answer_does_not_turn_the_weights() {
+        let (ev, feats) = three_groups();
+        let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, ActiveConfig::default());
+        let prior = layer.w[..layer.width].to_vec();
+        layer.set_labels(&[(0, false)]);
+        assert_eq!(&layer.w[..layer.width], &prior[..]);
+        layer.set_labels(&[(0, false), (1, false)]);
+        assert_ne!(&layer.w[..layer.width], &prior[..]);
+        layer.set_labels(&[(0, true)]);
+        assert_ne!(&layer.w[..layer.width], &prior[..]);
+    }
+
+    /// When the evidence ranks the anomalies last, answers of "normal" at
+    /// the top turn the ranking over once the rank term is on: the
+    /// evidence weight falls and the last group rises to the top.
+    /// Without the term, fewer of them are found.
+    #[test]
+    fn the_rank_term_turns_the_ranking_over_after_normal_answers() {
+        let (ev, feats) = three_groups();
+        let run = |rank_weight: f64| {
+            let config = ActiveConfig {
+                forest_trees: 0,
+                neighbour_weight: 0.0,
+                rank_weight,
+                ..ActiveConfig::default()
+            };
+            let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config);
+            let mut labels: Vec<(usize, bool)> = Vec::new();
+            let mut first_weight = None;
+            for _ in 0..50 {
+                let top = ranking(layer.scores())
+                    .into_iter()
+                    .find(|i| !labels.iter().any(|l| l.0 == *i))
+                    .unwrap();
+                labels.push((top, top >= 80));
+                layer.set_labels(&labels);
+                if top >= 80 && first_weight.is_none() {
+                    first_weight = Some(layer.weights().0[0]);
+                }
+            }
+            (labels.iter().filter(|l| l.1).count(), first_weight)
+        };
+        let (on, weight) = run(1.0);
+        let (off, _) = run(0.0);
+        assert!(on >= 10, "found {on} of the last group in 50 answers");
+        // The prior weight is 1/√4 (one detector and three marginal columns).
+        assert!(weight.is_some_and(|w| w < 0.25), "{weight:?}");
+        assert!(on > off, "with the rank term {on}, without {off}");
     }
 
     #[test]
