@@ -514,7 +514,9 @@ impl ActiveLayer {
                     .collect()
             };
             self.fit_steps(&labels[..k], &nu);
-            if hinge {
+            // The next fit's anchor reads the scores after this one; the
+            // last fit is re-scored once, below.
+            if k < n && self.needs_anchor(&labels[..=k]) {
                 self.rescore();
             }
             self.fits.push(Some(self.checkpoint()));
@@ -612,10 +614,7 @@ impl ActiveLayer {
             }
         }
         if self.regions.active() {
-            let u = &self.w[self.width..];
-            for (i, s) in self.scores.iter_mut().enumerate() {
-                *s += self.regions.value(i, u) as f32;
-            }
+            self.regions.add_to(&mut self.scores, &self.w[self.width..]);
         }
     }
 
@@ -624,6 +623,14 @@ impl ActiveLayer {
     fn exploring(&self, labels: &[(usize, bool)]) -> bool {
         let streak = labels.iter().rev().take_while(|l| !l.1).count();
         streak >= self.config.rank_after
+    }
+
+    /// Whether the fit to `labels` reads the ranking of all rows.
+    fn needs_anchor(&self, labels: &[(usize, bool)]) -> bool {
+        match self.config.loss {
+            ActiveLoss::AadHinge { .. } => true,
+            ActiveLoss::Logistic => self.config.rank_weight > 0.0 && self.exploring(labels),
+        }
     }
 
     /// Whether the loss reads the ranking of all rows (AAD's hinge, or the
@@ -783,6 +790,20 @@ impl Regions {
             .map(|(t, &leaf)| u[t * MAX_LEAVES + leaf as usize])
             .sum();
         sum / self.trees as f64
+    }
+
+    /// Adds every row's region term to `scores`, in f32 from a table of
+    /// `u / T` (one byte lookup and one add per row and tree).
+    fn add_to(&self, scores: &mut [f32], u: &[f64]) {
+        let t = self.trees as f64;
+        let table: Vec<f32> = u.iter().map(|&x| (x / t) as f32).collect();
+        for (s, leaves) in scores.iter_mut().zip(self.leaves.chunks_exact(self.trees)) {
+            let mut acc = 0.0f32;
+            for (offsets, &leaf) in table.chunks_exact(MAX_LEAVES).zip(leaves) {
+                acc += offsets[leaf as usize];
+            }
+            *s += acc;
+        }
     }
 
     /// Adds `g · ∂value(i)/∂u` to `gu`.
