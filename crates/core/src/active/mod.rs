@@ -796,10 +796,14 @@ impl Regions {
     /// `u / T` (one byte lookup and one add per row and tree).
     fn add_to(&self, scores: &mut [f32], u: &[f64]) {
         let t = self.trees as f64;
-        let table: Vec<f32> = u.iter().map(|&x| (x / t) as f32).collect();
+        // One 256-entry array per tree: a byte indexes it with no bounds check.
+        let table: Vec<[f32; MAX_LEAVES]> = u
+            .chunks_exact(MAX_LEAVES)
+            .map(|tree| std::array::from_fn(|leaf| (tree[leaf] / t) as f32))
+            .collect();
         for (s, leaves) in scores.iter_mut().zip(self.leaves.chunks_exact(self.trees)) {
             let mut acc = 0.0f32;
-            for (offsets, &leaf) in table.chunks_exact(MAX_LEAVES).zip(leaves) {
+            for (offsets, &leaf) in table.iter().zip(leaves) {
                 acc += offsets[leaf as usize];
             }
             *s += acc;
