@@ -368,6 +368,13 @@ fn every_shared_dataset_loads_with_its_ground_truth() {
         ("mammography_sub.csv", 2000, 6, 46),
         ("covtype_sub.csv", 2000, 54, 19),
         ("kddcup_sub.csv", 2000, 91, 77),
+        ("letter.csv", 1600, 32, 100),
+        ("optdigits.csv", 5216, 64, 150),
+        ("waveform.csv", 3443, 21, 100),
+        ("wpbc.csv", 198, 33, 47),
+        ("musk.csv", 3062, 166, 97),
+        ("aloi.csv", 49534, 27, 1508),
+        ("campaign.csv", 41188, 62, 4640),
     ] {
         let t = require_shared(name);
         assert_eq!(t.rows(), rows, "{name}");
