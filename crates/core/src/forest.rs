@@ -124,14 +124,14 @@ impl Forest {
         self.trees
     }
 
-    /// Row `i`'s leaf in each tree.
-    pub fn leaves_of(&self, i: usize) -> &[u8] {
-        &self.leaves[i * self.trees..(i + 1) * self.trees]
-    }
-
     /// Every row's leaves, row-major `rows × trees`.
     pub fn leaves(&self) -> &[u8] {
         &self.leaves
+    }
+
+    /// The leaves, without a copy (`rows × trees` bytes).
+    pub fn into_leaves(self) -> Vec<u8> {
+        self.leaves
     }
 
     /// The isolation score of every row (higher = easier to isolate).
@@ -228,17 +228,17 @@ fn pick_split(x: &[f32], d: usize, rows: &[u32], rng: &mut Rng) -> Option<(usize
             return Some((j, threshold(lo, hi, rng)));
         }
     }
-    let varying: Vec<usize> = (0..d)
-        .filter(|&j| {
+    let varying: Vec<(usize, f32, f32)> = (0..d)
+        .map(|j| {
             let (lo, hi) = range(j);
-            lo < hi
+            (j, lo, hi)
         })
+        .filter(|&(_, lo, hi)| lo < hi)
         .collect();
     if varying.is_empty() {
         return None;
     }
-    let j = varying[rng.index(varying.len())];
-    let (lo, hi) = range(j);
+    let (j, lo, hi) = varying[rng.index(varying.len())];
     Some((j, threshold(lo, hi, rng)))
 }
 

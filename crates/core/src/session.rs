@@ -387,21 +387,20 @@ impl Session {
         let Some(layer) = &self.active else {
             return Vec::new();
         };
-        let mut contradicted: Vec<LabelWarning> = layer
+        // The layer's labels are the history, in order: newest first here.
+        let mut out: Vec<LabelWarning> = layer
             .contradicted()
             .into_iter()
-            .map(|(row, anomaly, against)| LabelWarning::Contradicted {
-                row,
-                anomaly,
-                against,
-                place: self.history.iter().position(|e| e.row == row).unwrap_or(0),
-            })
+            .rev()
+            .map(
+                |(place, row, anomaly, against)| LabelWarning::Contradicted {
+                    row,
+                    anomaly,
+                    against,
+                    place,
+                },
+            )
             .collect();
-        contradicted.sort_by_key(|w| match w {
-            LabelWarning::Contradicted { place, .. } => std::cmp::Reverse(*place),
-            LabelWarning::NothingAboveBoundary => std::cmp::Reverse(0),
-        });
-        let mut out = contradicted;
         let unlabelled_above = layer
             .scores()
             .iter()

@@ -56,6 +56,15 @@ fn train_and_score(session: &Session, spec: &DetectorSpec) -> anomaly_lab_core::
     .scored
 }
 
+/// A session on `table` with the default detector (autoencoder, seed 0)
+/// trained and attached.
+fn attached_session(table: Table) -> Session {
+    let mut session = Session::new(table);
+    let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 0));
+    session.attach(scored).unwrap();
+    session
+}
+
 /// The trained model itself, for tests of scoring.
 fn trained(spec: &DetectorSpec, x: &[f32], d: usize) -> DetectorModel {
     let mut run = TrainingRun::new(spec, x, d, &cpu()).unwrap();
@@ -252,9 +261,7 @@ fn clustered_anomalies_active_layer_doubles_the_detector() {
 fn one_labelled_member_surfaces_a_hidden_cluster() {
     let table = generate(&BuiltinSample::HighDimensional.config());
     let truth = table.labels.clone().unwrap();
-    let mut session = Session::new(table);
-    let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 0));
-    session.attach(scored).unwrap();
+    let mut session = attached_session(table);
     let first = truth.iter().position(|&a| a).unwrap();
     session.label(first, Some(true)).unwrap();
     let found = (0..30)
@@ -540,9 +547,7 @@ fn one_mistaken_answer_is_flagged_and_does_not_wreck_the_session() {
     use anomaly_lab_core::session::LabelWarning;
     let table = generate(&BuiltinSample::Clustered.config());
     let truth = table.labels.clone().unwrap();
-    let mut session = Session::new(table);
-    let scored = train_and_score(&session, &spec(DetectorKind::Autoencoder, 0));
-    session.attach(scored).unwrap();
+    let mut session = attached_session(table);
     assert!(session.warnings().is_empty());
     let first = session.suggestion().unwrap();
     assert!(!truth[first], "the first suggestion is a normal row");

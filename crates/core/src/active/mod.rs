@@ -278,10 +278,10 @@ impl ActiveLayer {
             inputs.extend_from_slice(&ev[i * e..(i + 1) * e]);
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
-        let regions = match &forest {
+        let regions = match forest {
             Some(f) if config.region_learning_rate > 0.0 => Regions {
                 trees: f.trees(),
-                leaves: f.leaves().to_vec(),
+                leaves: f.into_leaves(),
             },
             _ => Regions::off(),
         };
@@ -424,28 +424,25 @@ impl ActiveLayer {
     }
 
     /// The labelled rows whose labelled neighbours mostly carry the other
-    /// label, with their label and the kernel weight of those neighbours
-    /// (in rows' worth: a duplicate row counts 1). A row is listed when
-    /// that weight is at least [`CONTRADICTION_MASS`] and three times the
-    /// weight of neighbours that agree: the sign of a mistaken answer.
-    /// Empty when the neighbour term is off.
-    pub fn contradicted(&self) -> Vec<(usize, bool, f64)> {
+    /// label, as `(place in the labels, row, label, kernel weight of those
+    /// neighbours)` in the labels' order; the weight is in rows' worth (a
+    /// duplicate row counts 1). A row is listed when that weight is at
+    /// least [`CONTRADICTION_MASS`] and three times the weight of
+    /// neighbours that agree: the sign of a mistaken answer. Empty when the
+    /// neighbour term is off.
+    pub fn contradicted(&self) -> Vec<(usize, usize, bool, f64)> {
         if !self.neighbours.active() {
             return Vec::new();
         }
         const UNIT: f64 = 1.0 / ONE as f64;
         self.labels
             .iter()
-            .filter_map(|&(i, y)| {
-                let (mut p, mut n) = (self.neighbours.pos[i], self.neighbours.neg[i]);
-                if y {
-                    p -= ONE;
-                } else {
-                    n -= ONE;
-                }
+            .enumerate()
+            .filter_map(|(place, &(i, y))| {
+                let (p, n) = self.neighbours.sums_without_own_label(i);
                 let (same, other) = if y { (p, n) } else { (n, p) };
                 let (same, other) = (same as f64 * UNIT, other as f64 * UNIT);
-                (other >= CONTRADICTION_MASS && other >= 3.0 * same).then_some((i, y, other))
+                (other >= CONTRADICTION_MASS && other >= 3.0 * same).then_some((place, i, y, other))
             })
             .collect()
     }
@@ -531,15 +528,13 @@ impl ActiveLayer {
     /// without the row's own label) are `nu`.
     fn fit_steps(&mut self, labels: &[(usize, bool)], nu: &[f64]) {
         let mut gw = vec![0.0; self.w.len()];
-        // AAD fixes the quantile score q and the τ-ranked row before it optimises.
-        let anchor = match self.config.loss {
-            ActiveLoss::AadHinge { tau } => Some(self.tau_anchor(tau)),
-            ActiveLoss::Logistic if self.config.rank_weight > 0.0 && self.exploring(labels) => {
-                Some(self.tau_anchor(self.config.rank_tau))
-            }
-            ActiveLoss::Logistic => None,
+        // AAD fixes the quantile score q and the τ-ranked row before it
+        // optimises; so does the rank term.
+        let (hinge, tau) = match self.config.loss {
+            ActiveLoss::AadHinge { tau } => (true, tau),
+            ActiveLoss::Logistic => (false, self.config.rank_tau),
         };
-        let hinge = matches!(self.config.loss, ActiveLoss::AadHinge { .. });
+        let anchor = self.needs_anchor(labels).then(|| self.tau_anchor(tau));
         for _ in 0..self.config.steps {
             gw.iter_mut().for_each(|g| *g = 0.0);
             let gb = match anchor {
@@ -595,7 +590,7 @@ impl ActiveLayer {
     }
 
     fn rescore(&mut self) {
-        let w: Vec<f32> = self.w.iter().map(|&w| w as f32).collect();
+        let w: Vec<f32> = self.w[..self.width].iter().map(|&w| w as f32).collect();
         let b = self.b as f32;
         if self.width == 0 {
             self.scores.iter_mut().for_each(|s| *s = b);
@@ -964,13 +959,20 @@ impl Neighbours {
         if !self.active() {
             return 0.0;
         }
+        let (p, n) = self.sums_without_own_label(i);
+        self.value(p, n)
+    }
+
+    /// Row `i`'s sums over the labelled anomalies and normals, without its
+    /// own label (`k(i, i) = 1`).
+    fn sums_without_own_label(&self, i: usize) -> (i64, i64) {
         let (mut p, mut n) = (self.pos[i], self.neg[i]);
         match self.counted[i] {
             Some(true) => p -= ONE,
             Some(false) => n -= ONE,
             None => {}
         }
-        self.value(p, n)
+        (p, n)
     }
 }
 
