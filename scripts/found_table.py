@@ -11,10 +11,16 @@ import argparse, json, os, re, subprocess, sys, time
 KS = ["10", "25", "50", "100", "300"]
 
 def parse_peers(path):
-    """dataset -> {'aad': [5 floats], 'iforest': [...], 'ae': [...]}"""
+    """dataset -> {'aad': [5 floats], 'iforest': [...], 'ae': [...], 'balif': [...]}
+
+    The main table has 11 cells per row (method in the 5th); the B-ALIF table
+    has 6 (dataset and its five found@k)."""
     out, current = {}, None
     for line in open(path):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0] in out:
+            out[cells[0]]["balif"] = [float(re.match(r"[0-9.]+", c).group(0)) for c in cells[1:6]]
+            continue
         if len(cells) < 10 or cells[0] in ("dataset", "---"):
             continue
         if cells[0]:
@@ -35,7 +41,7 @@ def main():
     ap.add_argument("--seeds", default="0,1,2,3,4")
     args, extra = ap.parse_known_args()
     peers = parse_peers(args.peers)
-    rows, sums, aad_sums = [], [0.0] * 5, [0.0] * 5
+    rows, sums, aad_sums, balif_sums = [], [0.0] * 5, [0.0] * 5, [0.0] * 5
     for name in peers:
         path = os.path.join(args.datasets, name + ".csv")
         t0 = time.time()
@@ -52,6 +58,7 @@ def main():
         layer_auc = sum(r.get("roc_auc_layer_before") or 0 for r in j["runs"]) / len(j["runs"])
         for i in range(5):
             sums[i] += ours[i]; aad_sums[i] += aad[i]
+            balif_sums[i] += peers[name].get("balif", [0.0] * 5)[i]
         rows.append((name, ours, base, aad, auc, layer_auc, time.time() - t0))
     print(f"detector: {args.detector}, seeds {args.seeds} {' '.join(extra)}\n")
     print("| dataset | ours found@10/25/50/100/300 | detector alone | AAD | ROC-AUC before labels: detector / layer | wall s |")
@@ -64,6 +71,8 @@ def main():
     print(f"| **sum** | {fmt(sums)} | | {fmt(aad_sums)} | mean {mean_auc:.3f} / {mean_layer:.3f} | |")
     print()
     print("ratio ours/AAD at 10/25/50/100/300: " + " / ".join(f"{a/b:.3f}" for a, b in zip(sums, aad_sums)))
+    if any(balif_sums):
+        print("ratio ours/B-ALIF at 10/25/50/100/300: " + " / ".join(f"{a/b:.3f}" for a, b in zip(sums, balif_sums)))
     print(f"found@100+found@300: ours {sums[3]+sums[4]:.1f}, AAD {aad_sums[3]+aad_sums[4]:.1f}")
     # Cells behind AAD by more than max(1, 10% of AAD's): the issue's per-dataset target.
     behind = [f"{name} @{k} ({o:.1f} vs {a:.1f})" for name, ours, _, aad, *_ in rows

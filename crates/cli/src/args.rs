@@ -39,8 +39,8 @@ crates/core/src/active/mod.rs for the math):
   --forest-trees N             trees of the isolation forest whose leaves are the
                                layer's regions; 0 turns regions off (100)
   --forest-sample N            rows each tree is grown on, at most 256 (256)
-  --forest-evidence on|off     the forest's isolation score as evidence (off)
-  --forest-share X             share of the prior score's spread it carries (0.5)
+  --forest-evidence on|off     the forest's isolation score as evidence (on)
+  --forest-share X             share of the prior score's spread it carries (0.35)
   --region-lr X                Adam step size of the per-leaf offsets: how far one answer
                                moves the regions around its row (0.05)
   --region-prior X             weight of ||u||^2 on the offsets (0)
@@ -311,7 +311,7 @@ mod tests {
     fn layer_and_expert_flags_are_parsed_and_documented() {
         let Command::Eval(a) = parse(&words(
             "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
-             --forest-evidence on --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
+             --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4",
         ))
         .unwrap() else {
@@ -321,7 +321,7 @@ mod tests {
         assert_eq!(a.expert.noise, 0.05);
         let c = &a.active;
         assert_eq!((c.forest_trees, c.forest_sample), (50, 128));
-        assert!(c.forest_evidence);
+        assert!(!c.forest_evidence);
         assert_eq!((c.forest_share, c.region_learning_rate), (0.3, 0.1));
         assert_eq!(
             (c.region_prior, c.rank_weight, c.rank_tau),
@@ -332,6 +332,10 @@ mod tests {
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
             ("--forest-sample N", d.forest_sample.to_string()),
+            (
+                "--forest-evidence on|off",
+                if d.forest_evidence { "on" } else { "off" }.to_string(),
+            ),
             ("--forest-share X", d.forest_share.to_string()),
             ("--region-lr X", d.region_learning_rate.to_string()),
             ("--region-prior X", d.region_prior.to_string()),
