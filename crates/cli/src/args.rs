@@ -34,6 +34,8 @@ crates/core/src/active/mod.rs for the math):
   --init-quantile X            the boundary starts at this quantile of the prior scores (0.97)
   --features on|off            the standardised features as inputs too (on)
   --marginal-evidence on|off   each feature's z^2 as evidence (on)
+  --tail-evidence on|off       each evidence column read by its upper tail,
+                               -ln(share of rows at least as large) (off)
   --neighbour-weight X         largest shift of the neighbour term; 0 turns it off (4)
   --neighbour-width X          its kernel width, relative to the distance between rows (0.4)
   --forest-trees N             trees of the isolation forest whose leaves are the
@@ -44,6 +46,8 @@ crates/core/src/active/mod.rs for the math):
   --region-lr X                Adam step size of the per-leaf offsets: how far one answer
                                moves the regions around its row (0.05)
   --region-prior X             weight of ||u||^2 on the offsets (0)
+  --region-scales N            nodes above each leaf with an offset of their own, so one
+                               answer also moves the larger regions around its row (0)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N, anomalies above it (1)
   --rank-tau X                 tau (0.03)
@@ -99,7 +103,8 @@ pub struct SampleArgs {
 
 #[derive(Debug, Clone)]
 pub enum Command {
-    Eval(EvalArgs),
+    /// Boxed: the layer's settings make it far larger than the others.
+    Eval(Box<EvalArgs>),
     Score(ScoreArgs),
     Sample(SampleArgs),
     Help,
@@ -209,6 +214,8 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--region-lr" => active.region_learning_rate = number(flag, value)?,
             "--region-prior" => active.region_prior = number(flag, value)?,
             "--forest-share" => active.forest_share = number(flag, value)?,
+            "--tail-evidence" => active.tail_evidence = switch(flag, value)?,
+            "--region-scales" => active.region_scales = number(flag, value)?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
                 if !(0.0..=1.0).contains(&expert.noise) {
@@ -232,7 +239,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     // Each detector's own default, unless --lr says otherwise.
     spec.train.learning_rate = learning_rate.unwrap_or(spec.kind.default_learning_rate());
     if sub == "eval" {
-        Ok(Command::Eval(EvalArgs {
+        Ok(Command::Eval(Box::new(EvalArgs {
             data,
             label_column,
             spec,
@@ -243,7 +250,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             active,
             strategy,
             expert,
-        }))
+        })))
     } else {
         Ok(Command::Score(ScoreArgs {
             data,

@@ -23,6 +23,10 @@ use crate::rng::Rng;
 /// The largest number of leaves a tree may have (one byte per row and tree).
 pub const MAX_LEAVES: usize = 256;
 
+/// The largest number of nodes a tree may have (a binary tree with
+/// [`MAX_LEAVES`] leaves).
+pub const MAX_NODES: usize = 2 * MAX_LEAVES - 1;
+
 /// One node: a split, or a leaf with its number in the tree.
 #[derive(Debug, Clone, Copy)]
 enum Node {
@@ -42,6 +46,11 @@ struct Tree {
     nodes: Vec<Node>,
     /// `δ + c(n)` per leaf.
     path: Vec<f32>,
+    /// Per leaf: the nodes from the root down to it (node numbers below
+    /// [`MAX_NODES`]).
+    ancestors: Vec<Vec<u16>>,
+    /// While growing: the nodes from the root to the one being grown.
+    stack: Vec<u16>,
 }
 
 /// The forest and every row's leaves.
@@ -52,6 +61,8 @@ pub struct Forest {
     leaves: Vec<u8>,
     /// Per row, the isolation score `2^(−E[h]/c(ψ))` in `(0, 1]`.
     scores: Vec<f32>,
+    /// Per tree and leaf: the nodes from the root down to the leaf.
+    ancestors: Vec<Vec<Vec<u16>>>,
 }
 
 /// `c(n)`: the mean path length of an unsuccessful search among `n` keys.
@@ -77,6 +88,7 @@ impl Forest {
                 trees: 0,
                 leaves: Vec::new(),
                 scores: vec![0.0; rows],
+                ancestors: Vec::new(),
             };
         }
         let psi = sample.clamp(1, MAX_LEAVES).min(rows);
@@ -94,6 +106,8 @@ impl Forest {
                 let mut tree = Tree {
                     nodes: Vec::new(),
                     path: Vec::new(),
+                    ancestors: Vec::new(),
+                    stack: Vec::new(),
                 };
                 grow(&mut tree, x, d, &mut picked, 0, height, &mut rng);
                 tree
@@ -117,6 +131,7 @@ impl Forest {
             trees,
             leaves,
             scores,
+            ancestors: grown.into_iter().map(|t| t.ancestors).collect(),
         }
     }
 
@@ -132,6 +147,12 @@ impl Forest {
     /// The leaves, without a copy (`rows × trees` bytes).
     pub fn into_leaves(self) -> Vec<u8> {
         self.leaves
+    }
+
+    /// The leaves, and per tree and leaf the nodes from the root down to
+    /// the leaf (leaf `l` of tree `t` is `ancestors[t][l]`'s last node).
+    pub fn into_parts(self) -> (Vec<u8>, Vec<Vec<Vec<u16>>>) {
+        (self.leaves, self.ancestors)
     }
 
     /// The isolation score of every row (higher = easier to isolate).
@@ -175,6 +196,7 @@ fn grow(
     rng: &mut Rng,
 ) -> u32 {
     let at = tree.nodes.len() as u32;
+    tree.stack.push(at as u16);
     let split = if rows.len() > 1 && depth < height {
         pick_split(x, d, rows, rng)
     } else {
@@ -184,6 +206,8 @@ fn grow(
         let index = tree.path.len() as u8;
         tree.path.push((depth as f64 + c(rows.len())) as f32);
         tree.nodes.push(Node::Leaf { index });
+        tree.ancestors.push(tree.stack.clone());
+        tree.stack.pop();
         return at;
     };
     tree.nodes.push(Node::Leaf { index: 0 });
@@ -204,6 +228,7 @@ fn grow(
         left,
         right,
     };
+    tree.stack.pop();
     at
 }
 
@@ -288,6 +313,37 @@ mod tests {
         assert!(g.leaves().iter().all(|&l| l == 0));
         let e = Forest::fit(&[], 3, 5, 64, 3);
         assert_eq!(e.scores().len(), 0);
+    }
+
+    /// Every leaf's path runs from the root to a leaf node with its number,
+    /// each node below its parent, and a row's leaf is reached by that path.
+    #[test]
+    fn each_leaf_knows_the_nodes_above_it() {
+        let x = blob_with_outlier(600);
+        let f = Forest::fit(&x, 3, 10, 256, 4);
+        let leaves = f.leaves().to_vec();
+        let (_, ancestors) = f.into_parts();
+        assert_eq!(ancestors.len(), 10);
+        for tree in &ancestors {
+            assert!(tree.len() <= MAX_LEAVES);
+            let mut ends = Vec::new();
+            for path in tree {
+                assert_eq!(path[0], 0);
+                assert!(path.len() <= 9, "deeper than ⌈log₂ 256⌉");
+                assert!(path.windows(2).all(|w| w[0] < w[1]));
+                assert!(path.iter().all(|&n| (n as usize) < MAX_NODES));
+                ends.push(*path.last().unwrap());
+            }
+            // Distinct leaves end at distinct nodes.
+            let mut sorted = ends.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), ends.len());
+        }
+        // The row's leaf in tree 0 is one the tree has.
+        assert!(leaves
+            .chunks_exact(10)
+            .all(|l| (l[0] as usize) < ancestors[0].len()));
     }
 
     #[test]

@@ -55,7 +55,7 @@
 //! on the host in f64: one update plus a re-score of 100k rows takes
 //! milliseconds, with no device round trip.
 
-use crate::forest::{Forest, MAX_LEAVES};
+use crate::forest::{Forest, MAX_LEAVES, MAX_NODES};
 use crate::standardize::standardize_columns_f32;
 
 mod saved;
@@ -96,6 +96,10 @@ pub struct ActiveConfig {
     /// Append the marginal evidence `z²` of every feature to the
     /// detector's evidence (with the same uniform prior weight).
     pub marginal_evidence: bool,
+    /// Read each evidence column (detector's and marginal) by its upper
+    /// tail: `−ln(share of rows with at least this value)`, so no column's
+    /// outliers can drown the others.
+    pub tail_evidence: bool,
     /// `a`, the largest shift the neighbour term can make; 0 turns it off.
     pub neighbour_weight: f64,
     /// `h`, the kernel width relative to the typical distance between rows
@@ -118,6 +122,10 @@ pub struct ActiveConfig {
     pub region_learning_rate: f64,
     /// Weight of `‖u‖²`.
     pub region_prior: f64,
+    /// How many nodes above each leaf carry an offset of their own, so that
+    /// one answer also moves the larger regions around its row (0: the
+    /// leaves only).
+    pub region_scales: usize,
     /// Weight of the rank term: each labelled row against the row ranked
     /// at `rank_tau·N` (0 turns it off).
     pub rank_weight: f64,
@@ -144,6 +152,7 @@ impl Default for ActiveConfig {
             // The next three settings lift found@10 from 0.86 to 0.94 of
             // AAD's (docs/BENCHMARKS.md).
             marginal_evidence: true,
+            tail_evidence: false,
             neighbour_weight: 4.0,
             neighbour_width: 0.4,
             forest_trees: 100,
@@ -157,6 +166,7 @@ impl Default for ActiveConfig {
             forest_share: 0.35,
             region_learning_rate: 0.05,
             region_prior: 0.0,
+            region_scales: 0,
             rank_weight: 1.0,
             rank_tau: AAD_TAU,
             rank_after: 10,
@@ -270,6 +280,11 @@ impl ActiveLayer {
                 ev.push(f.scores()[i]);
             }
         }
+        if config.tail_evidence {
+            for j in 0..m + marginal {
+                tail_transform(&mut ev, e, j);
+            }
+        }
         standardize_columns_f32(&mut ev, e);
         let fd = if config.use_features && have_features {
             d
@@ -283,10 +298,7 @@ impl ActiveLayer {
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
         let regions = match forest {
-            Some(f) if config.region_learning_rate > 0.0 => Regions {
-                trees: f.trees(),
-                leaves: f.into_leaves(),
-            },
+            Some(f) if config.region_learning_rate > 0.0 => Regions::new(f, config.region_scales),
             _ => Regions::off(),
         };
         let params = width + regions.params();
@@ -754,6 +766,13 @@ struct Regions {
     trees: usize,
     /// Row-major `rows × trees`.
     leaves: Vec<u8>,
+    /// Offsets per tree: [`MAX_LEAVES`] when only the leaves carry one,
+    /// else [`MAX_NODES`].
+    stride: usize,
+    /// With `region_scales > 0`, per tree and leaf (`t·MAX_LEAVES + leaf`)
+    /// the nodes whose offsets the leaf's rows add up: the leaf and up to
+    /// `region_scales` nodes above it. Empty otherwise.
+    paths: Vec<Vec<u16>>,
 }
 
 impl Regions {
@@ -761,6 +780,34 @@ impl Regions {
         Self {
             trees: 0,
             leaves: Vec::new(),
+            stride: MAX_LEAVES,
+            paths: Vec::new(),
+        }
+    }
+
+    fn new(forest: Forest, scales: usize) -> Self {
+        let trees = forest.trees();
+        if scales == 0 {
+            return Self {
+                trees,
+                leaves: forest.into_leaves(),
+                stride: MAX_LEAVES,
+                paths: Vec::new(),
+            };
+        }
+        let (leaves, ancestors) = forest.into_parts();
+        let mut paths = vec![Vec::new(); trees * MAX_LEAVES];
+        for (t, tree) in ancestors.iter().enumerate() {
+            for (leaf, path) in tree.iter().enumerate() {
+                let from = path.len().saturating_sub(scales + 1);
+                paths[t * MAX_LEAVES + leaf] = path[from..].to_vec();
+            }
+        }
+        Self {
+            trees,
+            leaves,
+            stride: MAX_NODES,
+            paths,
         }
     }
 
@@ -770,11 +817,24 @@ impl Regions {
 
     /// How many offsets there are.
     fn params(&self) -> usize {
-        self.trees * MAX_LEAVES
+        self.trees * self.stride
     }
 
     fn of(&self, i: usize) -> &[u8] {
         &self.leaves[i * self.trees..(i + 1) * self.trees]
+    }
+
+    /// Leaf `leaf` of tree `t`'s offset: its own, plus those of the nodes
+    /// above it when they carry one.
+    fn leaf_offset(&self, t: usize, leaf: u8, u: &[f64]) -> f64 {
+        if self.paths.is_empty() {
+            return u[t * MAX_LEAVES + leaf as usize];
+        }
+        let base = t * self.stride;
+        self.paths[t * MAX_LEAVES + leaf as usize]
+            .iter()
+            .map(|&n| u[base + n as usize])
+            .sum()
     }
 
     /// Row `i`'s region term: the mean offset of its leaves.
@@ -786,19 +846,20 @@ impl Regions {
             .of(i)
             .iter()
             .enumerate()
-            .map(|(t, &leaf)| u[t * MAX_LEAVES + leaf as usize])
+            .map(|(t, &leaf)| self.leaf_offset(t, leaf, u))
             .sum();
         sum / self.trees as f64
     }
 
     /// Adds every row's region term to `scores`, in f32 from a table of
-    /// `u / T` (one byte lookup and one add per row and tree).
+    /// leaf offsets / T (one byte lookup and one add per row and tree).
     fn add_to(&self, scores: &mut [f32], u: &[f64]) {
         let t = self.trees as f64;
         // One 256-entry array per tree: a byte indexes it with no bounds check.
-        let table: Vec<[f32; MAX_LEAVES]> = u
-            .chunks_exact(MAX_LEAVES)
-            .map(|tree| std::array::from_fn(|leaf| (tree[leaf] / t) as f32))
+        let table: Vec<[f32; MAX_LEAVES]> = (0..self.trees)
+            .map(|tree| {
+                std::array::from_fn(|leaf| (self.leaf_offset(tree, leaf as u8, u) / t) as f32)
+            })
             .collect();
         for (s, leaves) in scores.iter_mut().zip(self.leaves.chunks_exact(self.trees)) {
             let mut acc = 0.0f32;
@@ -816,7 +877,13 @@ impl Regions {
         }
         let share = g / self.trees as f64;
         for (t, &leaf) in self.of(i).iter().enumerate() {
-            gu[t * MAX_LEAVES + leaf as usize] += share;
+            if self.paths.is_empty() {
+                gu[t * MAX_LEAVES + leaf as usize] += share;
+            } else {
+                for &n in &self.paths[t * MAX_LEAVES + leaf as usize] {
+                    gu[t * self.stride + n as usize] += share;
+                }
+            }
         }
     }
 }
@@ -1040,6 +1107,36 @@ fn sigmoid(x: f64) -> f64 {
 
 /// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
 /// of `inputs` (`rows × width`).
+/// Replaces column `j` of the row-major `values` by the upper tail of each
+/// value, `−ln(share of rows with a value at least as large)`: 0 for the
+/// column's smallest value, `ln N` for its largest; equal values share one.
+fn tail_transform(values: &mut [f32], width: usize, j: usize) {
+    let n = values.len() / width.max(1);
+    if n == 0 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a * width + j].total_cmp(&values[b * width + j]));
+    // Rows with equal values share the tail share of the first of them.
+    let mut out = vec![0f32; n];
+    let mut k = 0;
+    while k < n {
+        let v = values[order[k] * width + j];
+        let mut end = k;
+        while end < n && values[order[end] * width + j] == v {
+            end += 1;
+        }
+        let tail = (n - k) as f64 / n as f64;
+        for &r in &order[k..end] {
+            out[r] = (-tail.ln()) as f32;
+        }
+        k = end;
+    }
+    for (r, o) in out.into_iter().enumerate() {
+        values[r * width + j] = o;
+    }
+}
+
 fn spread_of(inputs: &[f32], width: usize, w: &[f64]) -> f64 {
     if width == 0 || inputs.is_empty() {
         return 0.0;
@@ -1505,6 +1602,77 @@ mod tests {
             drop(2..40),
             drop(40..80)
         );
+    }
+
+    /// With offsets on the nodes above the leaves, a "normal" answer also
+    /// lowers the rest of its group, which shares those larger regions,
+    /// against the far groups: more than the leaves alone do.
+    #[test]
+    fn larger_regions_carry_an_answer_further() {
+        let (ev, feats) = three_groups();
+        let gap = |scales: usize| {
+            let config = ActiveConfig {
+                neighbour_weight: 0.0,
+                rank_weight: 0.0,
+                use_features: false,
+                marginal_evidence: false,
+                region_scales: scales,
+                ..ActiveConfig::default()
+            };
+            let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config);
+            layer.set_labels(&[(0, false)]);
+            let mean = |rows: std::ops::Range<usize>| {
+                rows.clone()
+                    .map(|i| layer.regions.value(i, layer.u()))
+                    .sum::<f64>()
+                    / rows.len() as f64
+            };
+            // The region term agrees with the scores' table to f32 precision.
+            let mut table = vec![0f32; layer.rows()];
+            layer.regions.add_to(&mut table, layer.u());
+            for (i, t) in table.iter().enumerate() {
+                assert!((*t as f64 - layer.regions.value(i, layer.u())).abs() < 1e-5);
+            }
+            mean(1..40) - mean(80..120)
+        };
+        let (leaves, nodes) = (gap(0), gap(8));
+        assert!(leaves < 0.0 && nodes < 2.0 * leaves, "{leaves} vs {nodes}");
+    }
+
+    #[test]
+    fn tails_rank_values_by_the_share_of_rows_above() {
+        let mut v = vec![5.0f32, 0.0, 1.0, 0.0, 3.0, 0.0, 3.0, 0.0];
+        tail_transform(&mut v, 2, 0);
+        let want = [4f64.ln(), 0.0, (4.0f64 / 3.0).ln(), (4.0f64 / 3.0).ln()];
+        for (got, want) in v.chunks(2).zip(want) {
+            assert!((got[0] as f64 - want).abs() < 1e-6, "{got:?} {want}");
+            assert_eq!(got[1], 0.0);
+        }
+    }
+
+    /// Read by their tails, one column's huge outlier no longer outranks a
+    /// row that is high in every column.
+    #[test]
+    fn tail_evidence_keeps_one_column_from_drowning_the_others() {
+        let rows = 200;
+        let mut ev: Vec<f32> = (0..rows)
+            .flat_map(|i| [i as f32 / 100.0, ((i * 37) % rows) as f32 / 100.0])
+            .collect();
+        ev[0] = 1e6; // row 0: an outlier in column 0 only
+        ev[1] = 1.0;
+        ev[2] = 1.985; // row 1: near the top of both columns
+        ev[3] = 1.985;
+        let top = |tail_evidence| {
+            let config = ActiveConfig {
+                tail_evidence,
+                forest_trees: 0,
+                ..ActiveConfig::default()
+            };
+            let layer = ActiveLayer::new(&ev, 2, &[], 0, config);
+            crate::metrics::ranking(layer.scores())[0]
+        };
+        assert_eq!(top(false), 0);
+        assert_eq!(top(true), 1);
     }
 
     /// The first "normal" answer alone leaves the weights at the prior; a
