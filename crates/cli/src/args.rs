@@ -35,8 +35,8 @@ crates/core/src/active/mod.rs for the math):
   --features on|off            the standardised features as inputs too (on)
   --marginal-evidence on|off   each feature's z^2 as evidence (on)
   --tail-evidence on|off       each evidence column read by its upper tail,
-                               -ln(share of rows at least as large) (off)
-  --neighbour-weight X         largest shift of the neighbour term; 0 turns it off (4)
+                               -ln(share of rows at least as large) (on)
+  --neighbour-weight X         largest shift of the neighbour term; 0 turns it off (8)
   --neighbour-width X          its kernel width, relative to the distance between rows (0.4)
   --forest-trees N             trees of the isolation forest whose leaves are the
                                layer's regions; 0 turns regions off (100)
@@ -44,10 +44,10 @@ crates/core/src/active/mod.rs for the math):
   --forest-evidence on|off     the forest's isolation score as evidence (on)
   --forest-share X             share of the prior score's spread it carries (0.35)
   --region-lr X                Adam step size of the per-leaf offsets: how far one answer
-                               moves the regions around its row (0.05)
+                               moves the regions around its row (0.1)
   --region-prior X             weight of ||u||^2 on the offsets (0)
   --region-scales N            nodes above each leaf with an offset of their own, so one
-                               answer also moves the larger regions around its row (0)
+                               answer also moves the larger regions around its row (8)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N, anomalies above it (1)
   --rank-tau X                 tau (0.03)
@@ -344,6 +344,12 @@ mod tests {
                 if d.forest_evidence { "on" } else { "off" }.to_string(),
             ),
             ("--forest-share X", d.forest_share.to_string()),
+            ("--region-scales N", d.region_scales.to_string()),
+            ("--neighbour-weight X", d.neighbour_weight.to_string()),
+            (
+                "--tail-evidence on|off",
+                if d.tail_evidence { "on" } else { "off" }.to_string(),
+            ),
             ("--region-lr X", d.region_learning_rate.to_string()),
             ("--region-prior X", d.region_prior.to_string()),
             ("--rank-weight X", d.rank_weight.to_string()),
