@@ -599,6 +599,12 @@ impl ActiveLayer {
 
     /// Row `i`'s score with the neighbour term `nu` in place of its own.
     fn score_with(&self, i: usize, nu: f64) -> f64 {
+        self.score_with_region(i, nu, self.regions.value(i, self.u()))
+    }
+
+    /// Row `i`'s score with the neighbour term `nu` and the region term
+    /// `rho` in place of its own.
+    fn score_with_region(&self, i: usize, nu: f64, rho: f64) -> f64 {
         let f = &self.inputs[i * self.width..(i + 1) * self.width];
         f.iter()
             .zip(&self.w)
@@ -606,7 +612,7 @@ impl ActiveLayer {
             .sum::<f64>()
             + self.b
             + nu
-            + self.regions.value(i, self.u())
+            + rho
     }
 
     /// The region offsets (empty when the regions are off).
@@ -686,10 +692,15 @@ impl ActiveLayer {
         let hold = pos == 0 && labels.len() < self.config.normal_wait;
         let mut rank = vec![0.0; if anchor.is_some() { self.width } else { 0 }];
         let mut gb = 0.0;
-        for (&(i, anomaly), &nu) in labels.iter().zip(nu) {
+        // The labelled rows share leaves: their region terms and gradients
+        // go through each distinct leaf once per tree.
+        let rows: Vec<usize> = labels.iter().map(|l| l.0).collect();
+        let rho = self.regions.values_of(&rows, self.u());
+        let mut gs = Vec::with_capacity(labels.len());
+        for ((&(i, anomaly), &nu), &rho) in labels.iter().zip(nu).zip(&rho) {
             let (y, count) = if anomaly { (1.0, pos) } else { (-1.0, neg) };
             let weight = 1.0 / (classes as f64 * count as f64);
-            let s = self.score_with(i, nu);
+            let s = self.score_with_region(i, nu, rho);
             // d/ds log(1 + exp(-y s)) = -y σ(-y s)
             let g = -y * sigmoid(-y * s) * weight;
             let f = &self.inputs[i * self.width..(i + 1) * self.width];
@@ -698,7 +709,7 @@ impl ActiveLayer {
                     *gw += g * x as f64;
                 }
             }
-            self.regions.add_grad(i, g, &mut gw[self.width..]);
+            gs.push(g);
             gb += g;
             if let Some((a, sa)) = anchor {
                 // softplus(−y·(s − s_a)): normals below the anchor row,
@@ -711,6 +722,7 @@ impl ActiveLayer {
             }
         }
         let (dense, regions) = gw.split_at_mut(self.width);
+        self.regions.add_grads(&rows, &gs, regions);
         for (g, r) in dense.iter_mut().zip(&rank) {
             *g += r;
         }
@@ -883,20 +895,56 @@ impl Regions {
         }
     }
 
-    /// Adds `g · ∂value(i)/∂u` to `gu`.
-    fn add_grad(&self, i: usize, g: f64, gu: &mut [f64]) {
+    /// The region terms of `rows`, as [`Self::value`] gives them, with
+    /// each distinct leaf's offset summed once per tree.
+    fn values_of(&self, rows: &[usize], u: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; rows.len()];
+        if !self.active() {
+            return out;
+        }
+        let mut cache = [None::<f64>; MAX_LEAVES];
+        for t in 0..self.trees {
+            cache.fill(None);
+            for (o, &i) in out.iter_mut().zip(rows) {
+                let leaf = self.leaves[i * self.trees + t];
+                *o += *cache[leaf as usize].get_or_insert_with(|| self.leaf_offset(t, leaf, u));
+            }
+        }
+        let trees = self.trees as f64;
+        out.iter_mut().for_each(|o| *o /= trees);
+        out
+    }
+
+    /// Adds `Σ_k g_k · ∂value(rows_k)/∂u` to `gu`: the gradients meet in
+    /// their leaves first, then go up each distinct leaf's path once.
+    fn add_grads(&self, rows: &[usize], g: &[f64], gu: &mut [f64]) {
         if !self.active() {
             return;
         }
-        let share = g / self.trees as f64;
-        for (t, &leaf) in self.of(i).iter().enumerate() {
-            if self.paths.is_empty() {
-                gu[t * MAX_LEAVES + leaf as usize] += share;
-            } else {
-                for &n in &self.paths[t * MAX_LEAVES + leaf as usize] {
-                    gu[t * self.stride + n as usize] += share;
+        let trees = self.trees as f64;
+        let mut acc = [0.0f64; MAX_LEAVES];
+        let mut seen = [false; MAX_LEAVES];
+        let mut touched: Vec<u8> = Vec::with_capacity(rows.len().min(MAX_LEAVES));
+        for t in 0..self.trees {
+            for (&i, &g) in rows.iter().zip(g) {
+                let leaf = self.leaves[i * self.trees + t];
+                if !std::mem::replace(&mut seen[leaf as usize], true) {
+                    touched.push(leaf);
+                }
+                acc[leaf as usize] += g / trees;
+            }
+            for &leaf in &touched {
+                seen[leaf as usize] = false;
+                let share = std::mem::take(&mut acc[leaf as usize]);
+                if self.paths.is_empty() {
+                    gu[t * MAX_LEAVES + leaf as usize] += share;
+                } else {
+                    for &n in &self.paths[t * MAX_LEAVES + leaf as usize] {
+                        gu[t * self.stride + n as usize] += share;
+                    }
                 }
             }
+            touched.clear();
         }
     }
 }
