@@ -82,9 +82,7 @@ impl Lab {
     /// The layer's fit to the labels, to store beside them (none for a
     /// very wide table).
     pub fn stored_fit(&self) -> Option<String> {
-        self.session
-            .saved_fit()
-            .filter(|f| f.len() <= MAX_FIT_CHARS)
+        self.session.saved_fit_up_to(MAX_FIT_CHARS)
     }
 
     /// Switches the 2-D view; an impossible one (latent without a 2-D

@@ -26,10 +26,11 @@ pub fn fit_key(labels_key: &str) -> String {
     format!("{labels_key}:fit")
 }
 
-/// Fits longer than this are not kept; the labels are replayed instead.
-/// With the region offsets a fit grows with the labels (about 43k
-/// characters after 10 labels, 116k after 50, 250k after 300, on 5000
-/// rows), and 20 datasets' fits must not crowd out their labels.
+/// Fits longer than this are not kept (nor built); the labels are
+/// replayed instead. With the offsets on every node of the forest a fit
+/// grows fast with the labels (about 187k characters after 10 labels, 339k
+/// after 50, 561k after 300, on 5000 rows), and 20 datasets' fits must not
+/// crowd out their labels: today only the first few labels' fits are kept.
 pub const MAX_FIT_CHARS: usize = 64 * 1024;
 
 /// The key of the index: the label keys this page wrote, the least

@@ -228,6 +228,12 @@ impl Session {
         self.active.as_ref()?.saved_fit()
     }
 
+    /// [`saved_fit`](Self::saved_fit) when its text is at most `max_chars`
+    /// long, without building a longer one.
+    pub fn saved_fit_up_to(&self, max_chars: usize) -> Option<String> {
+        self.active.as_ref()?.saved_fit_up_to(max_chars)
+    }
+
     /// Fits the active layer to the history as it now stands.
     fn refit(&mut self) {
         let labelled = self.labelled();

@@ -75,6 +75,14 @@ impl ActiveLayer {
     /// The fit to the current labels as text, for
     /// [`restore_saved`](Self::restore_saved).
     pub fn saved_fit(&self) -> Option<String> {
+        self.saved_fit_up_to(usize::MAX)
+    }
+
+    /// [`saved_fit`](Self::saved_fit), or `None` as soon as the text would
+    /// be longer than `max_chars`: a caller that keeps only short fits does
+    /// not build the long ones (hundreds of thousands of characters with
+    /// the region offsets) after every label.
+    pub fn saved_fit_up_to(&self, max_chars: usize) -> Option<String> {
         let fit = self.fits.get(self.labels.len())?.as_ref()?;
         let hex = |v: &f64| format!("{:016x}", v.to_bits());
         let mut out = format!(
@@ -98,11 +106,14 @@ impl ActiveLayer {
             }
             out.push(' ');
             out.push_str(&hex(v));
+            if out.len() > max_chars {
+                return None;
+            }
         }
         if zeros > 0 {
             out.push_str(&format!(" z{zeros}"));
         }
-        Some(out)
+        (out.len() <= max_chars).then_some(out)
     }
 
     /// Takes `labels` with the fit `text` saved for exactly these labels on
@@ -217,6 +228,16 @@ mod tests {
             second.set_labels(&labels);
             assert_eq!(second.scores(), first.scores());
         }
+    }
+
+    #[test]
+    fn a_capped_fit_is_the_whole_fit_or_none() {
+        let mut l = layer(ActiveConfig::default());
+        l.set_labels(&labels()[..5]);
+        let full = l.saved_fit().unwrap();
+        assert_eq!(l.saved_fit_up_to(full.len()).as_deref(), Some(&full[..]));
+        assert_eq!(l.saved_fit_up_to(full.len() - 1), None);
+        assert_eq!(l.saved_fit_up_to(100), None);
     }
 
     #[test]
