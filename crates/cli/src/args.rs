@@ -49,7 +49,7 @@ crates/core/src/active/mod.rs for the math):
   --region-scales N            nodes above each leaf with an offset of their own, so one
                                answer also moves the larger regions around its row (8)
   --rank-weight X              weight of the rank term: labelled normals below the row
-                               ranked at tau*N, anomalies above it (1)
+                               ranked at tau*N (1)
   --rank-tau X                 tau (0.03)
   --rank-after N               the rank term is on once the last N answers were all
                                normal, so the ranking keeps exploring (10)

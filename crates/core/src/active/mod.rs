@@ -46,10 +46,14 @@
 //! Loss, on the labelled rows, each class weighted to half:
 //! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
 //! plus, while *exploring*, the *rank term*
-//! `rank_weight·Σ c_y·log(1 + exp(−y·(s_i − s_a)))`, where `a` is the row
-//! ranked at `rank_tau·N` by the scores before the label. The bias cancels
-//! in `s_i − s_a`, so the only way to put a labelled normal below the
-//! unlabelled bulk is to change what the weights `w` reward: when the
+//! `rank_weight·Σ_{normals} c₋·log(1 + exp(s_i − s_a))`, where `a` is the
+//! row ranked at `rank_tau·N` by the scores before the label. It reads the
+//! normal answers only: the anomalies are already pushed up by the
+//! logistic loss, and with them in the term one mistaken "anomaly" on a
+//! top-ranked normal row held the weights against every "normal" after
+//! it. The bias cancels in `s_i − s_a`, so the only way to put a labelled
+//! normal below the unlabelled bulk is to change what the weights `w`
+//! reward: when the
 //! detector ranks the anomalies *below* the normal rows (they hide inside
 //! the bulk), the evidence weights turn negative and the ranking turns
 //! over. The layer explores when the last `rank_after` answers were all
@@ -711,9 +715,13 @@ impl ActiveLayer {
             }
             gs.push(g);
             gb += g;
-            if let Some((a, sa)) = anchor {
-                // softplus(−y·(s − s_a)): normals below the anchor row,
-                // anomalies above it. The bias cancels.
+            // The rank term reads the normal answers only: an anomaly is
+            // already pushed up by the logistic loss, and pushing it above
+            // the anchor too let one mistaken "anomaly" on a top-ranked
+            // normal row hold the weights against every "normal" after it.
+            if let (Some((a, sa)), false) = (anchor, anomaly) {
+                // softplus(s − s_a): normals below the anchor row. The bias
+                // cancels.
                 let g = -y * sigmoid(-y * (s - sa)) * weight * self.config.rank_weight;
                 let fa = &self.inputs[a * self.width..(a + 1) * self.width];
                 for ((r, &x), &xa) in rank.iter_mut().zip(f).zip(fa) {
