@@ -13,10 +13,11 @@
 //!   `δ + c(n)` (`c(n)`, the mean path length of an unsuccessful search in
 //!   a binary search tree of `n` keys, accounts for the unbuilt subtree).
 //!   Short paths mean easy to isolate: anomalous.
-//! - the leaves themselves: regions of the feature space, large where the
-//!   data is sparse and small where it is dense. The layer learns an offset
-//!   per leaf from the labels, so one answer moves the whole region around
-//!   the labelled row, in every tree (see [`crate::active`]).
+//! - the leaves themselves, and the path of nodes above each: nested
+//!   regions of the feature space, large where the data is sparse and
+//!   small where it is dense. The layer learns an offset per node from the
+//!   labels, so one answer moves the regions around the labelled row, small
+//!   and large, in every tree (see [`crate::active`]).
 
 use crate::rng::Rng;
 
