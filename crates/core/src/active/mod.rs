@@ -910,12 +910,22 @@ impl Regions {
         if !self.active() {
             return out;
         }
+        // Per tree, the offsets of the leaves met so far; only those are
+        // cleared for the next tree (a full clear per tree and step cost
+        // more than the lookups with few labels).
         let mut cache = [None::<f64>; MAX_LEAVES];
+        let mut met: Vec<u8> = Vec::with_capacity(rows.len().min(MAX_LEAVES));
         for t in 0..self.trees {
-            cache.fill(None);
             for (o, &i) in out.iter_mut().zip(rows) {
                 let leaf = self.leaves[i * self.trees + t];
-                *o += *cache[leaf as usize].get_or_insert_with(|| self.leaf_offset(t, leaf, u));
+                let slot = &mut cache[leaf as usize];
+                if slot.is_none() {
+                    met.push(leaf);
+                }
+                *o += *slot.get_or_insert_with(|| self.leaf_offset(t, leaf, u));
+            }
+            for leaf in met.drain(..) {
+                cache[leaf as usize] = None;
             }
         }
         let trees = self.trees as f64;
