@@ -145,11 +145,6 @@ impl Forest {
         &self.leaves
     }
 
-    /// The leaves, without a copy (`rows × trees` bytes).
-    pub fn into_leaves(self) -> Vec<u8> {
-        self.leaves
-    }
-
     /// The leaves, and per tree and leaf the nodes from the root down to
     /// the leaf (leaf `l` of tree `t` is `ancestors[t][l]`'s last node).
     pub fn into_parts(self) -> (Vec<u8>, Vec<Vec<Vec<u16>>>) {

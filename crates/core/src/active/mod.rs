@@ -791,20 +791,21 @@ impl ActiveLayer {
     }
 }
 
-/// The forest's leaves as regions: each row's leaf in every tree, and the
-/// offsets `u` (`trees × 256`, kept after the layer's input weights) that
-/// the labels move. A row's region term is the mean of its leaves' offsets.
+/// The forest's nodes as regions: each row's leaf in every tree, and the
+/// offsets `u` (`trees × stride`, kept after the layer's input weights)
+/// that the labels move. A leaf's offset sums those on its path; a row's
+/// region term is the mean of its leaves' offsets.
 #[derive(Debug, Clone)]
 struct Regions {
     trees: usize,
     /// Row-major `rows × trees`.
     leaves: Vec<u8>,
-    /// Offsets per tree: [`MAX_LEAVES`] when only the leaves carry one,
-    /// else [`MAX_NODES`].
+    /// Offsets per tree: [`MAX_LEAVES`] when only the leaves carry one
+    /// (indexed by leaf number), else [`MAX_NODES`] (by node number).
     stride: usize,
-    /// With `region_scales > 0`, per tree and leaf (`t·MAX_LEAVES + leaf`)
-    /// the nodes whose offsets the leaf's rows add up: the leaf and up to
-    /// `region_scales` nodes above it. Empty otherwise.
+    /// Per tree and leaf (`t·MAX_LEAVES + leaf`), the offsets the leaf's
+    /// rows add up, as indices within the tree's `stride`: the leaf's own
+    /// and those of up to `region_scales` nodes above it.
     paths: Vec<Vec<u16>>,
 }
 
@@ -820,26 +821,21 @@ impl Regions {
 
     fn new(forest: Forest, scales: usize) -> Self {
         let trees = forest.trees();
-        if scales == 0 {
-            return Self {
-                trees,
-                leaves: forest.into_leaves(),
-                stride: MAX_LEAVES,
-                paths: Vec::new(),
-            };
-        }
         let (leaves, ancestors) = forest.into_parts();
         let mut paths = vec![Vec::new(); trees * MAX_LEAVES];
         for (t, tree) in ancestors.iter().enumerate() {
             for (leaf, path) in tree.iter().enumerate() {
-                let from = path.len().saturating_sub(scales + 1);
-                paths[t * MAX_LEAVES + leaf] = path[from..].to_vec();
+                paths[t * MAX_LEAVES + leaf] = if scales == 0 {
+                    vec![leaf as u16]
+                } else {
+                    path[path.len().saturating_sub(scales + 1)..].to_vec()
+                };
             }
         }
         Self {
             trees,
             leaves,
-            stride: MAX_NODES,
+            stride: if scales == 0 { MAX_LEAVES } else { MAX_NODES },
             paths,
         }
     }
@@ -860,9 +856,6 @@ impl Regions {
     /// Leaf `leaf` of tree `t`'s offset: its own, plus those of the nodes
     /// above it when they carry one.
     fn leaf_offset(&self, t: usize, leaf: u8, u: &[f64]) -> f64 {
-        if self.paths.is_empty() {
-            return u[t * MAX_LEAVES + leaf as usize];
-        }
         let base = t * self.stride;
         self.paths[t * MAX_LEAVES + leaf as usize]
             .iter()
@@ -954,12 +947,8 @@ impl Regions {
             for &leaf in &touched {
                 seen[leaf as usize] = false;
                 let share = std::mem::take(&mut acc[leaf as usize]);
-                if self.paths.is_empty() {
-                    gu[t * MAX_LEAVES + leaf as usize] += share;
-                } else {
-                    for &n in &self.paths[t * MAX_LEAVES + leaf as usize] {
-                        gu[t * self.stride + n as usize] += share;
-                    }
+                for &n in &self.paths[t * MAX_LEAVES + leaf as usize] {
+                    gu[t * self.stride + n as usize] += share;
                 }
             }
             touched.clear();
@@ -1184,8 +1173,6 @@ fn sigmoid(x: f64) -> f64 {
     }
 }
 
-/// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
-/// of `inputs` (`rows × width`).
 /// Replaces column `j` of the row-major `values` by the upper tail of each
 /// value, `−ln(share of rows with a value at least as large)`: 0 for the
 /// column's smallest value, `ln N` for its largest; equal values share one.
@@ -1216,6 +1203,8 @@ fn tail_transform(values: &mut [f32], width: usize, j: usize) {
     }
 }
 
+/// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
+/// of `inputs` (`rows × width`).
 fn spread_of(inputs: &[f32], width: usize, w: &[f64]) -> f64 {
     if width == 0 || inputs.is_empty() {
         return 0.0;
