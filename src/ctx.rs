@@ -143,17 +143,30 @@ impl Ctx {
     pub fn install_effects(self) {
         Effect::new(move |_| set_body_state(self.job.phase.get().name()));
         Effect::new(move |_| {
-            self.version.get();
-            if let Some((key, labels, fit)) =
-                self.with_lab(|l| (l.key.clone(), l.stored_labels(), l.stored_fit()))
-            {
-                let outcome = keep_labels(&key, &labels, fit.as_deref());
+            let version = self.version.get();
+            if let Some((key, labels)) = self.with_lab(|l| (l.key.clone(), l.stored_labels())) {
+                let outcome = keep_labels(&key, &labels);
                 let warning = outcome.err().map(|why| {
                     format!("Labels are not being saved: {why}. Download the scores and labels to keep them.")
                 });
                 if self.messages.storage.get_untracked() != warning {
                     self.messages.storage.set(warning);
                 }
+                // The fit (hundreds of kB after many labels) is written once
+                // the labelling pauses, not after every label.
+                set_timeout(
+                    move || {
+                        if self.version.get_untracked() != version {
+                            return;
+                        }
+                        if let Some(Some(fit)) =
+                            self.with_lab(|l| (l.key == key).then(|| l.stored_fit()))
+                        {
+                            keep_fit(&key, fit.as_deref());
+                        }
+                    },
+                    FIT_SAVE_DELAY,
+                );
             }
         });
         Effect::new(move |_| {
@@ -368,26 +381,23 @@ impl Ctx {
     }
 }
 
-/// Writes one dataset's labels (and the layer's fit to them, when known)
-/// and the index of stored datasets. The oldest datasets go past
-/// [`MAX_DATASETS`], or when storage is full (one at a time, then the write
-/// is tried again). An error says why the labels could not be kept; a fit
-/// that does not fit is only dropped (a reload replays the labels).
-fn keep_labels(key: &str, labels: &str, fit: Option<&str>) -> Result<(), String> {
+/// Writes one dataset's labels and the index of stored datasets, and
+/// drops the fit stored with them (it no longer matches; [`keep_fit`]
+/// writes the new one). The oldest datasets go past [`MAX_DATASETS`], or
+/// when storage is full (one at a time, then the write is tried again).
+/// An error says why the labels could not be kept.
+fn keep_labels(key: &str, labels: &str) -> Result<(), String> {
     let forget = |k: &str| {
         storage_remove(k);
         storage_remove(&fit_key(k));
     };
+    storage_remove(&fit_key(key));
     loop {
         let index = storage_get(INDEX_KEY).unwrap_or_default();
         match storage_set(key, labels) {
             Ok(()) => {
                 let (index, evicted) = touch_index(&index, key, MAX_DATASETS);
                 evicted.iter().for_each(|k| forget(k));
-                match fit {
-                    Some(f) if storage_set(&fit_key(key), f).is_ok() => {}
-                    _ => storage_remove(&fit_key(key)),
-                }
                 return storage_set(INDEX_KEY, &index);
             }
             Err(why) => match oldest_other(&index, key) {
@@ -398,5 +408,23 @@ fn keep_labels(key: &str, labels: &str, fit: Option<&str>) -> Result<(), String>
                 None => return Err(why),
             },
         }
+    }
+}
+
+/// How long the labels must stay unchanged before their fit is written.
+const FIT_SAVE_DELAY: std::time::Duration = std::time::Duration::from_millis(600);
+
+/// Stores the layer's fit beside `key`'s labels, as the only fit kept:
+/// the other datasets' fits go first, so a fit never crowds out anyone's
+/// labels. A fit that does not fit is only dropped (a reload then replays
+/// the labels).
+fn keep_fit(key: &str, fit: Option<&str>) {
+    let index = storage_get(INDEX_KEY).unwrap_or_default();
+    for other in index.lines().filter(|k| !k.is_empty() && *k != key) {
+        storage_remove(&fit_key(other));
+    }
+    match fit {
+        Some(f) if storage_set(&fit_key(key), f).is_ok() => {}
+        _ => storage_remove(&fit_key(key)),
     }
 }

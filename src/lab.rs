@@ -322,6 +322,19 @@ mod tests {
     }
 
     #[test]
+    fn the_fit_after_hundreds_of_labels_is_kept_and_taken_back() {
+        let mut lab = scored_lab();
+        for _ in 0..250 {
+            lab.auto_label_next(QueryRule::Highest).unwrap();
+        }
+        let fit = lab.stored_fit().expect("the fit is within the cap");
+        assert!(fit.len() <= MAX_FIT_CHARS);
+        let mut again = scored_lab();
+        assert_eq!(again.restore(&lab.stored_labels(), Some(fit)), 250);
+        assert_eq!(again.session.scores(), lab.session.scores());
+    }
+
+    #[test]
     fn stored_labels_come_back_with_the_same_scores_and_queue() {
         let mut lab = scored_lab();
         for _ in 0..12 {
@@ -334,8 +347,10 @@ mod tests {
         assert_eq!(again.restore(&stored, None), 13);
         assert_eq!(again.session.scores(), lab.session.scores());
         // With the fit kept beside the labels: the same, without a replay.
+        let fit = lab.stored_fit();
+        assert!(fit.is_some(), "a fit after 13 labels is kept");
         let mut fitted = scored_lab();
-        assert_eq!(fitted.restore(&stored, lab.stored_fit()), 13);
+        assert_eq!(fitted.restore(&stored, fit), 13);
         assert_eq!(fitted.session.scores(), lab.session.scores());
         assert_eq!(
             again.queue(QueryRule::Highest),

@@ -28,10 +28,12 @@ pub fn fit_key(labels_key: &str) -> String {
 
 /// Fits longer than this are not kept (nor built); the labels are
 /// replayed instead. With the offsets on every node of the forest a fit
-/// grows fast with the labels (about 187k characters after 10 labels, 339k
-/// after 50, 561k after 300, on 5000 rows), and 20 datasets' fits must not
-/// crowd out their labels: today only the first few labels' fits are kept.
-pub const MAX_FIT_CHARS: usize = 64 * 1024;
+/// grows with the labels (`cargo bench -p anomaly-lab-core --bench
+/// replay`: 0.27M characters after 100 labels, 0.40M after 1600, at 10k rows), and can
+/// never pass about 1.7M: 24 bytes, in base64, for each of the ~51k
+/// offsets and the weights. Only the current dataset's fit is kept, so
+/// one fit at most shares the storage with the labels.
+pub const MAX_FIT_CHARS: usize = 2_000_000;
 
 /// The key of the index: the label keys this page wrote, the least
 /// recently used first, one per line.

@@ -304,6 +304,10 @@ test('undo, redo, a changed label and a reload give the same scores', async () =
   await page.waitForFunction(() => /\(normal/.test(document.querySelector('[data-testid=selected-row]')?.textContent ?? ''));
   await same('a changed label taken back');
 
+  // The layer's fit is written beside the labels once the labelling
+  // pauses; the reload takes it back instead of replaying the labels.
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.endsWith(':fit')
+    && localStorage.getItem(k).startsWith('fit3 ')));
   await page.reload();
   await waitForState(page, 'ready');
   assert.match(await page.textContent('[data-testid=notice]'), /Restored 6 labels/);
