@@ -48,6 +48,9 @@ crates/core/src/active/mod.rs for the math):
   --region-prior X             weight of ||u||^2 on the offsets (0)
   --region-scales N            nodes above each leaf with an offset of their own, so one
                                answer also moves the larger regions around its row (8)
+  --node-fade N                after N labels the nodes above the leaves count N/labels
+                               of their offset, so the leaves speak once answers pile
+                               up; 0: always in full (100)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
   --rank-tau X                 tau (0.03)
@@ -216,6 +219,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--forest-share" => active.forest_share = number(flag, value)?,
             "--tail-evidence" => active.tail_evidence = switch(flag, value)?,
             "--region-scales" => active.region_scales = number(flag, value)?,
+            "--node-fade" => active.node_fade = number(flag, value)?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
                 if !(0.0..=1.0).contains(&expert.noise) {
@@ -319,7 +323,7 @@ mod tests {
         let Command::Eval(a) = parse(&words(
             "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
-             --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4",
+             --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -335,6 +339,7 @@ mod tests {
             (0.01, 2.0, 0.05)
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
+        assert_eq!(c.node_fade, 30);
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -345,6 +350,7 @@ mod tests {
             ),
             ("--forest-share X", d.forest_share.to_string()),
             ("--region-scales N", d.region_scales.to_string()),
+            ("--node-fade N", d.node_fade.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",

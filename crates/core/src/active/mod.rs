@@ -41,7 +41,12 @@
 //!   above it: one answer then moves the larger regions around its row as
 //!   well (the default, 8, reaches the root), so the rows that share most
 //!   of the path move most. The offsets have their own step size
-//!   (`region_learning_rate`).
+//!   (`region_learning_rate`). The nodes above the leaf count in full up
+//!   to `node_fade` labels, and `node_fade / n` of their offset after `n`
+//!   labels: with few labels the larger regions carry an answer to rows no
+//!   one has seen; with hundreds, fitted to many answers of both kinds,
+//!   they blur what the leaves have learnt. The weight is a function of the
+//!   number of labels, so the scores stay a function of the labels.
 //!
 //! Loss, on the labelled rows, each class weighted to half:
 //! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
@@ -139,6 +144,11 @@ pub struct ActiveConfig {
     /// one answer also moves the larger regions around its row (0: the
     /// leaves only).
     pub region_scales: usize,
+    /// After this many labels the offsets of the nodes above each leaf
+    /// count `node_fade / labels` of their value, so the leaves speak for
+    /// themselves once there are many answers (0: they always count in
+    /// full).
+    pub node_fade: usize,
     /// Weight of the rank term: each labelled row against the row ranked
     /// at `rank_tau·N` (0 turns it off).
     pub rank_weight: f64,
@@ -184,6 +194,9 @@ impl Default for ActiveConfig {
             region_learning_rate: 0.1,
             region_prior: 0.0,
             region_scales: 8,
+            // The nodes fade after 100 labels: found@300 summed 1286.6 →
+            // 1297.8, the same at 10–100 (docs/BENCHMARKS.md).
+            node_fade: 100,
             rank_weight: 1.0,
             rank_tau: AAD_TAU,
             rank_after: 10,
@@ -553,8 +566,20 @@ impl ActiveLayer {
             self.thin_fits();
         }
         self.neighbours.sync(&labels, &self.inputs, self.width);
+        self.fade_nodes(labels.len());
         self.labels = labels;
         self.rescore();
+    }
+
+    /// Sets how much the nodes above the leaves count with `n` labels
+    /// ([`ActiveConfig::node_fade`]).
+    fn fade_nodes(&mut self, n: usize) {
+        let fade = self.config.node_fade;
+        self.regions.upper = if fade == 0 || n <= fade {
+            1.0
+        } else {
+            fade as f64 / n as f64
+        };
     }
 
     /// `steps` Adam steps on `labels`, whose rows' neighbour terms (each
@@ -568,6 +593,7 @@ impl ActiveLayer {
             ActiveLoss::Logistic => (false, self.config.rank_tau),
         };
         let anchor = self.needs_anchor(labels).then(|| self.tau_anchor(tau));
+        self.fade_nodes(labels.len());
         for _ in 0..self.config.steps {
             gw.iter_mut().for_each(|g| *g = 0.0);
             let gb = match anchor {
@@ -807,6 +833,9 @@ struct Regions {
     /// rows add up, as indices within the tree's `stride`: the leaf's own
     /// and those of up to `region_scales` nodes above it.
     paths: Vec<Vec<u16>>,
+    /// How much the nodes above each leaf count (see
+    /// [`ActiveConfig::node_fade`]); set for the labels fitted to.
+    upper: f64,
 }
 
 impl Regions {
@@ -816,6 +845,7 @@ impl Regions {
             leaves: Vec::new(),
             stride: MAX_LEAVES,
             paths: Vec::new(),
+            upper: 1.0,
         }
     }
 
@@ -837,6 +867,7 @@ impl Regions {
             leaves,
             stride: if scales == 0 { MAX_LEAVES } else { MAX_NODES },
             paths,
+            upper: 1.0,
         }
     }
 
@@ -853,14 +884,21 @@ impl Regions {
         &self.leaves[i * self.trees..(i + 1) * self.trees]
     }
 
+    /// The weight of each offset on leaf `leaf` of tree `t`'s path: the
+    /// leaf's own (the last) counts 1, those of the nodes above `upper`.
+    fn path_weights(&self, t: usize, leaf: u8) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let path = &self.paths[t * MAX_LEAVES + leaf as usize];
+        let last = path.len().saturating_sub(1);
+        path.iter().enumerate().map(move |(k, &n)| {
+            let weight = if k == last { 1.0 } else { self.upper };
+            (t * self.stride + n as usize, weight)
+        })
+    }
+
     /// Leaf `leaf` of tree `t`'s offset: its own, plus those of the nodes
     /// above it when they carry one.
     fn leaf_offset(&self, t: usize, leaf: u8, u: &[f64]) -> f64 {
-        let base = t * self.stride;
-        self.paths[t * MAX_LEAVES + leaf as usize]
-            .iter()
-            .map(|&n| u[base + n as usize])
-            .sum()
+        self.path_weights(t, leaf).map(|(n, c)| u[n] * c).sum()
     }
 
     /// Row `i`'s region term: the mean offset of its leaves.
@@ -947,8 +985,8 @@ impl Regions {
             for &leaf in &touched {
                 seen[leaf as usize] = false;
                 let share = std::mem::take(&mut acc[leaf as usize]);
-                for &n in &self.paths[t * MAX_LEAVES + leaf as usize] {
-                    gu[t * self.stride + n as usize] += share;
+                for (n, c) in self.path_weights(t, leaf) {
+                    gu[n] += share * c;
                 }
             }
             touched.clear();
@@ -1717,6 +1755,62 @@ mod tests {
         };
         let (leaves, nodes) = (gap(0), gap(8));
         assert!(leaves < 0.0 && nodes < 2.0 * leaves, "{leaves} vs {nodes}");
+    }
+
+    #[test]
+    fn the_nodes_above_the_leaves_fade_after_node_fade_labels() {
+        let (ev, feats) = three_groups();
+        let config = |fade: usize| ActiveConfig {
+            neighbour_weight: 0.0,
+            rank_weight: 0.0,
+            node_fade: fade,
+            ..ActiveConfig::default()
+        };
+        let labels: Vec<(usize, bool)> = (0..12).map(|k| (k * 10, k % 3 == 0)).collect();
+        let mut faded = ActiveLayer::new(&ev, 1, &feats, 3, config(4));
+        let mut full = ActiveLayer::new(&ev, 1, &feats, 3, config(0));
+        // Up to `node_fade` labels nothing changes, to the bit.
+        faded.set_labels(&labels[..4]);
+        full.set_labels(&labels[..4]);
+        assert_eq!(faded.scores(), full.scores());
+        assert_eq!(faded.regions.upper, 1.0);
+        // After 12 labels the nodes above count 4/12; a leaf's offset is
+        // its own plus a third of the path above it.
+        faded.set_labels(&labels);
+        full.set_labels(&labels);
+        assert_ne!(faded.scores(), full.scores());
+        assert!((faded.regions.upper - 4.0 / 12.0).abs() < 1e-15);
+        let (t, leaf) = (0, faded.regions.of(0)[0]);
+        let u = faded.u();
+        let path = &faded.regions.paths[leaf as usize];
+        let (own, above) = path.split_last().unwrap();
+        let want = u[*own as usize] + above.iter().map(|&n| u[n as usize]).sum::<f64>() / 3.0;
+        assert!((faded.regions.leaf_offset(t, leaf, u) - want).abs() < 1e-12);
+        // Still a function of the labels: a fresh layer given all 12 at
+        // once, and one back from the saved fit, agree to the bit; an undo
+        // below the fade brings the full weight back.
+        let mut fresh = ActiveLayer::new(&ev, 1, &feats, 3, config(4));
+        fresh.set_labels(&labels);
+        assert_eq!(fresh.scores(), faded.scores());
+        let mut restored = ActiveLayer::new(&ev, 1, &feats, 3, config(4));
+        assert!(restored.restore_saved(&labels, &faded.saved_fit().unwrap()));
+        assert_eq!(restored.scores(), faded.scores());
+        faded.set_labels(&labels[..4]);
+        assert_eq!(
+            faded.scores(),
+            full_after(&ev, &feats, config(0), &labels[..4])
+        );
+    }
+
+    fn full_after(
+        ev: &[f32],
+        feats: &[f32],
+        config: ActiveConfig,
+        labels: &[(usize, bool)],
+    ) -> Vec<f32> {
+        let mut layer = ActiveLayer::new(ev, 1, feats, 3, config);
+        layer.set_labels(labels);
+        layer.scores().to_vec()
     }
 
     #[test]

@@ -148,6 +148,7 @@ impl ActiveLayer {
         self.fits[labels.len()] = Some(fit.clone());
         self.restore(fit);
         self.neighbours.sync(&labels, &self.inputs, self.width);
+        self.fade_nodes(labels.len());
         self.labels = labels;
         self.rescore();
         true
