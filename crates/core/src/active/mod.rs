@@ -76,6 +76,7 @@
 use crate::forest::{Forest, MAX_LEAVES, MAX_NODES};
 use crate::standardize::standardize_columns_f32;
 
+mod base64;
 mod saved;
 
 /// The kernel weight of disagreeing labelled neighbours (in rows' worth)

@@ -10,9 +10,7 @@
 //! exactly those a replay gives; anything else is ignored and the labels
 //! are replayed.
 
-use base64::engine::general_purpose::STANDARD_NO_PAD as BASE64;
-use base64::Engine;
-
+use super::base64;
 use super::{ActiveLayer, Adam, Fit};
 
 /// The first word of the text: its format. `fit3`: the fingerprint and
@@ -126,7 +124,7 @@ impl ActiveLayer {
             }
         }
         let mut out = header;
-        BASE64.encode_string(&payload, &mut out);
+        base64::encode_into(&payload, &mut out);
         Some(out)
     }
 
@@ -168,7 +166,7 @@ fn decode(text: &str, width: usize) -> Option<(u64, Fit)> {
     if it.next().is_some() || payload.len() > (24 + 11 * 2 * width + 24 * width).div_ceil(3) * 4 {
         return None;
     }
-    let bytes = BASE64.decode(payload).ok()?;
+    let bytes = base64::decode(payload)?;
     let mut at = 0;
     let float = |at: &mut usize| -> Option<f64> {
         let word = bytes.get(*at..*at + 8)?;
@@ -352,7 +350,8 @@ mod tests {
             payloads.push((0..len).map(|_| (rng.uniform() * 256.0) as u8).collect());
         }
         for payload in payloads {
-            let hostile = format!("{head} {}", BASE64.encode(&payload));
+            let mut hostile = format!("{head} ");
+            base64::encode_into(&payload, &mut hostile);
             assert!(!other.restore_saved(&labels, &hostile));
         }
         assert!(!other.restore_saved(&labels, &format!("{head} {}", "A".repeat(1 << 24))));
