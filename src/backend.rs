@@ -1,5 +1,6 @@
 //! The one place that names concrete burn backends: WebGPU when the browser
-//! gives an adapter, else the CPU (`flex`).
+//! gives an adapter, else the CPU (`flex`). In "auto" a software adapter is
+//! not taken (see [`crate::adapter`]).
 
 use std::cell::RefCell;
 

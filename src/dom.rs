@@ -64,6 +64,36 @@ pub fn has_webgpu() -> bool {
     })
 }
 
+/// What the browser says of its WebGPU adapter, asked before the runtime
+/// starts: `None` when there is no `navigator.gpu` or no adapter.
+pub async fn webgpu_adapter() -> Option<crate::adapter::AdapterInfo> {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).ok();
+    let navigator = web_sys::window()?.navigator();
+    let gpu = get(&navigator, "gpu").filter(|g| !g.is_undefined() && !g.is_null())?;
+    let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
+    let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+    let adapter = JsFuture::from(promise).await.ok()?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return None;
+    }
+    // `info` (newer browsers) or `requestAdapterInfo()`'s fields; the
+    // fallback flag moved from the adapter into `info`.
+    let info = get(&adapter, "info").unwrap_or(JsValue::UNDEFINED);
+    let flag = |o: &JsValue| get(o, "isFallbackAdapter").and_then(|v| v.as_bool());
+    let text = |k: &str| {
+        get(&info, k)
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    Some(crate::adapter::AdapterInfo {
+        fallback: flag(&adapter).or_else(|| flag(&info)).unwrap_or(false),
+        vendor: text("vendor"),
+        architecture: text("architecture"),
+        device: text("device"),
+        description: text("description"),
+    })
+}
+
 /// Logs to the console, and shows a panic in the page: the app is dead
 /// after a panic, so the user must at least be told. Nothing relies on it.
 pub fn install_panic_hook() {

@@ -42,13 +42,19 @@ pub fn start_training(ctx: Ctx) {
     job.phase.set(Phase::Training);
     spawn_local(async move {
         let choice = ctx.backend.choice.get_untracked();
-        let wanted = match choice {
-            BackendChoice::Cpu => BackendKind::Cpu,
-            BackendChoice::Auto | BackendChoice::WebGpu => BackendKind::WebGpu,
+        let (wanted, passed_over) = match choice {
+            BackendChoice::Cpu => (BackendKind::Cpu, None),
+            BackendChoice::WebGpu => (BackendKind::WebGpu, None),
+            BackendChoice::Auto => {
+                match crate::adapter::pass_over(crate::dom::webgpu_adapter().await.as_ref()) {
+                    Some(why) => (BackendKind::Cpu, Some(why)),
+                    None => (BackendKind::WebGpu, None),
+                }
+            }
         };
         let (used, device, why) = backend::device(wanted).await;
         ctx.backend.used.set(Some(used));
-        ctx.backend.note.set(why.clone());
+        ctx.backend.note.set(why.clone().or(passed_over));
         if let (BackendChoice::WebGpu, Some(why)) = (choice, why) {
             ctx.fail(AppError::NoWebGpu(why));
         }

@@ -4,9 +4,10 @@
 //! core crate and knows nothing of the DOM.
 //!
 //! The page exists only for `wasm32`; natively this crate holds its pure
-//! modules (`lab`, `storage`, `params`, `words`, `error`, `viewport`), which the
+//! modules (`adapter`, `lab`, `storage`, `params`, `words`, `error`, `viewport`), which the
 //! native tests cover.
 
+pub mod adapter;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]

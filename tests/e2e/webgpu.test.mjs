@@ -89,3 +89,22 @@ test('a GPU device lost mid-training falls back to the CPU and keeps the labels'
   assert.deepEqual(fresh.errors, []);
   await fresh.context.close();
 });
+
+// "auto" on a machine whose only WebGPU adapter is SwiftShader's (a GPU
+// emulated on the CPU, orders of magnitude slower than the CPU backend):
+// the page trains on the CPU and says why.
+test('auto passes over a software WebGPU adapter and says why', async () => {
+  const { page, context, errors } = await bed.open('?backend=auto&sample=tiny&epochs=3');
+  const info = await page.evaluate(async () => {
+    const a = await navigator.gpu.requestAdapter();
+    return a && { fallback: a.isFallbackAdapter ?? a.info?.isFallbackAdapter, vendor: a.info?.vendor, arch: a.info?.architecture };
+  });
+  assert.ok(info, 'Chromium gives an adapter');
+  await waitForState(page, 'ready', 120_000);
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
+  const title = await page.getAttribute('[data-testid=backend-badge]', 'title');
+  assert.match(title, /^Training runs on the CPU: WebGPU's only adapter here is software \(.+\)/, `${title} (${JSON.stringify(info)})`);
+  assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'a choice, not an error');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
