@@ -42,6 +42,8 @@ pub struct Job {
     pub progress: RwSignal<Progress>,
     pub losses: RwSignal<Vec<f32>>,
     pub cancel: RwSignal<bool>,
+    /// When the training run started, and ended (ms, `performance.now`).
+    pub clock: RwSignal<(f64, Option<f64>)>,
     /// An auto-label run is in progress.
     pub auto_running: RwSignal<bool>,
 }
@@ -112,6 +114,7 @@ impl Ctx {
                 progress: RwSignal::new(Progress::default()),
                 losses: RwSignal::new(Vec::new()),
                 cancel: RwSignal::new(false),
+                clock: RwSignal::new((0.0, None)),
                 auto_running: RwSignal::new(false),
             },
             view: View {

@@ -39,6 +39,7 @@ pub fn start_training(ctx: Ctx) {
     let job = ctx.job;
     job.cancel.set(false);
     job.losses.set(Vec::new());
+    job.clock.set((now_ms(), None));
     job.phase.set(Phase::Training);
     spawn_local(async move {
         let choice = ctx.backend.choice.get_untracked();
@@ -106,6 +107,7 @@ pub fn start_training(ctx: Ctx) {
                 return;
             }
         }
+        job.clock.update(|c| c.1 = Some(now_ms()));
         let scored = ctx.with_lab(|l| l.session.is_scored()).unwrap_or(false);
         job.phase
             .set(if scored { Phase::Ready } else { Phase::Idle });

@@ -27,7 +27,7 @@ impl BackendChoice {
 
     pub fn title(self) -> &'static str {
         match self {
-            Self::Auto => "auto (a hardware GPU if present, else the CPU)",
+            Self::Auto => "auto (GPU if present)",
             Self::WebGpu => "WebGPU",
             Self::Cpu => "CPU",
         }

@@ -1,6 +1,7 @@
 //! Everything the page says in words about numbers and scores: one number
 //! formatter, and the wording of a score's reasons. Pure, tested natively.
 
+use anomaly_lab_core::detector::Progress;
 use anomaly_lab_core::session::{Cause, LabelWarning, Reason, Subject};
 
 /// A value as a person would write it: integers plainly, others to at most
@@ -14,6 +15,61 @@ pub fn format_value(v: f64) -> String {
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A duration as people say it: `0.4 s`, `42 s`, `3 min 05 s`, `1 h 02 min`.
+pub fn duration_text(ms: f64) -> String {
+    let s = (ms / 1000.0).max(0.0);
+    if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s < 60.0 {
+        format!("{s:.0} s")
+    } else if s < 3600.0 {
+        let s = s.round() as u64;
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        let m = (s / 60.0).round() as u64;
+        format!("{} h {:02} min", m / 60, m % 60)
+    }
+}
+
+/// Where a training run stands, for [`progress_text`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Run {
+    NotStarted,
+    /// Running for `ms` so far.
+    Running {
+        ms: f64,
+    },
+    /// Ended (trained, failed or cancelled) after `ms`.
+    Ended {
+        ms: f64,
+        cancelled: bool,
+    },
+}
+
+/// The training progress line: `epoch 3 of 30 · 4.2 s · about 38 s left`,
+/// then `epoch 30 of 30 · took 42 s`. The estimate waits for a second of
+/// training and a step done, so it does not jump about at the start.
+pub fn progress_text(p: &Progress, run: Run) -> String {
+    let epochs = format!("epoch {} of {}", p.epoch, p.epochs);
+    match run {
+        Run::NotStarted => epochs,
+        Run::Running { ms } if p.step > 0 && p.step < p.total && ms >= 1000.0 => {
+            let left = ms * (p.total - p.step) as f64 / p.step as f64;
+            format!(
+                "{epochs} · {} · about {} left",
+                duration_text(ms),
+                duration_text(left)
+            )
+        }
+        Run::Running { ms } => format!("{epochs} · {}", duration_text(ms)),
+        Run::Ended {
+            ms,
+            cancelled: true,
+        } => format!("{epochs} · stopped after {}", duration_text(ms)),
+        Run::Ended { ms, .. } => format!("{epochs} · took {}", duration_text(ms)),
     }
 }
 
@@ -94,6 +150,57 @@ mod tests {
         assert_eq!(format_value(4.01512), "4.0151");
         assert_eq!(format_value(1.5e12), "1500000000000");
         assert_eq!(format_value(2e-7), "0.0000002");
+    }
+
+    #[test]
+    fn durations_and_progress_read_as_people_say_them() {
+        assert_eq!(duration_text(400.0), "0.4 s");
+        assert_eq!(duration_text(42_300.0), "42 s");
+        assert_eq!(duration_text(185_000.0), "3 min 05 s");
+        assert_eq!(duration_text(3_720_000.0), "1 h 02 min");
+        let p = Progress {
+            epoch: 3,
+            epochs: 30,
+            step: 30,
+            total: 300,
+            loss: None,
+        };
+        assert_eq!(progress_text(&p, Run::NotStarted), "epoch 3 of 30");
+        // 30 of 300 steps in 4.2 s: 37.8 s to go.
+        assert_eq!(
+            progress_text(&p, Run::Running { ms: 4200.0 }),
+            "epoch 3 of 30 · 4.2 s · about 38 s left"
+        );
+        // No estimate before a second has passed.
+        assert_eq!(
+            progress_text(&p, Run::Running { ms: 300.0 }),
+            "epoch 3 of 30 · 0.3 s"
+        );
+        let done = Progress {
+            epoch: 30,
+            step: 300,
+            ..p
+        };
+        assert_eq!(
+            progress_text(
+                &done,
+                Run::Ended {
+                    ms: 42_000.0,
+                    cancelled: false
+                }
+            ),
+            "epoch 30 of 30 · took 42 s"
+        );
+        assert_eq!(
+            progress_text(
+                &p,
+                Run::Ended {
+                    ms: 4_000.0,
+                    cancelled: true
+                }
+            ),
+            "epoch 3 of 30 · stopped after 4.0 s"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use crate::ctx::{Ctx, Phase};
+use crate::dom::now_ms;
 use crate::jobs::start_training;
+use crate::words::{progress_text, Run};
 
 #[component]
 pub fn TrainPanel() -> impl IntoView {
@@ -26,7 +28,18 @@ pub fn TrainPanel() -> impl IntoView {
     let training = move || job.phase.get() == Phase::Training;
     let progress = move || {
         let p = job.progress.get();
-        format!("epoch {} of {}", p.epoch, p.epochs)
+        let (start, end) = job.clock.get();
+        let run = match end {
+            Some(end) => Run::Ended {
+                ms: end - start,
+                cancelled: job.cancel.get_untracked(),
+            },
+            None if training() => Run::Running {
+                ms: now_ms() - start,
+            },
+            None => Run::NotStarted,
+        };
+        progress_text(&p, run)
     };
     let on_model = move |e: ev::Event| {
         let kind = DetectorKind::parse(&event_target_value(&e)).unwrap_or_default();

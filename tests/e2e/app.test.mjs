@@ -19,7 +19,7 @@ test('first open trains the sample on the CPU and reaches ready', async () => {
   const { page } = session;
   await screenshot(page, 'first-open.png');
   assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
-  assert.match(await page.textContent('.progress-text'), /epoch 30 of 30/);
+  assert.match(await page.textContent('.progress-text'), /^epoch 30 of 30 · took \d+(\.\d)? (s|min)/);
   assert.equal((await queueRows(page)).length, 10);
   assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
   assert.match(await page.textContent('[data-testid=data-report]'), /2000 rows/);
@@ -145,9 +145,13 @@ test('cancel stops a training run; a second click stops auto-labelling', async (
   await page.locator('input[type=number] >> nth=0').dispatchEvent('change');
   await page.click('[data-testid=train-button]');
   await waitForState(page, 'training');
+  // A long run shows its time so far and an estimate of the time left.
+  await page.waitForFunction(() => /^epoch \d+ of 5000 · [\d.]+ s · about .+ left$/
+    .test(document.querySelector('.progress-text')?.textContent ?? ''), null, { timeout: 60_000 });
   await page.click('[data-testid=cancel-button]');
   await waitForState(page, 'ready');
   assert.doesNotMatch(await page.textContent('.progress-text'), /epoch 5000 of 5000/);
+  assert.match(await page.textContent('.progress-text'), / · stopped after [\d.]+ s$/);
   // A long auto-label run stops on a second click.
   await page.fill('[data-testid=auto-label-count]', '250');
   await page.click('[data-testid=auto-label-button]');
