@@ -2,7 +2,8 @@
 //! L = 100 … 1600: a fresh layer replaying the L labels (what a reload
 //! without a saved fit does), and a fresh layer taking the fit saved with
 //! them (`restore_saved`, what the page does). The time per label says
-//! which is linear in L; the last column, how long the saved fit is. Both
+//! which is linear in L; the last two columns, how long the saved fit is
+//! and how long building its text takes. Both
 //! must give the same scores.
 //!
 //! Run: `cargo bench -p anomaly-lab-core --bench replay`
@@ -30,16 +31,18 @@ fn main() {
         .map(|(q, &r)| (r, q % 7 == 0))
         .collect();
     println!(
-        "| labels | replay (ms) | per label (ms) | from the saved fit (ms) | per label (ms) | saved fit (chars) |"
+        "| labels | replay (ms) | per label (ms) | from the saved fit (ms) | per label (ms) | saved fit (chars) | writing it (ms) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for n in [100usize, 200, 400, 800, 1600] {
         let mut layer = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
         let t = Instant::now();
         layer.set_labels(&labels[..n]);
         black_box(layer.scores());
         let ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
         let text = layer.saved_fit().unwrap();
+        let save = t.elapsed().as_secs_f64() * 1e3;
         let mut fresh = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
         let t = Instant::now();
         assert!(fresh.restore_saved(&labels[..n], &text));
@@ -51,7 +54,7 @@ fn main() {
             "the saved fit gives the replayed scores"
         );
         println!(
-            "| {n} | {ms:.0} | {:.2} | {saved:.1} | {:.3} | {} |",
+            "| {n} | {ms:.0} | {:.2} | {saved:.1} | {:.3} | {} | {save:.1} |",
             ms / n as f64,
             saved / n as f64,
             text.len()
