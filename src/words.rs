@@ -73,6 +73,32 @@ pub fn progress_text(p: &Progress, run: Run) -> String {
     }
 }
 
+/// The data report's line on the detector's training rows, when it
+/// trains on a sample of them.
+pub fn training_sample_text(rows: usize, max_rows: usize) -> Option<String> {
+    (max_rows > 0 && rows > max_rows).then(|| {
+        format!(
+            "the detector trains on a seeded sample of {} of the {} rows, then scores \
+             every row (Detector › Training rows; 0 = all)",
+            thousands(max_rows),
+            thousands(rows)
+        )
+    })
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// What a part of a score measures, in a few words.
 pub fn cause_name(cause: Cause) -> &'static str {
     match cause {
@@ -150,6 +176,23 @@ mod tests {
         assert_eq!(format_value(4.01512), "4.0151");
         assert_eq!(format_value(1.5e12), "1500000000000");
         assert_eq!(format_value(2e-7), "0.0000002");
+    }
+
+    #[test]
+    fn the_training_sample_is_reported_only_when_there_is_one() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(50_000), "50,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(
+            training_sample_text(286_048, 50_000).as_deref(),
+            Some(
+                "the detector trains on a seeded sample of 50,000 of the 286,048 rows, \
+                 then scores every row (Detector › Training rows; 0 = all)"
+            )
+        );
+        assert_eq!(training_sample_text(50_000, 50_000), None);
+        assert_eq!(training_sample_text(286_048, 0), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::ctx::Ctx;
+use crate::words::training_sample_text;
 
 #[component]
 pub fn ReportPanel() -> impl IntoView {
@@ -19,10 +20,15 @@ pub fn ReportPanel() -> impl IntoView {
                 })
                 .collect_view();
             let truth = r.label_column.is_some();
+            let rows = r.rows;
+            let sample = move || {
+                training_sample_text(rows, ctx.spec.with(|s| s.train.max_rows))
+                    .map(|text| view! { <li data-testid="train-sample-note">{text}</li> })
+            };
             view! {
                 <section class="panel" data-testid="data-report">
                     <h2>"Data report"</h2>
-                    <ul class="report">{lines}</ul>
+                    <ul class="report">{lines}{sample}</ul>
                     {truth.then(|| view! {
                         <button data-testid="no-truth" title="Score and label as if the file had no ground-truth column"
                             on:click=move |_| ctx.forget_ground_truth()>"use no ground truth"</button>

@@ -68,6 +68,9 @@ pub fn TrainPanel() -> impl IntoView {
                 prop:value=move || spec.with(|s| s.train.learning_rate) on:change=field(spec, |s, v| s.train.learning_rate = v)/></label>
             <label>"Seed " <input type="number" min="0"
                 prop:value=move || spec.with(|s| s.train.seed) on:change=field(spec, |s, v| s.train.seed = v)/></label>
+            <label title="The detector trains on a seeded sample of at most this many rows, then scores every row">
+                "Training rows (0 = all) " <input type="number" min="0" step="1000" data-testid="train-rows-input"
+                prop:value=move || spec.with(|s| s.train.max_rows) on:change=field(spec, |s, v| s.train.max_rows = v)/></label>
             <div class="buttons">
                 <button data-testid="train-button" disabled=training on:click=move |_| start_training(ctx)>"Train"</button>
                 <button data-testid="cancel-button" disabled=move || !training() on:click=move |_| job.cancel.set(true)>"Cancel"</button>

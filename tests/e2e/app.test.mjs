@@ -137,6 +137,37 @@ test('a ragged and an empty CSV show error-banner and keep the labels', async ()
   await finish(session);
 });
 
+// Big data: the detector trains on a seeded sample of the rows and scores
+// every row; the data report says so, and the user sets the sample size.
+test('the detector trains on a sample of the rows when asked, and the report says so', async () => {
+  const session = await openReady('?backend=cpu&epochs=5');
+  const { page } = session;
+  assert.equal(await page.locator('[data-testid=train-sample-note]').count(), 0, '2000 rows: all of them');
+  assert.equal(await page.inputValue('[data-testid=train-rows-input]'), '50000');
+  await page.fill('[data-testid=train-rows-input]', '500');
+  await page.locator('[data-testid=train-rows-input]').dispatchEvent('change');
+  await page.waitForSelector('[data-testid=train-sample-note]');
+  assert.equal(await page.textContent('[data-testid=train-sample-note]'),
+    'the detector trains on a seeded sample of 500 of the 2,000 rows, then scores every row (Detector › Training rows; 0 = all)');
+  const before = await exportedScores(page);
+  // 500 rows train in a blink: record the states rather than catch one.
+  await page.evaluate(() => {
+    window.__states = [];
+    new MutationObserver(() => window.__states.push(document.body.dataset.state))
+      .observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  });
+  await page.click('[data-testid=train-button]');
+  await page.waitForFunction(() => window.__states.includes('training') && document.body.dataset.state === 'ready');
+  assert.match(await page.textContent('.progress-text'), /^epoch 5 of 5 · took/);
+  const after = await exportedScores(page);
+  assert.equal(after.length, 2000, 'every row is scored');
+  assert.ok(maxDifference(after, before) > 1e-6, 'a model trained on the sample');
+  await page.fill('[data-testid=train-rows-input]', '0');
+  await page.locator('[data-testid=train-rows-input]').dispatchEvent('change');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=train-sample-note]'));
+  await finish(session);
+});
+
 // Cancel stops training and the page keeps the earlier model.
 test('cancel stops a training run; a second click stops auto-labelling', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');

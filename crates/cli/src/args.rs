@@ -11,12 +11,15 @@ usage:
   anomaly-lab eval --data FILE [--label-column NAME] [--detector autoencoder|mlp]
                    [--budget N] [--seeds 0,1,2,3,4] [--backend cpu|wgpu] [--json]
                    [--flip-first] [--noise P] [--strategy highest|boundary|random|top-k:N]
-                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
+                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
                    [active-layer settings, below]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
-                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X]
+                   [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
   anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny --out FILE
+
+--train-rows N: the detector trains on a seeded sample of at most N rows (0: every
+row; default 50000), then scores every row.
 
 eval plays the expert from the ground truth: it answers about the top-ranked
 unlabelled row, one at a time, and reports found@k (true anomalies among the
@@ -190,6 +193,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 }
             }
             "--epochs" => spec.train.epochs = number(flag, value)?,
+            "--train-rows" => spec.train.max_rows = number(flag, value)?,
             "--hidden" => spec.hidden = number(flag, value)?,
             "--bottleneck" => spec.bottleneck = number(flag, value)?,
             "--lr" => learning_rate = Some(number(flag, value)?),
@@ -314,6 +318,14 @@ mod tests {
         assert_eq!(a.budget, Some(50));
         assert_eq!(a.spec.kind, DetectorKind::Mlp);
         assert!(a.json);
+        assert_eq!(a.spec.train.max_rows, 50_000, "the page's default");
+        let Command::Score(s) =
+            parse(&words("score --data x.csv --out y.csv --train-rows 1000")).unwrap()
+        else {
+            panic!("not score")
+        };
+        assert_eq!(s.spec.train.max_rows, 1000);
+        assert!(USAGE.contains("--train-rows N: the detector trains on a seeded sample"));
     }
 
     /// Every active-layer setting has a flag, the help names it with the

@@ -7,8 +7,8 @@
 use anomaly_lab_core::active::ActiveConfig;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{
-    fit_and_score, no_pause, score_rows, Detector, DetectorKind, DetectorModel, DetectorSpec,
-    TrainConfig, TrainingRun,
+    fit_and_score, no_pause, score_rows, training_rows, Detector, DetectorKind, DetectorModel,
+    DetectorSpec, TrainConfig, TrainingRun,
 };
 use anomaly_lab_core::eval::{run_experiment, Expert};
 use anomaly_lab_core::metrics::found_at;
@@ -143,6 +143,57 @@ fn seeded_runs_are_reproducible_and_seeds_differ() {
     let scores = |seed| train_and_score(&session, &spec(DetectorKind::Autoencoder, seed)).score;
     assert_eq!(scores(3), scores(3));
     assert_ne!(scores(3), scores(4));
+}
+
+/// A detector trained on a seeded sample of the rows: every row is
+/// scored, an epoch has the sample's steps, the sample follows the seed,
+/// and the model equals one trained on exactly those rows.
+#[test]
+fn a_capped_detector_trains_on_a_seeded_sample_and_scores_every_row() {
+    let table = generate(&SynthConfig::clustered(2000, 5, 0.05, 3));
+    let session = Session::new(table);
+    let x = session.x();
+    let mut capped = spec(DetectorKind::Autoencoder, 7);
+    capped.train.epochs = 3;
+    capped.train.max_rows = 500;
+    let mut totals = Vec::new();
+    let fitted = block_on(fit_and_score(&capped, x, 5, &cpu(), |p| {
+        totals.push(p.total);
+        std::future::ready(true)
+    }))
+    .unwrap()
+    .unwrap();
+    assert_eq!(fitted.scored.rows, 2000);
+    assert_eq!(fitted.scored.score.len(), 2000);
+    assert_eq!(totals[0], 3 * 500usize.div_ceil(capped.train.batch_size));
+    // The sample: 500 distinct rows in order, the same for the same seed.
+    let rows = training_rows(2000, 500, 7).unwrap();
+    assert_eq!(rows.len(), 500);
+    assert!(rows.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(Some(rows.clone()), training_rows(2000, 500, 7));
+    assert_ne!(Some(rows.clone()), training_rows(2000, 500, 8));
+    assert_eq!(training_rows(2000, 0, 7), None, "0: every row");
+    assert_eq!(
+        training_rows(500, 500, 7),
+        None,
+        "no more rows than the cap"
+    );
+    // The same as training on those rows, then scoring all of them.
+    let sample: Vec<f32> = rows
+        .iter()
+        .flat_map(|&r| &x[r * 5..(r + 1) * 5])
+        .copied()
+        .collect();
+    let all_of_sample = DetectorSpec {
+        train: TrainConfig {
+            max_rows: 0,
+            ..capped.train
+        },
+        ..capped.clone()
+    };
+    let model = trained(&all_of_sample, &sample, 5);
+    let direct = block_on(score_rows(&model, x, 5, &cpu(), 100_000)).unwrap();
+    assert_eq!(direct.score, fitted.scored.score);
 }
 
 #[test]

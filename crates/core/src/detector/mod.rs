@@ -13,7 +13,9 @@ mod train;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use svdd::{MlpDetector, MlpDetectorConfig, MlpNet};
-pub use train::{StepReport, TrainConfig, Trainable, Trainer};
+pub use train::{
+    training_rows, StepReport, TrainConfig, Trainable, Trainer, DEFAULT_MAX_TRAIN_ROWS,
+};
 
 use std::future::Future;
 
@@ -332,7 +334,8 @@ pub struct Fitted {
 
 /// The one pipeline from standardised data to detector results, used by
 /// the page, the evaluator and the CLI: trains `spec` on `x` (`rows × d`)
-/// on `device`, then scores every row in chunks.
+/// on `device`, or on a seeded sample of `spec.train.max_rows` of its rows
+/// ([`training_rows`]), then scores every row in chunks.
 ///
 /// `pause(progress)` is awaited before the first step and after every step;
 /// the page yields to the browser there and shows the progress, native
@@ -347,7 +350,17 @@ pub async fn fit_and_score<F: Future<Output = bool>>(
     device: &Device,
     mut pause: impl FnMut(Progress) -> F,
 ) -> Result<Option<Fitted>, CoreError> {
-    let mut run = TrainingRun::new(spec, x, d, device)?;
+    let sample = training_rows(x.len() / d.max(1), spec.train.max_rows, spec.train.seed);
+    let sample: std::borrow::Cow<[f32]> = match sample {
+        None => x.into(),
+        Some(rows) => rows
+            .iter()
+            .flat_map(|&r| &x[r * d..(r + 1) * d])
+            .copied()
+            .collect::<Vec<f32>>()
+            .into(),
+    };
+    let mut run = TrainingRun::new(spec, &sample, d, device)?;
     let mut progress = Progress {
         epochs: spec.train.epochs,
         total: run.total_steps(),
