@@ -31,7 +31,7 @@ pub fn start_training(ctx: Ctx) {
     if ctx.phase() == Phase::Training {
         return;
     }
-    let Some((x, d)) = ctx.with_lab(|l| (l.session.x().to_vec(), l.session.cols())) else {
+    let Some((x, d)) = ctx.with_lab(|l| (l.session.x_shared(), l.session.cols())) else {
         return;
     };
     let spec = ctx.spec.get_untracked();

@@ -81,7 +81,8 @@ pub struct Reason {
 pub struct Session {
     table: Table,
     standardizer: Standardizer,
-    x: Vec<f32>,
+    /// Shared, so a training job holds the table without copying it.
+    x: std::sync::Arc<[f32]>,
     scored: Option<Scored>,
     active: Option<ActiveLayer>,
     /// A fit saved with restored labels (`ActiveLayer::saved_fit`), tried
@@ -116,7 +117,7 @@ impl Session {
     /// Standardises the table (f64 fit, f32 values).
     pub fn new(table: Table) -> Self {
         let standardizer = Standardizer::fit(&table.values, table.cols());
-        let x = standardizer.transform(&table.values);
+        let x = standardizer.transform(&table.values).into();
         let rows = table.rows();
         Self {
             table,
@@ -152,6 +153,13 @@ impl Session {
     /// Standardised features, row-major.
     pub fn x(&self) -> &[f32] {
         &self.x
+    }
+
+    /// The standardised features as a shared handle: a job that outlives a
+    /// borrow of the session (training in the page) holds them without a
+    /// copy of the table.
+    pub fn x_shared(&self) -> std::sync::Arc<[f32]> {
+        self.x.clone()
     }
 
     pub fn rows(&self) -> usize {

@@ -145,6 +145,16 @@ fn seeded_runs_are_reproducible_and_seeds_differ() {
     assert_ne!(scores(3), scores(4));
 }
 
+/// A training job takes the standardised table by handle, not by copy.
+#[test]
+fn the_standardised_table_is_shared_not_copied() {
+    let session = Session::new(generate(&SynthConfig::clustered(300, 4, 0.05, 1)));
+    let (a, b) = (session.x_shared(), session.x_shared());
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    assert_eq!(&a[..], session.x());
+    assert_eq!(a.as_ptr(), session.x().as_ptr());
+}
+
 /// A detector trained on a seeded sample of the rows: every row is
 /// scored, an epoch has the sample's steps, the sample follows the seed,
 /// and the model equals one trained on exactly those rows.

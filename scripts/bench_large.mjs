@@ -1,0 +1,58 @@
+// A large CSV in the page: file chosen → ready, the main thread's long
+// tasks on the way, and label → repaint on the result.
+//
+// Run (after a `dist` build: `source scripts/setup.sh; WEB_PROFILE=dist build_web`):
+//   node scripts/bench_large.mjs [path.csv] [training rows]
+// (default ../shared/datasets/large/cover.csv, the page's default sample
+// size). CPU backend, the page's default settings.
+
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { serve, launch, openPage, waitForState } from '../tests/e2e/harness.mjs';
+
+const path = process.argv[2] ?? '../shared/datasets/large/cover.csv';
+const trainRows = process.argv[3];
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const { server, base } = await serve();
+const browser = await launch();
+const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tiny', {
+  init: () => {
+    window.__long = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__long.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  },
+});
+await waitForState(page, 'ready', 120_000);
+if (trainRows !== undefined) {
+  await page.fill('[data-testid=train-rows-input]', trainRows);
+  await page.locator('[data-testid=train-rows-input]').dispatchEvent('change');
+}
+const buffer = await readFile(path);
+await page.evaluate(() => { window.__long = []; });
+const t0 = Date.now();
+await page.setInputFiles('[data-testid=csv-input]', { name: basename(path), mimeType: 'text/csv', buffer });
+await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 600_000, polling: 50 });
+await waitForState(page, 'ready', 1_800_000);
+const seconds = (Date.now() - t0) / 1000;
+const long = await page.evaluate(() => window.__long);
+const report = await page.textContent('[data-testid=data-report]');
+const progress = await page.textContent('.progress-text');
+const times = [];
+for (let k = 0; k < 10; k++) {
+  const item = page.locator('[data-testid=queue-item]').first();
+  const row = await item.getAttribute('data-row');
+  await item.locator('.mini', { hasText: k % 3 ? 'N' : 'A' }).click();
+  await page.waitForFunction(
+    (r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row, { timeout: 120_000 });
+  times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));
+}
+console.log(`file: ${path} (${(buffer.length / 1e6).toFixed(1)} MB)`);
+console.log(`report: ${report.replace(/\s+/g, ' ').trim()}`);
+console.log(`progress: ${progress}`);
+console.log(`file chosen → ready: ${seconds.toFixed(1)} s`);
+console.log(`long tasks (> 50 ms): ${long.length}, total ${(long.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...long).toFixed(0)} ms`);
+console.log(`label → repaint: median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
+await context.close();
+await browser.close();
+server.close();
