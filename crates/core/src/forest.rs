@@ -117,16 +117,27 @@ impl Forest {
         let mut leaves = vec![0u8; rows * trees];
         let mut scores = Vec::with_capacity(rows);
         let norm = c(psi).max(1.0);
-        for (i, out) in leaves.chunks_exact_mut(trees).enumerate() {
-            let row = &x[i * d..(i + 1) * d];
-            let mut total = 0.0f64;
-            for (tree, slot) in grown.iter().zip(out.iter_mut()) {
-                let leaf = tree.leaf(row);
-                *slot = leaf;
-                total += tree.path[leaf as usize] as f64;
+        let flat: Vec<Flat> = grown.iter().map(|t| Flat::new(t, height)).collect();
+        // A block of rows goes down each tree together: their steps do not
+        // wait on one another.
+        for (b, block) in leaves.chunks_mut(BLOCK * trees).enumerate() {
+            let first = b * BLOCK;
+            let n = block.len() / trees;
+            let mut totals = [0.0f64; BLOCK];
+            for (t, (tree, flat)) in grown.iter().zip(&flat).enumerate() {
+                let mut at = [0usize; BLOCK];
+                flat.leaves(&x[first * d..(first + n) * d], d, &mut at[..n]);
+                for (k, &leaf) in at[..n].iter().enumerate() {
+                    let leaf = leaf as u8;
+                    debug_assert_eq!(leaf, tree.leaf(&x[(first + k) * d..(first + k + 1) * d]));
+                    block[k * trees + t] = leaf;
+                    totals[k] += tree.path[leaf as usize] as f64;
+                }
             }
-            let mean = total / trees as f64;
-            scores.push(2f64.powf(-mean / norm) as f32);
+            for total in &totals[..n] {
+                let mean = total / trees as f64;
+                scores.push(2f64.powf(-mean / norm) as f32);
+            }
         }
         Self {
             trees,
@@ -157,7 +168,75 @@ impl Forest {
     }
 }
 
+/// A tree laid out for reading, level by level: the node in slot `s` has
+/// its children in slots `2s + 1` and `2s + 2`, and every path is `height`
+/// steps long (a leaf above the bottom fills its whole subtree), so finding
+/// a row's leaf is `height` steps with no branch on the data.
+struct Flat {
+    height: usize,
+    /// Per inner slot: the feature and the threshold (rows below it go left).
+    splits: Vec<(u32, f32)>,
+    /// Per bottom slot: the leaf.
+    bottom: Vec<u8>,
+}
+
+impl Flat {
+    fn new(tree: &Tree, height: usize) -> Self {
+        let inner = (1usize << height) - 1;
+        let mut flat = Self {
+            height,
+            splits: vec![(0, f32::INFINITY); inner],
+            bottom: vec![0; inner + 1],
+        };
+        flat.place(tree, 0, 0, 0);
+        flat
+    }
+
+    fn place(&mut self, tree: &Tree, node: usize, slot: usize, depth: usize) {
+        match tree.nodes[node] {
+            Node::Split {
+                feature,
+                threshold,
+                left,
+                right,
+            } => {
+                self.splits[slot] = (feature, threshold);
+                self.place(tree, left as usize, 2 * slot + 1, depth + 1);
+                self.place(tree, right as usize, 2 * slot + 2, depth + 1);
+            }
+            Node::Leaf { index } => {
+                // Every bottom slot under `slot`: whichever way the
+                // padding sends a row, it lands on this leaf.
+                let below = self.height - depth;
+                let first = ((slot + 1) << below) - 1 - self.splits.len();
+                self.bottom[first..first + (1 << below)].fill(index);
+            }
+        }
+    }
+
+    /// The leaves of the rows of `x` (`at.len() × d`), written into `at`
+    /// (which starts at 0, the root).
+    fn leaves(&self, x: &[f32], d: usize, at: &mut [usize]) {
+        for _ in 0..self.height {
+            for (k, a) in at.iter_mut().enumerate() {
+                let (feature, threshold) = self.splits[*a];
+                // Left (2a + 1) when below; NaN goes right (2a + 2), like
+                // any value not below the threshold.
+                let below = x[k * d + feature as usize] < threshold;
+                *a = 2 * *a + 2 - usize::from(below);
+            }
+        }
+        for a in at.iter_mut() {
+            *a = self.bottom[*a - self.splits.len()] as usize;
+        }
+    }
+}
+
+/// Rows that go down a tree together.
+const BLOCK: usize = 32;
+
 impl Tree {
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
     fn leaf(&self, row: &[f32]) -> u8 {
         let mut at = 0usize;
         loop {
@@ -309,6 +388,53 @@ mod tests {
         assert!(g.leaves().iter().all(|&l| l == 0));
         let e = Forest::fit(&[], 3, 5, 64, 3);
         assert_eq!(e.scores().len(), 0);
+    }
+
+    /// The level-by-level layout finds the leaf the tree's own walk finds,
+    /// for every row: with NaN (it goes right), ties at a threshold, leaves
+    /// above the bottom, small samples, and a block's last partial rows.
+    #[test]
+    fn the_flat_layout_reaches_the_same_leaves_as_the_tree() {
+        let mut rng = Rng::new(11);
+        let rows = 1000 + 7;
+        let mut x: Vec<f32> = (0..rows * 4)
+            .map(|k| match k % 13 {
+                0 => f32::NAN,
+                1 => 0.0,
+                _ => (rng.normal() as f32 * 4.0).round() / 4.0,
+            })
+            .collect();
+        x[4..8].fill(f32::NAN);
+        for sample in [2, 3, 17, 256] {
+            let psi = sample.min(rows);
+            let height = (psi as f64).log2().ceil() as usize;
+            let mut seed_rng = Rng::new(sample as u64);
+            let mut picked: Vec<u32> = (0..psi as u32)
+                .map(|_| seed_rng.index(rows) as u32)
+                .collect();
+            picked.sort_unstable();
+            picked.dedup();
+            let mut tree = Tree {
+                nodes: Vec::new(),
+                path: Vec::new(),
+                ancestors: Vec::new(),
+                stack: Vec::new(),
+            };
+            grow(&mut tree, &x, 4, &mut picked, 0, height, &mut seed_rng);
+            let flat = Flat::new(&tree, height);
+            let mut at = vec![0usize; rows];
+            flat.leaves(&x, 4, &mut at);
+            for (i, &leaf) in at.iter().enumerate() {
+                assert_eq!(
+                    leaf as u8,
+                    tree.leaf(&x[i * 4..(i + 1) * 4]),
+                    "row {i}, sample {sample}"
+                );
+            }
+        }
+        // And the forest's leaves, row by row, over blocks and their tails.
+        let f = Forest::fit(&x, 4, 7, 64, 2);
+        assert_eq!(f.leaves().len(), rows * 7);
     }
 
     /// Every leaf's path runs from the root to a leaf node with its number,

@@ -1220,25 +1220,20 @@ fn tail_transform(values: &mut [f32], width: usize, j: usize) {
     if n == 0 {
         return;
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a * width + j].total_cmp(&values[b * width + j]));
-    // Rows with equal values share the tail share of the first of them.
-    let mut out = vec![0f32; n];
+    // The column beside its rows, sorted in one contiguous block; rows with
+    // equal values share the tail share of the first of them, so the order
+    // among equals does not matter.
+    let mut column: Vec<(f32, u32)> = (0..n).map(|r| (values[r * width + j], r as u32)).collect();
+    column.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut k = 0;
     while k < n {
-        let v = values[order[k] * width + j];
-        let mut end = k;
-        while end < n && values[order[end] * width + j] == v {
-            end += 1;
-        }
-        let tail = (n - k) as f64 / n as f64;
-        for &r in &order[k..end] {
-            out[r] = (-tail.ln()) as f32;
+        let v = column[k].0;
+        let end = k + column[k..].iter().take_while(|c| c.0 == v).count().max(1);
+        let tail = (-((n - k) as f64 / n as f64).ln()) as f32;
+        for &(_, r) in &column[k..end] {
+            values[r as usize * width + j] = tail;
         }
         k = end;
-    }
-    for (r, o) in out.into_iter().enumerate() {
-        values[r * width + j] = o;
     }
 }
 
