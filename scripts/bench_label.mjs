@@ -11,7 +11,7 @@
 // JavaScript filling an RGBA buffer with the same number of 3×3 points and
 // putting it on a canvas of the same size: the least a repaint can cost.
 
-import { serve, launch, openPage, waitForState } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
@@ -23,14 +23,7 @@ for (const rows of [10_000, 100_000]) {
   const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3${colour}`);
   await waitForState(page, 'ready', 600_000);
   const times = [];
-  for (let k = 0; k < 20; k++) {
-    const item = page.locator('[data-testid=queue-item]').first();
-    const row = await item.getAttribute('data-row');
-    await item.locator('.mini', { hasText: k % 3 ? 'N' : 'A' }).click();
-    await page.waitForFunction(
-      (r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row);
-    times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));
-  }
+  for (let k = 0; k < 20; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 'A'));
   const reference = await page.evaluate((n) => {
     const c = document.createElement('canvas');
     c.width = 600; c.height = 480;

@@ -8,7 +8,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { serve, launch, openPage, waitForState } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
 const path = process.argv[2] ?? '../shared/datasets/large/cover.csv';
 const trainRows = process.argv[3];
@@ -39,14 +39,7 @@ const long = await page.evaluate(() => window.__long);
 const report = await page.textContent('[data-testid=data-report]');
 const progress = await page.textContent('.progress-text');
 const times = [];
-for (let k = 0; k < 10; k++) {
-  const item = page.locator('[data-testid=queue-item]').first();
-  const row = await item.getAttribute('data-row');
-  await item.locator('.mini', { hasText: k % 3 ? 'N' : 'A' }).click();
-  await page.waitForFunction(
-    (r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row, { timeout: 120_000 });
-  times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));
-}
+for (let k = 0; k < 10; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000));
 console.log(`file: ${path} (${(buffer.length / 1e6).toFixed(1)} MB)`);
 console.log(`report: ${report.replace(/\s+/g, ' ').trim()}`);
 console.log(`progress: ${progress}`);

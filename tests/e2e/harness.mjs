@@ -149,6 +149,20 @@ export async function labelRow(page, row, key) {
 }
 
 /**
+ * Labels the first row of the review queue with `key` ('A' or 'N') from its
+ * mini button, waits until the queue moves on, and returns the page's own
+ * timing of that label (update + re-score + repaint, in ms).
+ */
+export async function labelQueueTop(page, key, timeout = 30_000) {
+  const item = page.locator('[data-testid=queue-item]').first();
+  const row = await item.getAttribute('data-row');
+  await item.locator('.mini', { hasText: key }).click();
+  await page.waitForFunction(
+    (r) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== r, row, { timeout });
+  return Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms'));
+}
+
+/**
  * One server and one browser for a test file, started before its tests and
  * closed after them. `bed.open(query, options)` opens a page;
  * `bed.openReady` also waits for scores; `bed.finish(session)` asserts no
