@@ -98,11 +98,7 @@ impl Forest {
         let mut all: Vec<u32> = (0..rows as u32).collect();
         let grown: Vec<Tree> = (0..trees)
             .map(|_| {
-                // A partial Fisher–Yates shuffle draws ψ rows without replacement.
-                for i in 0..psi {
-                    let j = i + rng.index(rows - i);
-                    all.swap(i, j);
-                }
+                rng.draw_to_front(&mut all, psi);
                 let mut picked = all[..psi].to_vec();
                 let mut tree = Tree {
                     nodes: Vec::new(),

@@ -50,6 +50,16 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
     }
 
+    /// Moves `k` of `items`, drawn without replacement, to the front (a
+    /// partial Fisher–Yates shuffle: `k` draws, whatever the length).
+    pub fn draw_to_front<T>(&mut self, items: &mut [T], k: usize) {
+        let n = items.len();
+        for i in 0..k.min(n) {
+            let j = i + self.index(n - i);
+            items.swap(i, j);
+        }
+    }
+
     /// Shuffles `items` in place (Fisher–Yates).
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -62,6 +72,25 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draw_to_front_moves_k_distinct_items_to_the_front() {
+        let mut items: Vec<usize> = (0..50).collect();
+        Rng::new(3).draw_to_front(&mut items, 10);
+        let mut front = items[..10].to_vec();
+        front.sort_unstable();
+        front.dedup();
+        assert_eq!(front.len(), 10);
+        let mut all = items.clone();
+        all.sort_unstable();
+        assert_eq!(all, (0..50).collect::<Vec<_>>(), "a permutation");
+        let mut again: Vec<usize> = (0..50).collect();
+        Rng::new(3).draw_to_front(&mut again, 10);
+        assert_eq!(again, items);
+        let mut short = vec![1, 2];
+        Rng::new(3).draw_to_front(&mut short, 5);
+        assert_eq!(short.len(), 2);
+    }
 
     #[test]
     fn same_seed_same_stream() {

@@ -85,10 +85,7 @@ pub fn training_rows(rows: usize, max: usize, seed: u64) -> Option<Vec<usize>> {
     }
     let mut rng = crate::rng::Rng::new(seed ^ 0x5A3B_1E00_0000_0001);
     let mut all: Vec<usize> = (0..rows).collect();
-    for i in 0..max {
-        let j = i + rng.index(rows - i);
-        all.swap(i, j);
-    }
+    rng.draw_to_front(&mut all, max);
     all.truncate(max);
     all.sort_unstable();
     Some(all)
