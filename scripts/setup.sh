@@ -123,33 +123,43 @@ build_web() {
   local hint="seconds when nothing changed"
   [ -d "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile" ] ||
     hint="the first build downloads and compiles about 350 crates: about $([ "$profile" = dist ] && echo 15 || echo 10) minutes on 2 cores"
-  say "building the page (cargo profile $profile; $hint)"
+  say "building the page and its training worker (cargo profile $profile; $hint)"
   # dist: panic locations name crates, not this machine's cargo folder
   # (privacy, and 0.8 KB gzip); only dist, so the quick build's cache stays.
   local flags=()
   [ "$profile" = dist ] &&
     flags=("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/=")
+  # Two cargo runs, not one: built together, cargo would give the page's
+  # core the worker's `burn` feature, and the page must not link burn.
   env "${flags[@]}" cargo build -p anomaly-lab --lib --target wasm32-unknown-unknown --profile "$profile"
+  env "${flags[@]}" cargo build -p anomaly-lab-worker --lib --target wasm32-unknown-unknown --profile "$profile"
   wait_wasm_bindgen
   rm -rf dist
   mkdir -p dist/pkg dist/style
-  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/anomaly_lab.wasm"
+  local module
+  for module in anomaly_lab anomaly_lab_worker; do
+    wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
+      "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/$module.wasm"
+  done
   if [ "$opt" != 0 ]; then
     # dist: two -Oz rounds save another 12 KB gzip for 30 s (docs/BENCHMARKS.md).
     local level=(-Os)
     [ "$profile" = dist ] && level=(-Oz -Oz)
-    say "shrinking the module with wasm-opt ${level[*]} (1-2 minutes)"
-    node_modules/.bin/wasm-opt "${level[@]}" --strip-debug --strip-producers \
-      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      dist/pkg/anomaly_lab_bg.wasm -o dist/pkg/anomaly_lab_bg.wasm
+    say "shrinking both modules with wasm-opt ${level[*]} (1-2 minutes)"
+    for module in anomaly_lab anomaly_lab_worker; do
+      node_modules/.bin/wasm-opt "${level[@]}" --strip-debug --strip-producers \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "dist/pkg/${module}_bg.wasm" -o "dist/pkg/${module}_bg.wasm"
+    done
   fi
   cp index.html dist/
   cp style/*.css dist/style/
   cp public/* dist/
   local raw gz
-  raw=$(stat -c %s dist/pkg/anomaly_lab_bg.wasm)
-  gz=$(gzip -9 -c dist/pkg/anomaly_lab_bg.wasm | wc -c)
-  echo "dist/pkg/anomaly_lab_bg.wasm: $raw bytes, $gz gzipped"
+  for module in anomaly_lab anomaly_lab_worker; do
+    raw=$(stat -c %s "dist/pkg/${module}_bg.wasm")
+    gz=$(gzip -9 -c "dist/pkg/${module}_bg.wasm" | wc -c)
+    echo "dist/pkg/${module}_bg.wasm: $raw bytes, $gz gzipped"
+  done
 }

@@ -33,8 +33,11 @@ cargo fmt --all -- --check
 step "clippy (native)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "clippy (wasm32: core and app)"
-CLIPPY_CONF_DIR=scripts/clippy_wasm cargo clippy -p anomaly-lab-core -p anomaly-lab --target wasm32-unknown-unknown -- -D warnings
+step "clippy (the core without burn, as the page links it)"
+cargo clippy -p anomaly-lab-core --no-default-features -- -D warnings
+
+step "clippy (wasm32: core, page and training worker)"
+CLIPPY_CONF_DIR=scripts/clippy_wasm cargo clippy -p anomaly-lab-core -p anomaly-lab -p anomaly-lab-worker --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace

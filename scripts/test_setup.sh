@@ -45,12 +45,12 @@ case "$1" in
     # Like cargo: into $CARGO_HOME/bin, which is not on this PATH.
     v=${4#=}
     mkdir -p "$CARGO_HOME/bin"
-    printf '#!/bin/sh\necho "wasm-bindgen $*" >>"$CALLS"\n[ "$1" = --version ] && echo "wasm-bindgen %s" && exit 0\nwhile [ $# -gt 1 ]; do [ "$1" = --out-dir ] && mkdir -p "$2" && : >"$2/anomaly_lab_bg.wasm"; shift; done\n' "$v" >"$CARGO_HOME/bin/wasm-bindgen"
+    printf '#!/bin/sh\necho "wasm-bindgen $*" >>"$CALLS"\n[ "$1" = --version ] && echo "wasm-bindgen %s" && exit 0\nfor a; do m=$(basename "$a" .wasm); done\nwhile [ $# -gt 1 ]; do [ "$1" = --out-dir ] && mkdir -p "$2" && : >"$2/${m}_bg.wasm"; shift; done\n' "$v" >"$CARGO_HOME/bin/wasm-bindgen"
     chmod +x "$CARGO_HOME/bin/wasm-bindgen" ;;
   build)
-    while [ $# -gt 1 ]; do [ "$1" = --profile ] && p=$2; shift; done
+    while [ $# -gt 1 ]; do [ "$1" = --profile ] && p=$2; [ "$1" = -p ] && pkg=$2; shift; done
     mkdir -p "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$p"
-    echo wasm >"$CARGO_TARGET_DIR/wasm32-unknown-unknown/$p/anomaly_lab.wasm" ;;
+    echo wasm >"$CARGO_TARGET_DIR/wasm32-unknown-unknown/$p/$(echo "$pkg" | tr - _).wasm" ;;
 esac
 EOF
   stub npm <<'EOF'
@@ -146,6 +146,10 @@ check "app.sh fresh: exits 0 (the stand-in server returns)" [ "$status" = 0 ]
 check "app.sh fresh: installs wasm-bindgen-cli" called "cargo install wasm-bindgen-cli --version =$want"
 check "app.sh fresh: builds the quick web profile" grep -q "cargo build .*--profile web" "$calls"
 check "app.sh fresh: runs wasm-bindgen" grep -q "^wasm-bindgen --target web .*--out-dir dist/pkg" "$calls"
+check "app.sh fresh: builds the page and the training worker" \
+  grep -q "cargo build -p anomaly-lab-worker .*--profile web" "$calls"
+check "app.sh fresh: dist holds both modules" \
+  [ -f "$tree/dist/pkg/anomaly_lab_bg.wasm" ] && [ -f "$tree/dist/pkg/anomaly_lab_worker_bg.wasm" ]
 check "app.sh fresh: needs no wasm-opt for the local run" not_called "wasm-opt"
 check "app.sh fresh: serves dist with its security headers" called "python3 scripts/serve.py --port 8080 --dir dist"
 check "app.sh fresh: dist holds the page" [ -f "$tree/dist/index.html" ] && [ -d "$tree/dist/pkg" ]

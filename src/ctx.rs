@@ -8,7 +8,7 @@ use anomaly_lab_core::query::QueryRule;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use crate::backend::BackendKind;
+use anomaly_lab_core::detector::wire::BackendKind;
 use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_set};
 use crate::error::AppError;
 use crate::lab::Lab;

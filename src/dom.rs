@@ -55,15 +55,6 @@ pub fn js_error(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// Whether the browser exposes WebGPU at all (`navigator.gpu`).
-pub fn has_webgpu() -> bool {
-    web_sys::window().is_some_and(|w| {
-        js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
-            .map(|g| !g.is_undefined() && !g.is_null())
-            .unwrap_or(false)
-    })
-}
-
 /// What the browser says of its WebGPU adapter, asked before the runtime
 /// starts: `None` when there is no `navigator.gpu` or no adapter.
 pub async fn webgpu_adapter() -> Option<crate::adapter::AdapterInfo> {

@@ -1,32 +1,31 @@
 //! The page's long-running work, each a task that yields to the browser:
-//! training (the core's one pipeline, [`fit_and_score`], paced in slices),
-//! auto-labelling, and reading a chosen file.
+//! training (the core's one pipeline, `fit_and_score`, run by the training
+//! worker), auto-labelling, and reading a chosen file.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use anomaly_lab_core::detector::{fit_and_score, Progress};
+use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::projection::ProjectionKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::backend::{self, BackendKind};
 use crate::ctx::{Ctx, Phase};
 use crate::dom::{now_ms, read_file, yield_now};
 use crate::error::AppError;
 use crate::lab::csv_table;
 use crate::params::BackendChoice;
+use crate::trainer::{self, Event, Outcome};
 
-/// Milliseconds of training between two yields to the browser.
-const SLICE_MS: f64 = 12.0;
 /// The pause between two auto-labels, so the page shows each one.
 const AUTO_LABEL_PAUSE_MS: i32 = 30;
 /// Time for the browser to paint a notice before a parse holds the page.
 const PAINT_PAUSE_MS: i32 = 30;
 
-/// Trains the chosen detector on the current data, then attaches its
-/// results (the labels are replayed). A device failure on the GPU says so
-/// and trains again on the CPU; any other failure is reported and final.
+/// Trains the chosen detector on the current data in the training worker,
+/// then attaches its results (the labels are replayed). A device failure on
+/// the GPU says so and trains again on the CPU; any other failure is
+/// reported and final.
 pub fn start_training(ctx: Ctx) {
     if ctx.phase() == Phase::Training {
         return;
@@ -35,6 +34,11 @@ pub fn start_training(ctx: Ctx) {
         return;
     };
     let spec = ctx.spec.get_untracked();
+    // Checked here, where the error keeps its type; the worker checks again.
+    if let Err(e) = spec.train.validate() {
+        ctx.fail(AppError::Training(e));
+        return;
+    }
     let generation = ctx.generation.get_untracked();
     let job = ctx.job;
     job.cancel.set(false);
@@ -53,39 +57,34 @@ pub fn start_training(ctx: Ctx) {
                 }
             }
         };
-        let (used, device, why) = backend::device(wanted).await;
-        ctx.backend.used.set(Some(used));
-        ctx.backend.note.set(why.clone().or(passed_over));
-        if let (BackendChoice::WebGpu, Some(why)) = (choice, why) {
-            ctx.fail(AppError::NoWebGpu(why));
-        }
-        let stale = move || ctx.generation.get_untracked() != generation;
-        let slice = Rc::new(Cell::new(now_ms()));
-        let result = fit_and_score(&spec, &x, d, &device, |p: Progress| {
-            job.progress.set(p);
-            if let Some(loss) = p.loss {
-                job.losses.update(|l| l.push(loss));
-            }
-            // Yield when the slice is used up, and after each epoch so the
-            // loss curve paints.
-            let due = p.loss.is_some() || now_ms() - slice.get() >= SLICE_MS;
-            let slice = slice.clone();
-            async move {
-                if due {
-                    yield_now(0).await;
-                    slice.set(now_ms());
+        let used = Rc::new(Cell::new(wanted));
+        let on_event = {
+            let used = used.clone();
+            move |event: Event| match event {
+                Event::Backend(kind, why) => {
+                    used.set(kind);
+                    ctx.backend.used.set(Some(kind));
+                    ctx.backend.note.set(why.clone().or(passed_over.clone()));
+                    if let (BackendChoice::WebGpu, Some(why)) = (choice, why) {
+                        ctx.fail(AppError::NoWebGpu(why));
+                    }
                 }
-                !(job.cancel.get_untracked() || stale())
+                Event::Progress(p) => {
+                    job.progress.set(p);
+                    if let Some(loss) = p.loss {
+                        job.losses.update(|l| l.push(loss));
+                    }
+                }
             }
-        })
-        .await;
-        if stale() {
+        };
+        let outcome = trainer::train(&spec, wanted, &x, d, on_event).await;
+        if ctx.generation.get_untracked() != generation {
             return;
         }
-        let outcome = match result {
-            Ok(Some(fitted)) => ctx
+        let outcome = match outcome {
+            Outcome::Done(scored) => ctx
                 .update_lab(|lab| {
-                    lab.session.attach(fitted.scored)?;
+                    lab.session.attach(scored)?;
                     if lab.projection == ProjectionKind::Latent {
                         let _ = lab.set_projection(ProjectionKind::Latent);
                     }
@@ -94,8 +93,8 @@ pub fn start_training(ctx: Ctx) {
                 .unwrap_or(Ok(()))
                 .map_err(AppError::Training),
             // Cancelled: a re-training keeps the earlier scores.
-            Ok(None) => Ok(()),
-            Err(e) => Err(AppError::from_training(e, used == BackendKind::WebGpu)),
+            Outcome::Cancelled => Ok(()),
+            Outcome::Failed(e) => Err(AppError::from_training(e, used.get() == BackendKind::WebGpu)),
         };
         if let Err(e) = outcome {
             let retry = e.retry_on_cpu();
@@ -117,6 +116,13 @@ pub fn start_training(ctx: Ctx) {
         }
         ctx.bump();
     });
+}
+
+/// Stops the training in flight: the worker ends the run, the earlier
+/// scores (if any) stay.
+pub fn cancel_training(ctx: Ctx) {
+    ctx.job.cancel.set(true);
+    trainer::cancel();
 }
 
 /// Plays the expert from the ground truth, `n` queries in the review

@@ -11,8 +11,6 @@ pub mod adapter;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
-mod backend;
-#[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
 mod ctx;
@@ -26,6 +24,8 @@ pub mod params;
 #[cfg(target_arch = "wasm32")]
 mod scatter;
 pub mod storage;
+#[cfg(target_arch = "wasm32")]
+mod trainer;
 pub mod viewport;
 pub mod words;
 

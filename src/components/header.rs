@@ -3,7 +3,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::backend::BackendKind;
+use anomaly_lab_core::detector::wire::BackendKind;
 use crate::ctx::Ctx;
 use crate::jobs::start_training;
 use crate::params::BackendChoice;

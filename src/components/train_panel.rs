@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::ctx::{Ctx, Phase};
 use crate::dom::now_ms;
-use crate::jobs::start_training;
+use crate::jobs::{cancel_training, start_training};
 use crate::words::{progress_text, Run};
 
 #[component]
@@ -73,7 +73,7 @@ pub fn TrainPanel() -> impl IntoView {
                 prop:value=move || spec.with(|s| s.train.max_rows) on:change=field(spec, |s, v| s.train.max_rows = v)/></label>
             <div class="buttons">
                 <button data-testid="train-button" disabled=training on:click=move |_| start_training(ctx)>"Train"</button>
-                <button data-testid="cancel-button" disabled=move || !training() on:click=move |_| job.cancel.set(true)>"Cancel"</button>
+                <button data-testid="cancel-button" disabled=move || !training() on:click=move |_| cancel_training(ctx)>"Cancel"</button>
             </div>
             <progress data-testid="train-progress" max=move || job.progress.get().total.max(1) value=move || job.progress.get().step></progress>
             <span class="progress-text">{progress}</span>

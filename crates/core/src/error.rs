@@ -93,6 +93,10 @@ pub enum CoreError {
     LatentNot2d { dims: usize },
     #[error("train the detector first")]
     NotTrained,
+    /// The training worker failed outside the detector (it could not start,
+    /// crashed, or sent a message that does not fit), with what it said.
+    #[error("the training worker failed: {0}")]
+    Worker(String),
 }
 
 impl CoreError {

@@ -8,6 +8,7 @@ pub mod active;
 pub mod data;
 pub mod detector;
 pub mod error;
+#[cfg(feature = "burn")]
 pub mod eval;
 pub mod forest;
 pub mod metrics;
@@ -20,7 +21,9 @@ pub mod synth;
 
 pub use active::{ActiveConfig, ActiveLayer, ActiveLoss};
 pub use data::{parse_csv, DataReport, LoadOptions, Table};
-pub use detector::{DetectorKind, DetectorModel, DetectorSpec, Scored, TrainingRun};
+pub use detector::{DetectorKind, DetectorSpec, Scored};
+#[cfg(feature = "burn")]
+pub use detector::{DetectorModel, TrainingRun};
 pub use error::{CoreError, DataError};
 pub use query::QueryStrategy;
 pub use session::Session;

@@ -1,32 +1,27 @@
 //! The one place that names concrete burn backends: WebGPU when the browser
-//! gives an adapter, else the CPU (`flex`). In "auto" a software adapter is
-//! not taken (see [`crate::adapter`]).
+//! gives the worker an adapter, else the CPU (`flex`). Which one to ask for
+//! is the page's choice ("auto" passes over a software adapter there).
 
 use std::cell::RefCell;
 
 use burn::tensor::wgpu::WgpuBackend;
+use anomaly_lab_core::detector::wire::BackendKind;
 use burn::tensor::Device;
 
-use crate::dom::has_webgpu;
 
-/// Which backend trains and scores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendKind {
-    WebGpu,
-    Cpu,
-}
-
-impl BackendKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::WebGpu => "WebGPU",
-            Self::Cpu => "CPU",
-        }
-    }
+/// Whether this worker's global scope exposes `navigator.gpu` (Chromium
+/// gives dedicated workers WebGPU).
+fn has_webgpu() -> bool {
+    let get = |o: &wasm_bindgen::JsValue, k: &str| {
+        js_sys::Reflect::get(o, &wasm_bindgen::JsValue::from_str(k)).ok()
+    };
+    get(&js_sys::global(), "navigator")
+        .and_then(|n| get(&n, "gpu"))
+        .is_some_and(|g| !g.is_undefined() && !g.is_null())
 }
 
 thread_local! {
-    /// The WebGPU runtime can be initialised once per page: keep its device,
+    /// The WebGPU runtime can be initialised once per worker: keep its device,
     /// or the reason there is none.
     static WEBGPU: RefCell<Option<Result<Device, String>>> = const { RefCell::new(None) };
 }

@@ -1,0 +1,188 @@
+//! The training worker: the page's detector runs here, in a dedicated Web
+//! Worker, so the page's thread only draws and answers input.
+//!
+//! `public/worker.js` starts this module and hands every message to
+//! [`handle`]. The protocol (both ends are ours; see `src/trainer.rs`):
+//!
+//! - page → worker: `{kind: "train", job, spec, backend, cols, x}`: the
+//!   settings as [`DetectorSpec::to_wire`] text, `"WebGPU"` or `"CPU"`, and
+//!   the standardised table as a `Float32Array` (transferred);
+//! - worker → page, each with the `job` it is about:
+//!   `{kind: "backend", used, note}` once the device is chosen,
+//!   `{kind: "progress", epoch, epochs, step, total, loss}` at most every
+//!   [`PROGRESS_MS`] and after each epoch,
+//!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
+//!   latentDim, latent, loss}` with the arrays transferred, or
+//!   `{kind: "failed", error}` with [`CoreError::to_wire`] text.
+//!
+//! Cancelling is the page's `terminate()`: nothing here needs to poll.
+
+#[cfg(target_arch = "wasm32")]
+mod backend;
+
+#[cfg(target_arch = "wasm32")]
+pub use worker::handle;
+
+/// The shortest gap between two progress messages, in milliseconds.
+pub const PROGRESS_MS: f64 = 50.0;
+
+#[cfg(target_arch = "wasm32")]
+mod worker {
+    use std::cell::Cell;
+
+    use anomaly_lab_core::detector::wire::BackendKind;
+    use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
+    use anomaly_lab_core::CoreError;
+    use js_sys::{Array, Float32Array, Object, Reflect};
+    use wasm_bindgen::prelude::*;
+
+    use crate::backend;
+
+    #[wasm_bindgen(start)]
+    pub fn start() {
+        console_error_panic_hook::set_once();
+    }
+
+    /// One message from the page. A message that is not a training request
+    /// is answered with a failure, never a panic.
+    #[wasm_bindgen]
+    pub fn handle(message: JsValue) {
+        let job = get(&message, "job").as_f64().unwrap_or(-1.0);
+        match request(&message) {
+            Ok((spec, wanted, cols, x)) => {
+                wasm_bindgen_futures::spawn_local(train(job, spec, wanted, cols, x));
+            }
+            Err(e) => fail(job, &e),
+        }
+    }
+
+    fn request(m: &JsValue) -> Result<(DetectorSpec, BackendKind, usize, Vec<f32>), CoreError> {
+        let bad = |what: &str| CoreError::Worker(format!("the page's request has no {what}"));
+        if get(m, "kind").as_string().as_deref() != Some("train") {
+            return Err(bad("known kind"));
+        }
+        let spec = get(m, "spec").as_string().ok_or_else(|| bad("settings"))?;
+        let spec = DetectorSpec::from_wire(&spec)?;
+        let wanted = get(m, "backend")
+            .as_string()
+            .and_then(|b| BackendKind::parse(&b))
+            .ok_or_else(|| bad("backend"))?;
+        let cols = get(m, "cols")
+            .as_f64()
+            .filter(|c| *c >= 1.0 && c.fract() == 0.0)
+            .ok_or_else(|| bad("column count"))? as usize;
+        let x = get(m, "x")
+            .dyn_into::<Float32Array>()
+            .map_err(|_| bad("table"))?
+            .to_vec();
+        Ok((spec, wanted, cols, x))
+    }
+
+    async fn train(job: f64, spec: DetectorSpec, wanted: BackendKind, cols: usize, x: Vec<f32>) {
+        let (used, device, note) = backend::device(wanted).await;
+        post(
+            job,
+            "backend",
+            &[
+                ("used", used.label().into()),
+                ("note", note.map_or(JsValue::NULL, JsValue::from)),
+            ],
+            &[],
+        );
+        let last = Cell::new(f64::NEG_INFINITY);
+        let result = fit_and_score(&spec, &x, cols, &device, |p: Progress| {
+            let t = now_ms();
+            if p.loss.is_some() || p.step == p.total || t - last.get() >= crate::PROGRESS_MS {
+                last.set(t);
+                post(
+                    job,
+                    "progress",
+                    &[
+                        ("epoch", p.epoch.into()),
+                        ("epochs", p.epochs.into()),
+                        ("step", p.step.into()),
+                        ("total", p.total.into()),
+                        ("loss", p.loss.map_or(JsValue::NULL, JsValue::from)),
+                    ],
+                    &[],
+                );
+            }
+            std::future::ready(true)
+        })
+        .await;
+        match result {
+            Ok(Some(Fitted { scored, final_loss })) => {
+                let evidence = Float32Array::from(&scored.evidence[..]);
+                let score = Float32Array::from(&scored.score[..]);
+                let latent = Float32Array::from(&scored.latent[..]);
+                let transfer: [JsValue; 3] = [evidence.buffer().into(), score.buffer().into(), latent.buffer().into()];
+                post(
+                    job,
+                    "done",
+                    &[
+                        ("rows", scored.rows.into()),
+                        ("evidenceDim", scored.evidence_dim.into()),
+                        ("perFeature", scored.evidence_per_feature.into()),
+                        ("evidence", evidence.into()),
+                        ("score", score.into()),
+                        ("latentDim", scored.latent_dim.into()),
+                        ("latent", latent.into()),
+                        ("loss", final_loss.into()),
+                    ],
+                    &transfer,
+                );
+            }
+            // The hook above never cancels; the page terminates the worker.
+            Ok(None) => fail(job, &CoreError::Worker("the run stopped early".into())),
+            Err(e) => fail(job, &e),
+        }
+    }
+
+    fn fail(job: f64, e: &CoreError) {
+        post(job, "failed", &[("error", e.to_wire().into())], &[]);
+    }
+
+    fn get(o: &JsValue, key: &str) -> JsValue {
+        Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn post(job: f64, kind: &str, fields: &[(&str, JsValue)], transfer: &[JsValue]) {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"kind".into(), &kind.into());
+        let _ = Reflect::set(&o, &"job".into(), &job.into());
+        for (k, v) in fields {
+            let _ = Reflect::set(&o, &(*k).into(), v);
+        }
+        let scope: web_sys_free::Scope = js_sys::global().unchecked_into();
+        let list: Array = transfer.iter().collect();
+        let _ = scope.post_message(&o, &list);
+    }
+
+    fn now_ms() -> f64 {
+        Reflect::get(&js_sys::global(), &"performance".into())
+            .ok()
+            .and_then(|p| {
+                let now = Reflect::get(&p, &"now".into()).ok()?;
+                let now: js_sys::Function = now.dyn_into().ok()?;
+                now.call0(&p).ok()?.as_f64()
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// The one binding web-sys would give (`DedicatedWorkerGlobalScope`),
+    /// declared here rather than pulling in web-sys for it.
+    mod web_sys_free {
+        use wasm_bindgen::prelude::*;
+
+        #[wasm_bindgen]
+        extern "C" {
+            pub type Scope;
+            #[wasm_bindgen(method, catch, js_name = postMessage)]
+            pub fn post_message(
+                this: &Scope,
+                message: &JsValue,
+                transfer: &js_sys::Array,
+            ) -> Result<(), JsValue>;
+        }
+    }
+}
