@@ -8,7 +8,6 @@ use anomaly_lab_core::query::QueryRule;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use anomaly_lab_core::detector::wire::BackendKind;
 use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_set};
 use crate::error::AppError;
 use crate::lab::Lab;
@@ -16,6 +15,7 @@ use crate::params::{BackendChoice, UrlParams};
 use crate::scatter::{draw, Frame};
 use crate::storage::{fit_key, oldest_other, touch_index, without, INDEX_KEY, MAX_DATASETS};
 use crate::viewport::rank_scores;
+use anomaly_lab_core::detector::wire::BackendKind;
 
 /// What the page is doing; the body's `data-state` follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -94,7 +94,10 @@ pub fn start_training(ctx: Ctx) {
                 .map_err(AppError::Training),
             // Cancelled: a re-training keeps the earlier scores.
             Outcome::Cancelled => Ok(()),
-            Outcome::Failed(e) => Err(AppError::from_training(e, used.get() == BackendKind::WebGpu)),
+            Outcome::Failed(e) => Err(AppError::from_training(
+                e,
+                used.get() == BackendKind::WebGpu,
+            )),
         };
         if let Err(e) = outcome {
             let retry = e.retry_on_cpu();

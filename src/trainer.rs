@@ -202,7 +202,9 @@ fn read_end(data: &JsValue) -> Outcome {
         Some("failed") => Outcome::Failed(CoreError::from_wire(
             &get(data, "error").as_string().unwrap_or_default(),
         )),
-        _ => Outcome::Failed(CoreError::Worker("it sent a message the page does not know".into())),
+        _ => Outcome::Failed(CoreError::Worker(
+            "it sent a message the page does not know".into(),
+        )),
     }
 }
 
@@ -231,6 +233,9 @@ fn object(fields: &[(&str, JsValue)]) -> JsValue {
 
 fn js_text(e: &JsValue) -> String {
     e.as_string()
-        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
         .unwrap_or_else(|| format!("{e:?}"))
 }

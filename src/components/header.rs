@@ -3,11 +3,11 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use anomaly_lab_core::detector::wire::BackendKind;
 use crate::ctx::Ctx;
 use crate::jobs::start_training;
 use crate::params::BackendChoice;
 use crate::words::warning_text;
+use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::session::LabelWarning;
 
 #[component]

@@ -4,10 +4,9 @@
 
 use std::cell::RefCell;
 
-use burn::tensor::wgpu::WgpuBackend;
 use anomaly_lab_core::detector::wire::BackendKind;
+use burn::tensor::wgpu::WgpuBackend;
 use burn::tensor::Device;
-
 
 /// Whether this worker's global scope exposes `navigator.gpu` (Chromium
 /// gives dedicated workers WebGPU).

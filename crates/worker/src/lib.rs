@@ -2,10 +2,10 @@
 //! Worker, so the page's thread only draws and answers input.
 //!
 //! `public/worker.js` starts this module and hands every message to
-//! [`handle`]. The protocol (both ends are ours; see `src/trainer.rs`):
+//! `handle`. The protocol (both ends are ours; see `src/trainer.rs`):
 //!
 //! - page → worker: `{kind: "train", job, spec, backend, cols, x}`: the
-//!   settings as [`DetectorSpec::to_wire`] text, `"WebGPU"` or `"CPU"`, and
+//!   settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`, and
 //!   the standardised table as a `Float32Array` (transferred);
 //! - worker → page, each with the `job` it is about:
 //!   `{kind: "backend", used, note}` once the device is chosen,
@@ -13,7 +13,7 @@
 //!   [`PROGRESS_MS`] and after each epoch,
 //!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
 //!   latentDim, latent, loss}` with the arrays transferred, or
-//!   `{kind: "failed", error}` with [`CoreError::to_wire`] text.
+//!   `{kind: "failed", error}` with `CoreError::to_wire` text.
 //!
 //! Cancelling is the page's `terminate()`: nothing here needs to poll.
 
@@ -115,7 +115,11 @@ mod worker {
                 let evidence = Float32Array::from(&scored.evidence[..]);
                 let score = Float32Array::from(&scored.score[..]);
                 let latent = Float32Array::from(&scored.latent[..]);
-                let transfer: [JsValue; 3] = [evidence.buffer().into(), score.buffer().into(), latent.buffer().into()];
+                let transfer: [JsValue; 3] = [
+                    evidence.buffer().into(),
+                    score.buffer().into(),
+                    latent.buffer().into(),
+                ];
                 post(
                     job,
                     "done",

@@ -146,4 +146,3 @@ pub struct Fitted {
     /// The mean loss of the last epoch.
     pub final_loss: f32,
 }
-

@@ -6,9 +6,8 @@ use std::future::Future;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::{
-    training_rows, Autoencoder, AutoencoderConfig, DetectorKind, DetectorSpec, Fitted,
-    MlpDetector, MlpDetectorConfig, MlpNet, Progress, Scored, StepReport, Trainer,
-    SCORE_CHUNK_ROWS,
+    training_rows, Autoencoder, AutoencoderConfig, DetectorKind, DetectorSpec, Fitted, MlpDetector,
+    MlpDetectorConfig, MlpNet, Progress, Scored, StepReport, Trainer, SCORE_CHUNK_ROWS,
 };
 use crate::error::{one_line, CoreError};
 

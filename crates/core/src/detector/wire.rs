@@ -172,9 +172,9 @@ impl CoreError {
         let num = |i: usize| f.get(i).and_then(|v| v.parse::<usize>().ok());
         let parsed = match f.as_slice() {
             ["device", m] => Some(Self::Device((*m).to_string())),
-            ["diverged", _, loss] => num(1).zip(loss.parse::<f32>().ok()).map(|(epoch, loss)| {
-                Self::Diverged { epoch, loss }
-            }),
+            ["diverged", _, loss] => num(1)
+                .zip(loss.parse::<f32>().ok())
+                .map(|(epoch, loss)| Self::Diverged { epoch, loss }),
             ["nonfinite-score", _] => num(1).map(|row| Self::NonFiniteScore { row }),
             ["nonfinite-input", _, _] => num(1)
                 .zip(num(2))
@@ -229,8 +229,14 @@ mod tests {
             ("kind=autoencoder", "leaves a field out"),
             (&good.replace("epochs=30", "epochs=x") as &str, "epochs 'x'"),
             (&good.replace("lr=0.005", "lr=fast") as &str, "lr 'fast'"),
-            (&good.replace("kind=autoencoder", "kind=forest") as &str, "no detector 'forest'"),
-            (&format!("{good};colour=red") as &str, "unknown key 'colour'"),
+            (
+                &good.replace("kind=autoencoder", "kind=forest") as &str,
+                "no detector 'forest'",
+            ),
+            (
+                &format!("{good};colour=red") as &str,
+                "unknown key 'colour'",
+            ),
             (&good.replace("seed=0", "seed=-1") as &str, "seed '-1'"),
         ] {
             let e = DetectorSpec::from_wire(text).unwrap_err();
@@ -270,7 +276,10 @@ mod tests {
             CoreError::Worker("train the detector first".into())
         );
         for junk in ["", "diverged\tx\t1", "device", "shape\t1", "\u{0}"] {
-            assert!(matches!(CoreError::from_wire(junk), CoreError::Worker(_)), "{junk:?}");
+            assert!(
+                matches!(CoreError::from_wire(junk), CoreError::Worker(_)),
+                "{junk:?}"
+            );
         }
     }
 
