@@ -20,7 +20,7 @@ pub mod standardize;
 pub mod synth;
 
 pub use active::{ActiveConfig, ActiveLayer, ActiveLoss};
-pub use data::{parse_csv, DataReport, LoadOptions, Table};
+pub use data::{parse_csv, parse_csv_with, DataReport, LoadOptions, ParseProgress, Table};
 pub use detector::{DetectorKind, DetectorSpec, Scored};
 #[cfg(feature = "burn")]
 pub use detector::{DetectorModel, TrainingRun};

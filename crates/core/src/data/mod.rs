@@ -17,6 +17,7 @@ mod number;
 mod sniff;
 mod text;
 mod truth;
+mod wire;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -254,8 +255,32 @@ impl Table {
     }
 }
 
+/// How far a parse has got, reported along the way by [`parse_csv_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseProgress {
+    /// Splitting the text into records: bytes of the (decoded) text read,
+    /// and the records so far.
+    Reading {
+        bytes: usize,
+        total_bytes: usize,
+        rows: usize,
+    },
+    /// Reading the columns' values: columns done of all.
+    Columns { done: usize, total: usize },
+}
+
 /// Parses a CSV held in memory.
 pub fn parse_csv(bytes: &[u8], options: &LoadOptions) -> Result<Table, DataError> {
+    parse_csv_with(bytes, options, &mut |_| {})
+}
+
+/// [`parse_csv`], telling `progress` how far it has got every few thousand
+/// records and after each column (the training worker shows it).
+pub fn parse_csv_with(
+    bytes: &[u8],
+    options: &LoadOptions,
+    progress: &mut dyn FnMut(ParseProgress),
+) -> Result<Table, DataError> {
     let decoded = text::decode(bytes)?;
     let text = decoded.text.as_ref();
     if text.trim().is_empty() {
@@ -263,7 +288,13 @@ pub fn parse_csv(bytes: &[u8], options: &LoadOptions) -> Result<Table, DataError
     }
     let mut notes: Vec<Note> = decoded.note.into_iter().map(Note::warning).collect();
     let delimiter = sniff::sniff_delimiter(text);
-    let records = sniff::read_records(text, delimiter, options.max_columns, options.max_cells)?;
+    let records = sniff::read_records(
+        text,
+        delimiter,
+        options.max_columns,
+        options.max_cells,
+        progress,
+    )?;
     let Some(first) = records.first() else {
         return Err(DataError::Empty);
     };
@@ -309,9 +340,17 @@ pub fn parse_csv(bytes: &[u8], options: &LoadOptions) -> Result<Table, DataError
         if Some(j) == truth_col || left_out.contains(&j) {
             continue;
         }
+        progress(ParseProgress::Columns {
+            done: j,
+            total: header.len(),
+        });
         let col = encode::classify(&column(j), &lines, name, delimiter)?;
         classified.push((j, col));
     }
+    progress(ParseProgress::Columns {
+        done: header.len(),
+        total: header.len(),
+    });
     let quota = encode::one_hot_quota(
         &classified
             .iter()
@@ -556,6 +595,35 @@ fn ground_truth<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parse_reports_its_progress_in_order() {
+        let mut csv = String::from("a,b,label\n");
+        for i in 0..20_000 {
+            csv.push_str(&format!("{i},{},nominal\n", i % 7));
+        }
+        let mut seen = Vec::new();
+        let t = parse_csv_with(csv.as_bytes(), &LoadOptions::default(), &mut |p| seen.push(p)).unwrap();
+        let reading: Vec<(usize, usize)> = seen
+            .iter()
+            .filter_map(|p| match *p {
+                ParseProgress::Reading { bytes, total_bytes, rows } => {
+                    assert_eq!(total_bytes, csv.len());
+                    Some((bytes, rows))
+                }
+                ParseProgress::Columns { .. } => None,
+            })
+            .collect();
+        assert_eq!(reading.len(), 20_001 / 8192);
+        assert!(reading.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert!(reading.iter().all(|&(b, _)| b <= csv.len()));
+        assert_eq!(
+            seen.last(),
+            Some(&ParseProgress::Columns { done: 3, total: 3 }),
+            "the columns come last"
+        );
+        assert_eq!(t, parse_csv(csv.as_bytes(), &LoadOptions::default()).unwrap());
+    }
 
     fn parse(s: &str) -> Result<Table, DataError> {
         parse_csv(

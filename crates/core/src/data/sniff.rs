@@ -5,6 +5,7 @@
 use crate::error::DataError;
 
 use super::number::looks_numeric;
+use super::ParseProgress;
 use super::text::is_missing;
 use super::truth::is_label_name;
 
@@ -21,12 +22,17 @@ pub(super) struct Record {
 
 /// Reads every record, refusing a ragged row, more than `max_columns`
 /// columns, or more than `max_cells` cells as soon as it is seen.
+/// Records read between two progress reports.
+const PROGRESS_ROWS: usize = 8192;
+
 pub(super) fn read_records(
     text: &str,
     delimiter: u8,
     max_columns: usize,
     max_cells: usize,
+    progress: &mut dyn FnMut(ParseProgress),
 ) -> Result<Vec<Record>, DataError> {
+    let total_bytes = text.len();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -86,6 +92,13 @@ pub(super) fn read_records(
             line,
             fields: std::mem::take(&mut record),
         });
+        if out.len() % PROGRESS_ROWS == 0 {
+            progress(ParseProgress::Reading {
+                bytes: usize::try_from(reader.position().byte()).unwrap_or(total_bytes),
+                total_bytes,
+                rows: out.len(),
+            });
+        }
     }
     Ok(out)
 }
@@ -189,7 +202,7 @@ mod tests {
     use super::*;
 
     fn records(text: &str) -> Vec<Record> {
-        read_records(text, sniff_delimiter(text), 100, 1000).unwrap()
+        read_records(text, sniff_delimiter(text), 100, 1000, &mut |_| {}).unwrap()
     }
 
     #[test]
@@ -223,18 +236,18 @@ mod tests {
     fn limits_are_checked_while_reading() {
         let text = "a,b\n1,2\n3,4\n5,6\n";
         assert_eq!(
-            read_records(text, b',', 100, 5).err(),
+            read_records(text, b',', 100, 5, &mut |_| {}).err(),
             Some(DataError::TooLarge { line: 3, limit: 5 })
         );
         assert_eq!(
-            read_records(text, b',', 1, 100).err(),
+            read_records(text, b',', 1, 100, &mut |_| {}).err(),
             Some(DataError::TooWide {
                 columns: 2,
                 limit: 1
             })
         );
         assert_eq!(
-            read_records("a,b\n1\n", b',', 100, 100).err(),
+            read_records("a,b\n1\n", b',', 100, 100, &mut |_| {}).err(),
             Some(DataError::RaggedRow {
                 line: 2,
                 expected: 2,
@@ -242,7 +255,7 @@ mod tests {
             })
         );
         assert_eq!(
-            read_records("a,b\n1,2\n\"3,4\n5,6\n", b',', 100, 100).err(),
+            read_records("a,b\n1,2\n\"3,4\n5,6\n", b',', 100, 100, &mut |_| {}).err(),
             Some(DataError::UnclosedQuote { line: 3 })
         );
     }
