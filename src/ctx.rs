@@ -46,6 +46,8 @@ pub struct Job {
     pub clock: RwSignal<(f64, Option<f64>)>,
     /// An auto-label run is in progress.
     pub auto_running: RwSignal<bool>,
+    /// A file is being read: the share done, for the progress bar.
+    pub reading: RwSignal<Option<f64>>,
 }
 
 /// What the user is looking at.
@@ -114,6 +116,7 @@ impl Ctx {
                 progress: RwSignal::new(Progress::default()),
                 losses: RwSignal::new(Vec::new()),
                 cancel: RwSignal::new(false),
+                reading: RwSignal::new(None),
                 clock: RwSignal::new((0.0, None)),
                 auto_running: RwSignal::new(false),
             },

@@ -39,14 +39,6 @@ pub fn url_param(name: &str) -> Option<String> {
         .get(name)
 }
 
-/// Reads a user-chosen file into memory.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| format!("could not read {}: {}", file.name(), js_error(&e)))?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
-}
-
 /// A JS error value as text.
 pub fn js_error(e: &JsValue) -> String {
     e.dyn_ref::<js_sys::Error>()

@@ -5,22 +5,21 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use anomaly_lab_core::data::ParseProgress;
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::projection::ProjectionKind;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ctx::{Ctx, Phase};
-use crate::dom::{now_ms, read_file, yield_now};
+use crate::dom::{now_ms, yield_now};
 use crate::error::AppError;
-use crate::lab::csv_table;
 use crate::params::BackendChoice;
-use crate::trainer::{self, Event, Outcome};
+use crate::words::reading_text;
+use crate::worker::{self, Event, Outcome, Parsed};
 
 /// The pause between two auto-labels, so the page shows each one.
 const AUTO_LABEL_PAUSE_MS: i32 = 30;
-/// Time for the browser to paint a notice before a parse holds the page.
-const PAINT_PAUSE_MS: i32 = 30;
 
 /// Trains the chosen detector on the current data in the training worker,
 /// then attaches its results (the labels are replayed). A device failure on
@@ -75,9 +74,10 @@ pub fn start_training(ctx: Ctx) {
                         job.losses.update(|l| l.push(loss));
                     }
                 }
+                Event::Reading(_) => {}
             }
         };
-        let outcome = trainer::train(&spec, wanted, &x, d, on_event).await;
+        let outcome = worker::train(&spec, wanted, &x, d, on_event).await;
         if ctx.generation.get_untracked() != generation {
             return;
         }
@@ -125,7 +125,7 @@ pub fn start_training(ctx: Ctx) {
 /// scores (if any) stay.
 pub fn cancel_training(ctx: Ctx) {
     ctx.job.cancel.set(true);
-    trainer::cancel();
+    worker::cancel_training();
 }
 
 /// Plays the expert from the ground truth, `n` queries in the review
@@ -159,28 +159,50 @@ pub fn auto_label(ctx: Ctx, n: usize) {
     });
 }
 
-/// Reads and parses a chosen or dropped file, then loads it. A file that
-/// cannot be used is reported and the current data (and its labels) stay.
+/// Reads and parses a chosen or dropped file in a worker, showing how far
+/// it has got, then loads it. A file that cannot be used is reported, and
+/// a cancelled read changes nothing: the current data (and its labels) stay.
 pub fn load_file(ctx: Ctx, file: web_sys::File) {
     spawn_local(async move {
         let name = file.name();
-        let mb = file.size() / 1e6;
-        if mb >= 1.0 {
-            // Parsing holds the page; say what it is doing first and let the
-            // browser paint that before it starts.
-            ctx.messages
-                .notice
-                .set(Some(format!("Reading {name} ({mb:.0} MB)…")));
-            yield_now(PAINT_PAUSE_MS).await;
-        }
-        match read_file(&file).await.and_then(|b| csv_table(&b)) {
-            Ok(table) => {
+        let size = file.size();
+        let notice = ctx.messages.notice;
+        let reading = ctx.job.reading;
+        let show = {
+            let name = name.clone();
+            move |p: Option<ParseProgress>| {
+                let (text, share) = reading_text(&name, size, p);
+                notice.set(Some(text));
+                reading.set(Some(share));
+            }
+        };
+        show(None);
+        let parsed = worker::parse(&file, move |e| {
+            if let Event::Reading(p) = e {
+                show(Some(p));
+            }
+        })
+        .await;
+        reading.set(None);
+        match parsed {
+            Parsed::Table(table) => {
                 ctx.messages.error.set(None);
+                notice.set(None);
                 ctx.load(name, table);
             }
-            Err(message) => {
-                ctx.messages.notice.set(None);
+            Parsed::Cancelled => notice.set(Some(format!(
+                "Stopped reading {name}; the data shown is unchanged."
+            ))),
+            Parsed::Unreadable(message) => {
+                notice.set(None);
                 ctx.fail(AppError::File { name, message });
+            }
+            Parsed::Failed(e) => {
+                notice.set(None);
+                ctx.fail(AppError::File {
+                    name,
+                    message: e.to_string(),
+                });
             }
         }
     });

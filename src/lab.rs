@@ -4,7 +4,7 @@
 //! logic lives here so that native tests reach it: the review queue, undo,
 //! auto-labelling, the stored labels, and zoom and pan in pixels.
 
-use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
+use anomaly_lab_core::data::Table;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::session::Session;
@@ -39,11 +39,6 @@ pub fn sample_table(name: &str, rows: Option<usize>) -> Option<Table> {
         cfg.rows = r.clamp(20, 2_000_000);
     }
     Some(generate(&cfg))
-}
-
-/// Parses a user's CSV.
-pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
-    parse_csv(bytes, &LoadOptions::default()).map_err(|e| e.to_string())
 }
 
 impl Lab {
@@ -237,13 +232,6 @@ mod tests {
         );
         assert_eq!(sample_table("tiny", Some(3)).unwrap().rows(), 20);
         assert!(sample_table("nope", None).is_none());
-    }
-
-    #[test]
-    fn csv_errors_are_messages_naming_the_line() {
-        let e = csv_table(b"a,b,c\n1,2,3\n4,5\n").unwrap_err();
-        assert!(e.contains("line 3"), "{e}");
-        assert_eq!(csv_table(b"").unwrap_err(), "the file is empty");
     }
 
     #[test]

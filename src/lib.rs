@@ -25,7 +25,7 @@ pub mod params;
 mod scatter;
 pub mod storage;
 #[cfg(target_arch = "wasm32")]
-mod trainer;
+mod worker;
 pub mod viewport;
 pub mod words;
 

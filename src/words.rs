@@ -1,6 +1,7 @@
 //! Everything the page says in words about numbers and scores: one number
 //! formatter, and the wording of a score's reasons. Pure, tested natively.
 
+use anomaly_lab_core::data::ParseProgress;
 use anomaly_lab_core::detector::Progress;
 use anomaly_lab_core::session::{Cause, LabelWarning, Reason, Subject};
 
@@ -74,6 +75,37 @@ pub fn progress_text(p: &Progress, run: Run) -> String {
 }
 
 /// The data report's line on the detector's training rows, when it
+/// The notice while a file is read: its name and size, then how far the
+/// parse has got (rows and MB, then columns); and the share done, for the
+/// progress bar (splitting into records is counted as the first 60%).
+pub fn reading_text(name: &str, total_bytes: f64, p: Option<ParseProgress>) -> (String, f64) {
+    let mb = |b: f64| b / 1e6;
+    let head = format!("Reading {name} ({:.0} MB)…", mb(total_bytes));
+    match p {
+        None => (head, 0.0),
+        Some(ParseProgress::Reading {
+            bytes,
+            total_bytes,
+            rows,
+        }) => {
+            let share = bytes as f64 / total_bytes.max(1) as f64;
+            (
+                format!(
+                    "{head} {} rows, {:.1} of {:.1} MB",
+                    thousands(rows),
+                    mb(bytes as f64),
+                    mb(total_bytes as f64)
+                ),
+                0.6 * share.min(1.0),
+            )
+        }
+        Some(ParseProgress::Columns { done, total }) => (
+            format!("{head} column {} of {total}", done.min(total)),
+            0.6 + 0.4 * (done as f64 / total.max(1) as f64).min(1.0),
+        ),
+    }
+}
+
 /// trains on a sample of them.
 pub fn training_sample_text(rows: usize, max_rows: usize) -> Option<String> {
     (max_rows > 0 && rows > max_rows).then(|| {
@@ -304,5 +336,25 @@ mod tests {
         );
         assert!(text.contains("undo"));
         assert!(warning_text(&LabelWarning::NothingAboveBoundary).contains("undo it (Z)"));
+    }
+
+    #[test]
+    fn reading_says_rows_megabytes_then_columns() {
+        let (t, f) = reading_text("big.csv", 3.2e6, None);
+        assert_eq!((t.as_str(), f), ("Reading big.csv (3 MB)…", 0.0));
+        let (t, f) = reading_text(
+            "big.csv",
+            3.2e6,
+            Some(ParseProgress::Reading {
+                bytes: 1_600_000,
+                total_bytes: 3_200_000,
+                rows: 12_345,
+            }),
+        );
+        assert_eq!(t, "Reading big.csv (3 MB)… 12,345 rows, 1.6 of 3.2 MB");
+        assert!((f - 0.3).abs() < 1e-9);
+        let (t, f) = reading_text("big.csv", 3.2e6, Some(ParseProgress::Columns { done: 5, total: 10 }));
+        assert_eq!(t, "Reading big.csv (3 MB)… column 5 of 10");
+        assert!((f - 0.8).abs() < 1e-9);
     }
 }

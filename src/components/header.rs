@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::ctx::Ctx;
 use crate::jobs::start_training;
+use crate::worker::cancel_parsing;
 use crate::params::BackendChoice;
 use crate::words::warning_text;
 use anomaly_lab_core::detector::wire::BackendKind;
@@ -116,12 +117,22 @@ pub fn LabelWarnings() -> impl IntoView {
 pub fn Notice() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let notice = ctx.messages.notice;
+    let reading = ctx.job.reading;
     move || {
         notice.get().map(|n| {
+            // While a file is read: a progress bar and a way to stop.
+            let action = match reading.get() {
+                Some(share) => view! {
+                    <progress data-testid="parse-progress" max="1" value=share aria-label="reading the file"></progress>
+                    <button data-testid="parse-cancel" on:click=move |_| cancel_parsing()>"Cancel"</button>
+                }
+                .into_any(),
+                None => view! { <button on:click=move |_| notice.set(None)>"ok"</button> }.into_any(),
+            };
             view! {
-                <div class="notice" data-testid="notice">
+                <div class="notice" data-testid="notice" role="status">
                     <span>{n}</span>
-                    <button on:click=move |_| notice.set(None)>"ok"</button>
+                    {action}
                 </div>
             }
         })

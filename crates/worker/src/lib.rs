@@ -7,13 +7,20 @@
 //! - page → worker: `{kind: "train", job, spec, backend, cols, x}`: the
 //!   settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`, and
 //!   the standardised table as a `Float32Array` (transferred);
+//!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
+//!   parsed here, so the page never holds its bytes;
 //! - worker → page, each with the `job` it is about:
 //!   `{kind: "backend", used, note}` once the device is chosen,
 //!   `{kind: "progress", epoch, epochs, step, total, loss}` at most every
 //!   [`PROGRESS_MS`] and after each epoch,
 //!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
 //!   latentDim, latent, loss}` with the arrays transferred, or
-//!   `{kind: "failed", error}` with `CoreError::to_wire` text.
+//!   `{kind: "failed", error}` with `CoreError::to_wire` text;
+//!   for a parse, `{kind: "reading", bytes, totalBytes, rows}` and
+//!   `{kind: "columns", done, total}` at most every [`PROGRESS_MS`], then
+//!   `{kind: "table", meta, values, truth}` (`Table::wire_meta` text, a
+//!   `Float64Array` and a `Uint8Array` or null, transferred) or
+//!   `{kind: "unreadable", message}`, the parser's words for the user.
 //!
 //! Cancelling is the page's `terminate()`: nothing here needs to poll.
 
@@ -32,8 +39,9 @@ mod worker {
 
     use anomaly_lab_core::detector::wire::BackendKind;
     use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
+    use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress};
     use anomaly_lab_core::CoreError;
-    use js_sys::{Array, Float32Array, Object, Reflect};
+    use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
 
     use crate::backend;
@@ -48,6 +56,10 @@ mod worker {
     #[wasm_bindgen]
     pub fn handle(message: JsValue) {
         let job = get(&message, "job").as_f64().unwrap_or(-1.0);
+        if get(&message, "kind").as_string().as_deref() == Some("parse") {
+            wasm_bindgen_futures::spawn_local(parse(job, get(&message, "file")));
+            return;
+        }
         match request(&message) {
             Ok((spec, wanted, cols, x)) => {
                 wasm_bindgen_futures::spawn_local(train(job, spec, wanted, cols, x));
@@ -140,6 +152,90 @@ mod worker {
             Ok(None) => fail(job, &CoreError::Worker("the run stopped early".into())),
             Err(e) => fail(job, &e),
         }
+    }
+
+    /// Reads and parses the user's file; its problems are the user's to
+    /// read, in the parser's words.
+    async fn parse(job: f64, file: JsValue) {
+        let bytes = match read_blob(&file).await {
+            Ok(b) => b,
+            Err(why) => {
+                let message = format!("the file could not be read ({why})");
+                post(job, "unreadable", &[("message", message.into())], &[]);
+                return;
+            }
+        };
+        let last = Cell::new(f64::NEG_INFINITY);
+        let mut on_progress = |p: ParseProgress| {
+            let t = now_ms();
+            if t - last.get() < crate::PROGRESS_MS {
+                return;
+            }
+            last.set(t);
+            match p {
+                ParseProgress::Reading {
+                    bytes,
+                    total_bytes,
+                    rows,
+                } => post(
+                    job,
+                    "reading",
+                    &[
+                        ("bytes", bytes.into()),
+                        ("totalBytes", total_bytes.into()),
+                        ("rows", rows.into()),
+                    ],
+                    &[],
+                ),
+                ParseProgress::Columns { done, total } => post(
+                    job,
+                    "columns",
+                    &[("done", done.into()), ("total", total.into())],
+                    &[],
+                ),
+            }
+        };
+        match parse_csv_with(&bytes, &LoadOptions::default(), &mut on_progress) {
+            Ok(table) => {
+                drop(bytes);
+                let values = Float64Array::from(&table.values[..]);
+                let truth = table.labels.as_ref().map(|l| {
+                    let bytes: Vec<u8> = l.iter().map(|&a| u8::from(a)).collect();
+                    Uint8Array::from(&bytes[..])
+                });
+                let mut transfer: Vec<JsValue> = vec![values.buffer().into()];
+                transfer.extend(truth.iter().map(|t| JsValue::from(t.buffer())));
+                post(
+                    job,
+                    "table",
+                    &[
+                        ("meta", table.wire_meta().into()),
+                        ("values", values.into()),
+                        ("truth", truth.map_or(JsValue::NULL, JsValue::from)),
+                    ],
+                    &transfer,
+                );
+            }
+            Err(e) => post(job, "unreadable", &[("message", e.to_string().into())], &[]),
+        }
+    }
+
+    /// A `Blob`'s bytes, through its `arrayBuffer()` promise.
+    async fn read_blob(blob: &JsValue) -> Result<Vec<u8>, String> {
+        let read: js_sys::Function = get(blob, "arrayBuffer")
+            .dyn_into()
+            .map_err(|_| "the page sent no file".to_string())?;
+        let promise: js_sys::Promise = read
+            .call0(blob)
+            .and_then(|p| p.dyn_into().map_err(JsValue::from))
+            .map_err(|e| format!("{e:?}"))?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(|e| {
+                e.dyn_ref::<js_sys::Error>()
+                    .map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
+            })?;
+        Ok(Uint8Array::new(&buffer).to_vec())
     }
 
     fn fail(job: f64, e: &CoreError) {

@@ -1,0 +1,330 @@
+//! The page's end of its Web Workers (`crates/worker`, started from
+//! `worker.js`), so that parsing, training and scoring never hold the
+//! page's thread. Two slots, each one dedicated worker running one request
+//! at a time:
+//!
+//! - **training** is created on first use and kept (its WebGPU device with
+//!   it) until a run is cancelled, a new one replaces it, or its device is
+//!   lost; then it is terminated and the next run starts a fresh one;
+//! - **parsing** gets a fresh worker per file, terminated once the table
+//!   has arrived, so the file's bytes and the parser's records never stay
+//!   in the tab's memory.
+//!
+//! The protocol is written down in the worker's `lib.rs`.
+
+use std::cell::{Cell, RefCell};
+
+use anomaly_lab_core::data::{ParseProgress, Table};
+use anomaly_lab_core::detector::wire::BackendKind;
+use anomaly_lab_core::detector::{DetectorSpec, Progress, Scored};
+use anomaly_lab_core::CoreError;
+use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+/// The workers' script, beside index.html.
+const WORKER_SCRIPT: &str = "worker.js";
+
+/// What a worker says while it works.
+pub enum Event {
+    /// The device training took, and why it is not the one asked for.
+    Backend(BackendKind, Option<String>),
+    Progress(Progress),
+    Reading(ParseProgress),
+}
+
+/// How a training run ended.
+pub enum Outcome {
+    Done(Scored),
+    Failed(CoreError),
+    /// [`cancel_training`] stopped it, or another run replaced it.
+    Cancelled,
+}
+
+/// How reading a file ended.
+pub enum Parsed {
+    Table(Table),
+    /// The file is not a table the page can use, in the parser's words.
+    Unreadable(String),
+    /// The worker failed (not the file's fault).
+    Failed(CoreError),
+    Cancelled,
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Training,
+    Parsing,
+}
+
+struct Busy {
+    worker: Worker,
+    /// How to end the page's wait for the request in flight.
+    finish: Option<js_sys::Function>,
+    /// Kept alive as long as the worker's handlers point at them.
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+thread_local! {
+    static TRAINING: RefCell<Option<Busy>> = const { RefCell::new(None) };
+    static PARSING: RefCell<Option<Busy>> = const { RefCell::new(None) };
+    static NEXT_JOB: Cell<f64> = const { Cell::new(1.0) };
+}
+
+fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
+    match slot {
+        Slot::Training => TRAINING.with(|s| f(&mut s.borrow_mut())),
+        Slot::Parsing => PARSING.with(|s| f(&mut s.borrow_mut())),
+    }
+}
+
+/// Trains `spec` on `x` (`rows × cols`, standardised) in the training
+/// worker, on `backend` when the worker can have it; `on_event` sees the
+/// device and the progress. A run still in flight is cancelled first.
+pub async fn train(
+    spec: &DetectorSpec,
+    backend: BackendKind,
+    x: &[f32],
+    cols: usize,
+    on_event: impl FnMut(Event) + 'static,
+) -> Outcome {
+    let table = Float32Array::from(x);
+    let end = request(
+        Slot::Training,
+        &[
+            ("kind", "train".into()),
+            ("spec", spec.to_wire().into()),
+            ("backend", backend.label().into()),
+            ("cols", cols.into()),
+            ("x", table.clone().into()),
+        ],
+        Array::of1(&table.buffer()),
+        on_event,
+    )
+    .await;
+    let outcome = match end {
+        Err(e) => Outcome::Failed(e),
+        Ok(data) => match kind(&data).as_deref() {
+            Some("done") => Scored::from_parts(
+                count(&data, "rows"),
+                count(&data, "evidenceDim"),
+                get(&data, "perFeature").as_bool().unwrap_or(false),
+                floats(&data, "evidence"),
+                floats(&data, "score"),
+                count(&data, "latentDim"),
+                floats(&data, "latent"),
+            )
+            .map_or_else(Outcome::Failed, Outcome::Done),
+            Some("cancelled") => Outcome::Cancelled,
+            Some("failed") => Outcome::Failed(CoreError::from_wire(
+                &get(&data, "error").as_string().unwrap_or_default(),
+            )),
+            _ => Outcome::Failed(unknown()),
+        },
+    };
+    if let Outcome::Failed(e) = &outcome {
+        if e.is_device() || matches!(e, CoreError::Worker(_)) {
+            // A lost device stays lost in that worker; a crashed one is gone.
+            stop(Slot::Training);
+        }
+    }
+    outcome
+}
+
+/// Reads and parses `file` in a fresh worker; `on_event` sees how far it
+/// has got. A read still in flight is cancelled first.
+pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) -> Parsed {
+    let end = request(
+        Slot::Parsing,
+        &[("kind", "parse".into()), ("file", file.into())],
+        Array::new(),
+        on_event,
+    )
+    .await;
+    // Its memory (the bytes, the records) goes with it.
+    stop(Slot::Parsing);
+    let data = match end {
+        Ok(d) => d,
+        Err(e) => return Parsed::Failed(e),
+    };
+    match kind(&data).as_deref() {
+        Some("table") => {
+            let values = get(&data, "values")
+                .dyn_into::<Float64Array>()
+                .map(|a| a.to_vec())
+                .unwrap_or_default();
+            let truth = get(&data, "truth")
+                .dyn_into::<Uint8Array>()
+                .ok()
+                .map(|t| t.to_vec().into_iter().map(|b| b == 1).collect());
+            let meta = get(&data, "meta").as_string().unwrap_or_default();
+            Table::from_wire(&meta, values, truth).map_or_else(Parsed::Failed, Parsed::Table)
+        }
+        Some("unreadable") => Parsed::Unreadable(get(&data, "message").as_string().unwrap_or_default()),
+        Some("cancelled") => Parsed::Cancelled,
+        Some("failed") => Parsed::Failed(CoreError::from_wire(
+            &get(&data, "error").as_string().unwrap_or_default(),
+        )),
+        _ => Parsed::Failed(unknown()),
+    }
+}
+
+/// Stops the training run in flight, if any; its wait ends with
+/// [`Outcome::Cancelled`].
+pub fn cancel_training() {
+    cancel(Slot::Training);
+}
+
+/// Stops reading the file in flight, if any; its wait ends with
+/// [`Parsed::Cancelled`].
+pub fn cancel_parsing() {
+    cancel(Slot::Parsing);
+}
+
+fn cancel(slot: Slot) {
+    let finish = with_slot(slot, |s| s.as_mut().and_then(|b| b.finish.take()));
+    if let Some(finish) = finish {
+        stop(slot);
+        let _ = finish.call1(&JsValue::NULL, &object(&[("kind", "cancelled".into())]));
+    }
+}
+
+fn stop(slot: Slot) {
+    if let Some(b) = with_slot(slot, Option::take) {
+        b.worker.terminate();
+    }
+}
+
+/// Sends one request to `slot`'s worker (a new one if it has none) and
+/// waits for its last message; `on_event` gets the ones before it.
+async fn request(
+    slot: Slot,
+    fields: &[(&str, JsValue)],
+    transfer: Array,
+    mut on_event: impl FnMut(Event) + 'static,
+) -> Result<JsValue, CoreError> {
+    cancel(slot);
+    let job = NEXT_JOB.with(|n| {
+        let j = n.get();
+        n.set(j + 1.0);
+        j
+    });
+    let mut finish = None;
+    let done = js_sys::Promise::new(&mut |resolve, _| finish = Some(resolve));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let data = e.data();
+        if get(&data, "job").as_f64() != Some(job) {
+            return;
+        }
+        match read_event(&data) {
+            Some(event) => on_event(event),
+            None => end(slot, &data),
+        }
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        e.prevent_default();
+        let why = CoreError::Worker(format!("it stopped: {}", e.message()));
+        end(slot, &object(&[("kind", "failed".into()), ("error", why.to_wire().into())]));
+    });
+    let worker = match with_slot(slot, |s| s.take().map(|b| b.worker)) {
+        Some(w) => w,
+        None => {
+            let options = WorkerOptions::new();
+            options.set_type(WorkerType::Module);
+            Worker::new_with_options(WORKER_SCRIPT, &options)
+                .map_err(|e| CoreError::Worker(format!("it could not start: {}", js_text(&e))))?
+        }
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let mut message = fields.to_vec();
+    message.push(("job", job.into()));
+    let sent = worker.post_message_with_transfer(&object(&message), &transfer);
+    with_slot(slot, |s| {
+        *s = Some(Busy {
+            worker,
+            finish,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    });
+    if let Err(e) = sent {
+        stop(slot);
+        return Err(CoreError::Worker(js_text(&e)));
+    }
+    Ok(JsFuture::from(done).await.unwrap_or(JsValue::UNDEFINED))
+}
+
+/// Ends the page's wait for `slot`'s request with `data`.
+fn end(slot: Slot, data: &JsValue) {
+    if let Some(f) = with_slot(slot, |s| s.as_mut().and_then(|b| b.finish.take())) {
+        let _ = f.call1(&JsValue::NULL, data);
+    }
+}
+
+/// A message that is news on the way, not the end.
+fn read_event(data: &JsValue) -> Option<Event> {
+    Some(match kind(data).as_deref()? {
+        "backend" => {
+            let used = get(data, "used").as_string();
+            Event::Backend(
+                used.as_deref().and_then(BackendKind::parse)?,
+                get(data, "note").as_string(),
+            )
+        }
+        "progress" => Event::Progress(Progress {
+            epoch: count(data, "epoch"),
+            epochs: count(data, "epochs"),
+            step: count(data, "step"),
+            total: count(data, "total"),
+            loss: get(data, "loss").as_f64().map(|l| l as f32),
+        }),
+        "reading" => Event::Reading(ParseProgress::Reading {
+            bytes: count(data, "bytes"),
+            total_bytes: count(data, "totalBytes"),
+            rows: count(data, "rows"),
+        }),
+        "columns" => Event::Reading(ParseProgress::Columns {
+            done: count(data, "done"),
+            total: count(data, "total"),
+        }),
+        _ => return None,
+    })
+}
+
+fn unknown() -> CoreError {
+    CoreError::Worker("it sent a message the page does not know".into())
+}
+
+fn kind(data: &JsValue) -> Option<String> {
+    get(data, "kind").as_string()
+}
+
+fn count(data: &JsValue, key: &str) -> usize {
+    get(data, key).as_f64().map_or(0, |v| v.max(0.0) as usize)
+}
+
+fn floats(data: &JsValue, key: &str) -> Vec<f32> {
+    get(data, key)
+        .dyn_into::<Float32Array>()
+        .map(|a| a.to_vec())
+        .unwrap_or_default()
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
+
+fn js_text(e: &JsValue) -> String {
+    crate::dom::js_error(e)
+}
