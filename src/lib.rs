@@ -24,10 +24,10 @@ pub mod params;
 #[cfg(target_arch = "wasm32")]
 mod scatter;
 pub mod storage;
-#[cfg(target_arch = "wasm32")]
-mod worker;
 pub mod viewport;
 pub mod words;
+#[cfg(target_arch = "wasm32")]
+mod worker;
 
 /// Entry point: installs the panic hook and mounts the app on `<body>`.
 #[cfg(target_arch = "wasm32")]

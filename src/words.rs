@@ -353,7 +353,11 @@ mod tests {
         );
         assert_eq!(t, "Reading big.csv (3 MB)… 12,345 rows, 1.6 of 3.2 MB");
         assert!((f - 0.3).abs() < 1e-9);
-        let (t, f) = reading_text("big.csv", 3.2e6, Some(ParseProgress::Columns { done: 5, total: 10 }));
+        let (t, f) = reading_text(
+            "big.csv",
+            3.2e6,
+            Some(ParseProgress::Columns { done: 5, total: 10 }),
+        );
         assert_eq!(t, "Reading big.csv (3 MB)… column 5 of 10");
         assert!((f - 0.8).abs() < 1e-9);
     }

@@ -162,7 +162,9 @@ pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) 
             let meta = get(&data, "meta").as_string().unwrap_or_default();
             Table::from_wire(&meta, values, truth).map_or_else(Parsed::Failed, Parsed::Table)
         }
-        Some("unreadable") => Parsed::Unreadable(get(&data, "message").as_string().unwrap_or_default()),
+        Some("unreadable") => {
+            Parsed::Unreadable(get(&data, "message").as_string().unwrap_or_default())
+        }
         Some("cancelled") => Parsed::Cancelled,
         Some("failed") => Parsed::Failed(CoreError::from_wire(
             &get(&data, "error").as_string().unwrap_or_default(),
@@ -226,7 +228,10 @@ async fn request(
     let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
         e.prevent_default();
         let why = CoreError::Worker(format!("it stopped: {}", e.message()));
-        end(slot, &object(&[("kind", "failed".into()), ("error", why.to_wire().into())]));
+        end(
+            slot,
+            &object(&[("kind", "failed".into()), ("error", why.to_wire().into())]),
+        );
     });
     let worker = match with_slot(slot, |s| s.take().map(|b| b.worker)) {
         Some(w) => w,

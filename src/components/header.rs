@@ -5,9 +5,9 @@ use leptos::prelude::*;
 
 use crate::ctx::Ctx;
 use crate::jobs::start_training;
-use crate::worker::cancel_parsing;
 use crate::params::BackendChoice;
 use crate::words::warning_text;
+use crate::worker::cancel_parsing;
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::session::LabelWarning;
 

@@ -1,8 +1,10 @@
 // Scale: a 286k-row file (the shared cover.csv) in the page. It is read
 // and parsed in a worker, with a progress bar, and can be cancelled; the
 // detector trains in the training worker, so the page thread stays free to
-// answer the pointer. The long tasks the page thread still has are printed
-// (the Long Tasks API) and the parse-and-train ones are asserted.
+// answer the pointer. The page thread's long tasks (the Long Tasks API) are
+// printed; none may lie inside the training. Those that remain straddle the
+// moments the results land (the table arrives: Lab::new, PCA, first draw;
+// the scores arrive: the active layer is built), and one during the parse.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,9 +18,13 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   const session = await bed.open('?backend=cpu&sample=tiny&epochs=2', {
     init: () => {
       window.__long = [];
+      window.__states = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__long.push({ at: e.startTime, ms: e.duration, state: document.body.dataset.state });
+        for (const e of list.getEntries()) window.__long.push({ start: e.startTime, end: e.startTime + e.duration });
       }).observe({ type: 'longtask', buffered: true });
+      addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
+        window.__states.push({ state: document.body.dataset.state, at: performance.now() });
+      }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] }));
     },
   });
   const { page } = session;
@@ -40,7 +46,7 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
 
   // Read it to the end, train on the default sample of its rows, label.
-  await page.evaluate(() => { window.__long = []; });
+  const fileAt = await page.evaluate(() => { window.__long = []; window.__states = []; return performance.now(); });
   const t0 = Date.now();
   await page.setInputFiles('[data-testid=csv-input]', { name: 'cover.csv', mimeType: 'text/csv', buffer });
   await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 60_000, polling: 20 });
@@ -64,14 +70,25 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   }
   await waitForState(page, 'ready', 170_000);
   const ready = (Date.now() - t0) / 1000;
-  const long = await page.evaluate(() => window.__long);
+  const { long, states } = await page.evaluate(() => ({ long: window.__long, states: window.__states }));
   const times = [await labelQueueTop(page, 'A', 60_000), await labelQueueTop(page, 'N', 60_000)];
-  const during = (state) => long.filter((l) => l.state === state).map((l) => Math.round(l.ms));
+  const trainingAt = states.find((s) => s.state === 'training')?.at;
+  const readyAt = states.findLast((s) => s.state === 'ready')?.at;
+  assert.ok(trainingAt && readyAt, JSON.stringify(states));
+  const inside = (a, b) => long.filter((l) => l.start > a && l.end < b);
+  const shown = (v) => JSON.stringify(v.map((l) => `${Math.round(l.end - l.start)} ms at ${((l.start - fileAt) / 1000).toFixed(1)} s`));
   console.log(`# cover.csv: parsed in ${parsed.toFixed(1)} s, ready in ${ready.toFixed(1)} s; ` +
-    `long tasks while training ${JSON.stringify(during('training'))}, other ${JSON.stringify(during('idle'))}, ` +
-    `${JSON.stringify(during('ready'))}; hover → tooltip ${JSON.stringify(hover)} ms; label → repaint ${times.map(Math.round)} ms`);
+    `long tasks ${shown(long)}; training from ${((trainingAt - fileAt) / 1000).toFixed(1)} s to ${((readyAt - fileAt) / 1000).toFixed(1)} s; ` +
+    `hover → tooltip ${JSON.stringify(hover)} ms; label → repaint ${times.map(Math.round)} ms`);
+  // Not asserted yet: one task of about 1.2 s while the worker parses (not
+  // Playwright's setInputFiles, not the worker's start, not posting or
+  // reading the File: each measured alone gives none). Issue 10's note.
+  // The scores' landing (the active layer built over 286k rows) ends the
+  // window: it finishes just before the page says ready, and is reported.
+  assert.deepEqual(shown(inside(trainingAt, readyAt).filter((l) => l.end < readyAt - 100)), '[]',
+    'no long task while the worker trains and scores');
   assert.ok(hover.length > 0, 'hovered during training');
-  assert.ok(Math.max(...hover) < 1000, `the tooltip comes while the detector trains: ${hover} ms`);
+  assert.ok(Math.max(...hover) <= 100, `the tooltip comes within 100 ms while the detector trains: ${hover} ms`);
   assert.equal((await page.locator('[data-testid=queue-item]').count()), 10);
   await bed.finish(session);
 });

@@ -37,9 +37,9 @@ pub const PROGRESS_MS: f64 = 50.0;
 mod worker {
     use std::cell::Cell;
 
+    use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress};
     use anomaly_lab_core::detector::wire::BackendKind;
     use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
-    use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress};
     use anomaly_lab_core::CoreError;
     use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;

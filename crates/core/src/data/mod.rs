@@ -603,11 +603,18 @@ mod tests {
             csv.push_str(&format!("{i},{},nominal\n", i % 7));
         }
         let mut seen = Vec::new();
-        let t = parse_csv_with(csv.as_bytes(), &LoadOptions::default(), &mut |p| seen.push(p)).unwrap();
+        let t = parse_csv_with(csv.as_bytes(), &LoadOptions::default(), &mut |p| {
+            seen.push(p)
+        })
+        .unwrap();
         let reading: Vec<(usize, usize)> = seen
             .iter()
             .filter_map(|p| match *p {
-                ParseProgress::Reading { bytes, total_bytes, rows } => {
+                ParseProgress::Reading {
+                    bytes,
+                    total_bytes,
+                    rows,
+                } => {
                     assert_eq!(total_bytes, csv.len());
                     Some((bytes, rows))
                 }
@@ -615,14 +622,19 @@ mod tests {
             })
             .collect();
         assert_eq!(reading.len(), 20_001 / 8192);
-        assert!(reading.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert!(reading
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
         assert!(reading.iter().all(|&(b, _)| b <= csv.len()));
         assert_eq!(
             seen.last(),
             Some(&ParseProgress::Columns { done: 3, total: 3 }),
             "the columns come last"
         );
-        assert_eq!(t, parse_csv(csv.as_bytes(), &LoadOptions::default()).unwrap());
+        assert_eq!(
+            t,
+            parse_csv(csv.as_bytes(), &LoadOptions::default()).unwrap()
+        );
     }
 
     fn parse(s: &str) -> Result<Table, DataError> {

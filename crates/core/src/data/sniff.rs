@@ -5,9 +5,9 @@
 use crate::error::DataError;
 
 use super::number::looks_numeric;
-use super::ParseProgress;
 use super::text::is_missing;
 use super::truth::is_label_name;
+use super::ParseProgress;
 
 /// Delimiters tried, in order of preference when they tie.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];

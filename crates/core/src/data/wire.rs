@@ -195,7 +195,11 @@ mod tests {
         let mut csv = String::from("label;weird,\"name\";ün\tt;colour;empty\n");
         for i in 0..12 {
             let label = if i == 3 { "anomaly" } else { "nominal" };
-            let missing = if i == 5 { String::new() } else { format!("{i},5") };
+            let missing = if i == 5 {
+                String::new()
+            } else {
+                format!("{i},5")
+            };
             let colour = ["red", "blue", "green"][i % 3];
             csv.push_str(&format!("{label};{i};{missing};{colour};\n"));
         }
@@ -230,8 +234,18 @@ mod tests {
             (meta.clone(), short, t.labels.clone(), "do not fill"),
             (meta.clone(), nan, t.labels.clone(), "not a finite"),
             (meta.clone(), t.values.clone(), None, "ground truth"),
-            (meta.clone(), t.values.clone(), Some(vec![true]), "ground truth"),
-            (format!("{meta}x"), t.values.clone(), t.labels.clone(), "left over"),
+            (
+                meta.clone(),
+                t.values.clone(),
+                Some(vec![true]),
+                "ground truth",
+            ),
+            (
+                format!("{meta}x"),
+                t.values.clone(),
+                t.labels.clone(),
+                "left over",
+            ),
         ] {
             let e = Table::from_wire(&meta, values, labels).unwrap_err();
             assert!(e.to_string().contains(says), "{says}: {e}");
