@@ -227,7 +227,7 @@ mod worker {
             .map_err(|_| "the page sent no file".to_string())?;
         let promise: js_sys::Promise = read
             .call0(blob)
-            .and_then(|p| p.dyn_into().map_err(JsValue::from))
+            .and_then(|p| p.dyn_into())
             .map_err(|e| format!("{e:?}"))?;
         let buffer = wasm_bindgen_futures::JsFuture::from(promise)
             .await

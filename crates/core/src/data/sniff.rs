@@ -92,7 +92,7 @@ pub(super) fn read_records(
             line,
             fields: std::mem::take(&mut record),
         });
-        if out.len() % PROGRESS_ROWS == 0 {
+        if out.len().is_multiple_of(PROGRESS_ROWS) {
             progress(ParseProgress::Reading {
                 bytes: usize::try_from(reader.position().byte()).unwrap_or(total_bytes),
                 total_bytes,
