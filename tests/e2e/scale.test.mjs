@@ -2,9 +2,9 @@
 // and parsed in a worker, with a progress bar, and can be cancelled; the
 // detector trains in the training worker, so the page thread stays free to
 // answer the pointer. The page thread's long tasks (the Long Tasks API) are
-// printed; none may lie inside the training. Those that remain straddle the
-// moments the results land (the table arrives: Lab::new, PCA, first draw;
-// the scores arrive: the active layer is built), and one during the parse.
+// printed; none may lie inside the parse or the training. Those that remain
+// straddle the moments the results land (the table arrives: Lab::new, PCA,
+// first draw; the scores arrive: the active layer is built).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +49,7 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   const fileAt = await page.evaluate(() => { window.__long = []; window.__states = []; return performance.now(); });
   const t0 = Date.now();
   await page.setInputFiles('[data-testid=csv-input]', { name: 'cover.csv', mimeType: 'text/csv', buffer });
+  const pickedAt = await page.evaluate(() => performance.now());
   await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 60_000, polling: 20 });
   const parsed = (Date.now() - t0) / 1000;
   assert.match(await page.textContent('[data-testid=data-report]'), /286048 rows/);
@@ -80,9 +81,12 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   console.log(`# cover.csv: parsed in ${parsed.toFixed(1)} s, ready in ${ready.toFixed(1)} s; ` +
     `long tasks ${shown(long)}; training from ${((trainingAt - fileAt) / 1000).toFixed(1)} s to ${((readyAt - fileAt) / 1000).toFixed(1)} s; ` +
     `hover → tooltip ${JSON.stringify(hover)} ms; label → repaint ${times.map(Math.round)} ms`);
-  // Not asserted yet: one task of about 1.2 s while the worker parses (not
-  // Playwright's setInputFiles, not the worker's start, not posting or
-  // reading the File: each measured alone gives none). Issue 10's note.
+  // While the worker parses. setInputFiles itself is left out: Playwright
+  // hands the page the file's 18 MB in one DevTools message, a task of
+  // about 1.4 s that a file picked from the disk does not have (a trace
+  // shows it as "Receive mojo message", blink.mojom.DevToolsSession).
+  assert.deepEqual(shown(inside(pickedAt, trainingAt).filter((l) => l.end < trainingAt - 100)), '[]',
+    'no long task while the worker parses');
   // The scores' landing (the active layer built over 286k rows) ends the
   // window: it finishes just before the page says ready, and is reported.
   assert.deepEqual(shown(inside(trainingAt, readyAt).filter((l) => l.end < readyAt - 100)), '[]',
