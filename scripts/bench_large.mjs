@@ -7,6 +7,7 @@
 // size). CPU backend, the page's default settings.
 
 import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
@@ -38,6 +39,10 @@ const seconds = (Date.now() - t0) / 1000;
 const long = await page.evaluate(() => window.__long);
 const report = await page.textContent('[data-testid=data-report]');
 const progress = await page.textContent('.progress-text');
+// The tab's memory: the resident size of Chromium's renderer processes
+// (the page and its workers live in one).
+const rss = execFileSync('ps', ['-eo', 'rss=,args=']).toString().split('\n')
+  .filter((l) => l.includes('--type=renderer')).reduce((a, l) => a + Number(l.trim().split(/\s+/)[0]), 0) / 1024;
 const times = [];
 for (let k = 0; k < 10; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000));
 console.log(`file: ${path} (${(buffer.length / 1e6).toFixed(1)} MB)`);
@@ -45,6 +50,7 @@ console.log(`report: ${report.replace(/\s+/g, ' ').trim()}`);
 console.log(`progress: ${progress}`);
 console.log(`file chosen → ready: ${seconds.toFixed(1)} s`);
 console.log(`long tasks (> 50 ms): ${long.length}, total ${(long.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...long).toFixed(0)} ms`);
+console.log(`renderer RSS at ready: ${rss.toFixed(0)} MB`);
 console.log(`label → repaint: median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
 await context.close();
 await browser.close();
