@@ -15,7 +15,7 @@ import { testBed, waitForState, shared, labelQueueTop } from './harness.mjs';
 const bed = testBed();
 
 test('cover.csv (286k rows): read with progress, cancel, load, train, label', async () => {
-  const session = await bed.open('?backend=cpu&sample=tiny&epochs=2', {
+  const session = await bed.open('?backend=cpu&sample=tiny&epochs=6', {
     init: () => {
       window.__long = [];
       window.__states = [];
