@@ -108,7 +108,7 @@ mod worker {
         let result = fit_and_score(&spec, &x, cols, &device, |p: Progress| {
             // The clock is read every CLOCK_STEPS steps, not at each one.
             let end = p.loss.is_some() || p.step == p.total;
-            let t = if end || p.step % crate::CLOCK_STEPS == 0 {
+            let t = if end || p.step.is_multiple_of(crate::CLOCK_STEPS) {
                 now_ms()
             } else {
                 f64::NEG_INFINITY
