@@ -29,7 +29,10 @@ pub fn start_training(ctx: Ctx) {
     if ctx.phase() == Phase::Training {
         return;
     }
-    let Some((x, d)) = ctx.with_lab(|l| (l.session.x_shared(), l.session.cols())) else {
+    let Some((x, d, forest)) = ctx.with_lab(|l| {
+        let s = &l.session;
+        (s.x_shared(), s.cols(), s.needs_forest())
+    }) else {
         return;
     };
     let spec = ctx.spec.get_untracked();
@@ -77,13 +80,18 @@ pub fn start_training(ctx: Ctx) {
                 Event::Reading(_) => {}
             }
         };
-        let outcome = worker::train(&spec, wanted, &x, d, on_event).await;
+        let outcome = worker::train(&spec, wanted, &x, d, forest, on_event).await;
         if ctx.generation.get_untracked() != generation {
             return;
         }
         let outcome = match outcome {
-            Outcome::Done(scored) => ctx
+            Outcome::Done(scored, grown) => ctx
                 .update_lab(|lab| {
+                    // The worker grew the layer's forest too, so building the
+                    // layer here does not; one that does not fit is grown here.
+                    if let Some((key, f)) = grown {
+                        let _ = lab.session.set_forest(key, f);
+                    }
                     lab.session.attach(scored)?;
                     if lab.projection == ProjectionKind::Latent {
                         let _ = lab.set_projection(ProjectionKind::Latent);

@@ -17,6 +17,7 @@ use std::cell::{Cell, RefCell};
 use anomaly_lab_core::data::{ParseProgress, Table};
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::detector::{DetectorSpec, Progress, Scored};
+use anomaly_lab_core::forest::{Forest, ForestKey};
 use anomaly_lab_core::CoreError;
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -36,7 +37,9 @@ pub enum Event {
 
 /// How a training run ended.
 pub enum Outcome {
-    Done(Scored),
+    /// The detector's results, and the isolation forest when it was asked
+    /// for (a forest that does not fit is dropped: the page grows its own).
+    Done(Scored, Option<(ForestKey, Forest)>),
     Failed(CoreError),
     /// [`cancel_training`] stopped it, or another run replaced it.
     Cancelled,
@@ -88,9 +91,13 @@ pub async fn train(
     backend: BackendKind,
     x: &[f32],
     cols: usize,
+    forest: Option<ForestKey>,
     on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
     let table = Float32Array::from(x);
+    let forest_key = forest.map_or(JsValue::NULL, |k| {
+        Array::of3(&k.trees.into(), &k.sample.into(), &(k.seed as f64).into()).into()
+    });
     let end = request(
         Slot::Training,
         &[
@@ -99,6 +106,7 @@ pub async fn train(
             ("backend", backend.label().into()),
             ("cols", cols.into()),
             ("x", table.clone().into()),
+            ("forest", forest_key),
         ],
         Array::of1(&table.buffer()),
         on_event,
@@ -116,7 +124,11 @@ pub async fn train(
                 count(&data, "latentDim"),
                 floats(&data, "latent"),
             )
-            .map_or_else(Outcome::Failed, Outcome::Done),
+            .map_or_else(Outcome::Failed, |s| {
+                let grown = get(&data, "forest");
+                let grown = forest.zip(read_forest(&grown));
+                Outcome::Done(s, grown)
+            }),
             Some("cancelled") => Outcome::Cancelled,
             Some("failed") => Outcome::Failed(CoreError::from_wire(
                 &get(&data, "error").as_string().unwrap_or_default(),
@@ -297,6 +309,17 @@ fn read_event(data: &JsValue) -> Option<Event> {
         }),
         _ => return None,
     })
+}
+
+/// The forest the worker grew: `{leaves, scores, paths}`.
+fn read_forest(o: &JsValue) -> Option<Forest> {
+    let leaves = get(o, "leaves").dyn_into::<Uint8Array>().ok()?.to_vec();
+    let scores = floats(o, "scores");
+    let paths = get(o, "paths")
+        .dyn_into::<js_sys::Uint32Array>()
+        .ok()?
+        .to_vec();
+    Forest::from_wire(leaves, scores, &paths)
 }
 
 fn unknown() -> CoreError {

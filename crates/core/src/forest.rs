@@ -19,6 +19,8 @@
 //!   labels, so one answer moves the regions around the labelled row, small
 //!   and large, in every tree (see [`crate::active`]).
 
+use std::sync::Arc;
+
 use crate::rng::Rng;
 
 /// The largest number of leaves a tree may have (one byte per row and tree).
@@ -54,12 +56,21 @@ struct Tree {
     stack: Vec<u16>,
 }
 
+/// The settings a forest is grown with (the data aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForestKey {
+    pub trees: usize,
+    pub sample: usize,
+    pub seed: u64,
+}
+
 /// The forest and every row's leaves.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Forest {
     trees: usize,
     /// Row-major `rows × trees`: the leaf each row reaches in each tree.
-    leaves: Vec<u8>,
+    /// Shared: the session keeps the forest and the layer reads it.
+    leaves: Arc<[u8]>,
     /// Per row, the isolation score `2^(−E[h]/c(ψ))` in `(0, 1]`.
     scores: Vec<f32>,
     /// Per tree and leaf: the nodes from the root down to the leaf.
@@ -87,7 +98,7 @@ impl Forest {
         if rows == 0 || trees == 0 {
             return Self {
                 trees: 0,
-                leaves: Vec::new(),
+                leaves: Arc::from(Vec::new()),
                 scores: vec![0.0; rows],
                 ancestors: Vec::new(),
             };
@@ -137,7 +148,7 @@ impl Forest {
         }
         Self {
             trees,
-            leaves,
+            leaves: leaves.into(),
             scores,
             ancestors: grown.into_iter().map(|t| t.ancestors).collect(),
         }
@@ -154,13 +165,73 @@ impl Forest {
 
     /// The leaves, and per tree and leaf the nodes from the root down to
     /// the leaf (leaf `l` of tree `t` is `ancestors[t][l]`'s last node).
-    pub fn into_parts(self) -> (Vec<u8>, Vec<Vec<Vec<u16>>>) {
+    pub fn into_parts(self) -> (Arc<[u8]>, Vec<Vec<Vec<u16>>>) {
         (self.leaves, self.ancestors)
     }
 
     /// The isolation score of every row (higher = easier to isolate).
     pub fn scores(&self) -> &[f32] {
         &self.scores
+    }
+
+    /// Every leaf's path as one array, for the training worker to send
+    /// beside [`leaves`](Self::leaves) and [`scores`](Self::scores): the
+    /// number of trees, then per tree its number of leaves, then per leaf
+    /// the path's length and its nodes.
+    pub fn wire_paths(&self) -> Vec<u32> {
+        let mut out = vec![self.trees as u32];
+        for tree in &self.ancestors {
+            out.push(tree.len() as u32);
+            for path in tree {
+                out.push(path.len() as u32);
+                out.extend(path.iter().map(|&n| u32::from(n)));
+            }
+        }
+        out
+    }
+
+    /// The forest from its three arrays. Everything is checked (tree and
+    /// leaf counts, node numbers, every row's leaf, finite scores), so a
+    /// message that does not fit is `None`, never a panic later.
+    pub fn from_wire(leaves: Vec<u8>, scores: Vec<f32>, paths: &[u32]) -> Option<Self> {
+        let mut at = paths.iter().map(|&v| v as usize);
+        let trees = at.next()?;
+        let rows = scores.len();
+        if trees == 0 || rows.checked_mul(trees)? != leaves.len() {
+            return None;
+        }
+        let mut ancestors = Vec::with_capacity(trees.min(paths.len()));
+        for _ in 0..trees {
+            let n = at.next()?;
+            if n == 0 || n > MAX_LEAVES {
+                return None;
+            }
+            let mut tree = Vec::with_capacity(n);
+            for _ in 0..n {
+                let len = at.next()?;
+                if len == 0 || len > MAX_NODES {
+                    return None;
+                }
+                let path = (0..len)
+                    .map(|_| at.next().filter(|&v| v < MAX_NODES).map(|v| v as u16))
+                    .collect::<Option<Vec<u16>>>()?;
+                tree.push(path);
+            }
+            ancestors.push(tree);
+        }
+        let whole = at.next().is_none()
+            && scores.iter().all(|s| s.is_finite())
+            && leaves.chunks(trees).all(|row| {
+                row.iter()
+                    .zip(&ancestors)
+                    .all(|(&l, tree)| usize::from(l) < tree.len())
+            });
+        whole.then_some(Self {
+            trees,
+            leaves: leaves.into(),
+            scores,
+            ancestors,
+        })
     }
 }
 
@@ -470,5 +541,43 @@ mod tests {
         assert_eq!(c(2), 1.0);
         // c(256) ≈ 10.24 (Liu et al.).
         assert!((c(256) - 10.24).abs() < 0.01, "{}", c(256));
+    }
+
+    #[test]
+    fn a_forest_round_trips_through_its_arrays_and_bad_ones_are_refused() {
+        let mut rng = Rng::new(9);
+        let x: Vec<f32> = (0..3 * 500).map(|_| rng.normal() as f32).collect();
+        let f = Forest::fit(&x, 3, 12, 64, 5);
+        let paths = f.wire_paths();
+        let back = Forest::from_wire(f.leaves().to_vec(), f.scores().to_vec(), &paths);
+        assert_eq!(back.as_ref(), Some(&f));
+        let bad_leaf = {
+            let mut l = f.leaves().to_vec();
+            l[7] = 255;
+            l
+        };
+        let mut bad_node = paths.clone();
+        bad_node[3] = MAX_NODES as u32;
+        let mut nan = f.scores().to_vec();
+        nan[0] = f32::NAN;
+        for (leaves, scores, paths) in [
+            (bad_leaf, f.scores().to_vec(), paths.clone()),
+            (f.leaves().to_vec(), f.scores().to_vec(), bad_node),
+            (f.leaves().to_vec(), nan, paths.clone()),
+            (f.leaves()[1..].to_vec(), f.scores().to_vec(), paths.clone()),
+            (
+                f.leaves().to_vec(),
+                f.scores().to_vec(),
+                paths[..paths.len() - 1].to_vec(),
+            ),
+            (
+                f.leaves().to_vec(),
+                f.scores().to_vec(),
+                [&paths[..], &[1]].concat(),
+            ),
+            (vec![], vec![], vec![u32::MAX]),
+        ] {
+            assert!(Forest::from_wire(leaves, scores, &paths).is_none());
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::active::{ActiveConfig, ActiveLayer, Part};
 use crate::data::Table;
 use crate::detector::Scored;
 use crate::error::CoreError;
+use crate::forest::{Forest, ForestKey};
 use crate::projection::{columns_2d, pca_2d, ProjectionKind};
 use crate::query::{select, QueryRule, QueryStrategy};
 use crate::standardize::Standardizer;
@@ -89,6 +90,10 @@ pub struct Session {
     /// when a layer is next built: it spares the replay when it matches.
     saved_fit: Option<String>,
     active_config: ActiveConfig,
+    /// The isolation forest the layer's regions come from, with the
+    /// settings it was grown with ([`ForestKey`]): it depends only on the
+    /// data, so a retrained detector reuses it.
+    forest: Option<(ForestKey, Forest)>,
     labels: Vec<Option<bool>>,
     history: Vec<LabelEvent>,
     /// Label changes that [`undo`](Session::undo) takes back, newest last.
@@ -127,6 +132,7 @@ impl Session {
             active: None,
             saved_fit: None,
             active_config: ActiveConfig::default(),
+            forest: None,
             labels: vec![None; rows],
             history: Vec::new(),
             undo: Vec::new(),
@@ -179,6 +185,41 @@ impl Session {
     /// kept and replayed, in their order, into the new active layer: the
     /// scores are those of a session that had these detector results from
     /// the start.
+    /// The forest the layer's settings ask for (none without trees).
+    pub fn forest_key(&self) -> Option<ForestKey> {
+        let c = &self.active_config;
+        (c.forest_trees > 0 && self.cols() > 0 && self.rows() > 0).then_some(ForestKey {
+            trees: c.forest_trees,
+            sample: c.forest_sample,
+            seed: c.forest_seed,
+        })
+    }
+
+    /// Whether the layer still needs its forest grown (the page then asks
+    /// the training worker to grow it beside the detector).
+    pub fn needs_forest(&self) -> Option<ForestKey> {
+        self.forest_key()
+            .filter(|k| self.forest.as_ref().map(|(have, _)| have) != Some(k))
+    }
+
+    /// A forest grown elsewhere (the training worker) on this session's
+    /// standardised data with `key`'s settings, kept for the next layer. One
+    /// that does not fit the rows or the settings is an error and is not kept.
+    pub fn set_forest(&mut self, key: ForestKey, forest: Forest) -> Result<(), CoreError> {
+        if Some(key) != self.forest_key()
+            || forest.trees() != key.trees
+            || forest.scores().len() != self.rows()
+        {
+            return Err(CoreError::Worker(format!(
+                "its forest ({} trees over {} rows) does not fit this data",
+                forest.trees(),
+                forest.scores().len()
+            )));
+        }
+        self.forest = Some((key, forest));
+        Ok(())
+    }
+
     pub fn attach(&mut self, scored: Scored) -> Result<(), CoreError> {
         if scored.rows != self.rows() {
             return Err(CoreError::RowCount {
@@ -195,13 +236,24 @@ impl Session {
     /// the saved fit when it is this layer's for these labels, else by
     /// replaying them.
     fn rebuild_active(&mut self) {
+        let key = self.forest_key();
+        let forest = match (&self.forest, key) {
+            (Some((k, f)), Some(key)) if *k == key => Some(f.clone()),
+            (_, Some(key)) if self.scored.is_some() => {
+                let f = Forest::fit(&self.x, self.cols(), key.trees, key.sample, key.seed);
+                self.forest = Some((key, f.clone()));
+                Some(f)
+            }
+            _ => None,
+        };
         self.active = self.scored.as_ref().map(|s| {
-            ActiveLayer::new(
+            ActiveLayer::with_forest(
                 &s.evidence,
                 s.evidence_dim,
                 &self.x,
                 self.cols(),
                 self.active_config.clone(),
+                forest,
             )
         });
         self.fit_labels();

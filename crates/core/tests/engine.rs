@@ -481,6 +481,63 @@ fn session_labels_queue_and_survive_retraining() {
     assert!(session.label(10_000, Some(true)).is_err());
 }
 
+/// The isolation forest depends only on the data: a session grows it once
+/// and a retrain reuses it; one grown elsewhere (the page's training
+/// worker) gives the very same scores, and one that does not fit is refused.
+#[test]
+fn the_forest_is_grown_once_and_one_from_elsewhere_gives_the_same_scores() {
+    use anomaly_lab_core::forest::Forest;
+    let table = generate(&SynthConfig::clustered(400, 4, 0.05, 5));
+    let mut local = Session::new(table.clone());
+    let scored = train_and_score(&local, &spec(DetectorKind::Autoencoder, 0));
+    let key = local.needs_forest().expect("the default layer has trees");
+    local.attach(scored.clone()).unwrap();
+    assert_eq!(local.needs_forest(), None, "kept after the first layer");
+    for _ in 0..5 {
+        local.auto_label_next(QueryRule::Highest).unwrap();
+    }
+    let mut sent = Session::new(table.clone());
+    let grown = Forest::fit(
+        &sent.x_shared(),
+        sent.cols(),
+        key.trees,
+        key.sample,
+        key.seed,
+    );
+    let wire = Forest::from_wire(
+        grown.leaves().to_vec(),
+        grown.scores().to_vec(),
+        &grown.wire_paths(),
+    )
+    .unwrap();
+    sent.set_forest(key, wire).unwrap();
+    assert_eq!(sent.needs_forest(), None);
+    sent.attach(scored.clone()).unwrap();
+    for (row, label) in local.labelled() {
+        sent.label(row, Some(label)).unwrap();
+    }
+    assert_same_scores(&local, &sent, "a forest from elsewhere");
+    // A retrain reuses it: the same scores as a session that grows its own.
+    local.attach(scored).unwrap();
+    assert_same_scores(&local, &sent, "after a retrain");
+    let small = Forest::fit(
+        &sent.x_shared()[..40],
+        sent.cols(),
+        key.trees,
+        key.sample,
+        key.seed,
+    );
+    assert!(
+        sent.set_forest(key, small).is_err(),
+        "ten rows do not fit 400"
+    );
+    let other = anomaly_lab_core::forest::ForestKey { trees: 3, ..key };
+    assert!(
+        sent.set_forest(other, grown).is_err(),
+        "other settings do not fit"
+    );
+}
+
 /// A session given `n` greedy labels from the ground truth, one at a time.
 fn labelled_session(table: &Table, scored: &anomaly_lab_core::Scored, n: usize) -> Session {
     let mut s = Session::new(table.clone());

@@ -4,9 +4,11 @@
 //! `public/worker.js` starts this module and hands every message to
 //! `handle`. The protocol (both ends are ours; see `src/trainer.rs`):
 //!
-//! - page → worker: `{kind: "train", job, spec, backend, cols, x}`: the
-//!   settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`, and
-//!   the standardised table as a `Float32Array` (transferred);
+//! - page → worker: `{kind: "train", job, spec, backend, cols, x, forest}`:
+//!   the settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`,
+//!   the standardised table as a `Float32Array` (transferred), and the
+//!   isolation forest the active layer still needs (`[trees, sample, seed]`)
+//!   or null;
 //!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
 //!   parsed here, so the page never holds its bytes;
 //! - worker → page, each with the `job` it is about:
@@ -14,7 +16,9 @@
 //!   `{kind: "progress", epoch, epochs, step, total, loss}` at most every
 //!   [`PROGRESS_MS`] and after each epoch,
 //!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
-//!   latentDim, latent, loss}` with the arrays transferred, or
+//!   latentDim, latent, loss, forest}` with the arrays transferred (the
+//!   forest, when asked for, as `{leaves, scores, paths}`: `Forest`'s wire
+//!   arrays, grown here so the page's thread does not), or
 //!   `{kind: "failed", error}` with `CoreError::to_wire` text;
 //!   for a parse, `{kind: "reading", bytes, totalBytes, rows}` and
 //!   `{kind: "columns", done, total}` at most every [`PROGRESS_MS`], then
@@ -43,6 +47,7 @@ mod worker {
     use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress};
     use anomaly_lab_core::detector::wire::BackendKind;
     use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
+    use anomaly_lab_core::forest::{Forest, ForestKey};
     use anomaly_lab_core::CoreError;
     use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
@@ -65,7 +70,8 @@ mod worker {
         }
         match request(&message) {
             Ok((spec, wanted, cols, x)) => {
-                wasm_bindgen_futures::spawn_local(train(job, spec, wanted, cols, x));
+                let forest = forest_key(&get(&message, "forest"));
+                wasm_bindgen_futures::spawn_local(train(job, spec, wanted, cols, x, forest));
             }
             Err(e) => fail(job, &e),
         }
@@ -93,7 +99,25 @@ mod worker {
         Ok((spec, wanted, cols, x))
     }
 
-    async fn train(job: f64, spec: DetectorSpec, wanted: BackendKind, cols: usize, x: Vec<f32>) {
+    /// `[trees, sample, seed]`, or none.
+    fn forest_key(v: &JsValue) -> Option<ForestKey> {
+        let a: Array = v.clone().dyn_into().ok()?;
+        let n = |i: u32| a.get(i).as_f64().filter(|v| *v >= 0.0 && v.fract() == 0.0);
+        Some(ForestKey {
+            trees: n(0)? as usize,
+            sample: n(1)? as usize,
+            seed: n(2)? as u64,
+        })
+    }
+
+    async fn train(
+        job: f64,
+        spec: DetectorSpec,
+        wanted: BackendKind,
+        cols: usize,
+        x: Vec<f32>,
+        forest: Option<ForestKey>,
+    ) {
         let (used, device, note) = backend::device(wanted).await;
         post(
             job,
@@ -136,11 +160,27 @@ mod worker {
                 let evidence = Float32Array::from(&scored.evidence[..]);
                 let score = Float32Array::from(&scored.score[..]);
                 let latent = Float32Array::from(&scored.latent[..]);
-                let transfer: [JsValue; 3] = [
+                let mut transfer: Vec<JsValue> = vec![
                     evidence.buffer().into(),
                     score.buffer().into(),
                     latent.buffer().into(),
                 ];
+                let forest = forest.map_or(JsValue::NULL, |k| {
+                    let f = Forest::fit(&x, cols, k.trees, k.sample, k.seed);
+                    let leaves = Uint8Array::from(f.leaves());
+                    let scores = Float32Array::from(f.scores());
+                    let paths = js_sys::Uint32Array::from(&f.wire_paths()[..]);
+                    transfer.extend([
+                        JsValue::from(leaves.buffer()),
+                        scores.buffer().into(),
+                        paths.buffer().into(),
+                    ]);
+                    let o = Object::new();
+                    let _ = Reflect::set(&o, &"leaves".into(), &leaves);
+                    let _ = Reflect::set(&o, &"scores".into(), &scores);
+                    let _ = Reflect::set(&o, &"paths".into(), &paths);
+                    o.into()
+                });
                 post(
                     job,
                     "done",
@@ -153,6 +193,7 @@ mod worker {
                         ("latentDim", scored.latent_dim.into()),
                         ("latent", latent.into()),
                         ("loss", final_loss.into()),
+                        ("forest", forest),
                     ],
                     &transfer,
                 );

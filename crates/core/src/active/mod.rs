@@ -274,6 +274,22 @@ impl ActiveLayer {
         d: usize,
         config: ActiveConfig,
     ) -> Self {
+        Self::with_forest(evidence, m, features, d, config, None)
+    }
+
+    /// [`new`](Self::new), with the isolation forest already grown on
+    /// `features` with this config's `forest_*` settings (it depends only on
+    /// the data: a session keeps it across retrains, and the page has the
+    /// training worker grow it). One that does not fit the rows or the
+    /// number of trees is grown again.
+    pub fn with_forest(
+        evidence: &[f32],
+        m: usize,
+        features: &[f32],
+        d: usize,
+        config: ActiveConfig,
+        forest: Option<Forest>,
+    ) -> Self {
         let rows = evidence.len().checked_div(m).unwrap_or(0);
         let features = &features[..(rows * d).min(features.len())];
         let have_features = d > 0 && rows * d == features.len();
@@ -283,13 +299,17 @@ impl ActiveLayer {
             0
         };
         let forest = (config.forest_trees > 0 && have_features).then(|| {
-            Forest::fit(
-                features,
-                d,
-                config.forest_trees,
-                config.forest_sample,
-                config.forest_seed,
-            )
+            forest
+                .filter(|f| f.trees() == config.forest_trees && f.scores().len() == rows)
+                .unwrap_or_else(|| {
+                    Forest::fit(
+                        features,
+                        d,
+                        config.forest_trees,
+                        config.forest_sample,
+                        config.forest_seed,
+                    )
+                })
         });
         let isolation = usize::from(forest.is_some() && config.forest_evidence);
         let e = m + marginal + isolation;
@@ -826,7 +846,7 @@ impl ActiveLayer {
 struct Regions {
     trees: usize,
     /// Row-major `rows × trees`.
-    leaves: Vec<u8>,
+    leaves: std::sync::Arc<[u8]>,
     /// Offsets per tree: [`MAX_LEAVES`] when only the leaves carry one
     /// (indexed by leaf number), else [`MAX_NODES`] (by node number).
     stride: usize,
@@ -843,7 +863,7 @@ impl Regions {
     fn off() -> Self {
         Self {
             trees: 0,
-            leaves: Vec::new(),
+            leaves: std::sync::Arc::from(Vec::new()),
             stride: MAX_LEAVES,
             paths: Vec::new(),
             upper: 1.0,
