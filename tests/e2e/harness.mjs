@@ -55,9 +55,10 @@ export async function launch({ webgpu = false } = {}) {
 /**
  * A page that records every request and fails fast on a page error. Any
  * request that is not to the test server is recorded and aborted. `init`,
- * when given, runs in the page before any of its own scripts.
+ * when given, runs in the page before any of its own scripts; a request
+ * whose path ends with one of `missing` is answered 404.
  */
-export async function openPage(browser, base, query = '', { init } = {}) {
+export async function openPage(browser, base, query = '', { init, missing = [] } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
   if (init) await context.addInitScript(init);
   const requests = [];
@@ -65,7 +66,8 @@ export async function openPage(browser, base, query = '', { init } = {}) {
   await context.route('**/*', (route) => {
     const url = route.request().url();
     requests.push(url);
-    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) route.continue();
+    if (missing.some((m) => new URL(url).pathname.endsWith(m))) route.fulfill({ status: 404, body: 'not found' });
+    else if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) route.continue();
     else route.abort();
   });
   const page = await context.newPage();

@@ -96,3 +96,19 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   assert.equal((await page.locator('[data-testid=queue-item]').count()), 10);
   await bed.finish(session);
 });
+
+// The worker's module cannot be fetched (a broken deployment, a proxy):
+// training says so in the banner, the page does not crash, and it still
+// shows its data.
+test('a training worker that cannot start is reported, not a crash', async () => {
+  const { page, context } = await bed.open('?backend=cpu&sample=tiny&epochs=2', {
+    missing: ['/anomaly_lab_worker_bg.wasm'],
+  });
+  await page.waitForSelector('[data-testid=error-banner]', { timeout: 60_000 });
+  const banner = await page.textContent('[data-testid=error-banner]');
+  assert.match(banner, /^training failed: the training worker failed: its WebAssembly module could not start: /);
+  assert.notEqual(await page.evaluate(() => document.body.dataset.state), 'crashed');
+  assert.match(await page.textContent('[data-testid=data-report]'), /300 rows/);
+  assert.equal(await page.locator('[data-testid=queue-item]').count(), 0, 'no scores, no queue');
+  await context.close();
+});
