@@ -8,7 +8,9 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use crate::viewport::{score_colour, HitGrid, PlotArea, ViewRect, COLOUR_SPAN};
+use crate::viewport::{
+    density_shade, score_colour, HitGrid, PlotArea, ViewRect, COLOUR_SPAN, DENSITY_ROWS,
+};
 
 /// Everything one frame needs.
 pub struct Frame<'a> {
@@ -218,13 +220,19 @@ fn points_to_pixels(
             screen.push((f32::NAN, f32::NAN));
         }
     }
-    let mut put = |x: i64, y: i64, c: [u8; 3]| {
+    let put = |buf: &mut [u8], x: i64, y: i64, c: [u8; 3]| {
         if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
             let o = (y as usize * w + x as usize) * 4;
             buf[o..o + 3].copy_from_slice(&c);
         }
     };
-    let half = if n > 20_000 { 0 } else { 1 };
+    let half = if n > DENSITY_ROWS { 0 } else { 1 };
+    // One pixel a point: count the rows in each pixel, to shade by density.
+    let mut counts = if half == 0 {
+        vec![0u32; w * h]
+    } else {
+        Vec::new()
+    };
     // Two passes so that points above the boundary are drawn on top.
     for pass in 0..2 {
         for (i, &(x, y)) in screen.iter().enumerate() {
@@ -243,9 +251,20 @@ fn points_to_pixels(
             let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
             for dy in -half..=half {
                 for dx in -half..=half {
-                    put(px + dx, py + dy, c);
+                    put(&mut buf, px + dx, py + dy, c);
                 }
             }
+            if let Some(k) = counts.get_mut(py.max(0) as usize * w + px.max(0) as usize) {
+                *k += 1;
+            }
+        }
+    }
+    let fullest = counts.iter().copied().max().unwrap_or(0);
+    for (k, &count) in counts.iter().enumerate() {
+        if count > 1 {
+            let o = k * 4;
+            let shaded = density_shade([buf[o], buf[o + 1], buf[o + 2]], count, fullest);
+            buf[o..o + 3].copy_from_slice(&shaded);
         }
     }
     // Labelled rows on top, by shape as well as colour.
@@ -257,17 +276,17 @@ fn points_to_pixels(
         if anomaly {
             for d in -4..=4 {
                 for t in 0..2 {
-                    put(px + d + t, py + d, LABEL_ANOMALY);
-                    put(px + d + t, py - d, LABEL_ANOMALY);
+                    put(&mut buf, px + d + t, py + d, LABEL_ANOMALY);
+                    put(&mut buf, px + d + t, py - d, LABEL_ANOMALY);
                 }
             }
         } else {
             for d in -4..=4 {
                 for t in 0..2 {
-                    put(px + d, py - 4 + t, LABEL_NORMAL);
-                    put(px + d, py + 4 - t, LABEL_NORMAL);
-                    put(px - 4 + t, py + d, LABEL_NORMAL);
-                    put(px + 4 - t, py + d, LABEL_NORMAL);
+                    put(&mut buf, px + d, py - 4 + t, LABEL_NORMAL);
+                    put(&mut buf, px + d, py + 4 - t, LABEL_NORMAL);
+                    put(&mut buf, px - 4 + t, py + d, LABEL_NORMAL);
+                    put(&mut buf, px + 4 - t, py + d, LABEL_NORMAL);
                 }
             }
         }

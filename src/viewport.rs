@@ -213,6 +213,23 @@ pub fn rank_scores(scores: &[f32]) -> Vec<f32> {
     out
 }
 
+/// Past this many rows each point is one pixel, points overlap, and the
+/// scatter shades each pixel by how many rows it holds.
+pub const DENSITY_ROWS: usize = 20_000;
+
+/// The colour of a pixel that holds `count` rows, when the fullest pixel
+/// holds `max`: one row keeps its colour and the fullest pixel is darkest
+/// (40% of it), on a log scale, so that the scatter shows where the data
+/// lies rather than a solid block.
+pub fn density_shade(c: [u8; 3], count: u32, max: u32) -> [u8; 3] {
+    if count <= 1 || max <= 1 {
+        return c;
+    }
+    let t = (f64::from(count).ln() / f64::from(max).ln()).min(1.0);
+    let f = 1.0 - 0.6 * t;
+    c.map(|v| (f64::from(v) * f).round() as u8)
+}
+
 /// Maps a score to a colour: blue (normal) → amber (boundary) → red.
 pub fn score_colour(score: f32) -> [u8; 3] {
     let t = 1.0 / (1.0 + (-score as f64).exp());
@@ -228,6 +245,25 @@ pub fn score_colour(score: f32) -> [u8; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn density_darkens_with_the_rows_a_pixel_holds() {
+        let c = [240, 200, 60];
+        assert_eq!(density_shade(c, 0, 100), c);
+        assert_eq!(density_shade(c, 1, 100), c);
+        assert_eq!(density_shade(c, 5, 1), c);
+        assert_eq!(density_shade(c, 100, 100), [96, 80, 24]);
+        assert_eq!(
+            density_shade(c, 500, 100),
+            [96, 80, 24],
+            "never past the fullest"
+        );
+        let shades: Vec<u8> = [1, 2, 10, 50, 100]
+            .iter()
+            .map(|&k| density_shade(c, k, 100)[0])
+            .collect();
+        assert!(shades.windows(2).all(|w| w[0] > w[1]), "{shades:?}");
+    }
 
     #[test]
     fn rank_scores_spread_evenly_and_keep_the_order() {

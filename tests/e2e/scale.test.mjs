@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testBed, waitForState, shared, labelQueueTop } from './harness.mjs';
+import { testBed, waitForState, shared, labelQueueTop, screenshot, canvasHash } from './harness.mjs';
 
 const bed = testBed();
 
@@ -72,6 +72,7 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   await waitForState(page, 'ready', 170_000);
   const ready = (Date.now() - t0) / 1000;
   const { long, states } = await page.evaluate(() => ({ long: window.__long, states: window.__states }));
+  await screenshot(page, 'cover.png');
   const times = [await labelQueueTop(page, 'A', 60_000), await labelQueueTop(page, 'N', 60_000)];
   const trainingAt = states.find((s) => s.state === 'training')?.at;
   const readyAt = states.findLast((s) => s.state === 'ready')?.at;
