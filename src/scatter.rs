@@ -44,6 +44,8 @@ struct AxesKey {
     width: u32,
     height: u32,
     by_rank: bool,
+    /// Points are shaded by density (more than `DENSITY_ROWS` rows).
+    dense: bool,
 }
 
 /// The axes, ticks and legend, rendered by plotters into an offscreen canvas.
@@ -68,6 +70,7 @@ pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid)
         width: canvas.width(),
         height: canvas.height(),
         by_rank: f.by_rank,
+        dense: f.coords.len() / 2 > DENSITY_ROWS,
     };
     let area = AXES.with(|cache| -> Result<PlotArea, String> {
         let mut cache = cache.borrow_mut();
@@ -124,7 +127,7 @@ fn render_axes(key: AxesKey) -> Result<AxesLayer, String> {
         width: (xr.end - xr.start).max(1),
         height: (yr.end - yr.start).max(1),
     };
-    draw_legend(&legend, key.by_rank)?;
+    draw_legend(&legend, key.by_rank, key.dense)?;
     root.present().map_err(plot_err)?;
     Ok(AxesLayer { key, canvas, area })
 }
@@ -132,6 +135,7 @@ fn render_axes(key: AxesKey) -> Result<AxesLayer, String> {
 fn draw_legend<DB: DrawingBackend>(
     legend: &DrawingArea<DB, plotters::coord::Shift>,
     by_rank: bool,
+    dense: bool,
 ) -> Result<(), String> {
     let steps = 40;
     let (top, height) = (30i32, 200i32);
@@ -188,7 +192,8 @@ fn draw_legend<DB: DrawingBackend>(
     // 12 px: "× labelled anomaly" measures 101 px in Chromium's sans-serif
     // (109 at 13 px, which the 110-px legend clipped).
     let marks_font = ("sans-serif", 12).into_font();
-    for (k, text) in marks.into_iter().enumerate() {
+    let density = dense.then_some("darker: more rows");
+    for (k, text) in marks.into_iter().chain(density).enumerate() {
         let y = top + height + 40 + 18 * k as i32;
         legend
             .draw(&Text::new(text, (4, y), marks_font.clone()))

@@ -72,6 +72,7 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   await waitForState(page, 'ready', 170_000);
   const ready = (Date.now() - t0) / 1000;
   const { long, states } = await page.evaluate(() => ({ long: window.__long, states: window.__states }));
+  await page.mouse.move(0, 0);
   await screenshot(page, 'cover.png');
   const times = [await labelQueueTop(page, 'A', 60_000), await labelQueueTop(page, 'N', 60_000)];
   const trainingAt = states.find((s) => s.state === 'training')?.at;
