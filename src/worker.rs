@@ -95,9 +95,7 @@ pub async fn train(
     on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
     let table = Float32Array::from(x);
-    let forest_key = forest.map_or(JsValue::NULL, |k| {
-        Array::of3(&k.trees.into(), &k.sample.into(), &(k.seed as f64).into()).into()
-    });
+    let forest_key = forest.map_or(JsValue::NULL, |k| k.to_wire().into());
     let end = request(
         Slot::Training,
         &[
@@ -250,8 +248,9 @@ async fn request(
         None => {
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
-            Worker::new_with_options(WORKER_SCRIPT, &options)
-                .map_err(|e| CoreError::Worker(format!("it could not start: {}", js_text(&e))))?
+            Worker::new_with_options(WORKER_SCRIPT, &options).map_err(|e| {
+                CoreError::Worker(format!("it could not start: {}", crate::dom::js_error(&e)))
+            })?
         }
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -269,7 +268,7 @@ async fn request(
     });
     if let Err(e) = sent {
         stop(slot);
-        return Err(CoreError::Worker(js_text(&e)));
+        return Err(CoreError::Worker(crate::dom::js_error(&e)));
     }
     Ok(JsFuture::from(done).await.unwrap_or(JsValue::UNDEFINED))
 }
@@ -351,8 +350,4 @@ fn object(fields: &[(&str, JsValue)]) -> JsValue {
         let _ = Reflect::set(&o, &(*k).into(), v);
     }
     o.into()
-}
-
-fn js_text(e: &JsValue) -> String {
-    crate::dom::js_error(e)
 }

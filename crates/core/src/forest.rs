@@ -64,6 +64,26 @@ pub struct ForestKey {
     pub seed: u64,
 }
 
+impl ForestKey {
+    /// `trees,sample,seed` in decimal, for the page to ask the training
+    /// worker for a forest: text, so a 64-bit seed crosses exactly (a JS
+    /// number would round it past 2^53 and grow another forest).
+    pub fn to_wire(&self) -> String {
+        format!("{},{},{}", self.trees, self.sample, self.seed)
+    }
+
+    /// Reads [`to_wire`](Self::to_wire)'s text back; anything else is `None`.
+    pub fn from_wire(text: &str) -> Option<Self> {
+        let mut it = text.split(',');
+        let key = Self {
+            trees: it.next()?.parse().ok()?,
+            sample: it.next()?.parse().ok()?,
+            seed: it.next()?.parse().ok()?,
+        };
+        it.next().is_none().then_some(key)
+    }
+}
+
 /// The forest and every row's leaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forest {
@@ -541,6 +561,19 @@ mod tests {
         assert_eq!(c(2), 1.0);
         // c(256) ≈ 10.24 (Liu et al.).
         assert!((c(256) - 10.24).abs() < 0.01, "{}", c(256));
+    }
+
+    #[test]
+    fn a_forest_key_crosses_as_text_with_its_exact_seed() {
+        let key = ForestKey {
+            trees: 100,
+            sample: 256,
+            seed: u64::MAX - 1,
+        };
+        assert_eq!(ForestKey::from_wire(&key.to_wire()), Some(key));
+        for bad in ["", "100,256", "100,256,1,2", "100,x,1", "-1,256,1"] {
+            assert_eq!(ForestKey::from_wire(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //! Worker, so the page's thread only draws and answers input.
 //!
 //! `public/worker.js` starts this module and hands every message to
-//! `handle`. The protocol (both ends are ours; see `src/trainer.rs`):
+//! `handle`. The protocol (both ends are ours; see `src/worker.rs`):
 //!
 //! - page → worker: `{kind: "train", job, spec, backend, cols, x, forest}`:
 //!   the settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`,
 //!   the standardised table as a `Float32Array` (transferred), and the
-//!   isolation forest the active layer still needs (`[trees, sample, seed]`)
-//!   or null;
+//!   isolation forest the active layer still needs (`ForestKey::to_wire`
+//!   text) or null;
 //!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
 //!   parsed here, so the page never holds its bytes;
 //! - worker → page, each with the `job` it is about:
@@ -70,7 +70,9 @@ mod worker {
         }
         match request(&message) {
             Ok((spec, wanted, cols, x)) => {
-                let forest = forest_key(&get(&message, "forest"));
+                let forest = get(&message, "forest")
+                    .as_string()
+                    .and_then(|k| ForestKey::from_wire(&k));
                 wasm_bindgen_futures::spawn_local(train(job, spec, wanted, cols, x, forest));
             }
             Err(e) => fail(job, &e),
@@ -97,17 +99,6 @@ mod worker {
             .map_err(|_| bad("table"))?
             .to_vec();
         Ok((spec, wanted, cols, x))
-    }
-
-    /// `[trees, sample, seed]`, or none.
-    fn forest_key(v: &JsValue) -> Option<ForestKey> {
-        let a: Array = v.clone().dyn_into().ok()?;
-        let n = |i: u32| a.get(i).as_f64().filter(|v| *v >= 0.0 && v.fract() == 0.0);
-        Some(ForestKey {
-            trees: n(0)? as usize,
-            sample: n(1)? as usize,
-            seed: n(2)? as u64,
-        })
     }
 
     async fn train(
@@ -175,11 +166,11 @@ mod worker {
                         scores.buffer().into(),
                         paths.buffer().into(),
                     ]);
-                    let o = Object::new();
-                    let _ = Reflect::set(&o, &"leaves".into(), &leaves);
-                    let _ = Reflect::set(&o, &"scores".into(), &scores);
-                    let _ = Reflect::set(&o, &"paths".into(), &paths);
-                    o.into()
+                    object(&[
+                        ("leaves", leaves.into()),
+                        ("scores", scores.into()),
+                        ("paths", paths.into()),
+                    ])
                 });
                 post(
                     job,
@@ -296,10 +287,17 @@ mod worker {
         Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
     }
 
-    fn post(job: f64, kind: &str, fields: &[(&str, JsValue)], transfer: &[JsValue]) {
+    /// A plain object with these fields.
+    fn object(fields: &[(&str, JsValue)]) -> JsValue {
         let o = Object::new();
-        let _ = Reflect::set(&o, &"kind".into(), &kind.into());
-        let _ = Reflect::set(&o, &"job".into(), &job.into());
+        for (k, v) in fields {
+            let _ = Reflect::set(&o, &(*k).into(), v);
+        }
+        o.into()
+    }
+
+    fn post(job: f64, kind: &str, fields: &[(&str, JsValue)], transfer: &[JsValue]) {
+        let o = object(&[("kind", kind.into()), ("job", job.into())]);
         for (k, v) in fields {
             let _ = Reflect::set(&o, &(*k).into(), v);
         }
