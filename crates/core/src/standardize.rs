@@ -21,11 +21,17 @@ const CONSTANT_SPREAD: f64 = 1e-12;
 impl Standardizer {
     /// Fits on row-major `values` with `d` columns (all finite).
     pub fn fit(values: &[f64], d: usize) -> Self {
-        let n = values.len().checked_div(d).unwrap_or(0);
+        Self::fit_any(values, d, d)
+    }
+
+    /// [`fit`](Self::fit) on the first `d` columns of rows `stride` wide,
+    /// of either float width, read as f64.
+    fn fit_any<T: Copy + Into<f64>>(values: &[T], stride: usize, d: usize) -> Self {
+        let n = values.len().checked_div(stride).unwrap_or(0);
         let mut unit = vec![0.0f64; d];
-        for row in values.chunks_exact(d.max(1)) {
+        for row in values.chunks_exact(stride.max(1)) {
             for (u, x) in unit.iter_mut().zip(row) {
-                *u = u.max(x.abs());
+                *u = u.max((*x).into().abs());
             }
         }
         for u in &mut unit {
@@ -36,9 +42,9 @@ impl Standardizer {
         let mut mean = vec![0.0; d];
         let mut m2 = vec![0.0; d];
         // Welford, column by column across rows: stable for large offsets.
-        for (i, row) in values.chunks_exact(d.max(1)).enumerate() {
+        for (i, row) in values.chunks_exact(stride.max(1)).enumerate() {
             for j in 0..d {
-                let x = row[j] / unit[j];
+                let x = row[j].into() / unit[j];
                 let delta = x - mean[j];
                 mean[j] += delta / (i + 1) as f64;
                 m2[j] += delta * (x - mean[j]);
@@ -73,11 +79,17 @@ impl Standardizer {
     }
 }
 
-/// Standardises each column of a row-major f32 matrix in place (f64 sums).
-pub fn standardize_columns_f32(values: &mut [f32], d: usize) {
-    let as64: Vec<f64> = values.iter().map(|&v| v as f64).collect();
-    let out = Standardizer::fit(&as64, d).transform(&as64);
-    values.copy_from_slice(&out);
+/// Standardises the first `d` columns of a row-major f32 matrix whose rows
+/// are `stride` wide, in place (f64 sums), with no copy of it: exactly what
+/// fitting and transforming an f64 copy of those columns would give.
+pub fn standardize_columns_f32(values: &mut [f32], stride: usize, d: usize) {
+    let d = d.min(stride);
+    let s = Standardizer::fit_any(values, stride, d);
+    for row in values.chunks_exact_mut(stride.max(1)) {
+        for (j, x) in row[..d].iter_mut().enumerate() {
+            *x = ((f64::from(*x) / s.unit[j] - s.mean[j]) / s.scale[j]) as f32;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +106,27 @@ mod tests {
         for (a, b) in z.iter().zip(expect) {
             assert!((a - b).abs() < 1e-6, "{z:?}");
         }
+    }
+
+    #[test]
+    fn in_place_f32_columns_match_an_f64_copy_exactly() {
+        // Rows of 4; the first 3 columns are standardised, the 4th is left.
+        let mut v: Vec<f32> = (0..1332)
+            .map(|i| ((i * 7919) % 613) as f32 * 0.37 - 40.0 + (i % 4) as f32 * 1e4)
+            .collect();
+        let first3: Vec<f64> = v
+            .chunks_exact(4)
+            .flat_map(|r| r[..3].iter().map(|&x| f64::from(x)))
+            .collect();
+        let expect = Standardizer::fit(&first3, 3).transform(&first3);
+        let fourth: Vec<f32> = v.iter().skip(3).step_by(4).copied().collect();
+        standardize_columns_f32(&mut v, 4, 3);
+        let got: Vec<f32> = v.chunks_exact(4).flat_map(|r| r[..3].to_vec()).collect();
+        assert_eq!(got, expect);
+        assert_eq!(
+            v.iter().skip(3).step_by(4).copied().collect::<Vec<_>>(),
+            fourth
+        );
     }
 
     #[test]

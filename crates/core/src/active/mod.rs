@@ -313,41 +313,40 @@ impl ActiveLayer {
         });
         let isolation = usize::from(forest.is_some() && config.forest_evidence);
         let e = m + marginal + isolation;
-        let mut ev = Vec::with_capacity(rows * e);
-        for i in 0..rows {
-            ev.extend(
-                evidence[i * m..(i + 1) * m]
-                    .iter()
-                    .map(|&x| x.max(0.0).ln_1p()),
-            );
-            if marginal > 0 {
-                ev.extend(
-                    features[i * d..(i + 1) * d]
-                        .iter()
-                        .map(|&z| (z * z).ln_1p()),
-                );
-            }
-            if let (Some(f), 1) = (&forest, isolation) {
-                ev.push(f.scores()[i]);
-            }
-        }
-        if config.tail_evidence {
-            for j in 0..m + marginal {
-                tail_transform(&mut ev, e, j);
-            }
-        }
-        standardize_columns_f32(&mut ev, e);
         let fd = if config.use_features && have_features {
             d
         } else {
             0
         };
         let width = e + fd;
+        // Built in place, one row after another, with no second copy: on a
+        // million rows each copy of the inputs is tens of megabytes of the
+        // page's memory, which a WebAssembly module never gives back.
         let mut inputs = Vec::with_capacity(rows * width);
         for i in 0..rows {
-            inputs.extend_from_slice(&ev[i * e..(i + 1) * e]);
+            inputs.extend(
+                evidence[i * m..(i + 1) * m]
+                    .iter()
+                    .map(|&x| x.max(0.0).ln_1p()),
+            );
+            if marginal > 0 {
+                inputs.extend(
+                    features[i * d..(i + 1) * d]
+                        .iter()
+                        .map(|&z| (z * z).ln_1p()),
+                );
+            }
+            if let (Some(f), 1) = (&forest, isolation) {
+                inputs.push(f.scores()[i]);
+            }
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
+        if config.tail_evidence {
+            for j in 0..m + marginal {
+                tail_transform(&mut inputs, width, j);
+            }
+        }
+        standardize_columns_f32(&mut inputs, width, e);
         let regions = match forest {
             Some(f) if config.region_learning_rate > 0.0 => Regions::new(f, config.region_scales),
             _ => Regions::off(),
