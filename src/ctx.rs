@@ -1,7 +1,7 @@
 //! [`Ctx`]: the signals the components share, grouped by concern, and the
 //! actions on the one [`Lab`]. Every field is a `Copy` handle.
 
-use anomaly_lab_core::data::{DataReport, Table};
+use anomaly_lab_core::data::{DataReport, Prepared};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, Progress};
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
@@ -262,9 +262,9 @@ impl Ctx {
     /// Replaces the dataset and trains on it. The old one's labels belong
     /// to the old data; labels given to this data earlier in this browser
     /// come back, in their order.
-    pub fn load(&self, name: String, table: Table) {
-        self.messages.report.set(Some(table.report.clone()));
-        let mut lab = Lab::new(name, table);
+    pub fn load(&self, name: String, data: Prepared) {
+        self.messages.report.set(Some(data.table.report.clone()));
+        let mut lab = Lab::new(name, data);
         let restored = storage_get(&lab.key)
             .map(|stored| lab.restore(&stored, storage_get(&fit_key(&lab.key))))
             .unwrap_or(0);

@@ -4,7 +4,7 @@
 //! logic lives here so that native tests reach it: the review queue, undo,
 //! auto-labelling, the stored labels, and zoom and pan in pixels.
 
-use anomaly_lab_core::data::Table;
+use anomaly_lab_core::data::Prepared;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::session::Session;
@@ -33,18 +33,18 @@ pub struct Lab {
 }
 
 /// A built-in sample by name, optionally with another number of rows.
-pub fn sample_table(name: &str, rows: Option<usize>) -> Option<Table> {
+pub fn sample_table(name: &str, rows: Option<usize>) -> Option<Prepared> {
     let mut cfg = BuiltinSample::parse(name)?.config();
     if let Some(r) = rows {
         cfg.rows = r.clamp(20, 2_000_000);
     }
-    Some(generate(&cfg))
+    Some(Prepared::new(generate(&cfg)))
 }
 
 impl Lab {
-    pub fn new(name: String, table: Table) -> Self {
-        let key = storage_key(&name, &table);
-        let session = Session::new(table);
+    pub fn new(name: String, data: Prepared) -> Self {
+        let key = storage_key(&name, &data);
+        let session = Session::from_prepared(data);
         let coords = session.projection(ProjectionKind::Pca).unwrap_or_default();
         let view = ViewRect::fit(&coords);
         Self {
@@ -127,13 +127,15 @@ impl Lab {
         self.session.scores_csv()
     }
 
-    /// "name = value" for each feature of a row (the values as loaded).
+    /// "name = value" for each feature of a row (the values as loaded, to
+    /// six significant digits of the column's scale: see `Session::value`).
     pub fn describe_row(&self, row: usize) -> Vec<String> {
-        let t = self.session.table();
-        t.features
+        let s = &self.session;
+        s.table()
+            .features
             .iter()
-            .zip(t.row(row))
-            .map(|(n, v)| format!("{n} = {}", format_value(*v)))
+            .enumerate()
+            .map(|(j, n)| format!("{n} = {}", format_value(s.value(row, j))))
             .collect()
     }
 
@@ -224,7 +226,7 @@ mod tests {
     fn samples_exist_and_rows_can_be_overridden() {
         for sample in BuiltinSample::ALL {
             let t = sample_table(sample.name(), None).unwrap();
-            assert!(t.labels.is_some(), "{}", sample.name());
+            assert!(t.table.labels.is_some(), "{}", sample.name());
         }
         assert_eq!(
             sample_table("clustered", Some(10_000)).unwrap().rows(),

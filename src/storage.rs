@@ -1,22 +1,18 @@
 //! The labels kept in the browser's local storage: under which key, and in
 //! what text. Nothing else is stored, and nothing is sent anywhere.
 
-use anomaly_lab_core::data::Table;
+use anomaly_lab_core::data::Prepared;
 
 /// A key that names one dataset's labels in the browser's local storage:
-/// the name, the shape and a hash of every value, so that labels come back
-/// only for the same data.
-pub fn storage_key(name: &str, table: &Table) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for v in &table.values {
-        for b in v.to_bits().to_le_bytes() {
-            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+/// the name, the shape and a hash of every raw value (the table's
+/// fingerprint, taken where it was parsed), so that labels come back only
+/// for the same data.
+pub fn storage_key(name: &str, data: &Prepared) -> String {
     format!(
-        "anomaly-lab:labels:{name}:{}x{}:{h:016x}",
-        table.rows(),
-        table.cols()
+        "anomaly-lab:labels:{name}:{}x{}:{:016x}",
+        data.rows(),
+        data.cols(),
+        data.fingerprint
     )
 }
 

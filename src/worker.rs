@@ -14,12 +14,12 @@
 
 use std::cell::{Cell, RefCell};
 
-use anomaly_lab_core::data::{ParseProgress, Table};
+use anomaly_lab_core::data::{ParseProgress, Prepared};
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::detector::{DetectorSpec, Progress, Scored};
 use anomaly_lab_core::forest::{Forest, ForestKey};
 use anomaly_lab_core::CoreError;
-use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -47,7 +47,7 @@ pub enum Outcome {
 
 /// How reading a file ended.
 pub enum Parsed {
-    Table(Table),
+    Table(Prepared),
     /// The file is not a table the page can use, in the parser's words.
     Unreadable(String),
     /// The worker failed (not the file's fault).
@@ -92,8 +92,18 @@ pub async fn train(
     x: &[f32],
     cols: usize,
     forest: Option<ForestKey>,
-    on_event: impl FnMut(Event) + 'static,
+    mut on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
+    let used = std::rc::Rc::new(Cell::new(None));
+    let on_event = {
+        let used = used.clone();
+        move |e: Event| {
+            if let Event::Backend(b, _) = &e {
+                used.set(Some(*b));
+            }
+            on_event(e)
+        }
+    };
     let table = Float32Array::from(x);
     let forest_key = forest.map_or(JsValue::NULL, |k| k.to_wire().into());
     let end = request(
@@ -134,11 +144,13 @@ pub async fn train(
             _ => Outcome::Failed(unknown()),
         },
     };
-    if let Outcome::Failed(e) = &outcome {
-        if e.is_device() || matches!(e, CoreError::Worker(_)) {
-            // A lost device stays lost in that worker; a crashed one is gone.
-            stop(Slot::Training);
-        }
+    // The WebGPU device is kept for the next run; a CPU worker is not worth
+    // its memory (a WebAssembly module never gives back what it grew to:
+    // about 190 MB after donors.csv), and starts again in a fraction of a
+    // second. A lost device stays lost in its worker; a crashed one is gone.
+    let broken = matches!(&outcome, Outcome::Failed(e) if e.is_device() || matches!(e, CoreError::Worker(_)));
+    if broken || used.get() != Some(BackendKind::WebGpu) {
+        stop(Slot::Training);
     }
     outcome
 }
@@ -161,16 +173,16 @@ pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) 
     };
     match kind(&data).as_deref() {
         Some("table") => {
-            let values = get(&data, "values")
-                .dyn_into::<Float64Array>()
-                .map(|a| a.to_vec())
+            let x = get(&data, "x")
+                .dyn_into::<Float32Array>()
+                .map(|a| take_f32(&a))
                 .unwrap_or_default();
             let truth = get(&data, "truth")
                 .dyn_into::<Uint8Array>()
                 .ok()
-                .map(|t| t.to_vec().into_iter().map(|b| b == 1).collect());
+                .map(|t| take_u8(&t).into_iter().map(|b| b == 1).collect());
             let meta = get(&data, "meta").as_string().unwrap_or_default();
-            Table::from_wire(&meta, values, truth).map_or_else(Parsed::Failed, Parsed::Table)
+            Prepared::from_wire(&meta, x, truth).map_or_else(Parsed::Failed, Parsed::Table)
         }
         Some("unreadable") => {
             Parsed::Unreadable(get(&data, "message").as_string().unwrap_or_default())
@@ -312,7 +324,7 @@ fn read_event(data: &JsValue) -> Option<Event> {
 
 /// The forest the worker grew: `{leaves, scores, paths}`.
 fn read_forest(o: &JsValue) -> Option<Forest> {
-    let leaves = get(o, "leaves").dyn_into::<Uint8Array>().ok()?.to_vec();
+    let leaves = take_u8(&get(o, "leaves").dyn_into::<Uint8Array>().ok()?);
     let scores = floats(o, "scores");
     let paths = get(o, "paths")
         .dyn_into::<js_sys::Uint32Array>()
@@ -336,8 +348,33 @@ fn count(data: &JsValue, key: &str) -> usize {
 fn floats(data: &JsValue, key: &str) -> Vec<f32> {
     get(data, key)
         .dyn_into::<Float32Array>()
-        .map(|a| a.to_vec())
+        .map(|a| take_f32(&a))
         .unwrap_or_default()
+}
+
+/// A typed array's values, copied into the page's memory; the array's
+/// buffer is then freed at once ([`release`]).
+fn take_f32(a: &Float32Array) -> Vec<f32> {
+    let v = a.to_vec();
+    release(&a.buffer());
+    v
+}
+
+fn take_u8(a: &Uint8Array) -> Vec<u8> {
+    let v = a.to_vec();
+    release(&a.buffer());
+    v
+}
+
+/// Frees an array buffer that a worker sent, once its values are copied:
+/// `transfer(0)` detaches it, which gives its memory back now. Left to the
+/// collector, a million rows' arrays (tens of megabytes each) stayed in
+/// the tab long after they were read. Browsers without `transfer` leave it
+/// to the collector.
+fn release(buffer: &js_sys::ArrayBuffer) {
+    if let Ok(f) = get(buffer, "transfer").dyn_into::<js_sys::Function>() {
+        let _ = f.call1(buffer, &JsValue::from(0));
+    }
 }
 
 fn get(o: &JsValue, key: &str) -> JsValue {

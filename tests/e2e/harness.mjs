@@ -55,10 +55,12 @@ export async function launch({ webgpu = false } = {}) {
 /**
  * A page that records every request and fails fast on a page error. Any
  * request that is not to the test server is recorded and aborted. `init`,
- * when given, runs in the page before any of its own scripts; a request
- * whose path ends with one of `missing` is answered 404.
+ * when given, runs in the page before any of its own scripts, and
+ * `workerInit` in every worker before the worker's script (it is put at
+ * the top of worker.js as served); a request whose path ends with one of
+ * `missing` is answered 404.
  */
-export async function openPage(browser, base, query = '', { init, missing = [] } = {}) {
+export async function openPage(browser, base, query = '', { init, workerInit, missing = [] } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
   if (init) await context.addInitScript(init);
   const requests = [];
@@ -66,8 +68,13 @@ export async function openPage(browser, base, query = '', { init, missing = [] }
   await context.route('**/*', (route) => {
     const url = route.request().url();
     requests.push(url);
-    if (missing.some((m) => new URL(url).pathname.endsWith(m))) route.fulfill({ status: 404, body: 'not found' });
-    else if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) route.continue();
+    const path = new URL(url).pathname;
+    if (missing.some((m) => path.endsWith(m))) route.fulfill({ status: 404, body: 'not found' });
+    else if (workerInit && url.startsWith(base) && path.endsWith('/worker.js')) {
+      route.fetch().then(async (response) => route.fulfill({
+        response, body: `(${workerInit})();\n${await response.text()}`,
+      }));
+    } else if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) route.continue();
     else route.abort();
   });
   const page = await context.newPage();

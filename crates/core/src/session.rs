@@ -4,7 +4,7 @@
 //! asynchronous), then [`attach`](Session::attach)es the result.
 
 use crate::active::{ActiveConfig, ActiveLayer, Part};
-use crate::data::Table;
+use crate::data::{raw_value, Prepared, Table};
 use crate::detector::Scored;
 use crate::error::CoreError;
 use crate::forest::{Forest, ForestKey};
@@ -80,10 +80,13 @@ pub struct Reason {
 /// The data, the detector's view of it and the expert's labels.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The names, report and ground truth; the raw values are not kept
+    /// (see [`Prepared`]): `x` is the one copy of the data.
     table: Table,
     standardizer: Standardizer,
     /// Shared, so a training job holds the table without copying it.
     x: std::sync::Arc<[f32]>,
+    fingerprint: u64,
     scored: Option<Scored>,
     active: Option<ActiveLayer>,
     /// A fit saved with restored labels (`ActiveLayer::saved_fit`), tried
@@ -119,15 +122,27 @@ struct Change {
 pub const TOP_CACHED: usize = 32;
 
 impl Session {
-    /// Standardises the table (f64 fit, f32 values).
+    /// Standardises the table (f64 fit, f32 values) and lets its raw
+    /// values go.
     pub fn new(table: Table) -> Self {
-        let standardizer = Standardizer::fit(&table.values, table.cols());
-        let x = standardizer.transform(&table.values).into();
+        Self::from_prepared(Prepared::new(table))
+    }
+
+    /// A session on a table already standardised (the page's parse worker
+    /// does it, so the page never holds the raw values).
+    pub fn from_prepared(p: Prepared) -> Self {
+        let Prepared {
+            table,
+            standardizer,
+            x,
+            fingerprint,
+        } = p;
         let rows = table.rows();
         Self {
             table,
             standardizer,
-            x,
+            x: x.into(),
+            fingerprint,
             scored: None,
             active: None,
             saved_fit: None,
@@ -142,8 +157,21 @@ impl Session {
         }
     }
 
+    /// The names, the report and the ground truth. Its `values` are empty:
+    /// read a raw value with [`value`](Self::value).
     pub fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// A hash of the raw values ([`fingerprint`](crate::data::fingerprint)).
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// Row `row`'s raw value in column `j`, to six significant digits of
+    /// the column's largest magnitude ([`raw_value`]); NaN outside the table.
+    pub fn value(&self, row: usize, j: usize) -> f64 {
+        raw_value(&self.standardizer, &self.x, row, j)
     }
 
     /// Sets the ground truth aside: it never touched the scores, so only
@@ -532,10 +560,9 @@ impl Session {
             return Vec::new();
         }
         let d = self.cols();
-        let values = self.table.row(row);
         let feature = |index: usize| Subject::Feature {
             index,
-            value: values[index],
+            value: self.value(row, index),
             z: self.x[row * d + index],
         };
         let mut reasons: Vec<Reason> = Vec::new();

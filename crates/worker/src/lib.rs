@@ -22,8 +22,9 @@
 //!   `{kind: "failed", error}` with `CoreError::to_wire` text;
 //!   for a parse, `{kind: "reading", bytes, totalBytes, rows}` and
 //!   `{kind: "columns", done, total}` at most every [`PROGRESS_MS`], then
-//!   `{kind: "table", meta, values, truth}` (`Table::wire_meta` text, a
-//!   `Float64Array` and a `Uint8Array` or null, transferred) or
+//!   `{kind: "table", meta, x, truth}` (`Prepared::wire_meta` text, the
+//!   standardised values as a `Float32Array` and the ground truth as a
+//!   `Uint8Array` or null, transferred) or
 //!   `{kind: "unreadable", message}`, the parser's words for the user.
 //!
 //! Cancelling is the page's `terminate()`: nothing here needs to poll.
@@ -44,12 +45,12 @@ pub const CLOCK_STEPS: usize = 16;
 mod worker {
     use std::cell::Cell;
 
-    use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress};
+    use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress, Prepared};
     use anomaly_lab_core::detector::wire::BackendKind;
     use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
     use anomaly_lab_core::forest::{Forest, ForestKey};
     use anomaly_lab_core::CoreError;
-    use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint8Array};
+    use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
 
     use crate::backend;
@@ -239,19 +240,22 @@ mod worker {
         match parse_csv_with(&bytes, &LoadOptions::default(), &mut on_progress) {
             Ok(table) => {
                 drop(bytes);
-                let values = Float64Array::from(&table.values[..]);
-                let truth = table.labels.as_ref().map(|l| {
+                // Standardised here: the page gets the one f32 copy it keeps,
+                // never the raw f64 values, and does none of this work.
+                let data = Prepared::new(table);
+                let x = Float32Array::from(&data.x[..]);
+                let truth = data.table.labels.as_ref().map(|l| {
                     let bytes: Vec<u8> = l.iter().map(|&a| u8::from(a)).collect();
                     Uint8Array::from(&bytes[..])
                 });
-                let mut transfer: Vec<JsValue> = vec![values.buffer().into()];
+                let mut transfer: Vec<JsValue> = vec![x.buffer().into()];
                 transfer.extend(truth.iter().map(|t| JsValue::from(t.buffer())));
                 post(
                     job,
                     "table",
                     &[
-                        ("meta", table.wire_meta().into()),
-                        ("values", values.into()),
+                        ("meta", data.wire_meta().into()),
+                        ("x", x.into()),
                         ("truth", truth.map_or(JsValue::NULL, JsValue::from)),
                     ],
                     &transfer,

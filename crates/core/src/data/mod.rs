@@ -14,6 +14,7 @@
 
 mod encode;
 mod number;
+mod prepared;
 mod sniff;
 mod text;
 mod truth;
@@ -24,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::DataError;
 
 pub use encode::{median, MAX_CATEGORIES, MAX_ONE_HOT, NUMERIC_SHARE};
+pub use prepared::{fingerprint, raw_value, Prepared};
 pub use text::{shown, QUOTE_CHARS};
 pub use truth::{is_label_name, parse_label, LABEL_NAMES};
 

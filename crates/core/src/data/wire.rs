@@ -4,8 +4,9 @@
 //! character. Reading checks every count against the arrays: a message that
 //! does not fit is refused with [`CoreError::Worker`], never a panic.
 
-use super::{DataReport, DroppedColumn, Note, Table};
+use super::{DataReport, DroppedColumn, Note, Prepared, Table};
 use crate::error::CoreError;
+use crate::standardize::Standardizer;
 
 impl Table {
     /// The names and the report, for [`from_wire`](Self::from_wire).
@@ -47,68 +48,129 @@ impl Table {
         labels: Option<Vec<bool>>,
     ) -> Result<Self, CoreError> {
         let mut r = Reader { rest: meta };
-        let rows = r.num()?;
-        let features = r.strings()?;
-        let has_labels = r.num()? == 1;
-        let used_columns = r.strings()?;
-        let dropped_columns = (0..r.count()?)
-            .map(|_| {
-                Ok(DroppedColumn {
-                    name: r.text()?,
-                    reason: r.text()?,
-                })
-            })
-            .collect::<Result<_, CoreError>>()?;
-        let imputed = (0..r.count()?)
-            .map(|_| Ok((r.text()?, r.num()?)))
-            .collect::<Result<_, CoreError>>()?;
-        let label_column = r.opt_text()?;
-        let anomalies = r.num()?.checked_sub(1);
-        let delimiter = u8::try_from(r.num()?)
-            .map(char::from)
-            .map_err(|_| bad("the delimiter is not one byte"))?;
-        let has_header = r.num()? == 1;
-        let notes = (0..r.count()?)
-            .map(|_| {
-                Ok(Note {
-                    warning: r.num()? == 1,
-                    text: r.text()?,
-                })
-            })
-            .collect::<Result<_, CoreError>>()?;
-        if !r.rest.is_empty() {
-            return Err(bad("text is left over after the report"));
-        }
-        if features.is_empty() || rows.checked_mul(features.len()) != Some(values.len()) {
-            return Err(bad(&format!(
-                "{} values do not fill {rows} rows of {} columns",
-                values.len(),
-                features.len()
-            )));
-        }
+        let mut table = read_table(&mut r, values.len(), labels)?;
+        r.end()?;
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
             return Err(bad(&format!("value {i} is not a finite number")));
         }
-        if has_labels != labels.is_some() || labels.as_ref().is_some_and(|l| l.len() != rows) {
-            return Err(bad("the ground truth does not give one label a row"));
+        table.values = values;
+        Ok(table)
+    }
+}
+
+impl Prepared {
+    /// The table's names and report, the standardiser and the fingerprint,
+    /// for [`from_wire`](Self::from_wire); the standardised values and the
+    /// ground truth travel beside it as arrays.
+    pub fn wire_meta(&self) -> String {
+        let mut out = self.table.wire_meta();
+        let s = &self.standardizer;
+        for v in s.unit.iter().chain(&s.mean).chain(&s.scale) {
+            // Rust's shortest text for an f64 reads back as the same f64.
+            out.push_str(&v.to_string());
+            out.push(',');
         }
-        Ok(Table {
-            features,
-            values,
-            labels,
-            report: DataReport {
-                rows,
-                used_columns,
-                dropped_columns,
-                imputed,
-                label_column,
-                anomalies,
-                delimiter,
-                has_header,
-                notes,
-            },
+        out.push_str(&format!("{:016x},", self.fingerprint));
+        out
+    }
+
+    /// The prepared table from [`wire_meta`](Self::wire_meta)'s text, its
+    /// standardised values (`rows × cols`, finite) and its ground truth.
+    pub fn from_wire(
+        meta: &str,
+        x: Vec<f32>,
+        labels: Option<Vec<bool>>,
+    ) -> Result<Self, CoreError> {
+        let mut r = Reader { rest: meta };
+        let table = read_table(&mut r, x.len(), labels)?;
+        let d = table.cols();
+        let mut column = |positive: bool| -> Result<Vec<f64>, CoreError> {
+            (0..d)
+                .map(|_| {
+                    let v = r.float()?;
+                    if positive && v <= 0.0 {
+                        return Err(bad("a column's scale is not positive"));
+                    }
+                    Ok(v)
+                })
+                .collect()
+        };
+        let standardizer = Standardizer {
+            unit: column(true)?,
+            mean: column(false)?,
+            scale: column(true)?,
+        };
+        let fingerprint = r.hex()?;
+        r.end()?;
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(bad(&format!("value {i} is not a finite number")));
+        }
+        Ok(Self {
+            table,
+            standardizer,
+            x,
+            fingerprint,
         })
     }
+}
+
+/// The table that [`Table::wire_meta`] wrote, with no values yet; `cells`
+/// is how many values travel beside it.
+fn read_table(r: &mut Reader, cells: usize, labels: Option<Vec<bool>>) -> Result<Table, CoreError> {
+    let rows = r.num()?;
+    let features = r.strings()?;
+    let has_labels = r.num()? == 1;
+    let used_columns = r.strings()?;
+    let dropped_columns = (0..r.count()?)
+        .map(|_| {
+            Ok(DroppedColumn {
+                name: r.text()?,
+                reason: r.text()?,
+            })
+        })
+        .collect::<Result<_, CoreError>>()?;
+    let imputed = (0..r.count()?)
+        .map(|_| Ok((r.text()?, r.num()?)))
+        .collect::<Result<_, CoreError>>()?;
+    let label_column = r.opt_text()?;
+    let anomalies = r.num()?.checked_sub(1);
+    let delimiter = u8::try_from(r.num()?)
+        .map(char::from)
+        .map_err(|_| bad("the delimiter is not one byte"))?;
+    let has_header = r.num()? == 1;
+    let notes = (0..r.count()?)
+        .map(|_| {
+            Ok(Note {
+                warning: r.num()? == 1,
+                text: r.text()?,
+            })
+        })
+        .collect::<Result<_, CoreError>>()?;
+    if features.is_empty() || rows.checked_mul(features.len()) != Some(cells) {
+        return Err(bad(&format!(
+            "{cells} values do not fill {rows} rows of {} columns",
+            features.len()
+        )));
+    }
+    if has_labels != labels.is_some() || labels.as_ref().is_some_and(|l| l.len() != rows) {
+        return Err(bad("the ground truth does not give one label a row"));
+    }
+    Ok(Table {
+        features,
+        values: Vec::new(),
+        labels,
+        report: DataReport {
+            rows,
+            used_columns,
+            dropped_columns,
+            imputed,
+            label_column,
+            anomalies,
+            delimiter,
+            has_header,
+            notes,
+        },
+    })
 }
 
 fn bad(what: &str) -> CoreError {
@@ -164,6 +226,32 @@ impl Reader<'_> {
             return Err(bad("a count is larger than the text"));
         }
         Ok(n)
+    }
+    fn float(&mut self) -> Result<f64, CoreError> {
+        let (n, rest) = self
+            .rest
+            .split_once(',')
+            .ok_or_else(|| bad("a number is missing"))?;
+        self.rest = rest;
+        n.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| bad("a column's scale is not a finite number"))
+    }
+    fn hex(&mut self) -> Result<u64, CoreError> {
+        let (n, rest) = self
+            .rest
+            .split_once(',')
+            .ok_or_else(|| bad("the fingerprint is missing"))?;
+        self.rest = rest;
+        u64::from_str_radix(n, 16).map_err(|_| bad("the fingerprint is not a number"))
+    }
+    fn end(&self) -> Result<(), CoreError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(bad("text is left over after the report"))
+        }
     }
     fn text(&mut self) -> Result<String, CoreError> {
         let len = self.num()?;
@@ -257,5 +345,26 @@ mod tests {
             }
         }
         assert!(Table::from_wire("4,99999999999,", vec![], None).is_err());
+    }
+
+    #[test]
+    fn a_prepared_table_round_trips_exactly_and_a_bad_one_is_refused() {
+        let p = Prepared::new(table());
+        let meta = p.wire_meta();
+        let back = Prepared::from_wire(&meta, p.x.clone(), p.table.labels.clone()).unwrap();
+        assert_eq!(back, p);
+        let mut nan = p.x.clone();
+        nan[2] = f32::NAN;
+        assert!(Prepared::from_wire(&meta, nan, p.table.labels.clone()).is_err());
+        assert!(Prepared::from_wire(&meta, p.x[1..].to_vec(), p.table.labels.clone()).is_err());
+        let zero_scale = meta.replacen(&format!(",{},", p.standardizer.scale[0]), ",0,", 1);
+        assert!(Prepared::from_wire(&zero_scale, p.x.clone(), p.table.labels.clone()).is_err());
+        for cut in 0..meta.len() {
+            if meta.is_char_boundary(cut) {
+                assert!(
+                    Prepared::from_wire(&meta[..cut], p.x.clone(), p.table.labels.clone()).is_err()
+                );
+            }
+        }
     }
 }
