@@ -3,7 +3,7 @@
 //! data. It never touches a tensor: the caller trains and scores (both
 //! asynchronous), then [`attach`](Session::attach)es the result.
 
-use crate::active::{ActiveConfig, ActiveLayer, Part};
+use crate::active::{ActiveConfig, ActiveLayer, LayerInputs, Part};
 use crate::data::{raw_value, Prepared, Table};
 use crate::detector::Scored;
 use crate::error::CoreError;
@@ -249,6 +249,19 @@ impl Session {
     }
 
     pub fn attach(&mut self, scored: Scored) -> Result<(), CoreError> {
+        self.attach_with_inputs(scored, None)
+    }
+
+    /// [`attach`](Self::attach), with the layer's inputs when they were built
+    /// elsewhere from these results ([`LayerInputs::build`], in the page's
+    /// training worker) with this session's settings: only the rest of the
+    /// layer is built here. Inputs that do not fit are set aside and the
+    /// layer is built whole, so the scores are the same either way.
+    pub fn attach_with_inputs(
+        &mut self,
+        scored: Scored,
+        inputs: Option<LayerInputs>,
+    ) -> Result<(), CoreError> {
         if scored.rows != self.rows() {
             return Err(CoreError::RowCount {
                 scored: scored.rows,
@@ -256,7 +269,7 @@ impl Session {
             });
         }
         self.scored = Some(scored);
-        self.rebuild_active();
+        self.rebuild_active_with(inputs);
         Ok(())
     }
 
@@ -264,6 +277,10 @@ impl Session {
     /// the saved fit when it is this layer's for these labels, else by
     /// replaying them.
     fn rebuild_active(&mut self) {
+        self.rebuild_active_with(None);
+    }
+
+    fn rebuild_active_with(&mut self, inputs: Option<LayerInputs>) {
         let key = self.forest_key();
         let forest = match (&self.forest, key) {
             (Some((k, f)), Some(key)) if *k == key => Some(f.clone()),
@@ -274,15 +291,21 @@ impl Session {
             }
             _ => None,
         };
+        let (x, d, config) = (&self.x, self.cols(), &self.active_config);
         self.active = self.scored.as_ref().map(|s| {
-            ActiveLayer::with_forest(
-                &s.evidence,
-                s.evidence_dim,
-                &self.x,
-                self.cols(),
-                self.active_config.clone(),
-                forest,
-            )
+            inputs
+                .filter(|i| i.shape.m == s.evidence_dim)
+                .and_then(|i| ActiveLayer::from_inputs(i, x, d, config.clone(), forest.clone()))
+                .unwrap_or_else(|| {
+                    ActiveLayer::with_forest(
+                        &s.evidence,
+                        s.evidence_dim,
+                        x,
+                        d,
+                        config.clone(),
+                        forest,
+                    )
+                })
         });
         self.fit_labels();
     }

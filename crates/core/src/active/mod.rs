@@ -256,6 +256,157 @@ pub struct ActiveLayer {
     scores: Vec<f32>,
 }
 
+/// Which columns a layer's inputs have, as its settings and the data give
+/// them: per row the detector's `m` evidence columns, then the marginal
+/// evidence (`d` or none), then the isolation score (one or none), all
+/// standardised; then the `d` features or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputShape {
+    pub rows: usize,
+    pub m: usize,
+    pub marginal: usize,
+    pub isolation: usize,
+    pub features: usize,
+    /// Whether the evidence columns hold their upper tails
+    /// ([`ActiveConfig::tail_evidence`]).
+    pub tails: bool,
+}
+
+impl InputShape {
+    /// The shape these settings give on `rows` rows with `m` evidence and
+    /// `d` feature columns (`have_features`: they are there to read).
+    pub fn new(
+        rows: usize,
+        m: usize,
+        d: usize,
+        have_features: bool,
+        config: &ActiveConfig,
+        forest: bool,
+    ) -> Self {
+        let d = if have_features { d } else { 0 };
+        Self {
+            rows,
+            m,
+            marginal: if config.marginal_evidence { d } else { 0 },
+            isolation: usize::from(forest && config.forest_evidence),
+            features: if config.use_features { d } else { 0 },
+            tails: config.tail_evidence,
+        }
+    }
+
+    /// The standardised evidence columns.
+    pub fn evidence(&self) -> usize {
+        self.m + self.marginal + self.isolation
+    }
+
+    pub fn width(&self) -> usize {
+        self.evidence() + self.features
+    }
+
+    /// As text, for [`from_wire`](Self::from_wire).
+    pub fn to_wire(&self) -> String {
+        format!(
+            "{},{},{},{},{},{}",
+            self.rows,
+            self.m,
+            self.marginal,
+            self.isolation,
+            self.features,
+            u8::from(self.tails)
+        )
+    }
+
+    pub fn from_wire(text: &str) -> Option<Self> {
+        let v: Vec<usize> = text
+            .split(',')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let [rows, m, marginal, isolation, features, tails] = v[..] else {
+            return None;
+        };
+        (isolation <= 1 && tails <= 1).then_some(Self {
+            rows,
+            m,
+            marginal,
+            isolation,
+            features,
+            tails: tails == 1,
+        })
+    }
+}
+
+/// A layer's inputs, `rows × width` row-major: the costly part of building
+/// a layer (every row's evidence transformed, each column's tail ranked,
+/// the columns standardised). The page's training worker builds them
+/// beside the detector, so the page's thread does not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerInputs {
+    pub shape: InputShape,
+    pub values: Vec<f32>,
+}
+
+impl LayerInputs {
+    /// The inputs over the detector's evidence (`rows × m`) and the
+    /// standardised features (`rows × d`), with the isolation forest's
+    /// scores when the settings have a forest.
+    pub fn build(
+        evidence: &[f32],
+        m: usize,
+        features: &[f32],
+        d: usize,
+        config: &ActiveConfig,
+        isolation: Option<&[f32]>,
+    ) -> Self {
+        let rows = evidence.len().checked_div(m).unwrap_or(0);
+        let features = &features[..(rows * d).min(features.len())];
+        let have_features = d > 0 && rows * d == features.len();
+        let isolation = isolation.filter(|s| s.len() == rows);
+        let shape = InputShape::new(rows, m, d, have_features, config, isolation.is_some());
+        let (marginal, fd, width) = (shape.marginal, shape.features, shape.width());
+        // Built in place, one row after another, with no second copy: on a
+        // million rows each copy of the inputs is tens of megabytes of the
+        // page's memory, which a WebAssembly module never gives back.
+        let mut inputs = Vec::with_capacity(rows * width);
+        for i in 0..rows {
+            inputs.extend(
+                evidence[i * m..(i + 1) * m]
+                    .iter()
+                    .map(|&x| x.max(0.0).ln_1p()),
+            );
+            if marginal > 0 {
+                inputs.extend(
+                    features[i * d..(i + 1) * d]
+                        .iter()
+                        .map(|&z| (z * z).ln_1p()),
+                );
+            }
+            if let (Some(s), 1) = (isolation, shape.isolation) {
+                inputs.push(s[i]);
+            }
+            inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
+        }
+        if shape.tails {
+            for j in 0..m + marginal {
+                tail_transform(&mut inputs, width, j);
+            }
+        }
+        standardize_columns_f32(&mut inputs, width, shape.evidence());
+        Self {
+            shape,
+            values: inputs,
+        }
+    }
+
+    /// Inputs that arrived as parts: `None` unless the values fill the
+    /// shape and are all finite.
+    pub fn from_parts(shape: InputShape, values: Vec<f32>) -> Option<Self> {
+        let cells = shape.rows.checked_mul(shape.width())?;
+        (values.len() == cells && values.iter().all(|v| v.is_finite()))
+            .then_some(Self { shape, values })
+    }
+}
+
 /// The learnt state after a prefix of the labels.
 #[derive(Debug, Clone)]
 struct Fit {
@@ -293,11 +444,6 @@ impl ActiveLayer {
         let rows = evidence.len().checked_div(m).unwrap_or(0);
         let features = &features[..(rows * d).min(features.len())];
         let have_features = d > 0 && rows * d == features.len();
-        let marginal = if config.marginal_evidence && have_features {
-            d
-        } else {
-            0
-        };
         let forest = (config.forest_trees > 0 && have_features).then(|| {
             forest
                 .filter(|f| f.trees() == config.forest_trees && f.scores().len() == rows)
@@ -311,42 +457,60 @@ impl ActiveLayer {
                     )
                 })
         });
-        let isolation = usize::from(forest.is_some() && config.forest_evidence);
-        let e = m + marginal + isolation;
-        let fd = if config.use_features && have_features {
-            d
-        } else {
-            0
-        };
-        let width = e + fd;
-        // Built in place, one row after another, with no second copy: on a
-        // million rows each copy of the inputs is tens of megabytes of the
-        // page's memory, which a WebAssembly module never gives back.
-        let mut inputs = Vec::with_capacity(rows * width);
-        for i in 0..rows {
-            inputs.extend(
-                evidence[i * m..(i + 1) * m]
-                    .iter()
-                    .map(|&x| x.max(0.0).ln_1p()),
-            );
-            if marginal > 0 {
-                inputs.extend(
-                    features[i * d..(i + 1) * d]
-                        .iter()
-                        .map(|&z| (z * z).ln_1p()),
-                );
-            }
-            if let (Some(f), 1) = (&forest, isolation) {
-                inputs.push(f.scores()[i]);
-            }
-            inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
-        }
-        if config.tail_evidence {
-            for j in 0..m + marginal {
-                tail_transform(&mut inputs, width, j);
-            }
-        }
-        standardize_columns_f32(&mut inputs, width, e);
+        let inputs = LayerInputs::build(
+            evidence,
+            m,
+            features,
+            d,
+            &config,
+            forest.as_ref().map(Forest::scores),
+        );
+        Self::assemble(inputs, features, d, config, forest)
+    }
+
+    /// The layer from inputs built elsewhere ([`LayerInputs::build`], which
+    /// the page's training worker runs), with the features and the forest
+    /// they were built from. `None` when the inputs are not the ones these
+    /// settings and data would give (other settings, rows or forest): the
+    /// caller then builds the layer itself.
+    pub fn from_inputs(
+        inputs: LayerInputs,
+        features: &[f32],
+        d: usize,
+        config: ActiveConfig,
+        forest: Option<Forest>,
+    ) -> Option<Self> {
+        let shape = inputs.shape;
+        let rows = shape.rows;
+        let have_features = d > 0 && features.len() == rows * d;
+        let forest = forest.filter(|f| {
+            config.forest_trees > 0
+                && have_features
+                && f.trees() == config.forest_trees
+                && f.scores().len() == rows
+        });
+        let wanted = InputShape::new(rows, shape.m, d, have_features, &config, forest.is_some());
+        (wanted == shape && (config.forest_trees == 0 || !have_features || forest.is_some()))
+            .then(|| Self::assemble(inputs, features, d, config, forest))
+    }
+
+    /// The rest of a layer over its inputs: the regions, the prior weights,
+    /// the neighbour term, and every row's prior score.
+    fn assemble(
+        inputs: LayerInputs,
+        features: &[f32],
+        d: usize,
+        config: ActiveConfig,
+        forest: Option<Forest>,
+    ) -> Self {
+        let LayerInputs {
+            shape,
+            values: inputs,
+        } = inputs;
+        let (rows, m, marginal, isolation) = (shape.rows, shape.m, shape.marginal, shape.isolation);
+        let (e, fd, width) = (shape.evidence(), shape.features, shape.width());
+        let features = &features[..(rows * d).min(features.len())];
+        let have_features = d > 0 && rows * d == features.len();
         let regions = match forest {
             Some(f) if config.region_learning_rate > 0.0 => Regions::new(f, config.region_scales),
             _ => Regions::off(),
@@ -685,7 +849,7 @@ impl ActiveLayer {
                 .iter_mut()
                 .zip(self.inputs.chunks_exact(self.width))
             {
-                *s = f.iter().zip(&w).map(|(x, w)| x * w).sum::<f32>() + b;
+                *s = dot4(f, &w) + b;
             }
         }
         if self.neighbours.active() {
@@ -945,12 +1109,23 @@ impl Regions {
                 std::array::from_fn(|leaf| (self.leaf_offset(tree, leaf as u8, u) / t) as f32)
             })
             .collect();
+        // Four sums side by side: one running sum waits on each add before
+        // the next (about 4 cycles), four keep the processor busy. On a
+        // million rows of 100 trees this is most of a label's repaint.
+        let (tables, rest) = table.as_chunks::<4>();
         for (s, leaves) in scores.iter_mut().zip(self.leaves.chunks_exact(self.trees)) {
-            let mut acc = 0.0f32;
-            for (offsets, &leaf) in table.iter().zip(leaves) {
-                acc += offsets[leaf as usize];
+            let (quads, tail) = leaves.as_chunks::<4>();
+            let mut acc = [0.0f32; 4];
+            for (t, l) in tables.iter().zip(quads) {
+                for k in 0..4 {
+                    acc[k] += t[k][l[k] as usize];
+                }
             }
-            *s += acc;
+            let mut last = 0.0f32;
+            for (offsets, &leaf) in rest.iter().zip(tail) {
+                last += offsets[leaf as usize];
+            }
+            *s += (acc[0] + acc[1]) + (acc[2] + acc[3]) + last;
         }
     }
 
@@ -1229,6 +1404,24 @@ fn sigmoid(x: f64) -> f64 {
         let e = x.exp();
         e / (1.0 + e)
     }
+}
+
+/// `Σ a_j·b_j` in four running sums (see `Regions::add_to`): the re-score
+/// of every row after each label is this, once a row.
+fn dot4(a: &[f32], b: &[f32]) -> f32 {
+    let (qa, ta) = a.as_chunks::<4>();
+    let (qb, tb) = b.as_chunks::<4>();
+    let mut acc = [0.0f32; 4];
+    for (x, y) in qa.iter().zip(qb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut last = 0.0f32;
+    for (x, y) in ta.iter().zip(tb) {
+        last += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
 }
 
 /// Replaces column `j` of the row-major `values` by the upper tail of each
@@ -1559,6 +1752,57 @@ mod tests {
         assert!(inside.neighbours.space.is_none() && copied.neighbours.space.is_some());
         assert_eq!(inside.neighbours.pos, copied.neighbours.pos);
         assert_eq!(inside.neighbours.neg, copied.neighbours.neg);
+    }
+
+    #[test]
+    fn a_layer_from_inputs_built_elsewhere_is_the_same_layer() {
+        let (ev, feats) = toy(400);
+        let config = ActiveConfig::default();
+        let forest = Forest::fit(&feats, 1, config.forest_trees, config.forest_sample, 7);
+        let whole =
+            ActiveLayer::with_forest(&ev, 2, &feats, 1, config.clone(), Some(forest.clone()));
+        let inputs = LayerInputs::build(&ev, 2, &feats, 1, &config, Some(forest.scores()));
+        // Through the wire, as the worker sends them.
+        let shape = InputShape::from_wire(&inputs.shape.to_wire()).unwrap();
+        let inputs = LayerInputs::from_parts(shape, inputs.values).unwrap();
+        let mut parts = ActiveLayer::from_inputs(
+            inputs.clone(),
+            &feats,
+            1,
+            config.clone(),
+            Some(forest.clone()),
+        )
+        .unwrap();
+        assert_eq!(parts.scores(), whole.scores());
+        let labels = [(0, true), (7, false), (99, false)];
+        let mut whole = whole;
+        whole.set_labels(&labels);
+        parts.set_labels(&labels);
+        assert_eq!(parts.scores(), whole.scores());
+        // Other settings, no forest, or another number of rows: refused.
+        let other = ActiveConfig {
+            marginal_evidence: false,
+            ..config.clone()
+        };
+        assert!(
+            ActiveLayer::from_inputs(inputs.clone(), &feats, 1, other, Some(forest.clone()))
+                .is_none()
+        );
+        assert!(
+            ActiveLayer::from_inputs(inputs.clone(), &feats, 1, config.clone(), None).is_none()
+        );
+        assert!(
+            ActiveLayer::from_inputs(inputs.clone(), &feats[..300], 1, config, Some(forest))
+                .is_none()
+        );
+        // Parts that do not fill the shape, or are not finite: refused.
+        let mut bad = inputs.values.clone();
+        bad[5] = f32::NAN;
+        assert!(LayerInputs::from_parts(shape, bad).is_none());
+        assert!(LayerInputs::from_parts(shape, inputs.values[1..].to_vec()).is_none());
+        for text in ["", "1,2,3", "1,2,3,2,0,1", "a,b,c,d,e,f", "1,2,3,1,0,2"] {
+            assert_eq!(InputShape::from_wire(text), None, "{text}");
+        }
     }
 
     #[test]
