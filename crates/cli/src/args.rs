@@ -16,7 +16,7 @@ usage:
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
-  anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny --out FILE
+  anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny [--rows N] --out FILE
 
 --train-rows N: the detector trains on a seeded sample of at most N rows (0: every
 row; default 50000), then scores every row.
@@ -104,6 +104,8 @@ pub struct ScoreArgs {
 #[derive(Debug, Clone)]
 pub struct SampleArgs {
     pub kind: BuiltinSample,
+    /// Rows instead of the sample's own number (`--rows N`).
+    pub rows: Option<usize>,
     pub out: String,
 }
 
@@ -273,6 +275,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
 fn parse_sample(rest: &[String]) -> Result<Command, String> {
     let mut kind = BuiltinSample::Clustered;
     let mut out = None;
+    let mut rows = None;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -282,11 +285,16 @@ fn parse_sample(rest: &[String]) -> Result<Command, String> {
                     .ok_or_else(|| format!("--kind: unknown sample '{value}'"))?
             }
             "--out" => out = Some(value.clone()),
+            "--rows" => match number::<usize>(flag, value)? {
+                n @ 20..=10_000_000 => rows = Some(n),
+                n => return Err(format!("--rows: {n} is not between 20 and 10000000")),
+            },
             _ => return Err(format!("unknown option '{flag}'")),
         }
     }
     Ok(Command::Sample(SampleArgs {
         kind,
+        rows,
         out: out.ok_or("--out FILE is required")?,
     }))
 }
@@ -413,6 +421,20 @@ mod tests {
         ] {
             let err = parse(&words(line)).unwrap_err();
             assert!(err.contains(says), "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn sample_takes_a_number_of_rows() {
+        let Ok(Command::Sample(a)) =
+            parse(&words("sample --kind clustered --rows 1000000 --out f.csv"))
+        else {
+            panic!("sample did not parse");
+        };
+        assert_eq!((a.rows, a.out.as_str()), (Some(1_000_000), "f.csv"));
+        for bad in ["--rows 5", "--rows many", "--rows 20000000"] {
+            let e = parse(&words(&format!("sample {bad} --out f.csv"))).unwrap_err();
+            assert!(e.contains("--rows"), "{bad}: {e}");
         }
     }
 }

@@ -46,7 +46,9 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval(&a),
         Command::Score(a) => score(&a),
         Command::Sample(a) => {
-            let csv = to_csv(&generate(&a.kind.config()));
+            let mut config = a.kind.config();
+            config.rows = a.rows.unwrap_or(config.rows);
+            let csv = to_csv(&generate(&config));
             std::fs::write(&a.out, csv)
                 .map(|()| eprintln!("wrote the {} sample to {}", a.kind.name(), a.out))
                 .map_err(|e| format!("cannot write {}: {e}", a.out))
