@@ -90,7 +90,7 @@ pub struct Forest {
     trees: usize,
     /// Row-major `rows × trees`: the leaf each row reaches in each tree.
     /// Shared: the session keeps the forest and the layer reads it.
-    leaves: Arc<[u8]>,
+    leaves: Arc<Vec<u8>>,
     /// Per row, the isolation score `2^(−E[h]/c(ψ))` in `(0, 1]`.
     scores: Vec<f32>,
     /// Per tree and leaf: the nodes from the root down to the leaf.
@@ -118,7 +118,7 @@ impl Forest {
         if rows == 0 || trees == 0 {
             return Self {
                 trees: 0,
-                leaves: Arc::from(Vec::new()),
+                leaves: Arc::new(Vec::new()),
                 scores: vec![0.0; rows],
                 ancestors: Vec::new(),
             };
@@ -168,7 +168,7 @@ impl Forest {
         }
         Self {
             trees,
-            leaves: leaves.into(),
+            leaves: Arc::new(leaves),
             scores,
             ancestors: grown.into_iter().map(|t| t.ancestors).collect(),
         }
@@ -185,7 +185,7 @@ impl Forest {
 
     /// The leaves, and per tree and leaf the nodes from the root down to
     /// the leaf (leaf `l` of tree `t` is `ancestors[t][l]`'s last node).
-    pub fn into_parts(self) -> (Arc<[u8]>, Vec<Vec<Vec<u16>>>) {
+    pub fn into_parts(self) -> (Arc<Vec<u8>>, Vec<Vec<Vec<u16>>>) {
         (self.leaves, self.ancestors)
     }
 
@@ -248,7 +248,7 @@ impl Forest {
             });
         whole.then_some(Self {
             trees,
-            leaves: leaves.into(),
+            leaves: Arc::new(leaves),
             scores,
             ancestors,
         })

@@ -85,7 +85,7 @@ pub struct Session {
     table: Table,
     standardizer: Standardizer,
     /// Shared, so a training job holds the table without copying it.
-    x: std::sync::Arc<[f32]>,
+    x: std::sync::Arc<Vec<f32>>,
     fingerprint: u64,
     scored: Option<Scored>,
     active: Option<ActiveLayer>,
@@ -141,7 +141,7 @@ impl Session {
         Self {
             table,
             standardizer,
-            x: x.into(),
+            x: std::sync::Arc::new(x),
             fingerprint,
             scored: None,
             active: None,
@@ -192,7 +192,7 @@ impl Session {
     /// The standardised features as a shared handle: a job that outlives a
     /// borrow of the session (training in the page) holds them without a
     /// copy of the table.
-    pub fn x_shared(&self) -> std::sync::Arc<[f32]> {
+    pub fn x_shared(&self) -> std::sync::Arc<Vec<f32>> {
         self.x.clone()
     }
 
@@ -221,6 +221,15 @@ impl Session {
             sample: c.forest_sample,
             seed: c.forest_seed,
         })
+    }
+
+    /// The forest the layer's settings ask for, once grown.
+    pub fn forest(&self) -> Option<&Forest> {
+        let key = self.forest_key()?;
+        self.forest
+            .as_ref()
+            .filter(|(have, _)| *have == key)
+            .map(|(_, f)| f)
     }
 
     /// Whether the layer still needs its forest grown (the page then asks

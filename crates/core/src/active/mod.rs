@@ -556,11 +556,11 @@ impl ActiveLayer {
             scores: vec![0.0; rows],
             config,
         };
-        layer.rescore();
+        layer.rescore_without_bias();
         let q = quantile(&layer.scores, layer.config.init_quantile);
         layer.b = -q;
         layer.fits.push(Some(layer.checkpoint()));
-        layer.rescore();
+        layer.add_bias();
         layer
     }
 
@@ -839,27 +839,40 @@ impl ActiveLayer {
     }
 
     fn rescore(&mut self) {
+        self.rescore_without_bias();
+        self.add_bias();
+    }
+
+    /// Every row's score but the bias: the weighted inputs, then the
+    /// neighbour and region terms.
+    fn rescore_without_bias(&mut self) {
         let w: Vec<f32> = self.w[..self.width].iter().map(|&w| w as f32).collect();
-        let b = self.b as f32;
-        if self.width == 0 {
-            self.scores.iter_mut().for_each(|s| *s = b);
-        } else {
-            for (s, f) in self
-                .scores
-                .iter_mut()
-                .zip(self.inputs.chunks_exact(self.width))
-            {
-                *s = dot4(f, &w) + b;
-            }
-        }
-        if self.neighbours.active() {
-            for (i, s) in self.scores.iter_mut().enumerate() {
-                *s += self.neighbours.term(i) as f32;
+        let nb = &self.neighbours;
+        let scores = &mut self.scores;
+        match (self.width, nb.active()) {
+            (0, false) => scores.fill(0.0),
+            (0, true) => (0..scores.len()).for_each(|i| scores[i] = nb.term(i) as f32),
+            (width, active) => {
+                let rows = scores.iter_mut().enumerate();
+                for ((i, s), f) in rows.zip(self.inputs.chunks_exact(width)) {
+                    *s = dot4(f, &w);
+                    if active {
+                        *s += nb.term(i) as f32;
+                    }
+                }
             }
         }
         if self.regions.active() {
             self.regions.add_to(&mut self.scores, &self.w[self.width..]);
         }
+    }
+
+    /// Adds the bias to every score, last: a layer's prior scores are then
+    /// its scores before the bias plus the bias, to the bit, with no second
+    /// pass over the inputs.
+    fn add_bias(&mut self) {
+        let b = self.b as f32;
+        self.scores.iter_mut().for_each(|s| *s += b);
     }
 
     /// Whether the last `rank_after` answers were all "normal": the rank
@@ -1009,7 +1022,7 @@ impl ActiveLayer {
 struct Regions {
     trees: usize,
     /// Row-major `rows × trees`.
-    leaves: std::sync::Arc<[u8]>,
+    leaves: std::sync::Arc<Vec<u8>>,
     /// Offsets per tree: [`MAX_LEAVES`] when only the leaves carry one
     /// (indexed by leaf number), else [`MAX_NODES`] (by node number).
     stride: usize,
@@ -1026,7 +1039,7 @@ impl Regions {
     fn off() -> Self {
         Self {
             trees: 0,
-            leaves: std::sync::Arc::from(Vec::new()),
+            leaves: std::sync::Arc::new(Vec::new()),
             stride: MAX_LEAVES,
             paths: Vec::new(),
             upper: 1.0,
@@ -1752,6 +1765,17 @@ mod tests {
         assert!(inside.neighbours.space.is_none() && copied.neighbours.space.is_some());
         assert_eq!(inside.neighbours.pos, copied.neighbours.pos);
         assert_eq!(inside.neighbours.neg, copied.neighbours.neg);
+    }
+
+    #[test]
+    fn the_prior_scores_come_back_to_the_bit_once_the_labels_are_gone() {
+        let (ev, feats) = toy(300);
+        let mut layer = ActiveLayer::new(&ev, 2, &feats, 1, ActiveConfig::default());
+        let prior = layer.scores().to_vec();
+        layer.set_labels(&[(3, true), (150, false), (7, false)]);
+        assert_ne!(layer.scores(), &prior[..]);
+        layer.reset();
+        assert_eq!(layer.scores(), &prior[..]);
     }
 
     #[test]
