@@ -26,7 +26,7 @@ pub fn App() -> impl IntoView {
 
     // First open: a built-in sample (or ?sample=…&rows=…), trained at once.
     request_animation_frame(move || match sample_table(&params.sample, params.rows) {
-        Some(t) => ctx.load(format!("sample: {}", params.sample), t),
+        Some(t) => ctx.load(format!("sample: {}", params.sample), t, None),
         None => ctx.fail(AppError::UnknownSample(params.sample.clone())),
     });
 

@@ -237,7 +237,8 @@ impl Ctx {
                 x_desc: &xd,
                 y_desc: &yd,
             };
-            let (area, grid) = draw(&canvas, &frame)?;
+            let previous = std::mem::take(&mut lab.grid);
+            let (area, grid) = draw(&canvas, &frame, previous)?;
             // Where the suggested row sits, for people reading the DOM and for tests.
             let at = frame.suggestion.and_then(|i| grid.screen_of(i));
             let _ = canvas.set_attribute(
@@ -262,9 +263,9 @@ impl Ctx {
     /// Replaces the dataset and trains on it. The old one's labels belong
     /// to the old data; labels given to this data earlier in this browser
     /// come back, in their order.
-    pub fn load(&self, name: String, data: Prepared) {
+    pub fn load(&self, name: String, data: Prepared, pca: Option<Vec<f32>>) {
         self.messages.report.set(Some(data.table.report.clone()));
-        let mut lab = Lab::new(name, data);
+        let mut lab = Lab::with_pca(name, data, pca);
         let restored = storage_get(&lab.key)
             .map(|stored| lab.restore(&stored, storage_get(&fit_key(&lab.key))))
             .unwrap_or(0);

@@ -11,6 +11,14 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// A User Timing mark, `anomaly-lab:{name}`, as DevTools and the browser
+/// tests see it in the page's timeline.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&format!("anomaly-lab:{name}"));
+    }
+}
+
 /// Lets the browser run its event loop (paint, input) before going on.
 pub async fn yield_now(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -29,9 +29,10 @@ pub fn start_training(ctx: Ctx) {
     if ctx.phase() == Phase::Training {
         return;
     }
-    let Some((x, d, forest)) = ctx.with_lab(|l| {
+    let Some((x, d, forest, isolation)) = ctx.with_lab(|l| {
         let s = &l.session;
-        (s.x_shared(), s.cols(), s.needs_forest())
+        let isolation = s.forest().map(|f| f.scores().to_vec());
+        (s.x_shared(), s.cols(), s.needs_forest(), isolation)
     }) else {
         return;
     };
@@ -80,19 +81,24 @@ pub fn start_training(ctx: Ctx) {
                 Event::Reading(_) => {}
             }
         };
-        let outcome = worker::train(&spec, wanted, &x, d, forest, on_event).await;
+        let outcome =
+            worker::train(&spec, wanted, &x, d, forest, isolation.as_deref(), on_event).await;
+        // The results were copied in one task; the layer is built in the
+        // next, so the browser paints and answers input in between.
+        yield_now(0).await;
         if ctx.generation.get_untracked() != generation {
             return;
         }
         let outcome = match outcome {
-            Outcome::Done(scored, grown) => ctx
+            Outcome::Done(scored, grown, inputs) => ctx
                 .update_lab(|lab| {
-                    // The worker grew the layer's forest too, so building the
-                    // layer here does not; one that does not fit is grown here.
+                    // The worker grew the layer's forest and built its
+                    // inputs too, so the layer is only assembled here; what
+                    // does not fit is built here.
                     if let Some((key, f)) = grown {
                         let _ = lab.session.set_forest(key, f);
                     }
-                    lab.session.attach(scored)?;
+                    lab.session.attach_with_inputs(scored, inputs)?;
                     if lab.projection == ProjectionKind::Latent {
                         let _ = lab.set_projection(ProjectionKind::Latent);
                     }
@@ -116,6 +122,11 @@ pub fn start_training(ctx: Ctx) {
                 start_training(ctx);
                 return;
             }
+        }
+        // The canvas is drawn in a task of its own, after the layer's.
+        yield_now(0).await;
+        if ctx.generation.get_untracked() != generation {
+            return;
         }
         job.clock.update(|c| c.1 = Some(now_ms()));
         let scored = ctx.with_lab(|l| l.session.is_scored()).unwrap_or(false);
@@ -193,10 +204,10 @@ pub fn load_file(ctx: Ctx, file: web_sys::File) {
         .await;
         reading.set(None);
         match parsed {
-            Parsed::Table(table) => {
+            Parsed::Table(data, pca) => {
                 ctx.messages.error.set(None);
                 notice.set(None);
-                ctx.load(name, table);
+                ctx.load(name, data, Some(pca));
             }
             Parsed::Cancelled => notice.set(Some(format!(
                 "Stopped reading {name}; the data shown is unchanged."

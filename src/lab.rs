@@ -43,9 +43,18 @@ pub fn sample_table(name: &str, rows: Option<usize>) -> Option<Prepared> {
 
 impl Lab {
     pub fn new(name: String, data: Prepared) -> Self {
+        Self::with_pca(name, data, None)
+    }
+
+    /// [`new`](Self::new), with the PCA coordinates when they were computed
+    /// beside the data (the parse worker does, off the page's thread); ones
+    /// that do not fit the rows are computed again.
+    pub fn with_pca(name: String, data: Prepared, pca: Option<Vec<f32>>) -> Self {
         let key = storage_key(&name, &data);
         let session = Session::from_prepared(data);
-        let coords = session.projection(ProjectionKind::Pca).unwrap_or_default();
+        let coords = pca
+            .filter(|c| c.len() == session.rows() * 2 && c.iter().all(|v| v.is_finite()))
+            .unwrap_or_else(|| session.projection(ProjectionKind::Pca).unwrap_or_default());
         let view = ViewRect::fit(&coords);
         Self {
             name,
@@ -86,6 +95,8 @@ impl Lab {
         let coords = self.session.projection(kind)?;
         self.projection = kind;
         self.coords = coords;
+        // The points moved: the next repaint places them again.
+        self.grid = HitGrid::default();
         self.view = ViewRect::fit(&self.coords);
         Ok(())
     }

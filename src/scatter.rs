@@ -9,7 +9,8 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::viewport::{
-    density_shade, score_colour, HitGrid, PlotArea, ViewRect, COLOUR_SPAN, DENSITY_ROWS,
+    density_shade, score_colour, ColourTable, HitGrid, PlotArea, ViewRect, COLOUR_SPAN,
+    DENSITY_ROWS,
 };
 
 /// Everything one frame needs.
@@ -61,8 +62,14 @@ thread_local! {
     static AXES: std::cell::RefCell<Option<AxesLayer>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Draws a frame; returns the plot area and the hit grid for that frame.
-pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid), String> {
+/// Draws a frame; returns the plot area and the hit grid for that frame:
+/// `previous`, when it still places the points (the same view and area),
+/// else a new one.
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    f: &Frame,
+    previous: HitGrid,
+) -> Result<(PlotArea, HitGrid), String> {
     let key = AxesKey {
         view: f.view,
         x_desc: f.x_desc.to_string(),
@@ -83,8 +90,13 @@ pub fn draw(canvas: &HtmlCanvasElement, f: &Frame) -> Result<(PlotArea, HitGrid)
             .map_err(|e| format!("drawImage: {}", crate::dom::js_error(&e)))?;
         Ok(layer.area)
     })?;
-    let screen = points_to_pixels(canvas, f, area)?;
-    let grid = HitGrid::build(area, screen);
+    let n = f.coords.len() / 2;
+    let grid = if previous.fits(area, f.view, n) {
+        previous
+    } else {
+        HitGrid::place(area, f.view, f.coords)
+    };
+    points_to_pixels(canvas, f, area, grid.screen())?;
     draw_rings(canvas, f, &grid)?;
     Ok((area, grid))
 }
@@ -207,24 +219,11 @@ fn points_to_pixels(
     canvas: &HtmlCanvasElement,
     f: &Frame,
     a: PlotArea,
-) -> Result<Vec<(f32, f32)>, String> {
+    screen: &[(f32, f32)],
+) -> Result<(), String> {
     let (w, h) = (a.width as usize, a.height as usize);
     let mut buf = vec![255u8; w * h * 4];
-    let n = f.coords.len() / 2;
-    let (sx, sy) = (
-        w as f64 / (f.view.x1 - f.view.x0),
-        h as f64 / (f.view.y1 - f.view.y0),
-    );
-    let mut screen = Vec::with_capacity(n);
-    for p in f.coords.chunks_exact(2) {
-        let x = (p[0] as f64 - f.view.x0) * sx;
-        let y = (f.view.y1 - p[1] as f64) * sy;
-        if x >= 0.0 && y >= 0.0 && x < w as f64 && y < h as f64 {
-            screen.push(((x + a.left as f64) as f32, (y + a.top as f64) as f32));
-        } else {
-            screen.push((f32::NAN, f32::NAN));
-        }
-    }
+    let n = screen.len();
     let put = |buf: &mut [u8], x: i64, y: i64, c: [u8; 3]| {
         if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
             let o = (y as usize * w + x as usize) * 4;
@@ -238,6 +237,7 @@ fn points_to_pixels(
     } else {
         Vec::new()
     };
+    let colours = ColourTable::new();
     // Two passes so that points above the boundary are drawn on top.
     for pass in 0..2 {
         for (i, &(x, y)) in screen.iter().enumerate() {
@@ -249,7 +249,7 @@ fn points_to_pixels(
                 continue;
             }
             let c = if s.is_finite() {
-                score_colour(s)
+                colours.get(s)
             } else {
                 UNSCORED
             };
@@ -301,7 +301,7 @@ fn points_to_pixels(
     context(canvas)?
         .put_image_data(&image, a.left as f64, a.top as f64)
         .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
-    Ok(screen)
+    Ok(())
 }
 
 fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {

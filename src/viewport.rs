@@ -101,6 +101,8 @@ impl PlotArea {
 /// Points bucketed by screen cell, for nearest-point queries.
 #[derive(Debug, Clone, Default)]
 pub struct HitGrid {
+    /// The view the points were placed for (none: not for any view).
+    view: Option<ViewRect>,
     cell: f64,
     cols: usize,
     rows: usize,
@@ -113,6 +115,41 @@ pub struct HitGrid {
 const CELL_PX: f64 = CLICK_RADIUS_PX;
 
 impl HitGrid {
+    /// The grid of `coords` (`[x0, y0, x1, y1, …]`) placed in `area` for
+    /// `view`.
+    pub fn place(area: PlotArea, view: ViewRect, coords: &[f32]) -> Self {
+        let (w, h) = (area.width as f64, area.height as f64);
+        let (sx, sy) = (w / (view.x1 - view.x0), h / (view.y1 - view.y0));
+        let screen = coords
+            .chunks_exact(2)
+            .map(|p| {
+                let x = (p[0] as f64 - view.x0) * sx;
+                let y = (view.y1 - p[1] as f64) * sy;
+                if x >= 0.0 && y >= 0.0 && x < w && y < h {
+                    ((x + area.left as f64) as f32, (y + area.top as f64) as f32)
+                } else {
+                    (f32::NAN, f32::NAN)
+                }
+            })
+            .collect();
+        Self {
+            view: Some(view),
+            ..Self::build(area, screen)
+        }
+    }
+
+    /// Whether this grid places `rows` points in `area` for `view`: then
+    /// a repaint reuses it (a label changes colours, not places). The page
+    /// starts a new grid when the points themselves move.
+    pub fn fits(&self, area: PlotArea, view: ViewRect, rows: usize) -> bool {
+        self.view == Some(view) && self.area == area && self.screen.len() == rows
+    }
+
+    /// Each point's place on the canvas (NaN when outside the plot).
+    pub fn screen(&self) -> &[(f32, f32)] {
+        &self.screen
+    }
+
     pub fn build(area: PlotArea, screen: Vec<(f32, f32)>) -> Self {
         let cols = (area.width as f64 / CELL_PX).ceil().max(1.0) as usize;
         let rows = (area.height as f64 / CELL_PX).ceil().max(1.0) as usize;
@@ -142,6 +179,7 @@ impl HitGrid {
             }
         }
         Self {
+            view: None,
             cell: CELL_PX,
             cols,
             rows,
@@ -242,9 +280,59 @@ pub fn score_colour(score: f32) -> [u8; 3] {
     [mix(0), mix(1), mix(2)]
 }
 
+/// [`score_colour`] on a fine grid of scores, for the draw loop: one
+/// lookup a point instead of an exponential and three roundings (a million
+/// of each at every repaint of a large table). A score takes the colour of
+/// the nearest grid point, at most 1 off in a channel; past ±16 the colour
+/// no longer changes.
+pub struct ColourTable {
+    colours: Vec<[u8; 3]>,
+}
+
+impl ColourTable {
+    const SPAN: f32 = 16.0;
+    const STEPS: usize = 8192;
+
+    pub fn new() -> Self {
+        let colours = (0..=Self::STEPS)
+            .map(|k| score_colour(Self::SPAN * (2.0 * k as f32 / Self::STEPS as f32 - 1.0)))
+            .collect();
+        Self { colours }
+    }
+
+    /// The colour of a finite score.
+    pub fn get(&self, score: f32) -> [u8; 3] {
+        let u = (score.clamp(-Self::SPAN, Self::SPAN) / Self::SPAN + 1.0) * 0.5;
+        let k = (u * Self::STEPS as f32).round() as usize;
+        self.colours[k.min(Self::STEPS)]
+    }
+}
+
+impl Default for ColourTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_colour_table_is_within_one_of_the_exact_colour() {
+        let table = ColourTable::new();
+        for k in -40_000..=40_000 {
+            let s = k as f32 * 0.0005;
+            let (a, b) = (table.get(s), score_colour(s));
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.abs_diff(*y) <= 1),
+                "{s}: {a:?} vs {b:?}"
+            );
+        }
+        assert_eq!(table.get(1e9), score_colour(1e9));
+        assert_eq!(table.get(-1e9), score_colour(-1e9));
+        assert_eq!(table.get(0.0), score_colour(0.0));
+    }
 
     #[test]
     fn density_darkens_with_the_rows_a_pixel_holds() {
@@ -281,6 +369,35 @@ mod tests {
         assert!((r[5] + r[1]).abs() < 1e-5, "symmetric: {} {}", r[5], r[1]);
         assert!(r[5] <= 6.0);
         assert!(rank_scores(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_placed_grid_is_kept_only_for_its_view_area_and_rows() {
+        let area = PlotArea {
+            left: 10,
+            top: 10,
+            width: 100,
+            height: 100,
+        };
+        let coords = [0.0, 0.0, 1.0, 1.0, 5.0, 5.0];
+        let view = ViewRect::fit(&coords[..4]);
+        let g = HitGrid::place(area, view, &coords);
+        assert!(g.fits(area, view, 3));
+        assert!(!g.fits(area, view, 4), "other rows");
+        assert!(
+            !g.fits(PlotArea { width: 90, ..area }, view, 3),
+            "another area"
+        );
+        let zoomed = ViewRect {
+            x1: view.x1 * 2.0,
+            ..view
+        };
+        assert!(!g.fits(area, zoomed, 3), "another view");
+        assert!(!HitGrid::default().fits(area, view, 0), "never placed");
+        // (5, 5) is outside the view: not on the canvas, never hit.
+        assert!(g.screen()[2].0.is_nan());
+        let (x, y) = g.screen()[1];
+        assert_eq!(g.nearest(x as f64, y as f64, 4.0), Some(1));
     }
 
     #[test]

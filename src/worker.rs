@@ -14,6 +14,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use anomaly_lab_core::active::{InputShape, LayerInputs};
 use anomaly_lab_core::data::{ParseProgress, Prepared};
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::detector::{DetectorSpec, Progress, Scored};
@@ -37,9 +38,11 @@ pub enum Event {
 
 /// How a training run ended.
 pub enum Outcome {
-    /// The detector's results, and the isolation forest when it was asked
-    /// for (a forest that does not fit is dropped: the page grows its own).
-    Done(Scored, Option<(ForestKey, Forest)>),
+    /// The detector's results, the isolation forest when it was asked for
+    /// (a forest that does not fit is dropped: the page grows its own), and
+    /// the active layer's inputs (ones that do not fit are set aside: the
+    /// page builds its own).
+    Done(Scored, Option<(ForestKey, Forest)>, Option<LayerInputs>),
     Failed(CoreError),
     /// [`cancel_training`] stopped it, or another run replaced it.
     Cancelled,
@@ -47,7 +50,8 @@ pub enum Outcome {
 
 /// How reading a file ended.
 pub enum Parsed {
-    Table(Prepared),
+    /// The standardised table and its PCA coordinates.
+    Table(Prepared, Vec<f32>),
     /// The file is not a table the page can use, in the parser's words.
     Unreadable(String),
     /// The worker failed (not the file's fault).
@@ -92,6 +96,7 @@ pub async fn train(
     x: &[f32],
     cols: usize,
     forest: Option<ForestKey>,
+    isolation: Option<&[f32]>,
     mut on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
     let used = std::rc::Rc::new(Cell::new(None));
@@ -106,6 +111,11 @@ pub async fn train(
     };
     let table = Float32Array::from(x);
     let forest_key = forest.map_or(JsValue::NULL, |k| k.to_wire().into());
+    let isolation = isolation.map(Float32Array::from);
+    let transfer = Array::of1(&table.buffer());
+    if let Some(i) = &isolation {
+        transfer.push(&i.buffer());
+    }
     let end = request(
         Slot::Training,
         &[
@@ -115,28 +125,37 @@ pub async fn train(
             ("cols", cols.into()),
             ("x", table.clone().into()),
             ("forest", forest_key),
+            ("isolation", isolation.map_or(JsValue::NULL, JsValue::from)),
         ],
-        Array::of1(&table.buffer()),
+        transfer,
         on_event,
     )
     .await;
+    // From here to ready the page lands the results (the browser tests'
+    // timeline starts that part at this mark).
+    crate::dom::mark("results");
     let outcome = match end {
         Err(e) => Outcome::Failed(e),
         Ok(data) => match kind(&data).as_deref() {
-            Some("done") => Scored::from_parts(
-                count(&data, "rows"),
-                count(&data, "evidenceDim"),
-                get(&data, "perFeature").as_bool().unwrap_or(false),
-                floats(&data, "evidence"),
-                floats(&data, "score"),
-                count(&data, "latentDim"),
-                floats(&data, "latent"),
-            )
-            .map_or_else(Outcome::Failed, |s| {
-                let grown = get(&data, "forest");
-                let grown = forest.zip(read_forest(&grown));
-                Outcome::Done(s, grown)
-            }),
+            Some("done") => {
+                // The largest arrays first: the page's memory is kept at
+                // its peak, and small ones fill the gaps the large leave.
+                let inputs = get(&data, "inputsShape")
+                    .as_string()
+                    .and_then(|t| InputShape::from_wire(&t))
+                    .and_then(|shape| LayerInputs::from_parts(shape, floats(&data, "inputs")));
+                let grown = forest.zip(read_forest(&get(&data, "forest")));
+                Scored::from_parts(
+                    count(&data, "rows"),
+                    count(&data, "evidenceDim"),
+                    get(&data, "perFeature").as_bool().unwrap_or(false),
+                    floats(&data, "evidence"),
+                    floats(&data, "score"),
+                    count(&data, "latentDim"),
+                    floats(&data, "latent"),
+                )
+                .map_or_else(Outcome::Failed, |s| Outcome::Done(s, grown, inputs))
+            }
             Some("cancelled") => Outcome::Cancelled,
             Some("failed") => Outcome::Failed(CoreError::from_wire(
                 &get(&data, "error").as_string().unwrap_or_default(),
@@ -182,7 +201,9 @@ pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) 
                 .ok()
                 .map(|t| take_u8(&t).into_iter().map(|b| b == 1).collect());
             let meta = get(&data, "meta").as_string().unwrap_or_default();
-            Prepared::from_wire(&meta, x, truth).map_or_else(Parsed::Failed, Parsed::Table)
+            let pca = floats(&data, "pca");
+            Prepared::from_wire(&meta, x, truth)
+                .map_or_else(Parsed::Failed, |t| Parsed::Table(t, pca))
         }
         Some("unreadable") => {
             Parsed::Unreadable(get(&data, "message").as_string().unwrap_or_default())

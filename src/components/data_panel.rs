@@ -17,7 +17,7 @@ pub fn DataPanel() -> impl IntoView {
         let name = event_target_value(&e);
         if let Some(t) = sample_table(&name, None) {
             ctx.messages.error.set(None);
-            ctx.load(format!("sample: {name}"), t);
+            ctx.load(format!("sample: {name}"), t, None);
         }
     };
     let on_file = move |e: ev::Event| {

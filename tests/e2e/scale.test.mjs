@@ -71,7 +71,10 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   }
   await waitForState(page, 'ready', 170_000);
   const ready = (Date.now() - t0) / 1000;
-  const { long, states } = await page.evaluate(() => ({ long: window.__long, states: window.__states }));
+  const { long, states, resultsAt } = await page.evaluate(() => ({
+    long: window.__long, states: window.__states,
+    resultsAt: performance.getEntriesByName('anomaly-lab:results').at(-1)?.startTime,
+  }));
   await page.mouse.move(0, 0);
   await screenshot(page, 'cover.png');
   const times = [await labelQueueTop(page, 'A', 60_000), await labelQueueTop(page, 'N', 60_000)];
@@ -89,10 +92,16 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   // shows it as "Receive mojo message", blink.mojom.DevToolsSession).
   assert.deepEqual(shown(inside(pickedAt, trainingAt).filter((l) => l.end < trainingAt - 100)), '[]',
     'no long task while the worker parses');
-  // The scores' landing (the active layer built over 286k rows) ends the
-  // window: it finishes just before the page says ready, and is reported.
-  assert.deepEqual(shown(inside(trainingAt, readyAt).filter((l) => l.end < readyAt - 100)), '[]',
+  // While the worker trains and scores: up to the results' arrival (the
+  // page's `anomaly-lab:results` mark). Their landing (copied, the active
+  // layer assembled over 286k rows, the canvas drawn) follows, in tasks
+  // of its own, and is reported; none of them may take the page for long.
+  assert.ok(resultsAt > trainingAt && resultsAt < readyAt, `results at ${resultsAt}`);
+  assert.deepEqual(shown(inside(trainingAt, resultsAt)), '[]',
     'no long task while the worker trains and scores');
+  const landing = long.filter((l) => l.end > resultsAt && l.start < readyAt + 100);
+  console.log(`# cover.csv: the results' landing: ${shown(landing)}`);
+  assert.ok(landing.every((l) => l.end - l.start < 400), `no landing task of 400 ms or more: ${shown(landing)}`);
   assert.ok(hover.length > 0, 'hovered during training');
   assert.ok(Math.max(...hover) <= 100, `the tooltip comes within 100 ms while the detector trains: ${hover} ms`);
   assert.equal((await page.locator('[data-testid=queue-item]').count()), 10);

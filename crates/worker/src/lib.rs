@@ -6,9 +6,10 @@
 //!
 //! - page → worker: `{kind: "train", job, spec, backend, cols, x, forest}`:
 //!   the settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`,
-//!   the standardised table as a `Float32Array` (transferred), and the
+//!   the standardised table as a `Float32Array` (transferred), the
 //!   isolation forest the active layer still needs (`ForestKey::to_wire`
-//!   text) or null;
+//!   text) or null, and `isolation`, the scores of the forest the page
+//!   already has (a `Float32Array`) or null;
 //!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
 //!   parsed here, so the page never holds its bytes;
 //! - worker → page, each with the `job` it is about:
@@ -16,15 +17,17 @@
 //!   `{kind: "progress", epoch, epochs, step, total, loss}` at most every
 //!   [`PROGRESS_MS`] and after each epoch,
 //!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
-//!   latentDim, latent, loss, forest}` with the arrays transferred (the
-//!   forest, when asked for, as `{leaves, scores, paths}`: `Forest`'s wire
-//!   arrays, grown here so the page's thread does not), or
+//!   latentDim, latent, loss, forest, inputs, inputsShape}` with the arrays
+//!   transferred (the forest, when asked for, as `{leaves, scores, paths}`:
+//!   `Forest`'s wire arrays, grown here so the page's thread does not; the
+//!   active layer's inputs, `LayerInputs`, built here for the same reason,
+//!   with their `InputShape::to_wire` text), or
 //!   `{kind: "failed", error}` with `CoreError::to_wire` text;
 //!   for a parse, `{kind: "reading", bytes, totalBytes, rows}` and
 //!   `{kind: "columns", done, total}` at most every [`PROGRESS_MS`], then
-//!   `{kind: "table", meta, x, truth}` (`Prepared::wire_meta` text, the
-//!   standardised values as a `Float32Array` and the ground truth as a
-//!   `Uint8Array` or null, transferred) or
+//!   `{kind: "table", meta, x, pca, truth}` (`Prepared::wire_meta` text,
+//!   the standardised values and their PCA coordinates as `Float32Array`s
+//!   and the ground truth as a `Uint8Array` or null, transferred) or
 //!   `{kind: "unreadable", message}`, the parser's words for the user.
 //!
 //! Cancelling is the page's `terminate()`: nothing here needs to poll.
@@ -45,10 +48,12 @@ pub const CLOCK_STEPS: usize = 16;
 mod worker {
     use std::cell::Cell;
 
+    use anomaly_lab_core::active::{ActiveConfig, LayerInputs};
     use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress, Prepared};
     use anomaly_lab_core::detector::wire::BackendKind;
     use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
     use anomaly_lab_core::forest::{Forest, ForestKey};
+    use anomaly_lab_core::projection::pca_2d;
     use anomaly_lab_core::CoreError;
     use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
@@ -74,7 +79,20 @@ mod worker {
                 let forest = get(&message, "forest")
                     .as_string()
                     .and_then(|k| ForestKey::from_wire(&k));
-                wasm_bindgen_futures::spawn_local(train(job, spec, wanted, cols, x, forest));
+                let isolation = get(&message, "isolation")
+                    .dyn_into::<Float32Array>()
+                    .ok()
+                    .map(|a| a.to_vec());
+                let run = Run {
+                    job,
+                    spec,
+                    wanted,
+                    cols,
+                    x,
+                    forest,
+                    isolation,
+                };
+                wasm_bindgen_futures::spawn_local(train(run));
             }
             Err(e) => fail(job, &e),
         }
@@ -102,14 +120,29 @@ mod worker {
         Ok((spec, wanted, cols, x))
     }
 
-    async fn train(
+    /// One training request.
+    struct Run {
         job: f64,
         spec: DetectorSpec,
         wanted: BackendKind,
         cols: usize,
         x: Vec<f32>,
+        /// The forest to grow for the layer, when the page has none yet.
         forest: Option<ForestKey>,
-    ) {
+        /// The isolation scores of the forest the page has.
+        isolation: Option<Vec<f32>>,
+    }
+
+    async fn train(run: Run) {
+        let Run {
+            job,
+            spec,
+            wanted,
+            cols,
+            x,
+            forest,
+            isolation,
+        } = run;
         let (used, device, note) = backend::device(wanted).await;
         post(
             job,
@@ -157,8 +190,22 @@ mod worker {
                     score.buffer().into(),
                     latent.buffer().into(),
                 ];
-                let forest = forest.map_or(JsValue::NULL, |k| {
-                    let f = Forest::fit(&x, cols, k.trees, k.sample, k.seed);
+                let grown = forest.map(|k| Forest::fit(&x, cols, k.trees, k.sample, k.seed));
+                // The layer's inputs, with the page's settings (the
+                // defaults; the page checks, and builds its own if they are
+                // not), so that its thread only assembles the layer.
+                let inputs = LayerInputs::build(
+                    &scored.evidence,
+                    scored.evidence_dim,
+                    &x,
+                    cols,
+                    &ActiveConfig::default(),
+                    grown.as_ref().map(Forest::scores).or(isolation.as_deref()),
+                );
+                let shape = inputs.shape.to_wire();
+                let inputs = Float32Array::from(&inputs.values[..]);
+                transfer.push(inputs.buffer().into());
+                let forest = grown.map_or(JsValue::NULL, |f| {
                     let leaves = Uint8Array::from(f.leaves());
                     let scores = Float32Array::from(f.scores());
                     let paths = js_sys::Uint32Array::from(&f.wire_paths()[..]);
@@ -186,6 +233,8 @@ mod worker {
                         ("latent", latent.into()),
                         ("loss", final_loss.into()),
                         ("forest", forest),
+                        ("inputs", inputs.into()),
+                        ("inputsShape", shape.into()),
                     ],
                     &transfer,
                 );
@@ -244,11 +293,12 @@ mod worker {
                 // never the raw f64 values, and does none of this work.
                 let data = Prepared::new(table);
                 let x = Float32Array::from(&data.x[..]);
+                let pca = Float32Array::from(&pca_2d(&data.x, data.cols())[..]);
                 let truth = data.table.labels.as_ref().map(|l| {
                     let bytes: Vec<u8> = l.iter().map(|&a| u8::from(a)).collect();
                     Uint8Array::from(&bytes[..])
                 });
-                let mut transfer: Vec<JsValue> = vec![x.buffer().into()];
+                let mut transfer: Vec<JsValue> = vec![x.buffer().into(), pca.buffer().into()];
                 transfer.extend(truth.iter().map(|t| JsValue::from(t.buffer())));
                 post(
                     job,
@@ -256,6 +306,7 @@ mod worker {
                     &[
                         ("meta", data.wire_meta().into()),
                         ("x", x.into()),
+                        ("pca", pca.into()),
                         ("truth", truth.map_or(JsValue::NULL, JsValue::from)),
                     ],
                     &transfer,
