@@ -22,6 +22,12 @@ const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tin
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__long.push(e.duration);
     }).observe({ type: 'longtask', buffered: true });
+    // When each epoch is first shown done: the page's training throughput.
+    window.__epochs = {};
+    setInterval(() => {
+      const m = document.querySelector('.progress-text')?.textContent.match(/epoch (\d+) of (\d+)/);
+      if (m && !(m[1] in window.__epochs)) window.__epochs[m[1]] = performance.now();
+    }, 10);
   },
 });
 await waitForState(page, 'ready', 120_000);
@@ -30,15 +36,24 @@ if (trainRows !== undefined) {
   await page.locator('[data-testid=train-rows-input]').dispatchEvent('change');
 }
 const bytes = (await stat(path)).size;
-await page.evaluate(() => { window.__long = []; });
+await page.evaluate(() => { window.__long = []; window.__epochs = {}; });
 const t0 = Date.now();
 // By path, as a file picked from disk arrives: the browser reads it, and
 // nothing passes through DevTools or the page's heap on the way.
 await page.setInputFiles('[data-testid=csv-input]', path);
 await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 600_000, polling: 50 });
+await page.evaluate(() => { window.__epochs = {}; });
 await waitForState(page, 'ready', 1_800_000);
 const seconds = (Date.now() - t0) / 1000;
 const long = await page.evaluate(() => window.__long);
+const epochs = await page.evaluate(() => window.__epochs);
+const last = Math.max(...Object.keys(epochs).map(Number).filter((k) => epochs[k] >= (epochs[1] ?? Infinity)));
+// The rows trained on: the sample the report names, else every row.
+const trainRowsShown = await page.evaluate(() => {
+  const note = document.querySelector('[data-testid=train-sample-note]')?.textContent ?? '';
+  const m = note.match(/sample of ([\d,]+)/) ?? document.querySelector('[data-testid=data-report]').textContent.match(/([\d,]+) rows/);
+  return Number(m[1].replace(/,/g, ''));
+});
 const report = await page.textContent('[data-testid=data-report]');
 const progress = await page.textContent('.progress-text');
 // The tab's memory: its renderer process (the page and its workers live
@@ -68,6 +83,10 @@ console.log(`progress: ${progress}`);
 console.log(`file chosen → ready: ${seconds.toFixed(1)} s`);
 console.log(`long tasks (> 50 ms): ${long.length}, total ${(long.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...long).toFixed(0)} ms (${long.map((t) => t.toFixed(0)).join(', ')})`);
 console.log(`tab at ready: ${tab.rss.toFixed(0)} MB resident, ${tab.private.toFixed(0)} MB private (JS heap ${tab.heap} MB); after a collection ${collected.rss.toFixed(0)} / ${collected.private.toFixed(0)} MB`);
+if (epochs[1] && last > 1) {
+  const s = (epochs[last] - epochs[1]) / 1000;
+  console.log(`training in the page: epochs 2–${last} in ${s.toFixed(2)} s, ${(trainRowsShown * (last - 1) / s).toFixed(0)} rows·epochs/s (${trainRowsShown} rows)`);
+}
 console.log(`export: ${(exported / 1e6).toFixed(1)} MB in ${exportSeconds.toFixed(1)} s`);
 console.log(`label → repaint: median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
 await context.close();
