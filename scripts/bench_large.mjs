@@ -20,7 +20,7 @@ const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tin
   init: () => {
     window.__long = [];
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__long.push(e.duration);
+      for (const e of list.getEntries()) window.__long.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
     // When each epoch is first shown done: the page's training throughput.
     window.__epochs = {};
@@ -45,7 +45,15 @@ await page.waitForFunction(() => document.body.dataset.state === 'training', nul
 await page.evaluate(() => { window.__epochs = {}; });
 await waitForState(page, 'ready', 1_800_000);
 const seconds = (Date.now() - t0) / 1000;
-const long = await page.evaluate(() => window.__long);
+// Each long task with the part of the work it falls in: the page's marks
+// (anomaly-lab:results, :layer, :draw) split the results' landing.
+const long = await page.evaluate(() => {
+  const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('anomaly-lab:'));
+  return window.__long.map((l) => {
+    const before = marks.filter((m) => m.startTime <= l.start).at(-1);
+    return { duration: l.duration, phase: before ? before.name.slice('anomaly-lab:'.length) : 'reading' };
+  });
+});
 const epochs = await page.evaluate(() => window.__epochs);
 const last = Math.max(...Object.keys(epochs).map(Number).filter((k) => epochs[k] >= (epochs[1] ?? Infinity)));
 // The rows trained on: the sample the report names, else every row.
@@ -81,7 +89,8 @@ console.log(`file: ${path} (${(bytes / 1e6).toFixed(1)} MB)`);
 console.log(`report: ${report.replace(/\s+/g, ' ').trim()}`);
 console.log(`progress: ${progress}`);
 console.log(`file chosen → ready: ${seconds.toFixed(1)} s`);
-console.log(`long tasks (> 50 ms): ${long.length}, total ${(long.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...long).toFixed(0)} ms (${long.map((t) => t.toFixed(0)).join(', ')})`);
+const durations = long.map((l) => l.duration);
+console.log(`long tasks (> 50 ms): ${long.length}, total ${(durations.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...durations).toFixed(0)} ms (${long.map((l) => `${l.duration.toFixed(0)} ${l.phase}`).join(', ')})`);
 console.log(`tab at ready: ${tab.rss.toFixed(0)} MB resident, ${tab.private.toFixed(0)} MB private (JS heap ${tab.heap} MB); after a collection ${collected.rss.toFixed(0)} / ${collected.private.toFixed(0)} MB`);
 if (epochs[1] && last > 1) {
   const s = (epochs[last] - epochs[1]) / 1000;

@@ -83,9 +83,10 @@ pub fn start_training(ctx: Ctx) {
         };
         let outcome =
             worker::train(&spec, wanted, &x, d, forest, isolation.as_deref(), on_event).await;
-        // The results were copied in one task; the layer is built in the
-        // next, so the browser paints and answers input in between.
+        // The results were copied; the layer is built in a task of its
+        // own, so the browser paints and answers input in between.
         yield_now(0).await;
+        crate::dom::mark("layer");
         if ctx.generation.get_untracked() != generation {
             return;
         }
@@ -125,6 +126,7 @@ pub fn start_training(ctx: Ctx) {
         }
         // The canvas is drawn in a task of its own, after the layer's.
         yield_now(0).await;
+        crate::dom::mark("draw");
         if ctx.generation.get_untracked() != generation {
             return;
         }

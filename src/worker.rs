@@ -140,11 +140,15 @@ pub async fn train(
             Some("done") => {
                 // The largest arrays first: the page's memory is kept at
                 // its peak, and small ones fill the gaps the large leave.
+                // Each is copied in a task of its own (tens of megabytes on
+                // a million rows), with the browser's event loop between.
                 let inputs = get(&data, "inputsShape")
                     .as_string()
                     .and_then(|t| InputShape::from_wire(&t))
                     .and_then(|shape| LayerInputs::from_parts(shape, floats(&data, "inputs")));
+                crate::dom::yield_now(0).await;
                 let grown = forest.zip(read_forest(&get(&data, "forest")));
+                crate::dom::yield_now(0).await;
                 Scored::from_parts(
                     count(&data, "rows"),
                     count(&data, "evidenceDim"),
