@@ -50,13 +50,19 @@ pub fn start_training(ctx: Ctx) {
     job.phase.set(Phase::Training);
     spawn_local(async move {
         let choice = ctx.backend.choice.get_untracked();
-        let (wanted, passed_over) = match choice {
-            BackendChoice::Cpu => (BackendKind::Cpu, None),
-            BackendChoice::WebGpu => (BackendKind::WebGpu, None),
+        // "auto" with a hardware GPU: the worker times both devices once
+        // for these settings; later runs take the same choice and words.
+        let race_key = format!("{d}:{}", spec.to_wire());
+        let (wanted, passed_over, race) = match choice {
+            BackendChoice::Cpu => (BackendKind::Cpu, None, false),
+            BackendChoice::WebGpu => (BackendKind::WebGpu, None, false),
             BackendChoice::Auto => {
                 match crate::adapter::pass_over(crate::dom::webgpu_adapter().await.as_ref()) {
-                    Some(why) => (BackendKind::Cpu, Some(why)),
-                    None => (BackendKind::WebGpu, None),
+                    Some(why) => (BackendKind::Cpu, Some(why), false),
+                    None => match raced(&race_key) {
+                        Some((kind, why)) => (kind, Some(why), false),
+                        None => (BackendKind::WebGpu, None, true),
+                    },
                 }
             }
         };
@@ -65,6 +71,11 @@ pub fn start_training(ctx: Ctx) {
             let used = used.clone();
             move |event: Event| match event {
                 Event::Backend(kind, why) => {
+                    if race {
+                        if let Some(why) = &why {
+                            remember_race(&race_key, kind, why);
+                        }
+                    }
                     used.set(kind);
                     ctx.backend.used.set(Some(kind));
                     ctx.backend.note.set(why.clone().or(passed_over.clone()));
@@ -81,8 +92,17 @@ pub fn start_training(ctx: Ctx) {
                 Event::Reading(_) => {}
             }
         };
-        let outcome =
-            worker::train(&spec, wanted, &x, d, forest, isolation.as_deref(), on_event).await;
+        let outcome = worker::train(
+            &spec,
+            wanted,
+            race,
+            &x,
+            d,
+            forest,
+            isolation.as_deref(),
+            on_event,
+        )
+        .await;
         // The results were copied; the layer is built in a task of its
         // own, so the browser paints and answers input in between.
         yield_now(0).await;
@@ -140,6 +160,26 @@ pub fn start_training(ctx: Ctx) {
         }
         ctx.bump();
     });
+}
+
+thread_local! {
+    /// "auto"'s timed choice: the settings' key, the device and the words.
+    static RACED: std::cell::RefCell<Option<(String, BackendKind, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The device "auto" timed as faster for these settings, with its words.
+fn raced(key: &str) -> Option<(BackendKind, String)> {
+    RACED.with(|r| {
+        r.borrow()
+            .as_ref()
+            .filter(|(k, _, _)| k == key)
+            .map(|(_, kind, why)| (*kind, why.clone()))
+    })
+}
+
+fn remember_race(key: &str, kind: BackendKind, why: &str) {
+    RACED.with(|r| *r.borrow_mut() = Some((key.to_string(), kind, why.to_string())));
 }
 
 /// Stops the training in flight: the worker ends the run, the earlier

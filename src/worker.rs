@@ -88,11 +88,15 @@ fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
 }
 
 /// Trains `spec` on `x` (`rows × cols`, standardised) in the training
-/// worker, on `backend` when the worker can have it; `on_event` sees the
-/// device and the progress. A run still in flight is cancelled first.
+/// worker, on `backend` when the worker can have it (with `race`, "auto":
+/// the worker times WebGPU against the CPU and keeps the faster); `on_event`
+/// sees the device and the progress. A run still in flight is cancelled
+/// first.
+#[allow(clippy::too_many_arguments)]
 pub async fn train(
     spec: &DetectorSpec,
     backend: BackendKind,
+    race: bool,
     x: &[f32],
     cols: usize,
     forest: Option<ForestKey>,
@@ -126,6 +130,7 @@ pub async fn train(
             ("x", table.clone().into()),
             ("forest", forest_key),
             ("isolation", isolation.map_or(JsValue::NULL, JsValue::from)),
+            ("race", race.into()),
         ],
         transfer,
         on_event,

@@ -119,3 +119,40 @@ test('auto passes over a software WebGPU adapter and says why', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// "auto" with a GPU that says it is hardware: the worker times the same
+// training steps on WebGPU and on the CPU and trains on the faster, and
+// the badge says so with the times. The page is told (through its own
+// requestAdapter, wrapped here) that the adapter is a hardware GPU; the
+// worker's device is still Chromium's real SwiftShader adapter, which the
+// CPU outruns, so the CPU must win the timed trial.
+test('auto times WebGPU against the CPU and keeps the faster', async () => {
+  const { page, context, errors } = await bed.open('?backend=auto&sample=tiny&epochs=3', {
+    init: () => {
+      const gpu = navigator.gpu;
+      if (!gpu) return;
+      gpu.requestAdapter = async () => ({
+        isFallbackAdapter: false,
+        info: { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'a GPU the test describes', isFallbackAdapter: false },
+      });
+    },
+  });
+  await waitForState(page, 'ready', 300_000);
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
+  const title = await page.getAttribute('[data-testid=backend-badge]', 'title');
+  // Both timed, or WebGPU stopped early once far slower than the CPU.
+  const m = title.match(/auto timed 20 training steps (?:on each: (\d+) ms on the CPU, (\d+) ms on WebGPU|on the CPU: (\d+) ms; WebGPU took (\d+) ms for \d+); training on the CPU$/);
+  assert.ok(m, title);
+  console.log(`# auto's trial: ${title}`);
+  const [cpu, gpu] = m[1] ? [m[1], m[2]] : [m[3], m[4]];
+  assert.ok(Number(cpu) <= Number(gpu), `the CPU was the faster: ${title}`);
+  assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'a choice, not an error');
+  // A retrain keeps the timed choice and its words, without a second trial.
+  await page.click('[data-testid=train-button]');
+  await waitForState(page, 'training', 60_000).catch(() => {});
+  await waitForState(page, 'ready', 300_000);
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
+  assert.equal(await page.getAttribute('[data-testid=backend-badge]', 'title'), title);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

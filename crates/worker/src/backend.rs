@@ -1,10 +1,15 @@
 //! The one place that names concrete burn backends: WebGPU when the browser
 //! gives the worker an adapter, else the CPU (`flex`). Which one to ask for
-//! is the page's choice ("auto" passes over a software adapter there).
+//! is the page's choice ("auto" passes over a software adapter there, and
+//! has the worker time a few steps on each device when the GPU is real).
 
 use std::cell::RefCell;
 
-use anomaly_lab_core::detector::wire::BackendKind;
+use anomaly_lab_core::detector::wire::{
+    race_budget_ms, race_verdict, BackendKind, GpuTrial, RACE_STEPS, RACE_WARMUP,
+};
+use anomaly_lab_core::detector::{read_f32, DetectorSpec, StepReport, TrainingRun};
+use anomaly_lab_core::CoreError;
 use burn::tensor::wgpu::WgpuBackend;
 use burn::tensor::Device;
 
@@ -57,4 +62,78 @@ pub async fn device(kind: BackendKind) -> (BackendKind, Device, Option<String>) 
             Err(why) => (BackendKind::Cpu, Device::flex(), Some(why)),
         },
     }
+}
+
+/// "auto" with a hardware GPU: the same training steps timed on the CPU and
+/// on WebGPU, on the first rows of `x`, and the faster kept, with the
+/// timings in words ([`race_verdict`]). WebGPU is stopped once it is far
+/// slower ([`race_budget_ms`]). `now` reads the clock in ms.
+pub async fn race(
+    spec: &DetectorSpec,
+    x: &[f32],
+    cols: usize,
+    now: impl Fn() -> f64,
+) -> (BackendKind, Device, Option<String>) {
+    let gpu = match webgpu().await {
+        Ok(d) => d,
+        Err(why) => return (BackendKind::Cpu, Device::flex(), Some(why)),
+    };
+    // One full batch, and epochs enough for every step to be taken.
+    let mut trial = spec.clone();
+    trial.train.epochs = RACE_WARMUP + RACE_STEPS;
+    let rows = (x.len() / cols.max(1)).min(trial.train.batch_size.max(1));
+    let x = &x[..rows * cols];
+    let cpu = Device::flex();
+    let cpu_ms = time_steps(&trial, x, cols, &cpu, &now, f64::INFINITY)
+        .await
+        .ok()
+        .and_then(|t| match t {
+            GpuTrial::Timed(ms) => Some(ms),
+            _ => None,
+        })
+        .unwrap_or(f64::INFINITY);
+    let gpu_trial = time_steps(&trial, x, cols, &gpu, &now, race_budget_ms(cpu_ms))
+        .await
+        .unwrap_or(GpuTrial::Failed);
+    let (kind, why) = race_verdict(cpu_ms, gpu_trial);
+    let device = match kind {
+        BackendKind::WebGpu => gpu,
+        BackendKind::Cpu => cpu,
+    };
+    (kind, device, Some(why))
+}
+
+/// [`RACE_STEPS`] training steps on `device` after [`RACE_WARMUP`] untimed
+/// ones, timed in chunks that each end waiting for the device (a read of
+/// the last loss); stopped once past `budget_ms`.
+async fn time_steps(
+    spec: &DetectorSpec,
+    x: &[f32],
+    cols: usize,
+    device: &Device,
+    now: &impl Fn() -> f64,
+    budget_ms: f64,
+) -> Result<GpuTrial, CoreError> {
+    const CHUNK: usize = 5;
+    let mut run = TrainingRun::new(spec, x, cols, device)?;
+    let mut steps = |n: usize| -> Result<StepReport, CoreError> {
+        let mut last = None;
+        for _ in 0..n {
+            last = run.step();
+        }
+        last.ok_or_else(|| CoreError::Worker("a trial run ended early".into()))
+    };
+    read_f32(steps(RACE_WARMUP)?.batch_loss).await?;
+    let start = now();
+    let mut done = 0;
+    while done < RACE_STEPS {
+        let n = CHUNK.min(RACE_STEPS - done);
+        read_f32(steps(n)?.batch_loss).await?;
+        done += n;
+        let ms = now() - start;
+        if ms > budget_ms && done < RACE_STEPS {
+            return Ok(GpuTrial::Slower { ms, steps: done });
+        }
+    }
+    Ok(GpuTrial::Timed(now() - start))
 }

@@ -8,8 +8,10 @@
 //!   the settings as `DetectorSpec::to_wire` text, `"WebGPU"` or `"CPU"`,
 //!   the standardised table as a `Float32Array` (transferred), the
 //!   isolation forest the active layer still needs (`ForestKey::to_wire`
-//!   text) or null, and `isolation`, the scores of the forest the page
-//!   already has (a `Float32Array`) or null;
+//!   text) or null, `isolation`, the scores of the forest the page
+//!   already has (a `Float32Array`) or null, and `race`: "auto" with a
+//!   hardware GPU, so the worker times a few steps on each device and
+//!   trains on the faster (its `backend` message says which, and why);
 //!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
 //!   parsed here, so the page never holds its bytes;
 //! - worker → page, each with the `job` it is about:
@@ -79,6 +81,7 @@ mod worker {
                 let forest = get(&message, "forest")
                     .as_string()
                     .and_then(|k| ForestKey::from_wire(&k));
+                let race = get(&message, "race").as_bool().unwrap_or(false);
                 let isolation = get(&message, "isolation")
                     .dyn_into::<Float32Array>()
                     .ok()
@@ -91,6 +94,7 @@ mod worker {
                     x,
                     forest,
                     isolation,
+                    race,
                 };
                 wasm_bindgen_futures::spawn_local(train(run));
             }
@@ -131,6 +135,8 @@ mod worker {
         forest: Option<ForestKey>,
         /// The isolation scores of the forest the page has.
         isolation: Option<Vec<f32>>,
+        /// "auto" with a hardware GPU: time both devices, keep the faster.
+        race: bool,
     }
 
     async fn train(run: Run) {
@@ -142,8 +148,13 @@ mod worker {
             x,
             forest,
             isolation,
+            race,
         } = run;
-        let (used, device, note) = backend::device(wanted).await;
+        let (used, device, note) = if race && wanted == BackendKind::WebGpu {
+            backend::race(&spec, &x, cols, now_ms).await
+        } else {
+            backend::device(wanted).await
+        };
         post(
             job,
             "backend",

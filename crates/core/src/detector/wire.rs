@@ -31,6 +31,67 @@ impl BackendKind {
     }
 }
 
+/// Training steps each device runs, timed, when "auto" has a hardware GPU
+/// to weigh against the CPU (after [`RACE_WARMUP`] untimed ones: shaders
+/// compile and buffers are made on the first steps).
+pub const RACE_STEPS: usize = 20;
+pub const RACE_WARMUP: usize = 3;
+
+/// How WebGPU did in "auto"'s trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GpuTrial {
+    /// [`RACE_STEPS`] steps in this many milliseconds.
+    Timed(f64),
+    /// Stopped early, already far slower than the CPU: this many
+    /// milliseconds for this many steps.
+    Slower {
+        ms: f64,
+        steps: usize,
+    },
+    Failed,
+}
+
+/// How long WebGPU may take for its trial steps before "auto" stops it:
+/// ten times the CPU's time, and at least 200 ms.
+pub fn race_budget_ms(cpu_ms: f64) -> f64 {
+    (10.0 * cpu_ms).max(200.0)
+}
+
+/// "auto"'s choice from the same training steps timed on each device (the
+/// CPU's [`RACE_STEPS`] in `cpu_ms`), with the words the badge shows. The
+/// faster trains; a tie goes to the CPU, which cannot lose its device.
+pub fn race_verdict(cpu_ms: f64, gpu: GpuTrial) -> (BackendKind, String) {
+    let gpu = match gpu {
+        GpuTrial::Timed(ms) if ms.is_finite() => ms,
+        GpuTrial::Slower { ms, steps } => {
+            return (
+                BackendKind::Cpu,
+                format!(
+                    "auto timed {RACE_STEPS} training steps on the CPU: {cpu_ms:.0} ms; WebGPU \
+                     took {ms:.0} ms for {steps}; training on the CPU"
+                ),
+            )
+        }
+        _ => {
+            return (
+                BackendKind::Cpu,
+                "auto: WebGPU failed a trial run of training steps; training on the CPU".into(),
+            )
+        }
+    };
+    let winner = if gpu < cpu_ms {
+        BackendKind::WebGpu
+    } else {
+        BackendKind::Cpu
+    };
+    let text = format!(
+        "auto timed {RACE_STEPS} training steps on each: {cpu_ms:.0} ms on the CPU, {gpu:.0} ms on \
+         WebGPU; training on the {}",
+        winner.label()
+    );
+    (winner, text)
+}
+
 impl DetectorSpec {
     /// `key=value` pairs joined by `;`, every field named.
     pub fn to_wire(&self) -> String {
@@ -293,5 +354,47 @@ mod tests {
             assert!(e.to_string().contains("do not fit 2 rows"), "{e}");
         }
         assert!(Scored::from_parts(usize::MAX, 2, false, vec![], vec![], 0, vec![]).is_err());
+    }
+
+    #[test]
+    fn auto_keeps_the_faster_device_and_says_by_how_much() {
+        let (k, why) = race_verdict(40.0, GpuTrial::Timed(900.0));
+        assert_eq!(k, BackendKind::Cpu);
+        assert_eq!(
+            why,
+            "auto timed 20 training steps on each: 40 ms on the CPU, 900 ms on WebGPU; \
+             training on the CPU"
+        );
+        assert_eq!(
+            race_verdict(40.0, GpuTrial::Timed(12.0)).0,
+            BackendKind::WebGpu
+        );
+        assert_eq!(
+            race_verdict(40.0, GpuTrial::Timed(40.0)).0,
+            BackendKind::Cpu,
+            "a tie"
+        );
+        let (k, why) = race_verdict(40.0, GpuTrial::Failed);
+        assert_eq!(k, BackendKind::Cpu);
+        assert!(why.contains("WebGPU failed"), "{why}");
+        assert_eq!(
+            race_verdict(40.0, GpuTrial::Timed(f64::NAN)).0,
+            BackendKind::Cpu
+        );
+        let (k, why) = race_verdict(
+            6.0,
+            GpuTrial::Slower {
+                ms: 3500.0,
+                steps: 5,
+            },
+        );
+        assert_eq!(k, BackendKind::Cpu);
+        assert_eq!(
+            why,
+            "auto timed 20 training steps on the CPU: 6 ms; WebGPU took 3500 ms for 5; \
+             training on the CPU"
+        );
+        assert_eq!(race_budget_ms(6.0), 200.0);
+        assert_eq!(race_budget_ms(50.0), 500.0);
     }
 }
