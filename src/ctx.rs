@@ -8,7 +8,7 @@ use anomaly_lab_core::query::QueryRule;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_set};
+use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_set, yield_now};
 use crate::error::AppError;
 use crate::lab::Lab;
 use crate::params::{BackendChoice, UrlParams};
@@ -210,6 +210,15 @@ impl Ctx {
 
     /// Repaints the scatter from the stored state.
     pub fn redraw(&self) {
+        self.paint(true);
+    }
+
+    /// Places the points for the next repaint without drawing them.
+    pub fn place_points(&self) {
+        self.paint(false);
+    }
+
+    fn paint(&self, draw_points: bool) {
         let Some(canvas) = self.view.canvas.get_untracked() else {
             return;
         };
@@ -238,6 +247,12 @@ impl Ctx {
                 y_desc: &yd,
             };
             let previous = std::mem::take(&mut lab.grid);
+            if !draw_points {
+                let (area, grid) = crate::scatter::place(&canvas, &frame, previous)?;
+                lab.area = area;
+                lab.grid = grid;
+                return Ok(());
+            }
             let (area, grid) = draw(&canvas, &frame, previous)?;
             // Where the suggested row sits, for people reading the DOM and for tests.
             let at = frame.suggestion.and_then(|i| grid.screen_of(i));
@@ -279,8 +294,30 @@ impl Ctx {
         self.job.losses.set(Vec::new());
         self.job.phase.set(Phase::Idle);
         self.view.last_update_ms.set(None);
-        self.bump();
-        crate::jobs::start_training(*self);
+        // The panels show the new data now (its name beside its report);
+        // the canvas follows.
+        self.version.update(|v| *v += 1);
+        // Each a pass over every row, so each a task of its own on a large
+        // table: the points placed, then drawn, then the training started
+        // (which copies the table for the worker).
+        let (ctx, generation) = (*self, self.generation.get_untracked());
+        leptos::task::spawn_local(async move {
+            let current = || ctx.generation.get_untracked() == generation;
+            yield_now(0).await;
+            if !current() {
+                return;
+            }
+            ctx.place_points();
+            yield_now(0).await;
+            if !current() {
+                return;
+            }
+            ctx.bump();
+            yield_now(0).await;
+            if current() {
+                crate::jobs::start_training(ctx);
+            }
+        });
     }
 
     /// After the labels changed: re-render, repaint, and time label →

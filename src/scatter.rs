@@ -70,6 +70,27 @@ pub fn draw(
     f: &Frame,
     previous: HitGrid,
 ) -> Result<(PlotArea, HitGrid), String> {
+    let (area, grid) = place(canvas, f, previous)?;
+    AXES.with(|cache| -> Result<(), String> {
+        let cache = cache.borrow();
+        let layer = cache.as_ref().ok_or("no axes layer")?;
+        context(canvas)?
+            .draw_image_with_html_canvas_element(&layer.canvas, 0.0, 0.0)
+            .map_err(|e| format!("drawImage: {}", crate::dom::js_error(&e)))
+    })?;
+    points_to_pixels(canvas, f, area, grid.screen())?;
+    draw_rings(canvas, f, &grid)?;
+    Ok((area, grid))
+}
+
+/// The plot area and every point's place in it, without drawing: on a
+/// million rows the placing is a task of its own before the first draw.
+/// `previous` is kept when it still places the points.
+pub fn place(
+    canvas: &HtmlCanvasElement,
+    f: &Frame,
+    previous: HitGrid,
+) -> Result<(PlotArea, HitGrid), String> {
     let key = AxesKey {
         view: f.view,
         x_desc: f.x_desc.to_string(),
@@ -85,9 +106,6 @@ pub fn draw(
             *cache = Some(render_axes(key)?);
         }
         let layer = cache.as_ref().ok_or("no axes layer")?;
-        context(canvas)?
-            .draw_image_with_html_canvas_element(&layer.canvas, 0.0, 0.0)
-            .map_err(|e| format!("drawImage: {}", crate::dom::js_error(&e)))?;
         Ok(layer.area)
     })?;
     let n = f.coords.len() / 2;
@@ -96,8 +114,6 @@ pub fn draw(
     } else {
         HitGrid::place(area, f.view, f.coords)
     };
-    points_to_pixels(canvas, f, area, grid.screen())?;
-    draw_rings(canvas, f, &grid)?;
     Ok((area, grid))
 }
 

@@ -76,33 +76,14 @@ mod worker {
             wasm_bindgen_futures::spawn_local(parse(job, get(&message, "file")));
             return;
         }
-        match request(&message) {
-            Ok((spec, wanted, cols, x)) => {
-                let forest = get(&message, "forest")
-                    .as_string()
-                    .and_then(|k| ForestKey::from_wire(&k));
-                let race = get(&message, "race").as_bool().unwrap_or(false);
-                let isolation = get(&message, "isolation")
-                    .dyn_into::<Float32Array>()
-                    .ok()
-                    .map(|a| a.to_vec());
-                let run = Run {
-                    job,
-                    spec,
-                    wanted,
-                    cols,
-                    x,
-                    forest,
-                    isolation,
-                    race,
-                };
-                wasm_bindgen_futures::spawn_local(train(run));
-            }
+        match request(&message, job) {
+            Ok(run) => wasm_bindgen_futures::spawn_local(train(run)),
             Err(e) => fail(job, &e),
         }
     }
 
-    fn request(m: &JsValue) -> Result<(DetectorSpec, BackendKind, usize, Vec<f32>), CoreError> {
+    /// A training request, checked.
+    fn request(m: &JsValue, job: f64) -> Result<Run, CoreError> {
         let bad = |what: &str| CoreError::Worker(format!("the page's request has no {what}"));
         if get(m, "kind").as_string().as_deref() != Some("train") {
             return Err(bad("known kind"));
@@ -121,7 +102,21 @@ mod worker {
             .dyn_into::<Float32Array>()
             .map_err(|_| bad("table"))?
             .to_vec();
-        Ok((spec, wanted, cols, x))
+        Ok(Run {
+            job,
+            spec,
+            wanted,
+            cols,
+            x,
+            forest: get(m, "forest")
+                .as_string()
+                .and_then(|k| ForestKey::from_wire(&k)),
+            isolation: get(m, "isolation")
+                .dyn_into::<Float32Array>()
+                .ok()
+                .map(|a| a.to_vec()),
+            race: get(m, "race").as_bool().unwrap_or(false),
+        })
     }
 
     /// One training request.
@@ -140,20 +135,11 @@ mod worker {
     }
 
     async fn train(run: Run) {
-        let Run {
-            job,
-            spec,
-            wanted,
-            cols,
-            x,
-            forest,
-            isolation,
-            race,
-        } = run;
-        let (used, device, note) = if race && wanted == BackendKind::WebGpu {
-            backend::race(&spec, &x, cols, now_ms).await
+        let (job, spec, cols, x) = (run.job, &run.spec, run.cols, &run.x);
+        let (used, device, note) = if run.race && run.wanted == BackendKind::WebGpu {
+            backend::race(spec, x, cols, now_ms).await
         } else {
-            backend::device(wanted).await
+            backend::device(run.wanted).await
         };
         post(
             job,
@@ -165,7 +151,7 @@ mod worker {
             &[],
         );
         let last = Cell::new(f64::NEG_INFINITY);
-        let result = fit_and_score(&spec, &x, cols, &device, |p: Progress| {
+        let result = fit_and_score(spec, x, cols, &device, |p: Progress| {
             // The clock is read every CLOCK_STEPS steps, not at each one.
             let end = p.loss.is_some() || p.step == p.total;
             let t = if end || p.step.is_multiple_of(crate::CLOCK_STEPS) {
@@ -201,17 +187,22 @@ mod worker {
                     score.buffer().into(),
                     latent.buffer().into(),
                 ];
-                let grown = forest.map(|k| Forest::fit(&x, cols, k.trees, k.sample, k.seed));
+                let grown = run
+                    .forest
+                    .map(|k| Forest::fit(x, cols, k.trees, k.sample, k.seed));
                 // The layer's inputs, with the page's settings (the
                 // defaults; the page checks, and builds its own if they are
                 // not), so that its thread only assembles the layer.
                 let inputs = LayerInputs::build(
                     &scored.evidence,
                     scored.evidence_dim,
-                    &x,
+                    x,
                     cols,
                     &ActiveConfig::default(),
-                    grown.as_ref().map(Forest::scores).or(isolation.as_deref()),
+                    grown
+                        .as_ref()
+                        .map(Forest::scores)
+                        .or(run.isolation.as_deref()),
                 );
                 let shape = inputs.shape.to_wire();
                 let inputs = Float32Array::from(&inputs.values[..]);

@@ -402,8 +402,9 @@ impl LayerInputs {
     /// shape and are all finite.
     pub fn from_parts(shape: InputShape, values: Vec<f32>) -> Option<Self> {
         let cells = shape.rows.checked_mul(shape.width())?;
-        (values.len() == cells && values.iter().all(|v| v.is_finite()))
-            .then_some(Self { shape, values })
+        // Without a branch a value: tens of millions on a large table.
+        let finite = values.iter().fold(true, |ok, v| ok & v.is_finite());
+        (values.len() == cells && finite).then_some(Self { shape, values })
     }
 }
 
