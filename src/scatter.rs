@@ -254,8 +254,35 @@ fn points_to_pixels(
         Vec::new()
     };
     let colours = ColourTable::new();
+    if half == 0 {
+        // One pass: each pixel shows its highest-scoring row (an anomaly is
+        // never hidden under normal rows) and counts its rows.
+        let mut best = vec![f32::NEG_INFINITY; w * h];
+        for (i, &(x, y)) in screen.iter().enumerate() {
+            if !x.is_finite() || (f.labels)(i).is_some() {
+                continue;
+            }
+            let (px, py) = ((x - a.left as f32) as usize, (y - a.top as f32) as usize);
+            if px >= w || py >= h {
+                continue;
+            }
+            let k = py * w + px;
+            counts[k] += 1;
+            let s = f.scores.map_or(f32::NAN, |s| s[i]);
+            let rank = if s.is_finite() { s } else { f32::MIN };
+            if counts[k] == 1 || rank > best[k] {
+                best[k] = rank;
+                let c = if s.is_finite() {
+                    colours.get(s)
+                } else {
+                    UNSCORED
+                };
+                buf[k * 4..k * 4 + 3].copy_from_slice(&c);
+            }
+        }
+    }
     // Two passes so that points above the boundary are drawn on top.
-    for pass in 0..2 {
+    for pass in (0..2).filter(|_| half > 0) {
         for (i, &(x, y)) in screen.iter().enumerate() {
             if !x.is_finite() || (f.labels)(i).is_some() {
                 continue;
@@ -274,9 +301,6 @@ fn points_to_pixels(
                 for dx in -half..=half {
                     put(&mut buf, px + dx, py + dy, c);
                 }
-            }
-            if let Some(k) = counts.get_mut(py.max(0) as usize * w + px.max(0) as usize) {
-                *k += 1;
             }
         }
     }
