@@ -246,15 +246,19 @@ fn points_to_pixels(
             buf[o..o + 3].copy_from_slice(&c);
         }
     };
-    let half = if n > DENSITY_ROWS { 0 } else { 1 };
-    // One pixel a point: count the rows in each pixel, to shade by density.
-    let mut counts = if half == 0 {
-        vec![0u32; w * h]
-    } else {
-        Vec::new()
-    };
     let colours = ColourTable::new();
-    if half == 0 {
+    let colour = |s: f32| {
+        if s.is_finite() {
+            colours.get(s)
+        } else {
+            UNSCORED
+        }
+    };
+    let dense = n > DENSITY_ROWS;
+    // Dense: one pixel a point, and the rows in each pixel counted, to
+    // shade by density.
+    let mut counts = vec![0u32; if dense { w * h } else { 0 }];
+    if dense {
         // One pass: each pixel shows its highest-scoring row (an anomaly is
         // never hidden under normal rows) and counts its rows.
         let mut best = vec![f32::NEG_INFINITY; w * h];
@@ -272,34 +276,27 @@ fn points_to_pixels(
             let rank = if s.is_finite() { s } else { f32::MIN };
             if counts[k] == 1 || rank > best[k] {
                 best[k] = rank;
-                let c = if s.is_finite() {
-                    colours.get(s)
-                } else {
-                    UNSCORED
-                };
-                buf[k * 4..k * 4 + 3].copy_from_slice(&c);
+                buf[k * 4..k * 4 + 3].copy_from_slice(&colour(s));
             }
         }
-    }
-    // Two passes so that points above the boundary are drawn on top.
-    for pass in (0..2).filter(|_| half > 0) {
-        for (i, &(x, y)) in screen.iter().enumerate() {
-            if !x.is_finite() || (f.labels)(i).is_some() {
-                continue;
-            }
-            let s = f.scores.map_or(f32::NAN, |s| s[i]);
-            if (pass == 1) != (s > 0.0) {
-                continue;
-            }
-            let c = if s.is_finite() {
-                colours.get(s)
-            } else {
-                UNSCORED
-            };
-            let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
-            for dy in -half..=half {
-                for dx in -half..=half {
-                    put(&mut buf, px + dx, py + dy, c);
+    } else {
+        // 3 × 3 points, in two passes so that points above the boundary are
+        // drawn on top.
+        for pass in 0..2 {
+            for (i, &(x, y)) in screen.iter().enumerate() {
+                if !x.is_finite() || (f.labels)(i).is_some() {
+                    continue;
+                }
+                let s = f.scores.map_or(f32::NAN, |s| s[i]);
+                if (pass == 1) != (s > 0.0) {
+                    continue;
+                }
+                let c = colour(s);
+                let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
+                for dy in -1..=1 {
+                    for dx in -1..=1 {
+                        put(&mut buf, px + dx, py + dy, c);
+                    }
                 }
             }
         }

@@ -235,8 +235,7 @@ impl Session {
     /// Whether the layer still needs its forest grown (the page then asks
     /// the training worker to grow it beside the detector).
     pub fn needs_forest(&self) -> Option<ForestKey> {
-        self.forest_key()
-            .filter(|k| self.forest.as_ref().map(|(have, _)| have) != Some(k))
+        self.forest_key().filter(|_| self.forest().is_none())
     }
 
     /// A forest grown elsewhere (the training worker) on this session's
@@ -290,10 +289,9 @@ impl Session {
     }
 
     fn rebuild_active_with(&mut self, inputs: Option<LayerInputs>) {
-        let key = self.forest_key();
-        let forest = match (&self.forest, key) {
-            (Some((k, f)), Some(key)) if *k == key => Some(f.clone()),
-            (_, Some(key)) if self.scored.is_some() => {
+        let forest = match (self.forest().cloned(), self.needs_forest()) {
+            (Some(f), _) => Some(f),
+            (None, Some(key)) if self.scored.is_some() => {
                 let f = Forest::fit(&self.x, self.cols(), key.trees, key.sample, key.seed);
                 self.forest = Some((key, f.clone()));
                 Some(f)

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use anomaly_lab_core::detector::wire::{
-    race_budget_ms, race_verdict, BackendKind, GpuTrial, RACE_STEPS, RACE_WARMUP,
+    race_budget_ms, race_verdict, BackendKind, Trial, RACE_STEPS, RACE_WARMUP,
 };
 use anomaly_lab_core::detector::{read_f32, DetectorSpec, StepReport, TrainingRun};
 use anomaly_lab_core::CoreError;
@@ -79,22 +79,22 @@ pub async fn race(
         Err(why) => return (BackendKind::Cpu, Device::flex(), Some(why)),
     };
     // One full batch, and epochs enough for every step to be taken.
-    let mut trial = spec.clone();
-    trial.train.epochs = RACE_WARMUP + RACE_STEPS;
-    let rows = (x.len() / cols.max(1)).min(trial.train.batch_size.max(1));
+    let mut short = spec.clone();
+    short.train.epochs = RACE_WARMUP + RACE_STEPS;
+    let rows = (x.len() / cols.max(1)).min(short.train.batch_size.max(1));
     let x = &x[..rows * cols];
     let cpu = Device::flex();
-    let cpu_ms = time_steps(&trial, x, cols, &cpu, &now, f64::INFINITY)
+    let cpu_ms = time_steps(&short, x, cols, &cpu, &now, f64::INFINITY)
         .await
         .ok()
         .and_then(|t| match t {
-            GpuTrial::Timed(ms) => Some(ms),
+            Trial::Timed(ms) => Some(ms),
             _ => None,
         })
         .unwrap_or(f64::INFINITY);
-    let gpu_trial = time_steps(&trial, x, cols, &gpu, &now, race_budget_ms(cpu_ms))
+    let gpu_trial = time_steps(&short, x, cols, &gpu, &now, race_budget_ms(cpu_ms))
         .await
-        .unwrap_or(GpuTrial::Failed);
+        .unwrap_or(Trial::Failed);
     let (kind, why) = race_verdict(cpu_ms, gpu_trial);
     let device = match kind {
         BackendKind::WebGpu => gpu,
@@ -113,7 +113,7 @@ async fn time_steps(
     device: &Device,
     now: &impl Fn() -> f64,
     budget_ms: f64,
-) -> Result<GpuTrial, CoreError> {
+) -> Result<Trial, CoreError> {
     const CHUNK: usize = 5;
     let mut run = TrainingRun::new(spec, x, cols, device)?;
     let mut steps = |n: usize| -> Result<StepReport, CoreError> {
@@ -132,8 +132,8 @@ async fn time_steps(
         done += n;
         let ms = now() - start;
         if ms > budget_ms && done < RACE_STEPS {
-            return Ok(GpuTrial::Slower { ms, steps: done });
+            return Ok(Trial::Slower { ms, steps: done });
         }
     }
-    Ok(GpuTrial::Timed(now() - start))
+    Ok(Trial::Timed(now() - start))
 }

@@ -354,10 +354,9 @@ mod worker {
     }
 
     fn post(job: f64, kind: &str, fields: &[(&str, JsValue)], transfer: &[JsValue]) {
-        let o = object(&[("kind", kind.into()), ("job", job.into())]);
-        for (k, v) in fields {
-            let _ = Reflect::set(&o, &(*k).into(), v);
-        }
+        let mut all = vec![("kind", kind.into()), ("job", job.into())];
+        all.extend_from_slice(fields);
+        let o = object(&all);
         let scope: web_sys_free::Scope = js_sys::global().unchecked_into();
         let list: Array = transfer.iter().collect();
         let _ = scope.post_message(&o, &list);

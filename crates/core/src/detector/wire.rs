@@ -37,9 +37,9 @@ impl BackendKind {
 pub const RACE_STEPS: usize = 20;
 pub const RACE_WARMUP: usize = 3;
 
-/// How WebGPU did in "auto"'s trial.
+/// How a device did in "auto"'s trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum GpuTrial {
+pub enum Trial {
     /// [`RACE_STEPS`] steps in this many milliseconds.
     Timed(f64),
     /// Stopped early, already far slower than the CPU: this many
@@ -60,10 +60,10 @@ pub fn race_budget_ms(cpu_ms: f64) -> f64 {
 /// "auto"'s choice from the same training steps timed on each device (the
 /// CPU's [`RACE_STEPS`] in `cpu_ms`), with the words the badge shows. The
 /// faster trains; a tie goes to the CPU, which cannot lose its device.
-pub fn race_verdict(cpu_ms: f64, gpu: GpuTrial) -> (BackendKind, String) {
+pub fn race_verdict(cpu_ms: f64, gpu: Trial) -> (BackendKind, String) {
     let gpu = match gpu {
-        GpuTrial::Timed(ms) if ms.is_finite() => ms,
-        GpuTrial::Slower { ms, steps } => {
+        Trial::Timed(ms) if ms.is_finite() => ms,
+        Trial::Slower { ms, steps } => {
             return (
                 BackendKind::Cpu,
                 format!(
@@ -358,7 +358,7 @@ mod tests {
 
     #[test]
     fn auto_keeps_the_faster_device_and_says_by_how_much() {
-        let (k, why) = race_verdict(40.0, GpuTrial::Timed(900.0));
+        let (k, why) = race_verdict(40.0, Trial::Timed(900.0));
         assert_eq!(k, BackendKind::Cpu);
         assert_eq!(
             why,
@@ -366,24 +366,24 @@ mod tests {
              training on the CPU"
         );
         assert_eq!(
-            race_verdict(40.0, GpuTrial::Timed(12.0)).0,
+            race_verdict(40.0, Trial::Timed(12.0)).0,
             BackendKind::WebGpu
         );
         assert_eq!(
-            race_verdict(40.0, GpuTrial::Timed(40.0)).0,
+            race_verdict(40.0, Trial::Timed(40.0)).0,
             BackendKind::Cpu,
             "a tie"
         );
-        let (k, why) = race_verdict(40.0, GpuTrial::Failed);
+        let (k, why) = race_verdict(40.0, Trial::Failed);
         assert_eq!(k, BackendKind::Cpu);
         assert!(why.contains("WebGPU failed"), "{why}");
         assert_eq!(
-            race_verdict(40.0, GpuTrial::Timed(f64::NAN)).0,
+            race_verdict(40.0, Trial::Timed(f64::NAN)).0,
             BackendKind::Cpu
         );
         let (k, why) = race_verdict(
             6.0,
-            GpuTrial::Slower {
+            Trial::Slower {
                 ms: 3500.0,
                 steps: 5,
             },
