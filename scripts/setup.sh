@@ -126,9 +126,10 @@ build_web() {
   say "building the page and its training worker (cargo profile $profile; $hint)"
   # dist: panic locations name crates, not this machine's cargo folder
   # (privacy, and 0.8 KB gzip); only dist, so the quick build's cache stays.
+  # The variable replaces .cargo/config.toml's flags, so it repeats simd128.
   local flags=()
   [ "$profile" = dist ] &&
-    flags=("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/=")
+    flags=("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=-C target-feature=+simd128 --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/=")
   # Two cargo runs, not one: built together, cargo would give the page's
   # core the worker's `burn` feature, and the page must not link burn.
   env "${flags[@]}" cargo build -p anomaly-lab --lib --target wasm32-unknown-unknown --profile "$profile"
@@ -149,7 +150,7 @@ build_web() {
     for module in anomaly_lab anomaly_lab_worker; do
       node_modules/.bin/wasm-opt "${level[@]}" --strip-debug --strip-producers \
         --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
         "dist/pkg/${module}_bg.wasm" -o "dist/pkg/${module}_bg.wasm"
     done
   fi
