@@ -12,10 +12,30 @@ use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_se
 use crate::error::AppError;
 use crate::lab::Lab;
 use crate::params::{BackendChoice, UrlParams};
-use crate::scatter::{draw, Frame};
+use crate::scatter::{draw, Frame, Placement, Raster};
 use crate::storage::{fit_key, oldest_other, touch_index, without, INDEX_KEY, MAX_DATASETS};
-use crate::viewport::rank_scores;
+use crate::viewport::{rank_scores, HitGrid, PlotArea};
 use anomaly_lab_core::detector::wire::BackendKind;
+
+/// The rows placed or rasterised in one task by
+/// [`Ctx::redraw_in_steps`]: about 15 ms on a million rows.
+const PAINT_STEP: usize = 250_000;
+
+thread_local! {
+    /// Paints begun: a stepped paint gives up when a later one began.
+    static PAINTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Where the suggested row sits, on the canvas's `data-suggestion`: for
+/// people reading the DOM, and for tests.
+fn show_suggestion(canvas: &web_sys::HtmlCanvasElement, frame: &Frame, grid: &HitGrid) {
+    let at = frame.suggestion.and_then(|i| grid.screen_of(i));
+    let _ = canvas.set_attribute(
+        "data-suggestion",
+        &at.map(|(x, y)| format!("{x:.0},{y:.0}"))
+            .unwrap_or_default(),
+    );
+}
 
 /// What the page is doing; the body's `data-state` follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +197,7 @@ impl Ctx {
         });
         Effect::new(move |_| {
             self.view.selected.get();
-            self.redraw();
+            self.show_selection();
         });
     }
 
@@ -210,34 +230,140 @@ impl Ctx {
 
     /// Repaints the scatter from the stored state.
     pub fn redraw(&self) {
-        self.paint(true);
-    }
-
-    /// Places the points for the next repaint without drawing them.
-    pub fn place_points(&self) {
-        self.paint(false);
-    }
-
-    fn paint(&self, draw_points: bool) {
+        PAINTS.with(|p| p.set(p.get() + 1));
         let Some(canvas) = self.view.canvas.get_untracked() else {
             return;
         };
+        let ranked = self.ranked_scores();
+        let result = self.with_frame(ranked.as_deref(), |grid, area, frame| {
+            let (placed_in, placed) = draw(&canvas, frame, std::mem::take(grid))?;
+            show_suggestion(&canvas, frame, &placed);
+            (*area, *grid) = (placed_in, placed);
+            Ok(())
+        });
+        if let Some(Err(e)) = result {
+            self.fail(AppError::Draw(e));
+        }
+    }
+
+    /// After the selection moved: the last frame again with the rings
+    /// moved (no pass over the rows), else a repaint.
+    fn show_selection(&self) {
+        let Some(canvas) = self.view.canvas.get_untracked() else {
+            return;
+        };
+        let ranked = self.ranked_scores();
+        let shown = self.with_frame(ranked.as_deref(), |grid, _, frame| {
+            crate::scatter::show_rings(&canvas, frame, grid)
+        });
+        match shown {
+            Some(Ok(true)) | None => {}
+            Some(Ok(false)) => self.redraw(),
+            Some(Err(e)) => self.fail(AppError::Draw(e)),
+        }
+    }
+
+    /// [`redraw`](Self::redraw) over several tasks: the points placed and
+    /// rasterised [`PAINT_STEP`] rows at a time, with the browser's event
+    /// loop in between (a million rows take over 50 ms), then shown in one
+    /// go. Given up for a repaint or another dataset meanwhile.
+    pub async fn redraw_in_steps(&self) {
+        let paints = PAINTS.with(|p| {
+            p.set(p.get() + 1);
+            p.get()
+        });
+        let generation = self.generation.get_untracked();
+        let current = move || {
+            PAINTS.with(|p| p.get()) == paints && self.generation.get_untracked() == generation
+        };
+        let Some(canvas) = self.view.canvas.get_untracked() else {
+            return;
+        };
+        let ranked = self.ranked_scores();
+        let ranked = ranked.as_deref();
+        // The grid stays in the lab (hover reads it between the steps); a
+        // new one goes there once placed.
+        let placement = self.with_frame(ranked, |grid, area, frame| {
+            match crate::scatter::place(&canvas, frame, std::mem::take(grid))? {
+                Placement::Placed(placed_in, placed) => {
+                    (*area, *grid) = (placed_in, placed);
+                    Ok(None)
+                }
+                Placement::Placing(placed_in, placing) => Ok(Some((placed_in, placing))),
+            }
+        });
+        match placement {
+            None | Some(Ok(None)) => {}
+            Some(Err(e)) => return self.fail(AppError::Draw(e)),
+            Some(Ok(Some((placed_in, mut placing)))) => loop {
+                yield_now(0).await;
+                if !current() {
+                    return;
+                }
+                match self.with_lab(|l| placing.step(&l.coords, PAINT_STEP)) {
+                    Some(true) => {
+                        let grid = placing.finish();
+                        self.update_lab(|l| (l.area, l.grid) = (placed_in, grid));
+                        break;
+                    }
+                    Some(false) => {}
+                    None => return,
+                }
+            },
+        }
+        let Some((area, rows)) = self.with_lab(|l| (l.area, l.grid.screen().len())) else {
+            return;
+        };
+        let mut raster = Raster::new(area, rows);
+        loop {
+            yield_now(0).await;
+            if !current() {
+                return;
+            }
+            match self.with_frame(ranked, |grid, _, frame| {
+                raster.step(frame, grid.screen(), PAINT_STEP)
+            }) {
+                Some(true) => break,
+                Some(false) => {}
+                None => return,
+            }
+        }
+        let result = self.with_frame(ranked, |grid, _, frame| {
+            raster.show(&canvas, frame, grid)?;
+            show_suggestion(&canvas, frame, grid);
+            Ok(())
+        });
+        if let Some(Err(e)) = result {
+            self.fail(AppError::Draw(e));
+        }
+    }
+
+    /// The scores as percentile logits when colouring by rank.
+    fn ranked_scores(&self) -> Option<Vec<f32>> {
+        if !self.view.colour_by_rank.get_untracked() {
+            return None;
+        }
+        self.with_lab(|l| l.session.scores().map(rank_scores))
+            .flatten()
+    }
+
+    /// The frame of the stored state (`ranked`: the scores by rank), for
+    /// `f` with the lab's hit grid and plot area to update.
+    fn with_frame<R>(
+        &self,
+        ranked: Option<&[f32]>,
+        f: impl FnOnce(&mut HitGrid, &mut PlotArea, &Frame) -> R,
+    ) -> Option<R> {
         let selected = self.view.selected.get_untracked();
         let rule = self.view.review.get_untracked();
-        let by_rank = self.view.colour_by_rank.get_untracked();
-        let result = self.update_lab(|lab| {
+        self.update_lab(|lab| {
             let (xd, yd) = lab.axis_names();
             let suggestion = lab.suggestion(rule);
             let session = &lab.session;
             let labels = |i: usize| session.label_of(i);
-            let ranked = if by_rank {
-                session.scores().map(rank_scores)
-            } else {
-                None
-            };
             let frame = Frame {
                 coords: &lab.coords,
-                scores: ranked.as_deref().or(session.scores()),
+                scores: ranked.or(session.scores()),
                 by_rank: ranked.is_some(),
                 labels: &labels,
                 selected,
@@ -246,28 +372,8 @@ impl Ctx {
                 x_desc: &xd,
                 y_desc: &yd,
             };
-            let previous = std::mem::take(&mut lab.grid);
-            if !draw_points {
-                let (area, grid) = crate::scatter::place(&canvas, &frame, previous)?;
-                lab.area = area;
-                lab.grid = grid;
-                return Ok(());
-            }
-            let (area, grid) = draw(&canvas, &frame, previous)?;
-            // Where the suggested row sits, for people reading the DOM and for tests.
-            let at = frame.suggestion.and_then(|i| grid.screen_of(i));
-            let _ = canvas.set_attribute(
-                "data-suggestion",
-                &at.map(|(x, y)| format!("{x:.0},{y:.0}"))
-                    .unwrap_or_default(),
-            );
-            lab.area = area;
-            lab.grid = grid;
-            Ok::<(), String>(())
-        });
-        if let Some(Err(e)) = result {
-            self.fail(AppError::Draw(e));
-        }
+            f(&mut lab.grid, &mut lab.area, &frame)
+        })
     }
 
     pub fn bump(&self) {
@@ -297,22 +403,12 @@ impl Ctx {
         // The panels show the new data now (its name beside its report);
         // the canvas follows.
         self.version.update(|v| *v += 1);
-        // Each a pass over every row, so each a task of its own on a large
-        // table: the points placed, then drawn, then the training started
-        // (which copies the table for the worker).
+        // The points placed and drawn in steps, then the training started
+        // (which copies the table for the worker) in a task of its own.
         let (ctx, generation) = (*self, self.generation.get_untracked());
         leptos::task::spawn_local(async move {
             let current = || ctx.generation.get_untracked() == generation;
-            yield_now(0).await;
-            if !current() {
-                return;
-            }
-            ctx.place_points();
-            yield_now(0).await;
-            if !current() {
-                return;
-            }
-            ctx.bump();
+            ctx.redraw_in_steps().await;
             yield_now(0).await;
             if current() {
                 crate::jobs::start_training(ctx);

@@ -144,9 +144,15 @@ pub fn start_training(ctx: Ctx) {
                 return;
             }
         }
-        // The canvas is drawn in a task of its own, after the layer's.
+        // The canvas is drawn in tasks of its own, after the layer's; the
+        // panels show the scores meanwhile.
         yield_now(0).await;
         crate::dom::mark("draw");
+        if ctx.generation.get_untracked() != generation {
+            return;
+        }
+        ctx.version.update(|v| *v += 1);
+        ctx.redraw_in_steps().await;
         if ctx.generation.get_untracked() != generation {
             return;
         }
@@ -154,11 +160,11 @@ pub fn start_training(ctx: Ctx) {
         let scored = ctx.with_lab(|l| l.session.is_scored()).unwrap_or(false);
         job.phase
             .set(if scored { Phase::Ready } else { Phase::Idle });
-        // The ringed suggestion is the selection, so A or N acts on it at once.
+        // The ringed suggestion is the selection, so A or N acts on it at
+        // once (the rings move; the points stay drawn).
         if scored && ctx.view.selected.get_untracked().is_none() {
             ctx.view.selected.set(ctx.suggestion());
         }
-        ctx.bump();
     });
 }
 

@@ -86,6 +86,11 @@ impl Lab {
     /// The layer's fit to the labels, to store beside them (none for a
     /// very wide table).
     pub fn stored_fit(&self) -> Option<String> {
+        // Without labels there is nothing to keep: the layer starts there
+        // (and the fit's check, a hash of every input, is not spent on it).
+        if self.session.history().is_empty() {
+            return None;
+        }
         self.session.saved_fit_up_to(MAX_FIT_CHARS)
     }
 

@@ -5,11 +5,10 @@
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::viewport::{
-    density_shade, score_colour, ColourTable, HitGrid, PlotArea, ViewRect, COLOUR_SPAN,
+    density_shade, score_colour, ColourTable, HitGrid, Placing, PlotArea, ViewRect, COLOUR_SPAN,
     DENSITY_ROWS,
 };
 
@@ -70,27 +69,34 @@ pub fn draw(
     f: &Frame,
     previous: HitGrid,
 ) -> Result<(PlotArea, HitGrid), String> {
-    let (area, grid) = place(canvas, f, previous)?;
-    AXES.with(|cache| -> Result<(), String> {
-        let cache = cache.borrow();
-        let layer = cache.as_ref().ok_or("no axes layer")?;
-        context(canvas)?
-            .draw_image_with_html_canvas_element(&layer.canvas, 0.0, 0.0)
-            .map_err(|e| format!("drawImage: {}", crate::dom::js_error(&e)))
-    })?;
-    points_to_pixels(canvas, f, area, grid.screen())?;
-    draw_rings(canvas, f, &grid)?;
+    let (area, grid) = match place(canvas, f, previous)? {
+        Placement::Placed(area, grid) => (area, grid),
+        Placement::Placing(area, mut placing) => {
+            placing.step(f.coords, usize::MAX);
+            (area, placing.finish())
+        }
+    };
+    let mut raster = Raster::new(area, grid.screen().len());
+    raster.step(f, grid.screen(), usize::MAX);
+    raster.show(canvas, f, &grid)?;
     Ok((area, grid))
 }
 
-/// The plot area and every point's place in it, without drawing: on a
-/// million rows the placing is a task of its own before the first draw.
-/// `previous` is kept when it still places the points.
+/// Where a frame's points go: already placed (`previous` still places
+/// them), or to be placed ([`Placing::step`] until done).
+pub enum Placement {
+    Placed(PlotArea, HitGrid),
+    Placing(PlotArea, Placing),
+}
+
+/// The plot area (the axes rendered when they changed) and the points'
+/// placement, without drawing. `previous` is kept when it still places the
+/// points.
 pub fn place(
     canvas: &HtmlCanvasElement,
     f: &Frame,
     previous: HitGrid,
-) -> Result<(PlotArea, HitGrid), String> {
+) -> Result<Placement, String> {
     let key = AxesKey {
         view: f.view,
         x_desc: f.x_desc.to_string(),
@@ -109,12 +115,51 @@ pub fn place(
         Ok(layer.area)
     })?;
     let n = f.coords.len() / 2;
-    let grid = if previous.fits(area, f.view, n) {
-        previous
+    Ok(if previous.fits(area, f.view, n) {
+        Placement::Placed(area, previous)
     } else {
-        HitGrid::place(area, f.view, f.coords)
-    };
-    Ok((area, grid))
+        Placement::Placing(area, Placing::new(area, f.view, n))
+    })
+}
+
+/// Shows the last frame drawn again with the rings of `f` (the selection
+/// moved, nothing else): no pass over the rows. False when there is no
+/// such frame for `grid`, and the frame must be drawn.
+pub fn show_rings(canvas: &HtmlCanvasElement, f: &Frame, grid: &HitGrid) -> Result<bool, String> {
+    let shown = LAST.with(|last| -> Result<bool, String> {
+        let last = last.borrow();
+        let Some((area, image)) = last.as_ref() else {
+            return Ok(false);
+        };
+        if !grid.fits(*area, f.view, f.coords.len() / 2) {
+            return Ok(false);
+        }
+        put_axes(canvas)?;
+        context(canvas)?
+            .put_image_data(image, area.left as f64, area.top as f64)
+            .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
+        Ok(true)
+    })?;
+    if shown {
+        draw_rings(canvas, f, grid)?;
+    }
+    Ok(shown)
+}
+
+thread_local! {
+    /// The points of the last frame drawn, for [`show_rings`].
+    static LAST: std::cell::RefCell<Option<(PlotArea, ImageData)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn put_axes(canvas: &HtmlCanvasElement) -> Result<(), String> {
+    AXES.with(|cache| -> Result<(), String> {
+        let cache = cache.borrow();
+        let layer = cache.as_ref().ok_or("no axes layer")?;
+        context(canvas)?
+            .draw_image_with_html_canvas_element(&layer.canvas, 0.0, 0.0)
+            .map_err(|e| format!("drawImage: {}", crate::dom::js_error(&e)))
+    })
 }
 
 fn render_axes(key: AxesKey) -> Result<AxesLayer, String> {
@@ -230,39 +275,76 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Rasterises every point into one RGBA buffer and puts it in one call.
-fn points_to_pixels(
-    canvas: &HtmlCanvasElement,
-    f: &Frame,
-    a: PlotArea,
-    screen: &[(f32, f32)],
-) -> Result<(), String> {
-    let (w, h) = (a.width as usize, a.height as usize);
-    let mut buf = vec![255u8; w * h * 4];
-    let n = screen.len();
-    let put = |buf: &mut [u8], x: i64, y: i64, c: [u8; 3]| {
-        if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
-            let o = (y as usize * w + x as usize) * 4;
-            buf[o..o + 3].copy_from_slice(&c);
+/// A frame's points rasterised into one RGBA buffer, a slice of rows at a
+/// time ([`step`](Self::step): a million rows take tens of milliseconds),
+/// then put on the canvas in one call ([`show`](Self::show)).
+pub struct Raster {
+    area: PlotArea,
+    buf: Vec<u8>,
+    /// Dense: the rows each pixel holds, and its highest score.
+    counts: Vec<u32>,
+    best: Vec<f32>,
+    next: usize,
+    colours: ColourTable,
+}
+
+impl Raster {
+    pub fn new(area: PlotArea, rows: usize) -> Self {
+        let (w, h) = (area.width as usize, area.height as usize);
+        let dense = rows > DENSITY_ROWS;
+        Self {
+            area,
+            buf: vec![255u8; w * h * 4],
+            counts: vec![0u32; if dense { w * h } else { 0 }],
+            best: vec![f32::NEG_INFINITY; if dense { w * h } else { 0 }],
+            next: 0,
+            colours: ColourTable::new(),
         }
-    };
-    let colours = ColourTable::new();
-    let colour = |s: f32| {
+    }
+
+    fn colour(&self, s: f32) -> [u8; 3] {
         if s.is_finite() {
-            colours.get(s)
+            self.colours.get(s)
         } else {
             UNSCORED
         }
-    };
-    let dense = n > DENSITY_ROWS;
-    // Dense: one pixel a point, and the rows in each pixel counted, to
-    // shade by density.
-    let mut counts = vec![0u32; if dense { w * h } else { 0 }];
-    if dense {
-        // One pass: each pixel shows its highest-scoring row (an anomaly is
-        // never hidden under normal rows) and counts its rows.
-        let mut best = vec![f32::NEG_INFINITY; w * h];
-        for (i, &(x, y)) in screen.iter().enumerate() {
+    }
+
+    /// Rasterises up to `count` more unlabelled rows (every row at once
+    /// below [`DENSITY_ROWS`]); true once all are done.
+    pub fn step(&mut self, f: &Frame, screen: &[(f32, f32)], count: usize) -> bool {
+        let a = self.area;
+        let (w, h) = (a.width as usize, a.height as usize);
+        let n = screen.len();
+        if n <= DENSITY_ROWS {
+            // 3 × 3 points, in two passes so that points above the
+            // boundary are drawn on top.
+            for pass in 0..2 {
+                for (i, &(x, y)) in screen.iter().enumerate() {
+                    if !x.is_finite() || (f.labels)(i).is_some() {
+                        continue;
+                    }
+                    let s = f.scores.map_or(f32::NAN, |s| s[i]);
+                    if (pass == 1) != (s > 0.0) {
+                        continue;
+                    }
+                    let c = self.colour(s);
+                    let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
+                    for dy in -1..=1 {
+                        for dx in -1..=1 {
+                            put(&mut self.buf, w, h, px + dx, py + dy, c);
+                        }
+                    }
+                }
+            }
+            self.next = n;
+            return true;
+        }
+        // Dense: one pixel a point, each pixel shows its highest-scoring
+        // row (an anomaly is never hidden under normal rows) and counts its
+        // rows, to shade by density.
+        let end = self.next.saturating_add(count).min(n);
+        for (i, &(x, y)) in screen.iter().enumerate().take(end).skip(self.next) {
             if !x.is_finite() || (f.labels)(i).is_some() {
                 continue;
             }
@@ -271,74 +353,83 @@ fn points_to_pixels(
                 continue;
             }
             let k = py * w + px;
-            counts[k] += 1;
+            self.counts[k] += 1;
             let s = f.scores.map_or(f32::NAN, |s| s[i]);
             let rank = if s.is_finite() { s } else { f32::MIN };
-            if counts[k] == 1 || rank > best[k] {
-                best[k] = rank;
-                buf[k * 4..k * 4 + 3].copy_from_slice(&colour(s));
+            if self.counts[k] == 1 || rank > self.best[k] {
+                self.best[k] = rank;
+                let c = self.colour(s);
+                self.buf[k * 4..k * 4 + 3].copy_from_slice(&c);
             }
         }
-    } else {
-        // 3 × 3 points, in two passes so that points above the boundary are
-        // drawn on top.
-        for pass in 0..2 {
-            for (i, &(x, y)) in screen.iter().enumerate() {
-                if !x.is_finite() || (f.labels)(i).is_some() {
-                    continue;
+        self.next = end;
+        end == n
+    }
+
+    /// Shades by density, marks the labelled rows, and puts the points on
+    /// the canvas over the axes, with the rings on top.
+    pub fn show(
+        mut self,
+        canvas: &HtmlCanvasElement,
+        f: &Frame,
+        grid: &HitGrid,
+    ) -> Result<(), String> {
+        let a = self.area;
+        let (w, h) = (a.width as usize, a.height as usize);
+        let fullest = self.counts.iter().copied().max().unwrap_or(0);
+        for (k, &count) in self.counts.iter().enumerate() {
+            if count > 1 {
+                let o = k * 4;
+                let [r, g, b] = [self.buf[o], self.buf[o + 1], self.buf[o + 2]];
+                let shaded = density_shade([r, g, b], count, fullest);
+                self.buf[o..o + 3].copy_from_slice(&shaded);
+            }
+        }
+        // Labelled rows on top, by shape as well as colour.
+        for (i, &(x, y)) in grid.screen().iter().enumerate() {
+            let Some(anomaly) = (if x.is_finite() { (f.labels)(i) } else { None }) else {
+                continue;
+            };
+            let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
+            let buf = &mut self.buf;
+            if anomaly {
+                for d in -4..=4 {
+                    for t in 0..2 {
+                        put(buf, w, h, px + d + t, py + d, LABEL_ANOMALY);
+                        put(buf, w, h, px + d + t, py - d, LABEL_ANOMALY);
+                    }
                 }
-                let s = f.scores.map_or(f32::NAN, |s| s[i]);
-                if (pass == 1) != (s > 0.0) {
-                    continue;
-                }
-                let c = colour(s);
-                let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
-                for dy in -1..=1 {
-                    for dx in -1..=1 {
-                        put(&mut buf, px + dx, py + dy, c);
+            } else {
+                for d in -4..=4 {
+                    for t in 0..2 {
+                        put(buf, w, h, px + d, py - 4 + t, LABEL_NORMAL);
+                        put(buf, w, h, px + d, py + 4 - t, LABEL_NORMAL);
+                        put(buf, w, h, px - 4 + t, py + d, LABEL_NORMAL);
+                        put(buf, w, h, px + 4 - t, py + d, LABEL_NORMAL);
                     }
                 }
             }
         }
+        // The image owns a copy of the pixels (a view of the module's
+        // memory would not outlive this buffer), kept for [`show_rings`].
+        let pixels = js_sys::Uint8ClampedArray::from(&self.buf[..]);
+        let image = ImageData::new_with_js_u8_clamped_array_and_sh(&pixels, w as u32, h as u32)
+            .map_err(|e| format!("image buffer: {}", crate::dom::js_error(&e)))?;
+        put_axes(canvas)?;
+        context(canvas)?
+            .put_image_data(&image, a.left as f64, a.top as f64)
+            .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
+        LAST.with(|last| *last.borrow_mut() = Some((a, image)));
+        draw_rings(canvas, f, grid)
     }
-    let fullest = counts.iter().copied().max().unwrap_or(0);
-    for (k, &count) in counts.iter().enumerate() {
-        if count > 1 {
-            let o = k * 4;
-            let shaded = density_shade([buf[o], buf[o + 1], buf[o + 2]], count, fullest);
-            buf[o..o + 3].copy_from_slice(&shaded);
-        }
+}
+
+/// Colours pixel `(x, y)` of a `w × h` RGBA buffer, if it is inside.
+fn put(buf: &mut [u8], w: usize, h: usize, x: i64, y: i64, c: [u8; 3]) {
+    if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
+        let o = (y as usize * w + x as usize) * 4;
+        buf[o..o + 3].copy_from_slice(&c);
     }
-    // Labelled rows on top, by shape as well as colour.
-    for (i, &(x, y)) in screen.iter().enumerate() {
-        let Some(anomaly) = (if x.is_finite() { (f.labels)(i) } else { None }) else {
-            continue;
-        };
-        let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
-        if anomaly {
-            for d in -4..=4 {
-                for t in 0..2 {
-                    put(&mut buf, px + d + t, py + d, LABEL_ANOMALY);
-                    put(&mut buf, px + d + t, py - d, LABEL_ANOMALY);
-                }
-            }
-        } else {
-            for d in -4..=4 {
-                for t in 0..2 {
-                    put(&mut buf, px + d, py - 4 + t, LABEL_NORMAL);
-                    put(&mut buf, px + d, py + 4 - t, LABEL_NORMAL);
-                    put(&mut buf, px - 4 + t, py + d, LABEL_NORMAL);
-                    put(&mut buf, px + 4 - t, py + d, LABEL_NORMAL);
-                }
-            }
-        }
-    }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&buf), w as u32, h as u32)
-        .map_err(|e| format!("image buffer: {}", crate::dom::js_error(&e)))?;
-    context(canvas)?
-        .put_image_data(&image, a.left as f64, a.top as f64)
-        .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
-    Ok(())
 }
 
 fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {

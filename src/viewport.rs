@@ -114,28 +114,16 @@ pub struct HitGrid {
 
 const CELL_PX: f64 = CLICK_RADIUS_PX;
 
+/// No cell: the point is off the plot.
+const NO_CELL: u32 = u32::MAX;
+
 impl HitGrid {
     /// The grid of `coords` (`[x0, y0, x1, y1, …]`) placed in `area` for
     /// `view`.
     pub fn place(area: PlotArea, view: ViewRect, coords: &[f32]) -> Self {
-        let (w, h) = (area.width as f64, area.height as f64);
-        let (sx, sy) = (w / (view.x1 - view.x0), h / (view.y1 - view.y0));
-        let screen = coords
-            .chunks_exact(2)
-            .map(|p| {
-                let x = (p[0] as f64 - view.x0) * sx;
-                let y = (view.y1 - p[1] as f64) * sy;
-                if x >= 0.0 && y >= 0.0 && x < w && y < h {
-                    ((x + area.left as f64) as f32, (y + area.top as f64) as f32)
-                } else {
-                    (f32::NAN, f32::NAN)
-                }
-            })
-            .collect();
-        Self {
-            view: Some(view),
-            ..Self::build(area, screen)
-        }
+        let mut placing = Placing::new(area, view, coords.len() / 2);
+        placing.step(coords, usize::MAX);
+        placing.finish()
     }
 
     /// Whether this grid places `rows` points in `area` for `view`: then
@@ -150,21 +138,23 @@ impl HitGrid {
         &self.screen
     }
 
+    /// The grid of points already on the canvas at `screen`.
     pub fn build(area: PlotArea, screen: Vec<(f32, f32)>) -> Self {
-        let cols = (area.width as f64 / CELL_PX).ceil().max(1.0) as usize;
-        let rows = (area.height as f64 / CELL_PX).ceil().max(1.0) as usize;
-        let cell_of = |&(x, y): &(f32, f32)| -> Option<usize> {
-            if !x.is_finite() {
-                return None;
-            }
-            let c = ((x as f64 - area.left as f64) / CELL_PX) as usize;
-            let r = ((y as f64 - area.top as f64) / CELL_PX) as usize;
-            (c < cols && r < rows).then_some(r * cols + c)
-        };
+        let (cols, rows) = grid_size(area);
+        let cells = screen
+            .iter()
+            .map(|&p| cell_of(area, cols, rows, p))
+            .collect();
+        Self::from_cells(area, screen, cells)
+    }
+
+    /// Buckets the points by their cells (a counting sort).
+    fn from_cells(area: PlotArea, screen: Vec<(f32, f32)>, cells: Vec<u32>) -> Self {
+        let (cols, rows) = grid_size(area);
         let mut counts = vec![0u32; cols * rows + 1];
-        for p in &screen {
-            if let Some(c) = cell_of(p) {
-                counts[c + 1] += 1;
+        for &c in &cells {
+            if c != NO_CELL {
+                counts[c as usize + 1] += 1;
             }
         }
         for i in 1..counts.len() {
@@ -172,10 +162,10 @@ impl HitGrid {
         }
         let mut fill = counts.clone();
         let mut items = vec![0u32; counts[cols * rows] as usize];
-        for (i, p) in screen.iter().enumerate() {
-            if let Some(c) = cell_of(p) {
-                items[fill[c] as usize] = i as u32;
-                fill[c] += 1;
+        for (i, &c) in cells.iter().enumerate() {
+            if c != NO_CELL {
+                items[fill[c as usize] as usize] = i as u32;
+                fill[c as usize] += 1;
             }
         }
         Self {
@@ -314,6 +304,84 @@ impl Default for ColourTable {
     }
 }
 
+/// The hit grid's columns and rows for a plot area.
+fn grid_size(area: PlotArea) -> (usize, usize) {
+    let cols = (area.width as f64 / CELL_PX).ceil().max(1.0) as usize;
+    let rows = (area.height as f64 / CELL_PX).ceil().max(1.0) as usize;
+    (cols, rows)
+}
+
+/// The grid cell of a point on the canvas, or [`NO_CELL`].
+fn cell_of(area: PlotArea, cols: usize, rows: usize, (x, y): (f32, f32)) -> u32 {
+    if !x.is_finite() {
+        return NO_CELL;
+    }
+    let c = ((x as f64 - area.left as f64) / CELL_PX) as usize;
+    let r = ((y as f64 - area.top as f64) / CELL_PX) as usize;
+    if c < cols && r < rows {
+        (r * cols + c) as u32
+    } else {
+        NO_CELL
+    }
+}
+
+/// A [`HitGrid`] placed a slice of rows at a time: a million rows take
+/// tens of milliseconds, which the page spreads over several tasks.
+/// [`step`](Self::step) until it says it is done, then
+/// [`finish`](Self::finish); the grid is the one [`HitGrid::place`] gives.
+pub struct Placing {
+    area: PlotArea,
+    view: ViewRect,
+    rows: usize,
+    screen: Vec<(f32, f32)>,
+    cells: Vec<u32>,
+}
+
+impl Placing {
+    pub fn new(area: PlotArea, view: ViewRect, rows: usize) -> Self {
+        Self {
+            area,
+            view,
+            rows,
+            screen: Vec::with_capacity(rows),
+            cells: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Places up to `count` more rows of `coords`; true once every row is
+    /// placed (or `coords` has no more).
+    pub fn step(&mut self, coords: &[f32], count: usize) -> bool {
+        let (area, view) = (self.area, self.view);
+        let (cols, grid_rows) = grid_size(area);
+        let (w, h) = (area.width as f64, area.height as f64);
+        let (sx, sy) = (w / (view.x1 - view.x0), h / (view.y1 - view.y0));
+        let start = self.screen.len();
+        let end = start
+            .saturating_add(count)
+            .min(self.rows)
+            .min(coords.len() / 2);
+        for p in coords[2 * start..2 * end].chunks_exact(2) {
+            let x = (p[0] as f64 - view.x0) * sx;
+            let y = (view.y1 - p[1] as f64) * sy;
+            let at = if x >= 0.0 && y >= 0.0 && x < w && y < h {
+                ((x + area.left as f64) as f32, (y + area.top as f64) as f32)
+            } else {
+                (f32::NAN, f32::NAN)
+            };
+            self.screen.push(at);
+            self.cells.push(cell_of(area, cols, grid_rows, at));
+        }
+        end == start || end == self.rows
+    }
+
+    pub fn finish(self) -> HitGrid {
+        HitGrid {
+            view: Some(self.view),
+            ..HitGrid::from_cells(self.area, self.screen, self.cells)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +466,50 @@ mod tests {
         assert!(g.screen()[2].0.is_nan());
         let (x, y) = g.screen()[1];
         assert_eq!(g.nearest(x as f64, y as f64, 4.0), Some(1));
+    }
+
+    #[test]
+    fn a_grid_placed_in_steps_is_the_grid_placed_at_once() {
+        let area = PlotArea {
+            left: 7,
+            top: 3,
+            width: 300,
+            height: 200,
+        };
+        let coords: Vec<f32> = (0..2_000)
+            .map(|i| ((i * 7919) % 1009) as f32 / 50.0 - 3.0)
+            .collect();
+        let view = ViewRect {
+            x0: -2.0,
+            x1: 15.0,
+            y0: -1.0,
+            y1: 12.0,
+        };
+        let whole = HitGrid::place(area, view, &coords);
+        let mut placing = Placing::new(area, view, coords.len() / 2);
+        let mut steps = 0;
+        while !placing.step(&coords, 77) {
+            steps += 1;
+        }
+        assert_eq!(steps, 1_000 / 77);
+        let stepped = placing.finish();
+        assert!(stepped.fits(area, view, 1_000));
+        assert_eq!(stepped.starts, whole.starts);
+        assert_eq!(stepped.items, whole.items);
+        let bits = |g: &HitGrid| -> Vec<(u32, u32)> {
+            g.screen
+                .iter()
+                .map(|p| (p.0.to_bits(), p.1.to_bits()))
+                .collect()
+        };
+        assert_eq!(bits(&stepped), bits(&whole));
+        // Some points are off the view, and none of them is in the grid.
+        let off = whole.screen.iter().filter(|p| p.0.is_nan()).count();
+        assert!(off > 0 && off < 1_000);
+        assert_eq!(whole.items.len(), 1_000 - off);
+        // The same grid as one built from the placed points.
+        let built = HitGrid::build(area, whole.screen.clone());
+        assert_eq!(built.items, whole.items);
     }
 
     #[test]

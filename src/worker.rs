@@ -147,18 +147,23 @@ pub async fn train(
                 // its peak, and small ones fill the gaps the large leave.
                 // Each is copied in a task of its own (tens of megabytes on
                 // a million rows), with the browser's event loop between.
+                let inputs = floats_in_steps(&data, "inputs").await;
                 let inputs = get(&data, "inputsShape")
                     .as_string()
                     .and_then(|t| InputShape::from_wire(&t))
-                    .and_then(|shape| LayerInputs::from_parts(shape, floats(&data, "inputs")));
+                    .and_then(|shape| LayerInputs::from_parts(shape, inputs));
                 crate::dom::yield_now(0).await;
-                let grown = forest.zip(read_forest(&get(&data, "forest")));
+                let grown = match forest {
+                    Some(key) => read_forest(&get(&data, "forest")).await.map(|f| (key, f)),
+                    None => None,
+                };
                 crate::dom::yield_now(0).await;
+                let evidence = floats_in_steps(&data, "evidence").await;
                 Scored::from_parts(
                     count(&data, "rows"),
                     count(&data, "evidenceDim"),
                     get(&data, "perFeature").as_bool().unwrap_or(false),
-                    floats(&data, "evidence"),
+                    evidence,
                     floats(&data, "score"),
                     count(&data, "latentDim"),
                     floats(&data, "latent"),
@@ -352,9 +357,17 @@ fn read_event(data: &JsValue) -> Option<Event> {
     })
 }
 
-/// The forest the worker grew: `{leaves, scores, paths}`.
-fn read_forest(o: &JsValue) -> Option<Forest> {
-    let leaves = take_u8(&get(o, "leaves").dyn_into::<Uint8Array>().ok()?);
+/// The forest the worker grew: `{leaves, scores, paths}`; the leaves (a
+/// byte a row and tree: 100 MB on a million rows) copied in steps.
+async fn read_forest(o: &JsValue) -> Option<Forest> {
+    let leaves = get(o, "leaves").dyn_into::<Uint8Array>().ok()?;
+    let leaves = {
+        let a = &leaves;
+        let v = in_steps(a.length(), |s, e, to| a.subarray(s, e).copy_to(to)).await;
+        release(&a.buffer());
+        v
+    };
+    crate::dom::yield_now(0).await;
     let scores = floats(o, "scores");
     let paths = get(o, "paths")
         .dyn_into::<js_sys::Uint32Array>()
@@ -380,6 +393,49 @@ fn floats(data: &JsValue, key: &str) -> Vec<f32> {
         .dyn_into::<Float32Array>()
         .map(|a| take_f32(&a))
         .unwrap_or_default()
+}
+
+/// The bytes copied in one task at most: about 10 ms with the page's
+/// fresh memory touched for the first time.
+const COPY_STEP_BYTES: usize = 16 << 20;
+
+/// [`floats`] for the largest arrays (over a hundred megabytes on a
+/// million rows).
+async fn floats_in_steps(data: &JsValue, key: &str) -> Vec<f32> {
+    match get(data, key).dyn_into::<Float32Array>() {
+        Ok(a) => {
+            let len = a.length();
+            let v = in_steps(len, |s, e, to| a.subarray(s, e).copy_to(to)).await;
+            release(&a.buffer());
+            v
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A typed array of `len` values copied into the page's memory
+/// [`COPY_STEP_BYTES`] at a time by `copy(start, end, into)`, each step a
+/// task of its own, so the page answers input in between. Empty when the
+/// memory cannot be had (the caller's checks then say the results do not
+/// fit).
+async fn in_steps<T: Copy + Default>(len: u32, copy: impl Fn(u32, u32, &mut [T])) -> Vec<T> {
+    let mut v = Vec::new();
+    if v.try_reserve_exact(len as usize).is_err() {
+        return Vec::new();
+    }
+    let step = (COPY_STEP_BYTES / std::mem::size_of::<T>().max(1)) as u32;
+    let mut start = 0;
+    while start < len {
+        let end = len.min(start.saturating_add(step));
+        let at = v.len();
+        v.resize(at + (end - start) as usize, T::default());
+        copy(start, end, &mut v[at..]);
+        start = end;
+        if start < len {
+            crate::dom::yield_now(0).await;
+        }
+    }
+    v
 }
 
 /// A typed array's values, copied into the page's memory; the array's

@@ -1116,6 +1116,11 @@ impl Regions {
     /// Adds every row's region term to `scores`, in f32 from a table of
     /// leaf offsets / T (one byte lookup and one add per row and tree).
     fn add_to(&self, scores: &mut [f32], u: &[f64]) {
+        // No offsets yet (a new layer, before its first label): every term
+        // is zero, and the pass over every row's leaves is skipped.
+        if u.iter().all(|&v| v == 0.0) {
+            return;
+        }
         let t = self.trees as f64;
         // One 256-entry array per tree: a byte indexes it with no bounds check.
         let table: Vec<[f32; MAX_LEAVES]> = (0..self.trees)
