@@ -360,12 +360,11 @@ impl Ctx {
             let (xd, yd) = lab.axis_names();
             let suggestion = lab.suggestion(rule);
             let session = &lab.session;
-            let labels = |i: usize| session.label_of(i);
             let frame = Frame {
                 coords: &lab.coords,
                 scores: ranked.or(session.scores()),
                 by_rank: ranked.is_some(),
-                labels: &labels,
+                labels: session.row_labels(),
                 selected,
                 suggestion,
                 view: lab.view,

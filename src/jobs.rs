@@ -100,6 +100,7 @@ pub fn start_training(ctx: Ctx) {
             d,
             forest,
             isolation.as_deref(),
+            move || job.cancel.get_untracked(),
             on_event,
         )
         .await;
@@ -255,6 +256,8 @@ pub fn load_file(ctx: Ctx, file: web_sys::File) {
             Parsed::Table(data, pca) => {
                 ctx.messages.error.set(None);
                 notice.set(None);
+                // The new data's panels and lab in a task of their own.
+                yield_now(0).await;
                 ctx.load(name, data, Some(pca));
             }
             Parsed::Cancelled => notice.set(Some(format!(

@@ -16,7 +16,8 @@ use crate::viewport::{
 pub struct Frame<'a> {
     pub coords: &'a [f32],
     pub scores: Option<&'a [f32]>,
-    pub labels: &'a dyn Fn(usize) -> Option<bool>,
+    /// Every row's label, by row (`None`: unlabelled).
+    pub labels: &'a [Option<bool>],
     pub selected: Option<usize>,
     pub suggestion: Option<usize>,
     pub view: ViewRect,
@@ -321,7 +322,7 @@ impl Raster {
             // boundary are drawn on top.
             for pass in 0..2 {
                 for (i, &(x, y)) in screen.iter().enumerate() {
-                    if !x.is_finite() || (f.labels)(i).is_some() {
+                    if !x.is_finite() || label(f, i).is_some() {
                         continue;
                     }
                     let s = f.scores.map_or(f32::NAN, |s| s[i]);
@@ -345,7 +346,7 @@ impl Raster {
         // rows, to shade by density.
         let end = self.next.saturating_add(count).min(n);
         for (i, &(x, y)) in screen.iter().enumerate().take(end).skip(self.next) {
-            if !x.is_finite() || (f.labels)(i).is_some() {
+            if !x.is_finite() || label(f, i).is_some() {
                 continue;
             }
             let (px, py) = ((x - a.left as f32) as usize, (y - a.top as f32) as usize);
@@ -387,7 +388,7 @@ impl Raster {
         }
         // Labelled rows on top, by shape as well as colour.
         for (i, &(x, y)) in grid.screen().iter().enumerate() {
-            let Some(anomaly) = (if x.is_finite() { (f.labels)(i) } else { None }) else {
+            let Some(anomaly) = (if x.is_finite() { label(f, i) } else { None }) else {
                 continue;
             };
             let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
@@ -422,6 +423,11 @@ impl Raster {
         LAST.with(|last| *last.borrow_mut() = Some((a, image)));
         draw_rings(canvas, f, grid)
     }
+}
+
+/// Row `i`'s label in the frame.
+fn label(f: &Frame, i: usize) -> Option<bool> {
+    f.labels.get(i).copied().flatten()
 }
 
 /// Colours pixel `(x, y)` of a `w × h` RGBA buffer, if it is inside.

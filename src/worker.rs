@@ -90,7 +90,8 @@ fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
 /// Trains `spec` on `x` (`rows × cols`, standardised) in the training
 /// worker, on `backend` when the worker can have it (with `race`, "auto":
 /// the worker times WebGPU against the CPU and keeps the faster); `on_event`
-/// sees the device and the progress. A run still in flight is cancelled
+/// sees the device and the progress; `cancelled` is asked once the table is
+/// copied for the worker, before it is asked. A run still in flight is cancelled
 /// first.
 #[allow(clippy::too_many_arguments)]
 pub async fn train(
@@ -101,6 +102,7 @@ pub async fn train(
     cols: usize,
     forest: Option<ForestKey>,
     isolation: Option<&[f32]>,
+    cancelled: impl Fn() -> bool,
     mut on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
     let used = std::rc::Rc::new(Cell::new(None));
@@ -113,7 +115,11 @@ pub async fn train(
             on_event(e)
         }
     };
-    let table = Float32Array::from(x);
+    let table = to_js_in_steps(x).await;
+    // Stopped while the table was copied: no worker was asked yet.
+    if cancelled() {
+        return Outcome::Cancelled;
+    }
     let forest_key = forest.map_or(JsValue::NULL, |k| k.to_wire().into());
     let isolation = isolation.map(Float32Array::from);
     let transfer = Array::of1(&table.buffer());
@@ -148,10 +154,15 @@ pub async fn train(
                 // Each is copied in a task of its own (tens of megabytes on
                 // a million rows), with the browser's event loop between.
                 let inputs = floats_in_steps(&data, "inputs").await;
-                let inputs = get(&data, "inputsShape")
+                let mut inputs = get(&data, "inputsShape")
                     .as_string()
                     .and_then(|t| InputShape::from_wire(&t))
                     .and_then(|shape| LayerInputs::from_parts(shape, inputs));
+                crate::dom::yield_now(0).await;
+                // One pass of the layer's building here, in a task of its own.
+                if let Some(i) = &mut inputs {
+                    i.settle();
+                }
                 crate::dom::yield_now(0).await;
                 let grown = match forest {
                     Some(key) => read_forest(&get(&data, "forest")).await.map(|f| (key, f)),
@@ -206,16 +217,18 @@ pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) 
     };
     match kind(&data).as_deref() {
         Some("table") => {
-            let x = get(&data, "x")
-                .dyn_into::<Float32Array>()
-                .map(|a| take_f32(&a))
-                .unwrap_or_default();
+            // The table (40 MB on a million rows) lands in steps, after
+            // the message's own task.
+            crate::dom::yield_now(0).await;
+            let x = floats_in_steps(&data, "x").await;
+            crate::dom::yield_now(0).await;
             let truth = get(&data, "truth")
                 .dyn_into::<Uint8Array>()
                 .ok()
                 .map(|t| take_u8(&t).into_iter().map(|b| b == 1).collect());
             let meta = get(&data, "meta").as_string().unwrap_or_default();
             let pca = floats(&data, "pca");
+            crate::dom::yield_now(0).await;
             Prepared::from_wire(&meta, x, truth)
                 .map_or_else(Parsed::Failed, |t| Parsed::Table(t, pca))
         }
@@ -436,6 +449,22 @@ async fn in_steps<T: Copy + Default>(len: u32, copy: impl Fn(u32, u32, &mut [T])
         }
     }
     v
+}
+
+/// The table copied out of the page's memory for the worker
+/// [`COPY_STEP_BYTES`] at a time (40 MB on a million rows), each step a
+/// task of its own.
+async fn to_js_in_steps(x: &[f32]) -> Float32Array {
+    let step = COPY_STEP_BYTES / std::mem::size_of::<f32>();
+    let table = Float32Array::new_with_length(x.len() as u32);
+    for (k, part) in x.chunks(step).enumerate() {
+        if k > 0 {
+            crate::dom::yield_now(0).await;
+        }
+        let at = (k * step) as u32;
+        table.subarray(at, at + part.len() as u32).copy_from(part);
+    }
+    table
 }
 
 /// A typed array's values, copied into the page's memory; the array's

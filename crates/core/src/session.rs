@@ -498,6 +498,12 @@ impl Session {
         self.labels.get(row).copied().flatten()
     }
 
+    /// Every row's label (`None`: unlabelled), by row: for a pass over all
+    /// rows, such as a repaint.
+    pub fn row_labels(&self) -> &[Option<bool>] {
+        &self.labels
+    }
+
     /// Labels as `(row, is_anomaly)`, in the order given.
     pub fn labelled(&self) -> Vec<(usize, bool)> {
         self.history.iter().map(|e| (e.row, e.anomaly)).collect()

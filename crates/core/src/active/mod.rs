@@ -344,6 +344,9 @@ impl InputShape {
 pub struct LayerInputs {
     pub shape: InputShape,
     pub values: Vec<f32>,
+    /// The prior's spread without the isolation column, once
+    /// [`settle`](Self::settle) computed it.
+    prior_spread: Option<f64>,
 }
 
 impl LayerInputs {
@@ -395,6 +398,7 @@ impl LayerInputs {
         Self {
             shape,
             values: inputs,
+            prior_spread: None,
         }
     }
 
@@ -404,7 +408,30 @@ impl LayerInputs {
         let cells = shape.rows.checked_mul(shape.width())?;
         // Without a branch a value: tens of millions on a large table.
         let finite = values.iter().fold(true, |ok, v| ok & v.is_finite());
-        (values.len() == cells && finite).then_some(Self { shape, values })
+        (values.len() == cells && finite).then_some(Self {
+            shape,
+            values,
+            prior_spread: None,
+        })
+    }
+
+    /// Computes now what the layer's prior needs from a pass over every
+    /// row (the spread of the score the isolation column is weighed
+    /// against), so that building the layer makes one pass fewer: the page
+    /// does this in a task of its own. The layer is the same either way.
+    pub fn settle(&mut self) {
+        if self.prior_spread.is_none() {
+            self.prior_spread = Some(self.spread_without_isolation());
+        }
+    }
+
+    /// The spread (standard deviation over the rows) of the prior score
+    /// from every evidence column but the isolation score, with the
+    /// prior's weights.
+    fn spread_without_isolation(&self) -> f64 {
+        let others = self.shape.evidence() - self.shape.isolation;
+        let w = vec![1.0 / (others as f64).sqrt(); others];
+        spread_of(&self.values, self.shape.width(), &w)
     }
 }
 
@@ -504,9 +531,15 @@ impl ActiveLayer {
         config: ActiveConfig,
         forest: Option<Forest>,
     ) -> Self {
+        let spread = match (inputs.shape.isolation, inputs.prior_spread) {
+            (0, _) => 0.0,
+            (_, Some(s)) => s,
+            (_, None) => inputs.spread_without_isolation(),
+        };
         let LayerInputs {
             shape,
             values: inputs,
+            ..
         } = inputs;
         let (rows, m, marginal, isolation) = (shape.rows, shape.m, shape.marginal, shape.isolation);
         let (e, fd, width) = (shape.evidence(), shape.features, shape.width());
@@ -525,7 +558,6 @@ impl ActiveLayer {
         if isolation == 1 {
             // The isolation score carries `forest_share` of the prior
             // score's spread: its weight against the others' spread.
-            let spread = spread_of(&inputs, width, &w0[..others]);
             let share = config.forest_share.clamp(0.0, 0.95);
             w0[e - 1] = if others == 0 {
                 1.0
@@ -1804,11 +1836,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parts.scores(), whole.scores());
+        // Settled first (the page's separate pass): the same layer, to the bit.
+        let mut settled_inputs = inputs.clone();
+        settled_inputs.settle();
+        assert!(settled_inputs.prior_spread.is_some_and(|s| s > 0.0));
+        let mut settled = ActiveLayer::from_inputs(
+            settled_inputs,
+            &feats,
+            1,
+            config.clone(),
+            Some(forest.clone()),
+        )
+        .unwrap();
+        assert_eq!(settled.w0, parts.w0);
+        assert_eq!(settled.scores(), whole.scores());
         let labels = [(0, true), (7, false), (99, false)];
         let mut whole = whole;
         whole.set_labels(&labels);
         parts.set_labels(&labels);
+        settled.set_labels(&labels);
         assert_eq!(parts.scores(), whole.scores());
+        assert_eq!(settled.scores(), whole.scores());
         // Other settings, no forest, or another number of rows: refused.
         let other = ActiveConfig {
             marginal_evidence: false,
