@@ -49,9 +49,14 @@ const seconds = (Date.now() - t0) / 1000;
 // (anomaly-lab:results, :layer, :draw) split the results' landing.
 const long = await page.evaluate(() => {
   const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('anomaly-lab:'));
+  // A mark is set inside the task it names: a task holding marks is named
+  // by them, one holding none by the last mark before it.
+  const name = (m) => m.name.slice('anomaly-lab:'.length);
   return window.__long.map((l) => {
+    const inside = marks.filter((m) => m.startTime >= l.start && m.startTime <= l.start + l.duration);
     const before = marks.filter((m) => m.startTime <= l.start).at(-1);
-    return { duration: l.duration, phase: before ? before.name.slice('anomaly-lab:'.length) : 'reading' };
+    const phase = inside.length ? inside.map(name).join('+') : before ? `after ${name(before)}` : 'reading';
+    return { duration: l.duration, phase };
   });
 });
 const epochs = await page.evaluate(() => window.__epochs);

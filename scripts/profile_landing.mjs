@@ -1,37 +1,31 @@
 // Where the page's main thread spends a large file's landing: a CPU
 // profile (DevTools' sampling profiler) from the moment training starts
-// to ready, summed by function (self time), the top 25 printed.
+// to ready, summed by function (self time), the top 25 printed with their
+// callers. With `labels`: ten labels given from the queue instead.
 // Build with names kept (the `web` profile, no wasm-opt) for wasm names.
-//   node scripts/profile_landing.mjs path.csv
-import { serve, launch, openPage, waitForState } from '../tests/e2e/harness.mjs';
+//   node scripts/profile_landing.mjs path.csv [labels]
+import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
 const path = process.argv[2];
+const labels = process.argv[3] === 'labels';
 const { server, base } = await serve();
 const browser = await launch();
-const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tiny', {
-  init: () => {
-    window.__slowAttrs = [];
-    const set = Element.prototype.setAttribute;
-    Element.prototype.setAttribute = function (name, value) {
-      const t = performance.now();
-      const r = set.call(this, name, value);
-      const ms = performance.now() - t;
-      if (ms > 5) window.__slowAttrs.push(`${this.tagName}.${name}=${String(value).slice(0, 40)}: ${ms.toFixed(0)} ms`);
-      return r;
-    };
-  },
-});
+const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tiny');
 await waitForState(page, 'ready', 120_000);
 const cdp = await context.newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
 await page.setInputFiles('[data-testid=csv-input]', path);
 await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 600_000, polling: 50 });
+if (labels) await waitForState(page, 'ready', 1_800_000);
 await cdp.send('Profiler.start');
-await waitForState(page, 'ready', 1_800_000);
+if (labels) {
+  for (let k = 0; k < 10; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
+} else {
+  await waitForState(page, 'ready', 1_800_000);
+}
 await new Promise((r) => setTimeout(r, 500));
 const { profile } = await cdp.send('Profiler.stop');
-console.log('slow setAttribute:', await page.evaluate(() => window.__slowAttrs));
 const self = new Map();
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const dt = profile.timeDeltas;

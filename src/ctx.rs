@@ -407,6 +407,11 @@ impl Ctx {
         let (ctx, generation) = (*self, self.generation.get_untracked());
         leptos::task::spawn_local(async move {
             let current = || ctx.generation.get_untracked() == generation;
+            // After this task: the axes are rendered in the next one.
+            yield_now(0).await;
+            if !current() {
+                return;
+            }
             ctx.redraw_in_steps().await;
             yield_now(0).await;
             if current() {

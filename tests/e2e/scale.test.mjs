@@ -108,6 +108,22 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   await bed.finish(session);
 });
 
+// A browser without WebAssembly SIMD (both modules need it) is told which
+// browsers run the page, instead of a bare compile error.
+test('a browser without WebAssembly SIMD is told what the page needs', async () => {
+  const { page, context } = await bed.open('?backend=cpu&sample=tiny', {
+    init: () => { WebAssembly.validate = () => false; },
+  });
+  await page.waitForSelector('[data-testid=error-banner]', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid=error-banner]'),
+    /^Anomaly Lab could not start: this browser does not run WebAssembly SIMD, which it needs\. Chrome or Edge 91 or later, Firefox 89 or later, or Safari 16\.4 or later do\.$/);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'crashed');
+  const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name));
+  assert.ok(fetched.some((u) => u.endsWith('/boot.js')), 'the boot script ran');
+  assert.ok(!fetched.some((u) => u.endsWith('.wasm')), 'no module fetched');
+  await context.close();
+});
+
 // The worker's module cannot be fetched (a broken deployment, a proxy):
 // training says so in the banner, the page does not crash, and it still
 // shows its data.

@@ -94,8 +94,13 @@ pub struct Forest {
     /// Per row, the isolation score `2^(−E[h]/c(ψ))` in `(0, 1]`.
     scores: Vec<f32>,
     /// Per tree and leaf: the nodes from the root down to the leaf.
-    ancestors: Vec<Vec<Vec<u16>>>,
+    /// Shared, like the leaves: the session and the layer each hold the
+    /// forest, and 25,600 small paths are not copied for that.
+    ancestors: Arc<Paths>,
 }
+
+/// Per tree and leaf, the nodes from the root down to the leaf.
+pub type Paths = Vec<Vec<Vec<u16>>>;
 
 /// `c(n)`: the mean path length of an unsuccessful search among `n` keys.
 fn c(n: usize) -> f64 {
@@ -120,7 +125,7 @@ impl Forest {
                 trees: 0,
                 leaves: Arc::new(Vec::new()),
                 scores: vec![0.0; rows],
-                ancestors: Vec::new(),
+                ancestors: Arc::new(Vec::new()),
             };
         }
         let psi = sample.clamp(1, MAX_LEAVES).min(rows);
@@ -170,7 +175,7 @@ impl Forest {
             trees,
             leaves: Arc::new(leaves),
             scores,
-            ancestors: grown.into_iter().map(|t| t.ancestors).collect(),
+            ancestors: Arc::new(grown.into_iter().map(|t| t.ancestors).collect()),
         }
     }
 
@@ -185,7 +190,7 @@ impl Forest {
 
     /// The leaves, and per tree and leaf the nodes from the root down to
     /// the leaf (leaf `l` of tree `t` is `ancestors[t][l]`'s last node).
-    pub fn into_parts(self) -> (Arc<Vec<u8>>, Vec<Vec<Vec<u16>>>) {
+    pub fn into_parts(self) -> (Arc<Vec<u8>>, Arc<Paths>) {
         (self.leaves, self.ancestors)
     }
 
@@ -200,7 +205,7 @@ impl Forest {
     /// the path's length and its nodes.
     pub fn wire_paths(&self) -> Vec<u32> {
         let mut out = vec![self.trees as u32];
-        for tree in &self.ancestors {
+        for tree in self.ancestors.iter() {
             out.push(tree.len() as u32);
             for path in tree {
                 out.push(path.len() as u32);
@@ -257,7 +262,7 @@ impl Forest {
             trees,
             leaves: Arc::new(leaves),
             scores,
-            ancestors,
+            ancestors: Arc::new(ancestors),
         })
     }
 }
@@ -540,7 +545,7 @@ mod tests {
         let leaves = f.leaves().to_vec();
         let (_, ancestors) = f.into_parts();
         assert_eq!(ancestors.len(), 10);
-        for tree in &ancestors {
+        for tree in ancestors.iter() {
             assert!(tree.len() <= MAX_LEAVES);
             let mut ends = Vec::new();
             for path in tree {

@@ -882,7 +882,8 @@ impl ActiveLayer {
         let w: Vec<f32> = self.w[..self.width].iter().map(|&w| w as f32).collect();
         let nb = &self.neighbours;
         let scores = &mut self.scores;
-        match (self.width, nb.active()) {
+        // With no row counted every term is zero: no pass reads them.
+        match (self.width, nb.active() && nb.any) {
             (0, false) => scores.fill(0.0),
             (0, true) => (0..scores.len()).for_each(|i| scores[i] = nb.term(i) as f32),
             (width, active) => {
@@ -1286,6 +1287,8 @@ struct Neighbours {
     neg: Vec<i64>,
     /// The label each row is counted with in `pos`/`neg`.
     counted: Vec<Option<bool>>,
+    /// Some row is counted: else every sum, and every term, is zero.
+    any: bool,
 }
 
 impl Neighbours {
@@ -1300,6 +1303,7 @@ impl Neighbours {
             pos: vec![0; rows],
             neg: vec![0; rows],
             counted: vec![None; rows],
+            any: false,
         }
     }
 
@@ -1312,6 +1316,7 @@ impl Neighbours {
             pos: Vec::new(),
             neg: Vec::new(),
             counted: vec![None; rows],
+            any: false,
         }
     }
 
@@ -1346,6 +1351,7 @@ impl Neighbours {
                 self.counted[j] = want;
             }
         }
+        self.any = !labels.is_empty();
     }
 
     /// Adds (`sign` 1) or subtracts (−1) row `j`'s kernel row to the sums.
