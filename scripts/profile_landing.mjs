@@ -1,13 +1,15 @@
 // Where the page's main thread spends a large file's landing: a CPU
 // profile (DevTools' sampling profiler) from the moment training starts
 // to ready, summed by function (self time), the top 25 printed with their
-// callers. With `labels`: ten labels given from the queue instead.
+// callers. With `labels`: ten labels given from the queue instead; with
+// `parse`: from the file chosen to the start of training.
 // Build with names kept (the `web` profile, no wasm-opt) for wasm names.
 //   node scripts/profile_landing.mjs path.csv [labels]
 import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
 const path = process.argv[2];
 const labels = process.argv[3] === 'labels';
+const parse = process.argv[3] === 'parse';
 const { server, base } = await serve();
 const browser = await launch();
 const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tiny');
@@ -15,13 +17,14 @@ await waitForState(page, 'ready', 120_000);
 const cdp = await context.newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+if (parse) await cdp.send('Profiler.start');
 await page.setInputFiles('[data-testid=csv-input]', path);
 await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 600_000, polling: 50 });
 if (labels) await waitForState(page, 'ready', 1_800_000);
-await cdp.send('Profiler.start');
+if (!parse) await cdp.send('Profiler.start');
 if (labels) {
   for (let k = 0; k < 10; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
-} else {
+} else if (!parse) {
   await waitForState(page, 'ready', 1_800_000);
 }
 await new Promise((r) => setTimeout(r, 500));

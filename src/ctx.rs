@@ -1,6 +1,8 @@
 //! [`Ctx`]: the signals the components share, grouped by concern, and the
 //! actions on the one [`Lab`]. Every field is a `Copy` handle.
 
+use std::cell::Cell;
+
 use anomaly_lab_core::data::{DataReport, Prepared};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, Progress};
 use anomaly_lab_core::projection::ProjectionKind;
@@ -23,7 +25,27 @@ const PAINT_STEP: usize = 250_000;
 
 thread_local! {
     /// Paints begun: a stepped paint gives up when a later one began.
-    static PAINTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static PAINTS: Cell<u64> = const { Cell::new(0) };
+    /// A paint in steps is on its way (set before the tasks that start
+    /// it): a selection change meanwhile leaves the rings to it instead of
+    /// painting every row in its own task.
+    static PAINT_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks a paint in steps pending until it is dropped.
+struct PendingPaint;
+
+impl PendingPaint {
+    fn begin() -> Self {
+        PAINT_PENDING.with(|p| p.set(true));
+        Self
+    }
+}
+
+impl Drop for PendingPaint {
+    fn drop(&mut self) {
+        PAINT_PENDING.with(|p| p.set(false));
+    }
 }
 
 /// Where the suggested row sits, on the canvas's `data-suggestion`: for
@@ -231,6 +253,7 @@ impl Ctx {
     /// Repaints the scatter from the stored state.
     pub fn redraw(&self) {
         PAINTS.with(|p| p.set(p.get() + 1));
+        PAINT_PENDING.with(|p| p.set(false));
         let Some(canvas) = self.view.canvas.get_untracked() else {
             return;
         };
@@ -252,12 +275,14 @@ impl Ctx {
         let Some(canvas) = self.view.canvas.get_untracked() else {
             return;
         };
-        let ranked = self.ranked_scores();
-        let shown = self.with_frame(ranked.as_deref(), |grid, _, frame| {
+        // The rings read no score: no ranking is computed for them.
+        let shown = self.with_frame(None, |grid, _, frame| {
             crate::scatter::show_rings(&canvas, frame, grid)
         });
         match shown {
             Some(Ok(true)) | None => {}
+            // A paint in steps is coming: it draws the rings too.
+            Some(Ok(false)) if PAINT_PENDING.with(Cell::get) => {}
             Some(Ok(false)) => self.redraw(),
             Some(Err(e)) => self.fail(AppError::Draw(e)),
         }
@@ -268,6 +293,9 @@ impl Ctx {
     /// loop in between (a million rows take over 50 ms), then shown in one
     /// go. Given up for a repaint or another dataset meanwhile.
     pub async fn redraw_in_steps(&self) {
+        crate::dom::mark("paint");
+        // However this ends, no paint is pending after it.
+        let _pending = PendingPaint::begin();
         let paints = PAINTS.with(|p| {
             p.set(p.get() + 1);
             p.get()
@@ -384,6 +412,7 @@ impl Ctx {
     /// to the old data; labels given to this data earlier in this browser
     /// come back, in their order.
     pub fn load(&self, name: String, data: Prepared, pca: Option<Vec<f32>>) {
+        crate::dom::mark("load");
         self.messages.report.set(Some(data.table.report.clone()));
         let mut lab = Lab::with_pca(name, data, pca);
         let restored = storage_get(&lab.key)
@@ -394,6 +423,8 @@ impl Ctx {
         }));
         self.lab.set_value(Some(lab));
         self.generation.update(|g| *g += 1);
+        // The new data is painted in steps, after this task.
+        PAINT_PENDING.with(|p| p.set(true));
         self.view.selected.set(None);
         self.view.hover.set(None);
         self.job.losses.set(Vec::new());

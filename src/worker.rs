@@ -220,6 +220,7 @@ pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) 
             // The table (40 MB on a million rows) lands in steps, after
             // the message's own task.
             crate::dom::yield_now(0).await;
+            crate::dom::mark("parsed");
             let x = floats_in_steps(&data, "x").await;
             crate::dom::yield_now(0).await;
             let truth = get(&data, "truth")
