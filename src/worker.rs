@@ -14,7 +14,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use anomaly_lab_core::active::{InputShape, LayerInputs};
+use anomaly_lab_core::active::{ActiveConfig, InputShape, LayerInputs};
 use anomaly_lab_core::data::{ParseProgress, Prepared};
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::detector::{DetectorSpec, Progress, Scored};
@@ -159,9 +159,14 @@ pub async fn train(
                     .and_then(|t| InputShape::from_wire(&t))
                     .and_then(|shape| LayerInputs::from_parts(shape, inputs));
                 crate::dom::yield_now(0).await;
-                // One pass of the layer's building here, in a task of its own.
+                // The layer's passes over every row before its first
+                // label, each in a task of its own (the page's layers have
+                // the default settings, as the worker's inputs).
                 if let Some(i) = &mut inputs {
-                    i.settle();
+                    let config = ActiveConfig::default();
+                    while !i.settle(&config) {
+                        crate::dom::yield_now(0).await;
+                    }
                 }
                 crate::dom::yield_now(0).await;
                 let grown = match forest {

@@ -347,6 +347,9 @@ pub struct LayerInputs {
     /// The prior's spread without the isolation column, once
     /// [`settle`](Self::settle) computed it.
     prior_spread: Option<f64>,
+    /// The prior's weights over these inputs and every row's score with
+    /// them before the bias, once [`settle`](Self::settle) computed them.
+    prior_scores: Option<(Vec<f64>, Vec<f32>)>,
 }
 
 impl LayerInputs {
@@ -399,6 +402,7 @@ impl LayerInputs {
             shape,
             values: inputs,
             prior_spread: None,
+            prior_scores: None,
         }
     }
 
@@ -412,17 +416,27 @@ impl LayerInputs {
             shape,
             values,
             prior_spread: None,
+            prior_scores: None,
         })
     }
 
-    /// Computes now what the layer's prior needs from a pass over every
-    /// row (the spread of the score the isolation column is weighed
-    /// against), so that building the layer makes one pass fewer: the page
-    /// does this in a task of its own. The layer is the same either way.
-    pub fn settle(&mut self) {
-        if self.prior_spread.is_none() {
+    /// Computes now, one pass over every row a call, what a layer with
+    /// `config` needs from the inputs before its first label: the spread
+    /// of the score the isolation column is weighed against, then every
+    /// row's prior score. Building the layer then makes neither pass; the
+    /// page calls this in tasks of its own. True once nothing is left. The
+    /// layer is the same either way (another config: it computes its own).
+    pub fn settle(&mut self, config: &ActiveConfig) -> bool {
+        let Some(spread) = self.prior_spread else {
             self.prior_spread = Some(self.spread_without_isolation());
+            return false;
+        };
+        if self.prior_scores.is_none() {
+            let w = prior_weights(&self.shape, spread, config);
+            let scores = prior_scores(&self.values, self.shape.rows, &w);
+            self.prior_scores = Some((w, scores));
         }
+        true
     }
 
     /// The spread (standard deviation over the rows) of the prior score
@@ -539,9 +553,10 @@ impl ActiveLayer {
         let LayerInputs {
             shape,
             values: inputs,
+            prior_scores,
             ..
         } = inputs;
-        let (rows, m, marginal, isolation) = (shape.rows, shape.m, shape.marginal, shape.isolation);
+        let (rows, m, marginal) = (shape.rows, shape.m, shape.marginal);
         let (e, fd, width) = (shape.evidence(), shape.features, shape.width());
         let features = &features[..(rows * d).min(features.len())];
         let have_features = d > 0 && rows * d == features.len();
@@ -551,20 +566,11 @@ impl ActiveLayer {
         };
         let params = width + regions.params();
         let mut w0 = vec![0.0; params];
-        let others = e - isolation;
-        for w in &mut w0[..others] {
-            *w = 1.0 / (others as f64).sqrt();
-        }
-        if isolation == 1 {
-            // The isolation score carries `forest_share` of the prior
-            // score's spread: its weight against the others' spread.
-            let share = config.forest_share.clamp(0.0, 0.95);
-            w0[e - 1] = if others == 0 {
-                1.0
-            } else {
-                spread * share / (1.0 - share)
-            };
-        }
+        w0[..width].copy_from_slice(&prior_weights(&shape, spread, &config));
+        // Settled for these weights: the prior scores are already there.
+        let settled = prior_scores
+            .filter(|(w, s)| w[..] == w0[..width] && s.len() == rows)
+            .map(|(_, s)| s);
         let neighbours = if config.neighbour_weight != 0.0 && have_features {
             // With the features among the inputs, the term reads them there.
             Neighbours::new(features, d, &config, fd == 0)
@@ -586,10 +592,19 @@ impl ActiveLayer {
             fingerprint: std::sync::OnceLock::new(),
             neighbours,
             regions,
-            scores: vec![0.0; rows],
+            scores: Vec::new(),
             config,
         };
-        layer.rescore_without_bias();
+        // Before any label the region offsets are zero and no row is
+        // counted by the neighbour term: the re-score is the weights' dot
+        // product alone, which a settled prior holds.
+        match settled {
+            Some(scores) => layer.scores = scores,
+            None => {
+                layer.scores = vec![0.0; rows];
+                layer.rescore_without_bias();
+            }
+        }
         let q = quantile(&layer.scores, layer.config.init_quantile);
         layer.b = -q;
         layer.fits.push(Some(layer.checkpoint()));
@@ -1508,6 +1523,39 @@ fn tail_transform(values: &mut [f32], width: usize, j: usize) {
 
 /// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
 /// of `inputs` (`rows × width`).
+/// The prior's weights over the input columns: the evidence columns but
+/// the isolation score share one weight (`1/√count`), the isolation score
+/// carries `forest_share` of their score's `spread`, the rest start at 0.
+fn prior_weights(shape: &InputShape, spread: f64, config: &ActiveConfig) -> Vec<f64> {
+    let (e, isolation) = (shape.evidence(), shape.isolation);
+    let mut w = vec![0.0; shape.width()];
+    let others = e - isolation;
+    for w in &mut w[..others] {
+        *w = 1.0 / (others as f64).sqrt();
+    }
+    if isolation == 1 {
+        // The isolation score carries `forest_share` of the prior
+        // score's spread: its weight against the others' spread.
+        let share = config.forest_share.clamp(0.0, 0.95);
+        w[e - 1] = if others == 0 {
+            1.0
+        } else {
+            spread * share / (1.0 - share)
+        };
+    }
+    w
+}
+
+/// Every row's prior score before the bias: what
+/// [`ActiveLayer::rescore_without_bias`] gives before the first label.
+fn prior_scores(inputs: &[f32], rows: usize, w: &[f64]) -> Vec<f32> {
+    if w.is_empty() {
+        return vec![0.0; rows];
+    }
+    let w: Vec<f32> = w.iter().map(|&w| w as f32).collect();
+    inputs.chunks_exact(w.len()).map(|f| dot4(f, &w)).collect()
+}
+
 fn spread_of(inputs: &[f32], width: usize, w: &[f64]) -> f64 {
     if width == 0 || inputs.is_empty() {
         return 0.0;
@@ -1844,8 +1892,32 @@ mod tests {
         assert_eq!(parts.scores(), whole.scores());
         // Settled first (the page's separate pass): the same layer, to the bit.
         let mut settled_inputs = inputs.clone();
-        settled_inputs.settle();
+        assert!(!settled_inputs.settle(&config), "two passes");
+        assert!(settled_inputs.settle(&config));
+        assert!(settled_inputs.settle(&config));
         assert!(settled_inputs.prior_spread.is_some_and(|s| s > 0.0));
+        assert!(settled_inputs.prior_scores.is_some());
+        // The settled prior is the one the layer takes (a changed one shows).
+        let mut marked = settled_inputs.clone();
+        if let Some((_, s)) = &mut marked.prior_scores {
+            s[0] += 1.0;
+        }
+        let took =
+            ActiveLayer::from_inputs(marked, &feats, 1, config.clone(), Some(forest.clone()))
+                .unwrap();
+        assert!((took.scores()[0] - whole.scores()[0] - 1.0).abs() < 1e-4);
+        assert_eq!(took.scores()[1..], whole.scores()[1..]);
+        // Settled for other settings: the layer computes its own prior.
+        let mut elsewhere = inputs.clone();
+        let shared = ActiveConfig {
+            forest_share: 0.5,
+            ..config.clone()
+        };
+        while !elsewhere.settle(&shared) {}
+        let own =
+            ActiveLayer::from_inputs(elsewhere, &feats, 1, config.clone(), Some(forest.clone()))
+                .unwrap();
+        assert_eq!(own.scores(), whole.scores());
         let mut settled = ActiveLayer::from_inputs(
             settled_inputs,
             &feats,
