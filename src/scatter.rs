@@ -127,24 +127,32 @@ pub fn place(
 /// moved, nothing else): no pass over the rows. False when there is no
 /// such frame for `grid`, and the frame must be drawn.
 pub fn show_rings(canvas: &HtmlCanvasElement, f: &Frame, grid: &HitGrid) -> Result<bool, String> {
-    let shown = LAST.with(|last| -> Result<bool, String> {
+    LAST.with(|last| -> Result<bool, String> {
         let last = last.borrow();
-        let Some((area, image)) = last.as_ref() else {
-            return Ok(false);
-        };
-        if !grid.fits(*area, f.view, f.coords.len() / 2) {
-            return Ok(false);
+        match last.as_ref() {
+            Some((area, image)) if grid.fits(*area, f.view, f.coords.len() / 2) => {
+                put_frame(canvas, f, grid, *area, image)?;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        put_axes(canvas)?;
-        context(canvas)?
-            .put_image_data(image, area.left as f64, area.top as f64)
-            .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
-        Ok(true)
-    })?;
-    if shown {
-        draw_rings(canvas, f, grid)?;
-    }
-    Ok(shown)
+    })
+}
+
+/// Puts a frame on the canvas: the axes, the points' image in `area`, and
+/// the rings of `f` on top.
+fn put_frame(
+    canvas: &HtmlCanvasElement,
+    f: &Frame,
+    grid: &HitGrid,
+    area: PlotArea,
+    image: &ImageData,
+) -> Result<(), String> {
+    put_axes(canvas)?;
+    context(canvas)?
+        .put_image_data(image, area.left as f64, area.top as f64)
+        .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
+    draw_rings(canvas, f, grid)
 }
 
 thread_local! {
@@ -416,12 +424,9 @@ impl Raster {
         let pixels = js_sys::Uint8ClampedArray::from(&self.buf[..]);
         let image = ImageData::new_with_js_u8_clamped_array_and_sh(&pixels, w as u32, h as u32)
             .map_err(|e| format!("image buffer: {}", crate::dom::js_error(&e)))?;
-        put_axes(canvas)?;
-        context(canvas)?
-            .put_image_data(&image, a.left as f64, a.top as f64)
-            .map_err(|e| format!("put_image_data: {}", crate::dom::js_error(&e)))?;
+        put_frame(canvas, f, grid, a, &image)?;
         LAST.with(|last| *last.borrow_mut() = Some((a, image)));
-        draw_rings(canvas, f, grid)
+        Ok(())
     }
 }
 

@@ -90,9 +90,9 @@ fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
 /// Trains `spec` on `x` (`rows × cols`, standardised) in the training
 /// worker, on `backend` when the worker can have it (with `race`, "auto":
 /// the worker times WebGPU against the CPU and keeps the faster); `on_event`
-/// sees the device and the progress; `cancelled` is asked once the table is
-/// copied for the worker, before it is asked. A run still in flight is cancelled
-/// first.
+/// sees the device and the progress. The table is copied out in steps;
+/// `cancelled`, asked once it is, ends the run before the worker gets it.
+/// A run still in flight is cancelled first.
 #[allow(clippy::too_many_arguments)]
 pub async fn train(
     spec: &DetectorSpec,

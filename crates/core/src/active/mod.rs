@@ -428,7 +428,7 @@ impl LayerInputs {
     /// layer is the same either way (another config: it computes its own).
     pub fn settle(&mut self, config: &ActiveConfig) -> bool {
         let Some(spread) = self.prior_spread else {
-            self.prior_spread = Some(self.spread_without_isolation());
+            self.prior_spread = Some(self.isolation_spread());
             return false;
         };
         if self.prior_scores.is_none() {
@@ -439,10 +439,14 @@ impl LayerInputs {
         true
     }
 
-    /// The spread (standard deviation over the rows) of the prior score
-    /// from every evidence column but the isolation score, with the
-    /// prior's weights.
-    fn spread_without_isolation(&self) -> f64 {
+    /// The spread the prior weighs the isolation score against: the
+    /// standard deviation over the rows of the prior score from every
+    /// other evidence column. No pass when there is no isolation column
+    /// (0: nothing reads it).
+    fn isolation_spread(&self) -> f64 {
+        if self.shape.isolation == 0 {
+            return 0.0;
+        }
         let others = self.shape.evidence() - self.shape.isolation;
         let w = vec![1.0 / (others as f64).sqrt(); others];
         spread_of(&self.values, self.shape.width(), &w)
@@ -545,11 +549,9 @@ impl ActiveLayer {
         config: ActiveConfig,
         forest: Option<Forest>,
     ) -> Self {
-        let spread = match (inputs.shape.isolation, inputs.prior_spread) {
-            (0, _) => 0.0,
-            (_, Some(s)) => s,
-            (_, None) => inputs.spread_without_isolation(),
-        };
+        let spread = inputs
+            .prior_spread
+            .unwrap_or_else(|| inputs.isolation_spread());
         let LayerInputs {
             shape,
             values: inputs,
