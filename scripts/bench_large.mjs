@@ -38,6 +38,7 @@ if (trainRows !== undefined) {
 const bytes = (await stat(path)).size;
 await page.evaluate(() => { window.__long = []; window.__epochs = {}; });
 const t0 = Date.now();
+const chosen = await page.evaluate(() => performance.now());
 // By path, as a file picked from disk arrives: the browser reads it, and
 // nothing passes through DevTools or the page's heap on the way.
 await page.setInputFiles('[data-testid=csv-input]', path);
@@ -59,6 +60,15 @@ const long = await page.evaluate(() => {
     return { duration: l.duration, phase };
   });
 });
+// When each part of the way began, from the file chosen: the page's first
+// mark of each name after it.
+const timeline = await page.evaluate((from) => {
+  const seen = new Map();
+  for (const m of performance.getEntriesByType('mark')) {
+    if (m.startTime >= from && m.name.startsWith('anomaly-lab:') && !seen.has(m.name)) seen.set(m.name.slice(12), m.startTime - from);
+  }
+  return [...seen].map(([n, t]) => `${n} ${(t / 1000).toFixed(2)}`).join(', ');
+}, chosen);
 const epochs = await page.evaluate(() => window.__epochs);
 const last = Math.max(...Object.keys(epochs).map(Number).filter((k) => epochs[k] >= (epochs[1] ?? Infinity)));
 // The rows trained on: the sample the report names, else every row.
@@ -93,7 +103,7 @@ const exportSeconds = (Date.now() - te) / 1000;
 console.log(`file: ${path} (${(bytes / 1e6).toFixed(1)} MB)`);
 console.log(`report: ${report.replace(/\s+/g, ' ').trim()}`);
 console.log(`progress: ${progress}`);
-console.log(`file chosen → ready: ${seconds.toFixed(1)} s`);
+console.log(`file chosen → ready: ${seconds.toFixed(1)} s (marks, s: ${timeline})`);
 const durations = long.map((l) => l.duration);
 console.log(`long tasks (> 50 ms): ${long.length}, total ${(durations.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...durations).toFixed(0)} ms (${long.map((l) => `${l.duration.toFixed(0)} ${l.phase}`).join(', ')})`);
 console.log(`tab at ready: ${tab.rss.toFixed(0)} MB resident, ${tab.private.toFixed(0)} MB private (JS heap ${tab.heap} MB); after a collection ${collected.rss.toFixed(0)} / ${collected.private.toFixed(0)} MB`);

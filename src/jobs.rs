@@ -159,6 +159,7 @@ pub fn start_training(ctx: Ctx) {
             return;
         }
         job.clock.update(|c| c.1 = Some(now_ms()));
+        crate::dom::mark("ready");
         let scored = ctx.with_lab(|l| l.session.is_scored()).unwrap_or(false);
         job.phase
             .set(if scored { Phase::Ready } else { Phase::Idle });

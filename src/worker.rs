@@ -13,6 +13,7 @@
 //! The protocol is written down in the worker's `lib.rs`.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use anomaly_lab_core::active::{ActiveConfig, InputShape, LayerInputs};
 use anomaly_lab_core::data::{ParseProgress, Prepared};
@@ -22,7 +23,7 @@ use anomaly_lab_core::forest::{Forest, ForestKey};
 use anomaly_lab_core::CoreError;
 use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// The workers' script, beside index.html.
@@ -63,6 +64,8 @@ pub enum Parsed {
 enum Slot {
     Training,
     Parsing,
+    /// The isolation forest, grown beside a training run.
+    Forest,
 }
 
 struct Busy {
@@ -77,6 +80,10 @@ struct Busy {
 thread_local! {
     static TRAINING: RefCell<Option<Busy>> = const { RefCell::new(None) };
     static PARSING: RefCell<Option<Busy>> = const { RefCell::new(None) };
+    static FOREST: RefCell<Option<Busy>> = const { RefCell::new(None) };
+    /// Counts training runs, so a forest grown for one is never sent to
+    /// the next.
+    static RUNS: Cell<u64> = const { Cell::new(0) };
     static NEXT_JOB: Cell<f64> = const { Cell::new(1.0) };
 }
 
@@ -84,6 +91,7 @@ fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
     match slot {
         Slot::Training => TRAINING.with(|s| f(&mut s.borrow_mut())),
         Slot::Parsing => PARSING.with(|s| f(&mut s.borrow_mut())),
+        Slot::Forest => FOREST.with(|s| f(&mut s.borrow_mut())),
     }
 }
 
@@ -92,7 +100,10 @@ fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
 /// the worker times WebGPU against the CPU and keeps the faster); `on_event`
 /// sees the device and the progress. The table is copied out in steps;
 /// `cancelled`, asked once it is, ends the run before the worker gets it.
-/// A run still in flight is cancelled first.
+/// A run still in flight is cancelled first. The `forest` the layer still
+/// needs grows in a third worker meanwhile (on a second core where there
+/// is one: 1.7 s of a 9 s run on donors.csv), and its scores go to the
+/// training worker for the layer's inputs.
 #[allow(clippy::too_many_arguments)]
 pub async fn train(
     spec: &DetectorSpec,
@@ -105,7 +116,7 @@ pub async fn train(
     cancelled: impl Fn() -> bool,
     mut on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
-    let used = std::rc::Rc::new(Cell::new(None));
+    let used = Rc::new(Cell::new(None));
     let on_event = {
         let used = used.clone();
         move |e: Event| {
@@ -119,6 +130,17 @@ pub async fn train(
     // Stopped while the table was copied: no worker was asked yet.
     if cancelled() {
         return Outcome::Cancelled;
+    }
+    crate::dom::mark("train");
+    let run = RUNS.with(|r| {
+        r.set(r.get() + 1);
+        r.get()
+    });
+    let beside = Rc::new(RefCell::new(None));
+    if let Some(key) = forest {
+        // A copy of its own: the training worker takes the table.
+        let copy = Float32Array::new(&table);
+        spawn_local(grow_beside(copy, cols, key, run, beside.clone()));
     }
     let forest_key = forest.map_or(JsValue::NULL, |k| k.to_wire().into());
     let isolation = isolation.map(Float32Array::from);
@@ -136,12 +158,15 @@ pub async fn train(
             ("x", table.clone().into()),
             ("forest", forest_key),
             ("isolation", isolation.map_or(JsValue::NULL, JsValue::from)),
+            ("forestBeside", forest.is_some().into()),
             ("race", race.into()),
         ],
         transfer,
         on_event,
     )
     .await;
+    // A forest still growing is this run's, and goes with it.
+    cancel(Slot::Forest);
     // From here to ready the page lands the results (the browser tests'
     // timeline starts that part at this mark).
     crate::dom::mark("results");
@@ -169,9 +194,13 @@ pub async fn train(
                     }
                 }
                 crate::dom::yield_now(0).await;
-                let grown = match forest {
-                    Some(key) => read_forest(&get(&data, "forest")).await.map(|f| (key, f)),
-                    None => None,
+                // The forest grew beside the run, or in the training
+                // worker when that failed.
+                let beside = beside.borrow_mut().take();
+                let grown = match (forest, beside) {
+                    (_, Some(grown)) => Some(grown),
+                    (Some(key), None) => read_forest(&get(&data, "forest")).await.map(|f| (key, f)),
+                    (None, None) => None,
                 };
                 crate::dom::yield_now(0).await;
                 let evidence = floats_in_steps(&data, "evidence").await;
@@ -202,6 +231,57 @@ pub async fn train(
         stop(Slot::Training);
     }
     outcome
+}
+
+/// Grows the forest `key` asks for on `table` (`rows × cols`) in its own
+/// worker, keeps it in `grown` and sends its scores to the training worker
+/// for run `run`; when it fails, sends none, and the training worker grows
+/// the forest itself. A run stopped meanwhile gets nothing.
+async fn grow_beside(
+    table: Float32Array,
+    cols: usize,
+    key: ForestKey,
+    run: u64,
+    grown: Rc<RefCell<Option<(ForestKey, Forest)>>>,
+) {
+    let transfer = Array::of1(&table.buffer());
+    let end = request(
+        Slot::Forest,
+        &[
+            ("kind", "forest".into()),
+            ("forest", key.to_wire().into()),
+            ("cols", cols.into()),
+            ("x", table.into()),
+        ],
+        transfer,
+        |_| {},
+    )
+    .await;
+    stop(Slot::Forest);
+    let forest = match &end {
+        Ok(data) if kind(data).as_deref() == Some("grown") => {
+            read_forest(&get(data, "forest")).await
+        }
+        Ok(data) if kind(data).as_deref() == Some("cancelled") => return,
+        _ => None,
+    };
+    if RUNS.with(Cell::get) != run {
+        return;
+    }
+    let scores = forest.as_ref().map(|f| Float32Array::from(f.scores()));
+    let transfer = Array::new();
+    if let Some(s) = &scores {
+        transfer.push(&s.buffer());
+    }
+    *grown.borrow_mut() = forest.map(|f| (key, f));
+    let message = object(&[
+        ("kind", "isolation".into()),
+        ("scores", scores.map_or(JsValue::NULL, JsValue::from)),
+    ]);
+    let busy = with_slot(Slot::Training, |s| s.as_ref().map(|b| b.worker.clone()));
+    if let Some(w) = busy {
+        let _ = w.post_message_with_transfer(&message, &transfer);
+    }
 }
 
 /// Reads and parses `file` in a fresh worker; `on_event` sees how far it

@@ -9,9 +9,14 @@
 //!   the standardised table as a `Float32Array` (transferred), the
 //!   isolation forest the active layer still needs (`ForestKey::to_wire`
 //!   text) or null, `isolation`, the scores of the forest the page
-//!   already has (a `Float32Array`) or null, and `race`: "auto" with a
+//!   already has (a `Float32Array`) or null, `forestBeside`: the forest
+//!   grows in another worker meanwhile, and its scores come later as
+//!   `{kind: "isolation", scores}` (a `Float32Array`, or null when that
+//!   failed: the forest is then grown here), and `race`: "auto" with a
 //!   hardware GPU, so the worker times a few steps on each device and
 //!   trains on the faster (its `backend` message says which, and why);
+//!   or `{kind: "forest", job, forest, cols, x}`: grow that forest on the
+//!   table (transferred), beside a training run in another worker;
 //!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
 //!   parsed here, so the page never holds its bytes;
 //! - worker → page, each with the `job` it is about:
@@ -25,6 +30,8 @@
 //!   active layer's inputs, `LayerInputs`, built here for the same reason,
 //!   with their `InputShape::to_wire` text), or
 //!   `{kind: "failed", error}` with `CoreError::to_wire` text;
+//!   for a forest, `{kind: "grown", forest}` (the same `{leaves, scores,
+//!   paths}`);
 //!   for a parse, `{kind: "reading", bytes, totalBytes, rows}` and
 //!   `{kind: "columns", done, total}` at most every [`PROGRESS_MS`], then
 //!   `{kind: "table", meta, x, pca, truth}` (`Prepared::wire_meta` text,
@@ -72,9 +79,20 @@ mod worker {
     #[wasm_bindgen]
     pub fn handle(message: JsValue) {
         let job = get(&message, "job").as_f64().unwrap_or(-1.0);
-        if get(&message, "kind").as_string().as_deref() == Some("parse") {
-            wasm_bindgen_futures::spawn_local(parse(job, get(&message, "file")));
-            return;
+        match get(&message, "kind").as_string().as_deref() {
+            Some("parse") => {
+                wasm_bindgen_futures::spawn_local(parse(job, get(&message, "file")));
+                return;
+            }
+            Some("forest") => {
+                grow(job, &message);
+                return;
+            }
+            Some("isolation") => {
+                isolation::arrived(message);
+                return;
+            }
+            _ => {}
         }
         match request(&message, job) {
             Ok(run) => wasm_bindgen_futures::spawn_local(train(run)),
@@ -115,6 +133,7 @@ mod worker {
                 .dyn_into::<Float32Array>()
                 .ok()
                 .map(|a| a.to_vec()),
+            forest_beside: get(m, "forestBeside").as_bool().unwrap_or(false),
             race: get(m, "race").as_bool().unwrap_or(false),
         })
     }
@@ -130,12 +149,17 @@ mod worker {
         forest: Option<ForestKey>,
         /// The isolation scores of the forest the page has.
         isolation: Option<Vec<f32>>,
+        /// The forest grows in another worker meanwhile: its scores come
+        /// as an `isolation` message (none: grow `forest` here after all).
+        forest_beside: bool,
         /// "auto" with a hardware GPU: time both devices, keep the faster.
         race: bool,
     }
 
     async fn train(run: Run) {
         let (job, spec, cols, x) = (run.job, &run.spec, run.cols, &run.x);
+        // Scores sent for an earlier run are not this one's.
+        isolation::clear();
         let (used, device, note) = if run.race && run.wanted == BackendKind::WebGpu {
             backend::race(spec, x, cols, now_ms).await
         } else {
@@ -187,8 +211,15 @@ mod worker {
                     score.buffer().into(),
                     latent.buffer().into(),
                 ];
+                let beside = if run.forest_beside {
+                    isolation::wait().await
+                } else {
+                    None
+                };
+                let isolation = beside.or(run.isolation);
                 let grown = run
                     .forest
+                    .filter(|_| isolation.is_none())
                     .map(|k| Forest::fit(x, cols, k.trees, k.sample, k.seed));
                 // The layer's inputs, with the page's settings (the
                 // defaults; the page checks, and builds its own if they are
@@ -199,29 +230,12 @@ mod worker {
                     x,
                     cols,
                     &ActiveConfig::default(),
-                    grown
-                        .as_ref()
-                        .map(Forest::scores)
-                        .or(run.isolation.as_deref()),
+                    grown.as_ref().map(Forest::scores).or(isolation.as_deref()),
                 );
                 let shape = inputs.shape.to_wire();
                 let inputs = Float32Array::from(&inputs.values[..]);
                 transfer.push(inputs.buffer().into());
-                let forest = grown.map_or(JsValue::NULL, |f| {
-                    let leaves = Uint8Array::from(f.leaves());
-                    let scores = Float32Array::from(f.scores());
-                    let paths = js_sys::Uint32Array::from(&f.wire_paths()[..]);
-                    transfer.extend([
-                        JsValue::from(leaves.buffer()),
-                        scores.buffer().into(),
-                        paths.buffer().into(),
-                    ]);
-                    object(&[
-                        ("leaves", leaves.into()),
-                        ("scores", scores.into()),
-                        ("paths", paths.into()),
-                    ])
-                });
+                let forest = grown.map_or(JsValue::NULL, |f| forest_wire(&f, &mut transfer));
                 post(
                     job,
                     "done",
@@ -244,6 +258,99 @@ mod worker {
             // The hook above never cancels; the page terminates the worker.
             Ok(None) => fail(job, &CoreError::Worker("the run stopped early".into())),
             Err(e) => fail(job, &e),
+        }
+    }
+
+    /// `Forest`'s wire arrays as `{leaves, scores, paths}`, their buffers
+    /// added to `transfer`.
+    fn forest_wire(f: &Forest, transfer: &mut Vec<JsValue>) -> JsValue {
+        let leaves = Uint8Array::from(f.leaves());
+        let scores = Float32Array::from(f.scores());
+        let paths = js_sys::Uint32Array::from(&f.wire_paths()[..]);
+        transfer.extend([
+            JsValue::from(leaves.buffer()),
+            scores.buffer().into(),
+            paths.buffer().into(),
+        ]);
+        object(&[
+            ("leaves", leaves.into()),
+            ("scores", scores.into()),
+            ("paths", paths.into()),
+        ])
+    }
+
+    /// Grows the isolation forest `{forest: key, cols, x}` asks for, while
+    /// another worker trains the detector, and answers `{kind: "grown",
+    /// forest}`.
+    fn grow(job: f64, m: &JsValue) {
+        let key = get(m, "forest")
+            .as_string()
+            .and_then(|k| ForestKey::from_wire(&k));
+        let cols = get(m, "cols")
+            .as_f64()
+            .filter(|c| *c >= 1.0 && c.fract() == 0.0);
+        let x = get(m, "x")
+            .dyn_into::<Float32Array>()
+            .ok()
+            .map(|a| a.to_vec());
+        let (Some(key), Some(cols), Some(x)) = (key, cols, x) else {
+            let why = "the page's request has no forest, columns or table";
+            return fail(job, &CoreError::Worker(why.into()));
+        };
+        let f = Forest::fit(&x, cols as usize, key.trees, key.sample, key.seed);
+        drop(x);
+        let mut transfer = Vec::new();
+        let forest = forest_wire(&f, &mut transfer);
+        post(job, "grown", &[("forest", forest)], &transfer);
+    }
+
+    /// The isolation scores the page sends a training run whose forest
+    /// grows in another worker (`{kind: "isolation", scores}`; null when
+    /// that failed): kept if they come before the run wants them, else
+    /// handed to its wait.
+    mod isolation {
+        use std::cell::RefCell;
+
+        use js_sys::Float32Array;
+        use wasm_bindgen::{JsCast, JsValue};
+
+        thread_local! {
+            static EARLY: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+            static WAITING: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+        }
+
+        pub fn clear() {
+            EARLY.with(|e| e.borrow_mut().take());
+            WAITING.with(|w| w.borrow_mut().take());
+        }
+
+        pub fn arrived(message: JsValue) {
+            match WAITING.with(|w| w.borrow_mut().take()) {
+                Some(wake) => {
+                    let _ = wake.call1(&JsValue::NULL, &message);
+                }
+                None => EARLY.with(|e| *e.borrow_mut() = Some(message)),
+            }
+        }
+
+        /// The scores, once sent; `None` when the page sent none.
+        pub async fn wait() -> Option<Vec<f32>> {
+            let message = match EARLY.with(|e| e.borrow_mut().take()) {
+                Some(m) => m,
+                None => {
+                    let promise = js_sys::Promise::new(&mut |resolve, _| {
+                        WAITING.with(|w| *w.borrow_mut() = Some(resolve));
+                    });
+                    wasm_bindgen_futures::JsFuture::from(promise)
+                        .await
+                        .unwrap_or(JsValue::NULL)
+                }
+            };
+            js_sys::Reflect::get(&message, &"scores".into())
+                .ok()?
+                .dyn_into::<Float32Array>()
+                .ok()
+                .map(|a| a.to_vec())
         }
     }
 

@@ -393,9 +393,7 @@ impl LayerInputs {
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
         if shape.tails {
-            for j in 0..m + marginal {
-                tail_transform(&mut inputs, width, j);
-            }
+            tail_transform(&mut inputs, width, 0..m + marginal);
         }
         standardize_columns_f32(&mut inputs, width, shape.evidence());
         Self {
@@ -1498,28 +1496,108 @@ fn dot4(a: &[f32], b: &[f32]) -> f32 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
 }
 
-/// Replaces column `j` of the row-major `values` by the upper tail of each
-/// value, `−ln(share of rows with a value at least as large)`: 0 for the
+/// Replaces `columns` of the row-major `values` by the upper tail of each
+/// value, `−ln(share of rows with a value at least as large)`: 0 for a
 /// column's smallest value, `ln N` for its largest; equal values share one.
-fn tail_transform(values: &mut [f32], width: usize, j: usize) {
+fn tail_transform(values: &mut [f32], width: usize, columns: std::ops::Range<usize>) {
+    /// Columns read and written in one pass over the table: on a large
+    /// table each pass costs as much as a column's sort.
+    const BLOCK: usize = 4;
     let n = values.len() / width.max(1);
-    if n == 0 {
+    if n == 0 || columns.is_empty() {
         return;
     }
-    // The column beside its rows, sorted in one contiguous block; rows with
-    // equal values share the tail share of the first of them, so the order
-    // among equals does not matter.
-    let mut column: Vec<(f32, u32)> = (0..n).map(|r| (values[r * width + j], r as u32)).collect();
-    column.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let mut k = 0;
-    while k < n {
-        let v = column[k].0;
-        let end = k + column[k..].iter().take_while(|c| c.0 == v).count().max(1);
-        let tail = (-((n - k) as f64 / n as f64).ln()) as f32;
-        for &(_, r) in &column[k..end] {
-            values[r as usize * width + j] = tail;
+    // The tail of the k-th smallest, the same in every column: one
+    // logarithm a row, not one a row and column.
+    let shares: Vec<f32> = (0..n)
+        .map(|k| (-((n - k) as f64 / n as f64).ln()) as f32)
+        .collect();
+    let mut scratch = Vec::new();
+    let (start, end) = (columns.start, columns.end.min(width));
+    for block in (start..end).step_by(BLOCK) {
+        let block = block..(block + BLOCK).min(end);
+        // Each column beside its rows, in one contiguous block: the
+        // value's order key (high half) and its row (low half).
+        let mut keys: Vec<Vec<u64>> = block.clone().map(|_| Vec::with_capacity(n)).collect();
+        for (r, row) in values.chunks_exact(width).enumerate() {
+            for (k, j) in keys.iter_mut().zip(block.clone()) {
+                k.push((u64::from(order_key(row[j])) << 32) | r as u64);
+            }
         }
-        k = end;
+        // Each row's tail in row order (a column's keys become its tails):
+        // rows with equal values share the tail of the first of them, so
+        // the order among equals does not matter.
+        let tails: Vec<Vec<f32>> = keys
+            .into_iter()
+            .map(|mut column| {
+                radix_sort_high(&mut column, &mut scratch);
+                let mut tails = vec![0f32; n];
+                let value = |c: u64| from_order_key((c >> 32) as u32);
+                let mut k = 0;
+                while k < n {
+                    let v = value(column[k]);
+                    let end = k + column[k..]
+                        .iter()
+                        .take_while(|&&c| value(c) == v)
+                        .count()
+                        .max(1);
+                    for &c in &column[k..end] {
+                        tails[(c & u64::from(u32::MAX)) as usize] = shares[k];
+                    }
+                    k = end;
+                }
+                tails
+            })
+            .collect();
+        for (r, row) in values.chunks_exact_mut(width).enumerate() {
+            for (t, j) in tails.iter().zip(block.clone()) {
+                row[j] = t[r];
+            }
+        }
+    }
+}
+
+/// An `f32`'s bits as an unsigned key in [`f32::total_cmp`]'s order.
+fn order_key(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b >> 31 == 1 {
+        !b
+    } else {
+        b | (1 << 31)
+    }
+}
+
+/// The `f32` an [`order_key`] was made from.
+fn from_order_key(k: u32) -> f32 {
+    f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
+}
+
+/// Sorts by the high 32 bits (the low ones keep their input order among
+/// equals): a least-significant-digit radix sort, 8 bits a pass, a pass
+/// skipped where every entry has the same digit.
+fn radix_sort_high(v: &mut Vec<u64>, other: &mut Vec<u64>) {
+    other.clear();
+    other.resize(v.len(), 0);
+    for shift in [32, 40, 48, 56] {
+        let mut counts = [0usize; 256];
+        for &c in v.iter() {
+            counts[(c >> shift) as usize & 0xff] += 1;
+        }
+        if counts.contains(&v.len()) {
+            continue;
+        }
+        let mut at = 0;
+        for c in &mut counts {
+            let here = *c;
+            *c = at;
+            at += here;
+        }
+        for &c in v.iter() {
+            let d = (c >> shift) as usize & 0xff;
+            other[counts[d]] = c;
+            counts[d] += 1;
+        }
+        std::mem::swap(v, other);
     }
 }
 
@@ -2233,11 +2311,63 @@ mod tests {
     #[test]
     fn tails_rank_values_by_the_share_of_rows_above() {
         let mut v = vec![5.0f32, 0.0, 1.0, 0.0, 3.0, 0.0, 3.0, 0.0];
-        tail_transform(&mut v, 2, 0);
+        tail_transform(&mut v, 2, 0..1);
         let want = [4f64.ln(), 0.0, (4.0f64 / 3.0).ln(), (4.0f64 / 3.0).ln()];
         for (got, want) in v.chunks(2).zip(want) {
             assert!((got[0] as f64 - want).abs() < 1e-6, "{got:?} {want}");
             assert_eq!(got[1], 0.0);
+        }
+    }
+
+    /// The tails as a comparison sort gives them, bit for bit: ties,
+    /// both zeros, negatives, infinities and subnormals included.
+    #[test]
+    fn tails_by_radix_sort_match_a_comparison_sort() {
+        fn by_comparison(values: &mut [f32], width: usize, j: usize) {
+            let n = values.len() / width;
+            let mut column: Vec<(f32, u32)> =
+                (0..n).map(|r| (values[r * width + j], r as u32)).collect();
+            column.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let mut k = 0;
+            while k < n {
+                let v = column[k].0;
+                let end = k + column[k..].iter().take_while(|c| c.0 == v).count().max(1);
+                let tail = (-((n - k) as f64 / n as f64).ln()) as f32;
+                for &(_, r) in &column[k..end] {
+                    values[r as usize * width + j] = tail;
+                }
+                k = end;
+            }
+        }
+        let special = [
+            0.0,
+            -0.0,
+            1e-40,
+            -1e-40,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            7.5,
+            -7.5,
+        ];
+        let mut rng = crate::rng::Rng::new(7);
+        for n in [1, 2, 3, 17, 256, 257, 5_000] {
+            let v: Vec<f32> = (0..n * 3)
+                .map(|i| match i % 5 {
+                    0 => special[rng.index(special.len())],
+                    1 => (rng.index(9) as f32) * 0.25,
+                    _ => (rng.normal() as f32) * 1e3,
+                })
+                .collect();
+            for j in 0..3 {
+                let (mut a, mut b) = (v.clone(), v.clone());
+                tail_transform(&mut a, 3, j..j + 1);
+                by_comparison(&mut b, 3, j);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a), bits(&b), "n {n}, column {j}");
+            }
+        }
+        for x in special {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
         }
     }
 
