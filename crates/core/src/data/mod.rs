@@ -290,28 +290,23 @@ pub fn parse_csv_with(
     }
     let mut notes: Vec<Note> = decoded.note.into_iter().map(Note::warning).collect();
     let delimiter = sniff::sniff_delimiter(text);
-    let records = sniff::read_records(
+    let mut data = sniff::read_records(
         text,
         delimiter,
         options.max_columns,
         options.max_cells,
         progress,
     )?;
-    let Some(first) = records.first() else {
+    if data.is_empty() {
         return Err(DataError::Empty);
-    };
-    let has_header = sniff::sniff_header(&records, options.label_column.as_deref());
+    }
+    let has_header = sniff::sniff_header(&data, options.label_column.as_deref());
     let header = if has_header {
-        column_names(&first.fields, &mut notes)
+        let names = column_names(data.row(0), &mut notes);
+        data.skip_first();
+        names
     } else {
-        (1..=first.fields.len())
-            .map(|i| format!("col{i}"))
-            .collect()
-    };
-    let data = if has_header {
-        &records[1..]
-    } else {
-        &records[..]
+        (1..=data.width()).map(|i| format!("col{i}")).collect()
     };
     if data.is_empty() {
         return Err(DataError::HeaderOnly);
@@ -322,8 +317,8 @@ pub fn parse_csv_with(
             min: options.min_rows,
         });
     }
-    let column = |j: usize| -> Vec<&str> { data.iter().map(|r| &r.fields[j]).collect() };
-    let lines = |i: usize| data[i].line;
+    let column = |j: usize| data.column(j);
+    let lines = |i: usize| data.line(i);
 
     let mut report = DataReport {
         rows: data.len(),
@@ -456,8 +451,8 @@ pub fn parse_csv_with(
 
 /// The header's names: an empty one becomes `column N`, a repeated one
 /// gets `_2`, `_3`, …; each change is noted with the positions.
-fn column_names(fields: &csv::StringRecord, notes: &mut Vec<Note>) -> Vec<String> {
-    let raw: Vec<String> = fields.iter().map(|f| text::clean(f).to_string()).collect();
+fn column_names<'a>(fields: impl Iterator<Item = &'a str>, notes: &mut Vec<Note>) -> Vec<String> {
+    let raw: Vec<String> = fields.map(|f| text::clean(f).to_string()).collect();
     let mut taken: BTreeSet<String> = raw.iter().cloned().collect();
     let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
     let mut names = Vec::with_capacity(raw.len());

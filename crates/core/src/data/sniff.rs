@@ -12,33 +12,85 @@ use super::ParseProgress;
 /// Delimiters tried, in order of preference when they tie.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
-/// One CSV record with the line it started on. A `StringRecord` keeps its
-/// fields in one buffer: a million-row file is a million allocations, not
-/// one per cell.
-pub(super) struct Record {
-    pub line: u64,
-    pub fields: csv::StringRecord,
+/// Every CSV record, with the line each started on, in three flat arrays:
+/// each field's text one after another, where each ends, and each row's
+/// line. A record of its own per row (a `StringRecord`: three allocations)
+/// made a million-row file millions of allocations scattered over the
+/// heap, and reading a column then missed the cache at every cell.
+pub(super) struct Records {
+    text: String,
+    ends: Vec<usize>,
+    lines: Vec<u64>,
+    width: usize,
+    /// The rows before this one are not data (the header).
+    start: usize,
+}
+
+impl Records {
+    /// The rows (after the header, once it is skipped).
+    pub fn len(&self) -> usize {
+        self.lines.len() - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Fields a row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The file line row `i` starts on.
+    pub fn line(&self, i: usize) -> u64 {
+        self.lines[self.start + i]
+    }
+
+    /// Row `i`'s field `j`.
+    pub fn field(&self, i: usize, j: usize) -> &str {
+        let k = (self.start + i) * self.width + j;
+        let from = k.checked_sub(1).map_or(0, |p| self.ends[p]);
+        self.text.get(from..self.ends[k]).unwrap_or_default()
+    }
+
+    /// Row `i`'s fields.
+    pub fn row(&self, i: usize) -> impl Iterator<Item = &str> + '_ {
+        (0..self.width).map(move |j| self.field(i, j))
+    }
+
+    /// Field `j` of every row.
+    pub fn column(&self, j: usize) -> Vec<&str> {
+        (0..self.len()).map(|i| self.field(i, j)).collect()
+    }
+
+    /// The first row is the header, not data.
+    pub fn skip_first(&mut self) {
+        self.start = (self.start + 1).min(self.lines.len());
+    }
 }
 
 /// Reads every record, refusing a ragged row, more than `max_columns`
 /// columns, or more than `max_cells` cells as soon as it is seen.
-/// Records read between two progress reports.
-const PROGRESS_ROWS: usize = 8192;
-
 pub(super) fn read_records(
     text: &str,
     delimiter: u8,
     max_columns: usize,
     max_cells: usize,
     progress: &mut dyn FnMut(ParseProgress),
-) -> Result<Vec<Record>, DataError> {
+) -> Result<Records, DataError> {
     let total_bytes = text.len();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut out: Vec<Record> = Vec::new();
+    let mut out = Records {
+        text: String::with_capacity(text.len()),
+        ends: Vec::new(),
+        lines: Vec::new(),
+        width: 0,
+        start: 0,
+    };
     let mut record = csv::StringRecord::new();
     let mut cells = 0usize;
     loop {
@@ -58,28 +110,25 @@ pub(super) fn read_records(
         if record.len() == 1 && record[0].trim().is_empty() {
             continue;
         }
-        match out.first() {
-            None if record.len() > max_columns => {
+        if out.lines.is_empty() {
+            if record.len() > max_columns {
                 return Err(DataError::TooWide {
                     columns: record.len(),
                     limit: max_columns,
-                })
+                });
             }
+            out.width = record.len();
+        } else if record.len() != out.width {
             // A quote that never closes swallows the lines after it.
-            Some(first)
-                if record.len() != first.fields.len()
-                    && record.iter().any(|f| f.contains('\n')) =>
-            {
-                return Err(DataError::UnclosedQuote { line })
-            }
-            Some(first) if record.len() != first.fields.len() => {
-                return Err(DataError::RaggedRow {
+            return Err(if record.iter().any(|f| f.contains('\n')) {
+                DataError::UnclosedQuote { line }
+            } else {
+                DataError::RaggedRow {
                     line,
-                    expected: first.fields.len(),
+                    expected: out.width,
                     found: record.len(),
-                })
-            }
-            _ => {}
+                }
+            });
         }
         cells += record.len();
         if cells > max_cells {
@@ -88,20 +137,24 @@ pub(super) fn read_records(
                 limit: max_cells,
             });
         }
-        out.push(Record {
-            line,
-            fields: std::mem::take(&mut record),
-        });
-        if out.len().is_multiple_of(PROGRESS_ROWS) {
+        for f in &record {
+            out.text.push_str(f);
+            out.ends.push(out.text.len());
+        }
+        out.lines.push(line);
+        if out.lines.len().is_multiple_of(PROGRESS_ROWS) {
             progress(ParseProgress::Reading {
                 bytes: usize::try_from(reader.position().byte()).unwrap_or(total_bytes),
                 total_bytes,
-                rows: out.len(),
+                rows: out.lines.len(),
             });
         }
     }
     Ok(out)
 }
+
+/// Records read between two progress reports.
+const PROGRESS_ROWS: usize = 8192;
 
 /// Picks the delimiter that splits the first lines into the same, largest
 /// number of fields. Quotes are respected. When both `,` and another
@@ -160,26 +213,26 @@ pub(super) fn sniff_delimiter(text: &str) -> u8 {
 ///   label column asked for, so `2019,2020,label` is a header;
 /// - or one of its fields is text above a column that is mostly numbers;
 /// - or every field is text that does not recur in the column below.
-pub(super) fn sniff_header(records: &[Record], label_column: Option<&str>) -> bool {
-    let Some(first) = records.first() else {
+pub(super) fn sniff_header(records: &Records, label_column: Option<&str>) -> bool {
+    if records.is_empty() {
         return false;
-    };
-    let names_truth = first.fields.iter().any(|f| {
+    }
+    let names_truth = records.row(0).any(|f| {
         is_label_name(f) || label_column.is_some_and(|n| f.trim().eq_ignore_ascii_case(n))
     });
     if names_truth {
         return true;
     }
-    let sample = &records[1..records.len().min(51)];
+    let sample = 1..records.len().min(51);
     if sample.is_empty() {
-        return first.fields.iter().any(|f| !looks_numeric(f));
+        return records.row(0).any(|f| !looks_numeric(f));
     }
     let mut text_over_numbers = false;
     let mut all_text_unique = true;
-    for (j, f) in first.fields.iter().enumerate() {
+    for (j, f) in records.row(0).enumerate() {
         let below: Vec<&str> = sample
-            .iter()
-            .filter_map(|r| r.fields.get(j))
+            .clone()
+            .map(|i| records.field(i, j))
             .filter(|v| !is_missing(v))
             .collect();
         let first_is_text = !looks_numeric(f) && !is_missing(f);
@@ -201,7 +254,7 @@ pub(super) fn sniff_header(records: &[Record], label_column: Option<&str>) -> bo
 mod tests {
     use super::*;
 
-    fn records(text: &str) -> Vec<Record> {
+    fn records(text: &str) -> Records {
         read_records(text, sniff_delimiter(text), 100, 1000, &mut |_| {}).unwrap()
     }
 
