@@ -286,12 +286,18 @@ async fn grow_beside(
 
 /// Reads and parses `file` in a fresh worker; `on_event` sees how far it
 /// has got. A read still in flight is cancelled first.
-pub async fn parse(file: &web_sys::File, on_event: impl FnMut(Event) + 'static) -> Parsed {
+pub async fn parse(file: &web_sys::File, mut on_event: impl FnMut(Event) + 'static) -> Parsed {
     let end = request(
         Slot::Parsing,
         &[("kind", "parse".into()), ("file", file.into())],
         Array::new(),
-        on_event,
+        move |e| {
+            // The training worker loads its module while the file is
+            // parsed (once the parse worker has its own: both at once
+            // slowed each).
+            start_spare();
+            on_event(e)
+        },
     )
     .await;
     // Its memory (the bytes, the records) goes with it.
@@ -391,13 +397,7 @@ async fn request(
     });
     let worker = match with_slot(slot, |s| s.take().map(|b| b.worker)) {
         Some(w) => w,
-        None => {
-            let options = WorkerOptions::new();
-            options.set_type(WorkerType::Module);
-            Worker::new_with_options(WORKER_SCRIPT, &options).map_err(|e| {
-                CoreError::Worker(format!("it could not start: {}", crate::dom::js_error(&e)))
-            })?
-        }
+        None => fresh_worker()?,
     };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -417,6 +417,37 @@ async fn request(
         return Err(CoreError::Worker(crate::dom::js_error(&e)));
     }
     Ok(JsFuture::from(done).await.unwrap_or(JsValue::UNDEFINED))
+}
+
+thread_local! {
+    /// A worker started ahead of need, its module loaded: starting one
+    /// (fetching and compiling the module) takes about 300 ms. One is
+    /// started while a file is read, for the training that follows; none is
+    /// kept idle (an idle worker holds about 50 MB of the tab's memory).
+    static SPARE: RefCell<Option<Worker>> = const { RefCell::new(None) };
+}
+
+/// A new worker: the spare when there is one.
+fn fresh_worker() -> Result<Worker, CoreError> {
+    match SPARE.with(|s| s.borrow_mut().take()) {
+        Some(w) => Ok(w),
+        None => start_worker(),
+    }
+}
+
+/// Starts the spare worker, when there is none yet.
+fn start_spare() {
+    if SPARE.with(|s| s.borrow().is_none()) {
+        let spare = start_worker().ok();
+        SPARE.with(|s| *s.borrow_mut() = spare);
+    }
+}
+
+fn start_worker() -> Result<Worker, CoreError> {
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    Worker::new_with_options(WORKER_SCRIPT, &options)
+        .map_err(|e| CoreError::Worker(format!("it could not start: {}", crate::dom::js_error(&e))))
 }
 
 /// Ends the page's wait for `slot`'s request with `data`.
