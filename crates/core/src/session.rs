@@ -209,10 +209,6 @@ impl Session {
         self.rebuild_active();
     }
 
-    /// Takes a (re)trained detector's results. The labels given so far are
-    /// kept and replayed, in their order, into the new active layer: the
-    /// scores are those of a session that had these detector results from
-    /// the start.
     /// The forest the layer's settings ask for (none without trees).
     pub fn forest_key(&self) -> Option<ForestKey> {
         let c = &self.active_config;
@@ -256,6 +252,10 @@ impl Session {
         Ok(())
     }
 
+    /// Takes a (re)trained detector's results. The labels given so far are
+    /// kept and replayed, in their order, into the new active layer: the
+    /// scores are those of a session that had these detector results from
+    /// the start.
     pub fn attach(&mut self, scored: Scored) -> Result<(), CoreError> {
         self.attach_with_inputs(scored, None)
     }
