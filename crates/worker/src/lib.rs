@@ -112,14 +112,8 @@ mod worker {
             .as_string()
             .and_then(|b| BackendKind::parse(&b))
             .ok_or_else(|| bad("backend"))?;
-        let cols = get(m, "cols")
-            .as_f64()
-            .filter(|c| *c >= 1.0 && c.fract() == 0.0)
-            .ok_or_else(|| bad("column count"))? as usize;
-        let x = get(m, "x")
-            .dyn_into::<Float32Array>()
-            .map_err(|_| bad("table"))?
-            .to_vec();
+        let cols = columns(m).ok_or_else(|| bad("column count"))?;
+        let x = table(m).ok_or_else(|| bad("table"))?;
         Ok(Run {
             job,
             spec,
@@ -136,6 +130,22 @@ mod worker {
             forest_beside: get(m, "forestBeside").as_bool().unwrap_or(false),
             race: get(m, "race").as_bool().unwrap_or(false),
         })
+    }
+
+    /// A request's column count (`cols`): a whole number, at least 1.
+    fn columns(m: &JsValue) -> Option<usize> {
+        get(m, "cols")
+            .as_f64()
+            .filter(|c| *c >= 1.0 && c.fract() == 0.0)
+            .map(|c| c as usize)
+    }
+
+    /// A request's table (`x`), copied out of its `Float32Array`.
+    fn table(m: &JsValue) -> Option<Vec<f32>> {
+        get(m, "x")
+            .dyn_into::<Float32Array>()
+            .ok()
+            .map(|a| a.to_vec())
     }
 
     /// One training request.
@@ -286,18 +296,11 @@ mod worker {
         let key = get(m, "forest")
             .as_string()
             .and_then(|k| ForestKey::from_wire(&k));
-        let cols = get(m, "cols")
-            .as_f64()
-            .filter(|c| *c >= 1.0 && c.fract() == 0.0);
-        let x = get(m, "x")
-            .dyn_into::<Float32Array>()
-            .ok()
-            .map(|a| a.to_vec());
-        let (Some(key), Some(cols), Some(x)) = (key, cols, x) else {
+        let (Some(key), Some(cols), Some(x)) = (key, columns(m), table(m)) else {
             let why = "the page's request has no forest, columns or table";
             return fail(job, &CoreError::Worker(why.into()));
         };
-        let f = Forest::fit(&x, cols as usize, key.trees, key.sample, key.seed);
+        let f = Forest::fit(&x, cols, key.trees, key.sample, key.seed);
         drop(x);
         let mut transfer = Vec::new();
         let forest = forest_wire(&f, &mut transfer);

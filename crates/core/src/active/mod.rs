@@ -1601,8 +1601,6 @@ fn radix_sort_high(v: &mut Vec<u64>, other: &mut Vec<u64>) {
     }
 }
 
-/// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
-/// of `inputs` (`rows × width`).
 /// The prior's weights over the input columns: the evidence columns but
 /// the isolation score share one weight (`1/√count`), the isolation score
 /// carries `forest_share` of their score's `spread`, the rest start at 0.
@@ -1636,6 +1634,8 @@ fn prior_scores(inputs: &[f32], rows: usize, w: &[f64]) -> Vec<f32> {
     inputs.chunks_exact(w.len()).map(|f| dot4(f, &w)).collect()
 }
 
+/// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
+/// of `inputs` (`rows × width`).
 fn spread_of(inputs: &[f32], width: usize, w: &[f64]) -> f64 {
     if width == 0 || inputs.is_empty() {
         return 0.0;
