@@ -15,7 +15,9 @@ pub mod metrics;
 pub mod projection;
 pub mod query;
 pub mod rng;
+pub mod scorecard;
 pub mod session;
+mod sort;
 pub mod standardize;
 pub mod synth;
 

@@ -107,6 +107,11 @@ pub struct Session {
     top: Vec<usize>,
     /// Every row's rank under the current scores, made when first asked for.
     ranks: std::sync::OnceLock<Vec<usize>>,
+    /// The layer's scores before any label (the ranking without
+    /// feedback), kept from when the layer was built, and their ranking,
+    /// made when first asked for.
+    prior: Option<std::sync::Arc<Vec<f32>>>,
+    prior_order: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// One label change: the row's label and place in the history before and
@@ -154,6 +159,8 @@ impl Session {
             redo: Vec::new(),
             top: Vec::new(),
             ranks: std::sync::OnceLock::new(),
+            prior: None,
+            prior_order: std::sync::OnceLock::new(),
         }
     }
 
@@ -314,6 +321,11 @@ impl Session {
                     )
                 })
         });
+        self.prior = self
+            .active
+            .as_ref()
+            .map(|l| std::sync::Arc::new(l.scores().to_vec()));
+        self.prior_order = std::sync::OnceLock::new();
         self.fit_labels();
     }
 
@@ -650,6 +662,22 @@ impl Session {
         Some(LabelEvent { row, anomaly })
     }
 
+    /// Every row's score before any label: the active layer's prior, the
+    /// ranking the detector's evidence gives without feedback.
+    pub fn prior_scores(&self) -> Option<&[f32]> {
+        self.prior.as_deref().map(Vec::as_slice)
+    }
+
+    /// The rows by [`prior_scores`](Self::prior_scores), most anomalous
+    /// first (ties by row index); sorted once per layer, when first asked for.
+    pub fn prior_order(&self) -> Option<&[usize]> {
+        let prior = self.prior.as_deref()?;
+        Some(
+            self.prior_order
+                .get_or_init(|| crate::metrics::ranking(prior)),
+        )
+    }
+
     /// The rank (0 = most anomalous, ties by row index) of every row under
     /// the current scores; sorted once per change, when first asked for.
     pub fn ranks(&self) -> Option<&[usize]> {
@@ -671,14 +699,26 @@ impl Session {
     /// Before scoring, the score and rank cells are empty. The page's
     /// download and the CLI's `score` both write this.
     pub fn scores_csv(&self) -> String {
+        self.scores_csv_flagged(None)
+    }
+
+    /// [`scores_csv`](Self::scores_csv), with a last column `flagged`
+    /// (`1` for the rows `threshold` flags, else `0`) when one is given
+    /// and the rows are scored.
+    pub fn scores_csv_flagged(&self, threshold: Option<crate::scorecard::Threshold>) -> String {
         use std::fmt::Write;
         let scores = self.scores();
         let ranks = self.ranks();
         let truth = self.table.labels.as_ref();
-        let mut out = String::with_capacity(self.rows() * 24);
+        let flag = threshold.filter(|_| scores.is_some());
+        let rows = self.rows();
+        let mut out = String::with_capacity(rows * 26);
         out.push_str("row,score,rank,label");
-        out.push_str(if truth.is_some() { ",truth\n" } else { "\n" });
-        for i in 0..self.rows() {
+        if truth.is_some() {
+            out.push_str(",truth");
+        }
+        out.push_str(if flag.is_some() { ",flagged\n" } else { "\n" });
+        for i in 0..rows {
             let _ = write!(out, "{},", i + 1);
             if let (Some(s), Some(r)) = (scores, ranks) {
                 let _ = write!(out, "{},{}", s[i], r[i] + 1);
@@ -692,6 +732,13 @@ impl Session {
             });
             if let Some(t) = truth {
                 out.push_str(if t[i] { ",anomaly" } else { ",nominal" });
+            }
+            if let (Some(f), Some(s), Some(r)) = (flag, scores, ranks) {
+                out.push_str(if f.flags(s[i], r[i], rows) {
+                    ",1"
+                } else {
+                    ",0"
+                });
             }
             out.push('\n');
         }

@@ -74,6 +74,7 @@
 //! milliseconds, with no device round trip.
 
 use crate::forest::{Forest, MAX_LEAVES, MAX_NODES};
+use crate::sort::{from_order_key, order_key, radix_sort_high};
 use crate::standardize::standardize_columns_f32;
 
 mod base64;
@@ -1554,50 +1555,6 @@ fn tail_transform(values: &mut [f32], width: usize, columns: std::ops::Range<usi
                 row[j] = t[r];
             }
         }
-    }
-}
-
-/// An `f32`'s bits as an unsigned key in [`f32::total_cmp`]'s order.
-fn order_key(x: f32) -> u32 {
-    let b = x.to_bits();
-    if b >> 31 == 1 {
-        !b
-    } else {
-        b | (1 << 31)
-    }
-}
-
-/// The `f32` an [`order_key`] was made from.
-fn from_order_key(k: u32) -> f32 {
-    f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
-}
-
-/// Sorts by the high 32 bits (the low ones keep their input order among
-/// equals): a least-significant-digit radix sort, 8 bits a pass, a pass
-/// skipped where every entry has the same digit.
-fn radix_sort_high(v: &mut Vec<u64>, other: &mut Vec<u64>) {
-    other.clear();
-    other.resize(v.len(), 0);
-    for shift in [32, 40, 48, 56] {
-        let mut counts = [0usize; 256];
-        for &c in v.iter() {
-            counts[(c >> shift) as usize & 0xff] += 1;
-        }
-        if counts.contains(&v.len()) {
-            continue;
-        }
-        let mut at = 0;
-        for c in &mut counts {
-            let here = *c;
-            *c = at;
-            at += here;
-        }
-        for &c in v.iter() {
-            let d = (c >> shift) as usize & 0xff;
-            other[counts[d]] = c;
-            counts[d] += 1;
-        }
-        std::mem::swap(v, other);
     }
 }
 
