@@ -31,7 +31,8 @@ impl Threshold {
     /// How many of `rows` rows the top share flags (at least one when the
     /// share is above 0).
     fn top_rows(share: f64, rows: usize) -> usize {
-        if !(share > 0.0) {
+        // A NaN share flags nothing.
+        if share.is_nan() || share <= 0.0 {
             return 0;
         }
         ((share.min(1.0) * rows as f64).ceil() as usize).min(rows)
