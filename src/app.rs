@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use web_sys::{DragEvent, KeyboardEvent};
 
 use crate::components::{
-    BackendBadge, DataPanel, ErrorBanner, LabelPanel, LabelWarnings, Notice, QueuePanel,
+    BackendBadge, DataPanel, ErrorBanner, EvalPanel, LabelPanel, LabelWarnings, Notice, QueuePanel,
     ReportPanel, ScatterView, StorageWarning, TeachPanel, TrainPanel,
 };
 use crate::ctx::Ctx;
@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                 </aside>
                 <section class="center">
                     <ScatterView/>
+                    <EvalPanel/>
                 </section>
                 <aside class="right">
                     <LabelPanel/>

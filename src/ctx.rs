@@ -7,6 +7,7 @@ use anomaly_lab_core::data::{DataReport, Prepared};
 use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, Progress};
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
+use anomaly_lab_core::scorecard::Threshold;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
@@ -103,6 +104,9 @@ pub struct View {
     pub review: RwSignal<QueryRule>,
     /// Colour the points by rank (kept across datasets).
     pub colour_by_rank: RwSignal<bool>,
+    /// Which rows count as flagged (the histogram's line, the export's
+    /// `flagged` column); kept across datasets.
+    pub threshold: RwSignal<Threshold>,
     pub canvas: NodeRef<Canvas>,
     /// The last label → repainted canvas time (shown with `?timing=1`).
     pub last_update_ms: RwSignal<Option<f64>>,
@@ -167,6 +171,7 @@ impl Ctx {
                 hover: RwSignal::new(None),
                 review: RwSignal::new(params.review),
                 colour_by_rank: RwSignal::new(params.colour_by_rank),
+                threshold: RwSignal::new(Threshold::default()),
                 canvas: NodeRef::new(),
                 last_update_ms: RwSignal::new(None),
                 show_timing: params.timing,
@@ -544,9 +549,11 @@ impl Ctx {
         self.redraw();
     }
 
-    /// Saves `row,score,rank,label[,truth]` for every row to the user's disk.
+    /// Saves `row,score,rank,label[,truth],flagged` for every row to the
+    /// user's disk (`flagged` by the current threshold).
     pub fn download(&self) {
-        let Some((name, csv)) = self.with_lab(|l| (l.name.clone(), l.export_csv())) else {
+        let threshold = self.view.threshold.get_untracked();
+        let Some((name, csv)) = self.with_lab(|l| (l.name.clone(), l.export_csv(threshold))) else {
             return;
         };
         let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");

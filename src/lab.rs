@@ -7,6 +7,7 @@
 use anomaly_lab_core::data::Prepared;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
+use anomaly_lab_core::scorecard::Threshold;
 use anomaly_lab_core::session::Session;
 use anomaly_lab_core::synth::{generate, BuiltinSample};
 use anomaly_lab_core::CoreError;
@@ -138,9 +139,9 @@ impl Lab {
     }
 
     /// Every row's score, rank and label as CSV (the core's writer, the
-    /// same as the CLI's `score`).
-    pub fn export_csv(&self) -> String {
-        self.session.scores_csv()
+    /// same as the CLI's `score`), with the rows `threshold` flags.
+    pub fn export_csv(&self, threshold: Threshold) -> String {
+        self.session.scores_csv_flagged(Some(threshold))
     }
 
     /// "name = value" for each feature of a row (the values as loaded, to
@@ -273,7 +274,7 @@ mod tests {
     fn export_has_a_line_per_row_with_labels() {
         use anomaly_lab_core::detector::Scored;
         let mut lab = Lab::new("t".into(), sample_table("tiny", None).unwrap());
-        let unscored = lab.export_csv();
+        let unscored = lab.export_csv(Threshold::default());
         assert!(unscored.starts_with("row,score,rank,label,truth\n1,,,,"));
         let n = lab.session.rows();
         let m = lab.session.cols();
@@ -291,7 +292,7 @@ mod tests {
         lab.session.attach(scored).unwrap();
         lab.session.label(4, Some(true)).unwrap();
         lab.session.label(5, Some(false)).unwrap();
-        let csv = lab.export_csv();
+        let csv = lab.export_csv(Threshold::default());
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), n + 1);
         assert!(

@@ -4,12 +4,13 @@
 //! core crate and knows nothing of the DOM.
 //!
 //! The page exists only for `wasm32`; natively this crate holds its pure
-//! modules (`adapter`, `lab`, `storage`, `params`, `words`, `error`, `viewport`), which the
+//! modules (`adapter`, `charts`, `lab`, `storage`, `params`, `words`, `error`, `viewport`), which the
 //! native tests cover.
 
 pub mod adapter;
 #[cfg(target_arch = "wasm32")]
 mod app;
+pub mod charts;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]

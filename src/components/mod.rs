@@ -5,6 +5,7 @@
 //! [`Ctx`]: crate::ctx::Ctx
 
 mod data_panel;
+mod eval_panel;
 mod header;
 mod label_panel;
 mod queue_panel;
@@ -14,6 +15,7 @@ mod teach_panel;
 mod train_panel;
 
 pub use data_panel::DataPanel;
+pub use eval_panel::EvalPanel;
 pub use header::{BackendBadge, ErrorBanner, LabelWarnings, Notice, StorageWarning};
 pub use label_panel::LabelPanel;
 pub use queue_panel::QueuePanel;

@@ -272,9 +272,9 @@ test('download saves every row with its score, rank and label', async () => {
   const chunks = [];
   for await (const c of await download.createReadStream()) chunks.push(c);
   const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
-  assert.equal(lines[0], 'row,score,rank,label,truth');
+  assert.equal(lines[0], 'row,score,rank,label,truth,flagged');
   assert.equal(lines.length, 301);
-  assert.match(lines[first + 1], new RegExp(`^${first + 1},-?[0-9.e-]+,\\d+,anomaly,(anomaly|nominal)$`));
+  assert.match(lines[first + 1], new RegExp(`^${first + 1},-?[0-9.e-]+,\\d+,anomaly,(anomaly|nominal),[01]$`));
   await finish(session);
 });
 

@@ -1,0 +1,259 @@
+//! The evaluation panel's small charts as SVG geometry: the discovery
+//! curves and the score histogram. Pure (natively tested); the component
+//! only puts the strings into `<polyline>` and `<rect>` elements.
+
+use anomaly_lab_core::scorecard::{Histogram, Scorecard};
+
+/// A chart's drawing box inside its SVG `viewBox` (`0 0 W H`): the plot
+/// area leaves room for the axis labels at the left and the bottom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plot {
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The discovery chart's box in a 320 × 160 view box.
+pub const CURVE: Plot = Plot {
+    left: 34.0,
+    top: 8.0,
+    width: 278.0,
+    height: 126.0,
+};
+
+/// The histogram's box in a 320 × 120 view box.
+pub const BARS: Plot = Plot {
+    left: 6.0,
+    top: 6.0,
+    width: 308.0,
+    height: 92.0,
+};
+
+impl Plot {
+    pub fn right(&self) -> f64 {
+        self.left + self.width
+    }
+
+    pub fn bottom(&self) -> f64 {
+        self.top + self.height
+    }
+
+    /// The x of `v` on a scale from 0 to `max`.
+    pub fn x(&self, v: f64, max: f64) -> f64 {
+        self.left + self.width * (v / max.max(1e-12)).clamp(0.0, 1.0)
+    }
+
+    /// The y of `v` on a scale from 0 (bottom) to `max`.
+    pub fn y(&self, v: f64, max: f64) -> f64 {
+        self.bottom() - self.height * (v / max.max(1e-12)).clamp(0.0, 1.0)
+    }
+}
+
+/// The first of 1, 2, 5, 10, 20, 50, … above `v`: a scale with room
+/// over its highest curve, ending at a round number.
+pub fn nice_above(v: usize) -> usize {
+    let mut step = 1usize;
+    loop {
+        for m in [1, 2, 5] {
+            if step.saturating_mul(m) > v {
+                return step.saturating_mul(m);
+            }
+        }
+        if step > usize::MAX / 10 {
+            return usize::MAX;
+        }
+        step *= 10;
+    }
+}
+
+/// `x,y` pairs for an SVG `points` attribute, one decimal each.
+fn points(xy: impl Iterator<Item = (f64, f64)>) -> String {
+    xy.map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The discovery chart: three curves on shared scales.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curves {
+    /// Anomalies found against queries with the user's labels.
+    pub found: String,
+    /// The ranking without feedback, to the horizon (with ground truth).
+    pub no_feedback: String,
+    /// The random expectation (with ground truth).
+    pub random: String,
+    /// The scales: queries on x, anomalies on y.
+    pub x_max: usize,
+    pub y_max: usize,
+}
+
+/// The curves of a scorecard, each starting at (0, 0).
+pub fn curves(card: &Scorecard) -> Curves {
+    let x_max = card.horizon.max(card.found.len()).max(1);
+    let truth = card.truth.as_ref();
+    let highest = [
+        card.found.last().copied().unwrap_or(0),
+        truth
+            .and_then(|t| t.no_feedback.last().copied())
+            .unwrap_or(0),
+        card.random_expectation(x_max).unwrap_or(0.0).ceil() as usize,
+    ];
+    let y_max = nice_above(highest.into_iter().max().unwrap_or(0));
+    let (xm, ym) = (x_max as f64, y_max as f64);
+    let curve = |values: &[usize]| {
+        let start = std::iter::once((CURVE.x(0.0, xm), CURVE.y(0.0, ym)));
+        let rest = values
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (CURVE.x((k + 1) as f64, xm), CURVE.y(v as f64, ym)));
+        points(start.chain(rest))
+    };
+    Curves {
+        found: curve(&card.found),
+        no_feedback: truth.map(|t| curve(&t.no_feedback)).unwrap_or_default(),
+        random: card
+            .random_expectation(x_max)
+            .map(|end| {
+                points(
+                    [
+                        (CURVE.x(0.0, xm), CURVE.y(0.0, ym)),
+                        (CURVE.x(xm, xm), CURVE.y(end, ym)),
+                    ]
+                    .into_iter(),
+                )
+            })
+            .unwrap_or_default(),
+        x_max,
+        y_max,
+    }
+}
+
+/// One histogram bar: all rows of the bin, and the true anomalies among
+/// them drawn over it from the bottom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    pub x: f64,
+    pub width: f64,
+    pub y: f64,
+    pub height: f64,
+    pub anomaly_y: f64,
+    pub anomaly_height: f64,
+    pub count: u32,
+    pub anomalies: u32,
+}
+
+/// The bars, heights on a log scale (`ln(1 + count)`) so that a bin of
+/// ten anomalies beside one of ten thousand normal rows still shows.
+pub fn bars(h: &Histogram) -> Vec<Bar> {
+    let n = h.counts.len().max(1);
+    let top = h.counts.iter().copied().max().unwrap_or(0);
+    let scale = |c: u32| {
+        if top == 0 {
+            0.0
+        } else {
+            BARS.height * (1.0 + c as f64).ln() / (1.0 + top as f64).ln()
+        }
+    };
+    let w = BARS.width / n as f64;
+    h.counts
+        .iter()
+        .enumerate()
+        .map(|(k, &count)| {
+            let anomalies = h.anomalies.as_ref().map_or(0, |a| a[k]);
+            let (height, anomaly_height) = (scale(count), scale(anomalies));
+            Bar {
+                x: BARS.left + w * k as f64,
+                width: (w - 0.6).max(0.5),
+                y: BARS.bottom() - height,
+                height,
+                anomaly_y: BARS.bottom() - anomaly_height,
+                anomaly_height,
+                count,
+                anomalies,
+            }
+        })
+        .collect()
+}
+
+/// The x of a score on the histogram's axis.
+pub fn score_x(h: &Histogram, score: f32) -> f64 {
+    BARS.left + BARS.width * h.place(score) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anomaly_lab_core::scorecard::{Quality, TruthCard};
+
+    fn card(found: Vec<usize>, no_feedback: Vec<usize>) -> Scorecard {
+        Scorecard {
+            rows: 1000,
+            horizon: no_feedback.len(),
+            found,
+            truth: Some(TruthCard {
+                anomalies: 50,
+                no_feedback,
+                before: Quality::default(),
+                now: Quality::default(),
+                unlabelled: 1000,
+            }),
+            histogram: Histogram {
+                lo: -2.0,
+                hi: 2.0,
+                counts: vec![0, 900, 90, 10],
+                anomalies: Some(vec![0, 0, 40, 10]),
+            },
+            flagged: 0,
+            line: None,
+        }
+    }
+
+    #[test]
+    fn curves_start_at_the_origin_and_share_scales() {
+        let c = curves(&card(vec![1, 2, 2], vec![0, 1, 1, 2, 3]));
+        assert_eq!((c.x_max, c.y_max), (5, 5));
+        let first = |s: &str| s.split(' ').next().map(str::to_owned);
+        let origin = format!("{:.1},{:.1}", CURVE.left, CURVE.bottom());
+        assert_eq!(first(&c.found), Some(origin.clone()));
+        assert_eq!(first(&c.no_feedback), Some(origin));
+        assert_eq!(c.found.split(' ').count(), 4);
+        assert_eq!(c.no_feedback.split(' ').count(), 6);
+        // The last point of the curve without feedback is the top right.
+        let last = c.no_feedback.split(' ').last().map(str::to_owned);
+        let y = CURVE.bottom() - CURVE.height * 3.0 / 5.0;
+        assert_eq!(last, Some(format!("{:.1},{y:.1}", CURVE.right())));
+        // Random: 5 queries × 50 / 1000 = 0.25 anomalies at the right edge.
+        assert_eq!(c.random.split(' ').count(), 2);
+    }
+
+    #[test]
+    fn scales_end_above_the_highest_value_at_a_round_number() {
+        let got: Vec<usize> = [0, 1, 2, 4, 5, 15, 99, 100, 730].map(nice_above).to_vec();
+        assert_eq!(got, vec![1, 2, 5, 5, 10, 20, 100, 200, 1000]);
+        assert_eq!(nice_above(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn without_truth_only_the_labels_curve() {
+        let mut k = card(vec![1, 1], vec![0; 50]);
+        k.truth = None;
+        let c = curves(&k);
+        assert!(c.no_feedback.is_empty() && c.random.is_empty());
+        assert_eq!(c.x_max, 50);
+    }
+
+    #[test]
+    fn bars_are_log_scaled_and_fill_the_box() {
+        let k = card(vec![], vec![0; 50]);
+        let b = bars(&k.histogram);
+        assert_eq!(b.len(), 4);
+        assert_eq!(b[0].height, 0.0);
+        assert!((b[1].height - BARS.height).abs() < 1e-9);
+        // Ten rows show at a third of the tallest bin's height, not 1%.
+        assert!(b[3].height > BARS.height / 3.0);
+        assert!(b[2].anomaly_height < b[2].height);
+        assert!((score_x(&k.histogram, 0.0) - (BARS.left + BARS.width / 2.0)).abs() < 1e-6);
+        assert_eq!(score_x(&k.histogram, 9.0), BARS.right());
+    }
+}

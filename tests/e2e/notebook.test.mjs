@@ -1,0 +1,104 @@
+// The lab notebook in headless Chromium: the evaluation panel (discovery
+// curve, ROC-AUC and AP before and now), the histogram's threshold and the
+// export that honours it.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { testBed, waitForState, screenshot, foundCounter, waitQueried, labelQueueTop, shared } from './harness.mjs';
+
+const bed = testBed();
+const { openReady, finish } = bed;
+
+/** The discovery chart's counts once it shows `queries` labels. */
+async function curveAt(page, queries, timeout = 30_000) {
+  await page.waitForFunction(
+    (q) => document.querySelector('[data-testid=discovery-curve]')?.dataset.queries === String(q),
+    queries, { timeout });
+  const curve = page.locator('[data-testid=discovery-curve]');
+  return {
+    found: Number(await curve.getAttribute('data-found')),
+    points: (await curve.locator('polyline.found').getAttribute('points')).trim().split(' ').length,
+  };
+}
+
+/** The rows the page's download flags (its last column), and its header. */
+async function exportedFlags(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+  return { header: lines[0], flagged: lines.slice(1).filter((l) => l.endsWith(',1')).length };
+}
+
+async function flaggedCount(page) {
+  return Number(await page.getAttribute('[data-testid=flagged-count]', 'data-flagged'));
+}
+
+// The curve and the AUCs move with the labels: the simulated expert labels
+// a real dataset, and the panel counts what it found.
+test('the discovery curve and the AUCs move after labels', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
+  await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  assert.deepEqual(await curveAt(page, 0), { found: 0, points: 1 });
+  const before = await page.textContent('[data-testid=auc-before]');
+  assert.match(before, /^ROC-AUC 0\.\d{3} · AP 0\.\d{3}$/);
+  assert.equal(await page.textContent('[data-testid=auc-now]'), before, 'no label: now is the prior');
+  // The detector's own order and the random expectation are drawn too.
+  assert.ok((await page.getAttribute('polyline.no-feedback', 'points')).split(' ').length >= 50);
+  assert.equal((await page.getAttribute('polyline.random', 'points')).split(' ').length, 2);
+
+  await page.fill('[data-testid=auto-label-count]', '20');
+  await page.click('[data-testid=auto-label-button]');
+  await waitQueried(page, 20, 120_000);
+  const { found } = await foundCounter(page);
+  const curve = await curveAt(page, 20);
+  assert.deepEqual(curve, { found, points: 21 });
+  assert.ok(found >= 10, `the expert found only ${found} in 20`);
+  assert.match(await page.textContent('[data-testid=discovery-caption]'), new RegExp(`^${found} of 73 true anomalies found in 20 labels`));
+  const now = await page.textContent('[data-testid=auc-now]');
+  assert.notEqual(now, before, 'the metrics move after labels');
+  assert.match(await page.textContent('[data-testid=eval-panel]'), /on the 3,231 rows not labelled yet/);
+  await screenshot(page, 'eval-panel.png');
+
+  // One more label by hand moves the curve by one query.
+  await labelQueueTop(page, 'N');
+  assert.equal((await curveAt(page, 21)).points, 22);
+  await finish(session);
+});
+
+// The threshold: a share or a score; the count follows, and the download's
+// last column flags exactly those rows.
+test('a threshold changes the flagged count and the export', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  await page.waitForSelector('[data-testid=flagged-count]');
+  // The default is the layer's own boundary: scores above 0.
+  const atBoundary = await flaggedCount(page);
+  const first = await exportedFlags(page);
+  assert.equal(first.header, 'row,score,rank,label,truth,flagged');
+  assert.equal(first.flagged, atBoundary);
+
+  await page.selectOption('[data-testid=threshold-mode]', 'top');
+  await page.fill('[data-testid=threshold-input]', '10');
+  await page.press('[data-testid=threshold-input]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === '30');
+  assert.match(await page.textContent('[data-testid=flagged-count]'), /^30 rows flagged \(10\.0%\)$/);
+  assert.equal((await exportedFlags(page)).flagged, 30);
+  assert.equal(await page.locator('[data-testid=histogram] line.threshold').count(), 1);
+
+  // Back to a score: a very low one flags every row.
+  await page.selectOption('[data-testid=threshold-mode]', 'above');
+  await page.fill('[data-testid=threshold-input]', '-1000');
+  await page.press('[data-testid=threshold-input]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === '300');
+  assert.equal((await exportedFlags(page)).flagged, 300);
+  // A label moves the scores, and with them the rows above a score.
+  await page.fill('[data-testid=threshold-input]', '0');
+  await page.press('[data-testid=threshold-input]', 'Enter');
+  await page.waitForFunction((n) => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === String(n), atBoundary);
+  await finish(session);
+});
