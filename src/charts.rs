@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(c.found.split(' ').count(), 4);
         assert_eq!(c.no_feedback.split(' ').count(), 6);
         // The last point of the curve without feedback is the top right.
-        let last = c.no_feedback.split(' ').last().map(str::to_owned);
+        let last = c.no_feedback.rsplit(' ').next().map(str::to_owned);
         let y = CURVE.bottom() - CURVE.height * 3.0 / 5.0;
         assert_eq!(last, Some(format!("{:.1},{y:.1}", CURVE.right())));
         // Random: 5 queries × 50 / 1000 = 0.25 anomalies at the right edge.
