@@ -75,13 +75,13 @@ impl Lab {
     /// them, spares replaying them when it still matches. Returns how many
     /// came back.
     pub fn restore(&mut self, stored: &str, fit: Option<String>) -> usize {
-        let labels = decode_labels(stored, self.session.rows());
-        self.session.restore_labels_with_fit(&labels, fit)
+        let (labels, joined) = decode_labels(stored, self.session.rows());
+        self.session.restore_labels_joined(&labels, &joined, fit)
     }
 
     /// The labels as local storage keeps them.
     pub fn stored_labels(&self) -> String {
-        encode_labels(&self.session.labelled())
+        encode_labels(&self.session.labelled(), &self.session.labelled_joined())
     }
 
     /// The layer's fit to the labels, to store beside them (none for a

@@ -66,29 +66,44 @@ pub fn oldest_other(index: &str, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Labels as stored: `row:a` or `row:n`, comma-separated, in labelling order.
-pub fn encode_labels(labels: &[(usize, bool)]) -> String {
+/// Labels as local storage keeps them: `row:a` or `row:n` in their order,
+/// comma-separated; a capital `A`/`N` marks a label given in one action
+/// with the next (a bulk label), so that the layer fits them as it did.
+pub fn encode_labels(labels: &[(usize, bool)], joined: &[bool]) -> String {
     labels
         .iter()
-        .map(|&(r, a)| format!("{r}:{}", if a { 'a' } else { 'n' }))
+        .enumerate()
+        .map(|(k, &(r, a))| {
+            let joins = joined.get(k).copied().unwrap_or(false);
+            let mark = match (a, joins) {
+                (true, false) => 'a',
+                (false, false) => 'n',
+                (true, true) => 'A',
+                (false, true) => 'N',
+            };
+            format!("{r}:{mark}")
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
 
-/// Reads stored labels back; anything malformed or out of range is skipped.
-pub fn decode_labels(text: &str, rows: usize) -> Vec<(usize, bool)> {
+/// Reads stored labels back, with their batch marks; anything malformed
+/// or out of range is skipped.
+pub fn decode_labels(text: &str, rows: usize) -> (Vec<(usize, bool)>, Vec<bool>) {
     text.split(',')
         .filter_map(|item| {
             let (r, a) = item.split_once(':')?;
             let r: usize = r.trim().parse().ok()?;
-            let a = match a.trim() {
-                "a" => true,
-                "n" => false,
+            let (a, joins) = match a.trim() {
+                "a" => (true, false),
+                "n" => (false, false),
+                "A" => (true, true),
+                "N" => (false, true),
                 _ => return None,
             };
-            (r < rows).then_some((r, a))
+            (r < rows).then_some(((r, a), joins))
         })
-        .collect()
+        .unzip()
 }
 
 #[cfg(test)]
@@ -117,13 +132,18 @@ mod tests {
     #[test]
     fn labels_round_trip_through_storage_text_and_keys_follow_the_data() {
         let labels = vec![(4, true), (0, false), (17, true)];
-        let text = encode_labels(&labels);
+        let text = encode_labels(&labels, &[]);
         assert_eq!(text, "4:a,0:n,17:a");
-        assert_eq!(decode_labels(&text, 20), labels);
+        assert_eq!(decode_labels(&text, 20), (labels.clone(), vec![false; 3]));
         assert_eq!(
             decode_labels("4:a,x:n,3:q,99:a,,2:n", 20),
-            vec![(4, true), (2, false)]
+            (vec![(4, true), (2, false)], vec![false; 2])
         );
+        // A bulk label's marks come back with it.
+        let joined = [true, true, false];
+        let text = encode_labels(&labels, &joined);
+        assert_eq!(text, "4:A,0:N,17:a");
+        assert_eq!(decode_labels(&text, 20), (labels, joined.to_vec()));
         let t = sample_table("tiny", None).unwrap();
         assert_eq!(storage_key("a", &t), storage_key("a", &t));
         assert_ne!(storage_key("a", &t), storage_key("b", &t));

@@ -235,21 +235,7 @@ fn histogram(scores: &[f32], order: &[usize], truth: Option<&[bool]>) -> Histogr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detector::Scored;
-    use crate::synth::{generate, SynthConfig};
-
-    /// A session over a clustered sample (420 rows, 20 anomalies) with
-    /// z² as the detector's evidence (no training needed).
-    fn session() -> Session {
-        let table = generate(&SynthConfig::clustered(420, 4, 20.0 / 420.0, 1));
-        let mut s = Session::new(table);
-        let (rows, d) = (s.rows(), s.cols());
-        let evidence: Vec<f32> = s.x().iter().map(|v| v * v).collect();
-        let score = evidence.chunks_exact(d).map(|e| e.iter().sum()).collect();
-        let scored = Scored::from_parts(rows, d, true, evidence, score, 0, Vec::new());
-        s.attach(scored.expect("shape")).expect("rows");
-        s
-    }
+    use crate::session::tests::clustered_session as session;
 
     #[test]
     fn before_any_label_the_layer_is_its_prior() {

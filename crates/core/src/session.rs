@@ -17,6 +17,10 @@ use crate::standardize::Standardizer;
 pub struct LabelEvent {
     pub row: usize,
     pub anomaly: bool,
+    /// Labels given in one action (a bulk label of a selection) share it,
+    /// and the active layer fits them in one update; every other label
+    /// has a number of its own.
+    pub batch: u64,
 }
 
 /// What one reason for a row's score is about.
@@ -99,10 +103,13 @@ pub struct Session {
     forest: Option<(ForestKey, Forest)>,
     labels: Vec<Option<bool>>,
     history: Vec<LabelEvent>,
-    /// Label changes that [`undo`](Session::undo) takes back, newest last.
-    undo: Vec<Change>,
+    /// Label changes that [`undo`](Session::undo) takes back, newest last;
+    /// a bulk label is one step of several changes.
+    undo: Vec<Vec<Change>>,
     /// Changes taken back, that [`redo`](Session::redo) gives again.
-    redo: Vec<Change>,
+    redo: Vec<Vec<Change>>,
+    /// The batch number the next label action takes.
+    next_batch: u64,
     /// The `TOP_CACHED` best unlabelled rows under the current scores.
     top: Vec<usize>,
     /// Every row's rank under the current scores, made when first asked for.
@@ -114,13 +121,21 @@ pub struct Session {
     prior_order: std::sync::OnceLock<Vec<usize>>,
 }
 
-/// One label change: the row's label and place in the history before and
-/// after it. A label set again moves to the end of the history.
+/// One label change: the row's place in the history before and after it.
+/// A label set again moves to the end of the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Change {
     row: usize,
-    before: Option<(usize, bool)>,
-    after: Option<(usize, bool)>,
+    before: Option<Place>,
+    after: Option<Place>,
+}
+
+/// Where a label sits in the history: its position, the label, its batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    at: usize,
+    anomaly: bool,
+    batch: u64,
 }
 
 /// How many of the best unlabelled rows the session keeps ready.
@@ -157,6 +172,7 @@ impl Session {
             history: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
+            next_batch: 0,
             top: Vec::new(),
             ranks: std::sync::OnceLock::new(),
             prior: None,
@@ -333,9 +349,9 @@ impl Session {
     /// and it matches, else by [`refit`](Self::refit). Without a layer, a
     /// saved fit waits for the next one.
     fn fit_labels(&mut self) {
-        let labelled = self.labelled();
+        let (labelled, joined) = (self.labelled(), self.labelled_joined());
         let restored = match (&mut self.active, self.saved_fit.take()) {
-            (Some(layer), Some(text)) => layer.restore_saved(&labelled, &text),
+            (Some(layer), Some(text)) => layer.restore_saved_joined(&labelled, &joined, &text),
             (None, text) => {
                 self.saved_fit = text;
                 false
@@ -366,9 +382,9 @@ impl Session {
 
     /// Fits the active layer to the history as it now stands.
     fn refit(&mut self) {
-        let labelled = self.labelled();
+        let (labelled, joined) = (self.labelled(), self.labelled_joined());
         if let Some(layer) = &mut self.active {
-            layer.set_labels(&labelled);
+            layer.set_labels_joined(&labelled, &joined);
         }
         self.refresh_top();
     }
@@ -411,51 +427,118 @@ impl Session {
         if self.labels[row] == label {
             return Ok(());
         }
-        let before = self.place(row);
-        let after = label.map(|y| (self.history.len() - usize::from(before.is_some()), y));
-        let change = Change { row, before, after };
-        self.apply(change.row, change.after);
-        self.undo.push(change);
+        let batch = self.take_batch();
+        let change = self.change(row, label, batch);
+        self.apply(&change, false);
+        self.refit();
+        self.undo.push(vec![change]);
         self.redo.clear();
         Ok(())
     }
 
-    /// Row `row`'s place in the history and its label, if it has one.
-    fn place(&self, row: usize) -> Option<(usize, bool)> {
+    /// Labels every row of `rows` as `anomaly` in one action (a bulk label
+    /// of a selection): one undo step, and one update of the active layer
+    /// for the whole batch. Rows that already carry this label keep their
+    /// place; repeated rows count once. Returns how many labels changed;
+    /// a row out of range is an error and changes nothing.
+    pub fn label_rows(&mut self, rows: &[usize], anomaly: bool) -> Result<usize, CoreError> {
+        let n = self.rows();
+        if let Some(&row) = rows.iter().find(|&&r| r >= n) {
+            return Err(CoreError::NoSuchRow { row, rows: n });
+        }
+        let mut seen = vec![false; n];
+        let todo: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&r| self.labels[r] != Some(anomaly) && !std::mem::replace(&mut seen[r], true))
+            .collect();
+        if todo.is_empty() {
+            return Ok(0);
+        }
+        let batch = self.take_batch();
+        let mut changes = Vec::with_capacity(todo.len());
+        for row in todo {
+            let change = self.change(row, Some(anomaly), batch);
+            self.apply(&change, false);
+            changes.push(change);
+        }
+        self.refit();
+        let count = changes.len();
+        self.undo.push(changes);
+        self.redo.clear();
+        Ok(count)
+    }
+
+    fn take_batch(&mut self) -> u64 {
+        self.next_batch += 1;
+        self.next_batch - 1
+    }
+
+    /// The change that gives `row` the label `label` now, in `batch`.
+    fn change(&self, row: usize, label: Option<bool>, batch: u64) -> Change {
+        let before = self.place(row);
+        let after = label.map(|anomaly| Place {
+            at: self.history.len() - usize::from(before.is_some()),
+            anomaly,
+            batch,
+        });
+        Change { row, before, after }
+    }
+
+    /// Row `row`'s place in the history, if it has a label.
+    fn place(&self, row: usize) -> Option<Place> {
         self.history
             .iter()
             .position(|e| e.row == row)
-            .map(|k| (k, self.history[k].anomaly))
+            .map(|at| Place {
+                at,
+                anomaly: self.history[at].anomaly,
+                batch: self.history[at].batch,
+            })
     }
 
-    /// Puts `row` at `place` in the history (or takes it out), then refits.
-    fn apply(&mut self, row: usize, place: Option<(usize, bool)>) {
+    /// Puts the change's row where it was before (`back`) or after it; the
+    /// caller refits once the step's changes are in.
+    fn apply(&mut self, change: &Change, back: bool) {
+        let (row, place) = (change.row, if back { change.before } else { change.after });
         self.history.retain(|e| e.row != row);
-        self.labels[row] = place.map(|p| p.1);
-        if let Some((k, anomaly)) = place {
-            let k = k.min(self.history.len());
-            self.history.insert(k, LabelEvent { row, anomaly });
+        self.labels[row] = place.map(|p| p.anomaly);
+        if let Some(p) = place {
+            let at = p.at.min(self.history.len());
+            let event = LabelEvent {
+                row,
+                anomaly: p.anomaly,
+                batch: p.batch,
+            };
+            self.history.insert(at, event);
+        }
+    }
+
+    /// Takes back the newest label action (one label, or a bulk label
+    /// whole): each row gets its earlier label, at its earlier place in
+    /// the history, so the scores are exactly those before it. Returns a
+    /// row it changed (the first), or `None` when there is nothing to undo.
+    pub fn undo(&mut self) -> Option<usize> {
+        let step = self.undo.pop()?;
+        for change in step.iter().rev() {
+            self.apply(change, true);
         }
         self.refit();
+        let row = step.first().map(|c| c.row);
+        self.redo.push(step);
+        row
     }
 
-    /// Takes back the newest label change: the row gets its earlier label,
-    /// at its earlier place in the history, so the scores are exactly those
-    /// before the change. Returns the row, or `None` when there is nothing
-    /// to undo.
-    pub fn undo(&mut self) -> Option<usize> {
-        let change = self.undo.pop()?;
-        self.apply(change.row, change.before);
-        self.redo.push(change);
-        Some(change.row)
-    }
-
-    /// Gives again the newest change taken back by [`undo`](Session::undo).
+    /// Gives again the newest action taken back by [`undo`](Session::undo).
     pub fn redo(&mut self) -> Option<usize> {
-        let change = self.redo.pop()?;
-        self.apply(change.row, change.after);
-        self.undo.push(change);
-        Some(change.row)
+        let step = self.redo.pop()?;
+        for change in &step {
+            self.apply(change, false);
+        }
+        self.refit();
+        let row = step.first().map(|c| c.row);
+        self.undo.push(step);
+        row
     }
 
     pub fn can_undo(&self) -> bool {
@@ -485,20 +568,44 @@ impl Session {
         labels: &[(usize, bool)],
         fit: Option<String>,
     ) -> usize {
+        self.restore_labels_joined(labels, &[], fit)
+    }
+
+    /// [`restore_labels_with_fit`](Self::restore_labels_with_fit) for labels
+    /// some of which were given together: `joined[k]` says label `k` was
+    /// given in one action with the next ([`labelled_joined`]). A repeated
+    /// row's earlier entries are dropped with their marks.
+    ///
+    /// [`labelled_joined`]: Self::labelled_joined
+    pub fn restore_labels_joined(
+        &mut self,
+        labels: &[(usize, bool)],
+        joined: &[bool],
+        fit: Option<String>,
+    ) -> usize {
         let rows = self.rows();
         let mut seen = vec![false; rows];
-        let mut kept: Vec<LabelEvent> = Vec::new();
-        for &(row, anomaly) in labels.iter().rev() {
+        let mut kept: Vec<(usize, bool, bool)> = Vec::new();
+        for (k, &(row, anomaly)) in labels.iter().enumerate().rev() {
             if row < rows && !std::mem::replace(&mut seen[row], true) {
-                kept.push(LabelEvent { row, anomaly });
+                kept.push((row, anomaly, joined.get(k).copied().unwrap_or(false)));
             }
         }
         kept.reverse();
         self.labels = vec![None; rows];
-        for e in &kept {
-            self.labels[e.row] = Some(e.anomaly);
+        self.history = Vec::with_capacity(kept.len());
+        let mut batch = self.take_batch();
+        for (k, &(row, anomaly, joins)) in kept.iter().enumerate() {
+            self.labels[row] = Some(anomaly);
+            self.history.push(LabelEvent {
+                row,
+                anomaly,
+                batch,
+            });
+            if !joins && k + 1 < kept.len() {
+                batch = self.take_batch();
+            }
         }
-        self.history = kept;
         self.undo.clear();
         self.redo.clear();
         self.saved_fit = fit;
@@ -519,6 +626,16 @@ impl Session {
     /// Labels as `(row, is_anomaly)`, in the order given.
     pub fn labelled(&self) -> Vec<(usize, bool)> {
         self.history.iter().map(|e| (e.row, e.anomaly)).collect()
+    }
+
+    /// Per label in [`labelled`](Self::labelled): whether it was given in
+    /// one action with the next (and so shares its fit).
+    pub fn labelled_joined(&self) -> Vec<bool> {
+        self.history
+            .windows(2)
+            .map(|w| w[0].batch == w[1].batch)
+            .chain((!self.history.is_empty()).then_some(false))
+            .collect()
     }
 
     /// What the user should know about the labels so far: labels that
@@ -659,7 +776,7 @@ impl Session {
         let row = self.suggestion_by(rule)?;
         let anomaly = truth[row];
         self.label(row, Some(anomaly)).ok()?;
-        Some(LabelEvent { row, anomaly })
+        self.history.last().copied()
     }
 
     /// Every row's score before any label: the active layer's prior, the
@@ -767,5 +884,107 @@ impl Session {
                 None => Err(CoreError::NotTrained),
             },
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::synth::{generate, SynthConfig};
+
+    /// A session over a clustered sample (420 rows, 20 anomalies) with
+    /// z² as the detector's evidence (no training needed).
+    pub(crate) fn clustered_session() -> Session {
+        let table = generate(&SynthConfig::clustered(420, 4, 20.0 / 420.0, 1));
+        let mut s = Session::new(table);
+        let (rows, d) = (s.rows(), s.cols());
+        let evidence: Vec<f32> = s.x().iter().map(|v| v * v).collect();
+        let score = evidence.chunks_exact(d).map(|e| e.iter().sum()).collect();
+        let scored = Scored::from_parts(rows, d, true, evidence, score, 0, Vec::new());
+        s.attach(scored.expect("shape")).expect("rows");
+        s
+    }
+
+    fn scores(s: &Session) -> Vec<f32> {
+        s.scores().expect("scored").to_vec()
+    }
+
+    /// A bulk label is one undo step and one batch: undo gives back the
+    /// scores before it to the bit, redo those after it.
+    #[test]
+    fn a_bulk_label_is_one_step_of_undo() {
+        let mut s = clustered_session();
+        s.label(5, Some(true)).expect("row");
+        s.label(7, Some(false)).expect("row");
+        let before = scores(&s);
+        // Row 7 changes its label, row 5 already has it, row 9 repeats.
+        let rows = [5, 7, 9, 11, 9, 13];
+        assert_eq!(s.label_rows(&rows, true), Ok(4));
+        let after = scores(&s);
+        assert_ne!(before, after);
+        assert_eq!(s.labelled().len(), 5);
+        assert_eq!(s.labelled_joined(), vec![false, true, true, true, false]);
+        assert_eq!(s.undo(), Some(7));
+        assert_eq!(scores(&s), before);
+        assert_eq!(s.labelled(), vec![(5, true), (7, false)]);
+        assert_eq!(s.redo(), Some(7));
+        assert_eq!(scores(&s), after);
+        // Nothing new: no step.
+        assert_eq!(s.label_rows(&[5, 9], true), Ok(0));
+        assert_eq!(s.undo(), Some(7));
+        assert_eq!(scores(&s), before);
+        // A row out of range changes nothing.
+        assert!(s.label_rows(&[1, 10_000], true).is_err());
+        assert_eq!(scores(&s), before);
+    }
+
+    /// A batch is fitted once (not once per label), and a reload of the
+    /// labels with their batches, with or without the saved fit, gives the
+    /// same scores to the bit.
+    #[test]
+    fn a_batch_comes_back_with_the_same_scores() {
+        let mut s = clustered_session();
+        let truth = s.table().labels.clone().expect("truth");
+        let anomalies: Vec<usize> = (0..s.rows()).filter(|&i| truth[i]).take(8).collect();
+        let mut normals = (0..s.rows()).filter(|&i| !truth[i]);
+        let (a, b) = (normals.next().expect("one"), normals.next().expect("two"));
+        s.label(a, Some(false)).expect("row");
+        s.label_rows(&anomalies, true).expect("rows");
+        s.label(b, Some(false)).expect("row");
+        let want = scores(&s);
+        let (labels, joined) = (s.labelled(), s.labelled_joined());
+        let fit = s.saved_fit();
+        assert!(fit.is_some());
+        let mut replayed = clustered_session();
+        assert_eq!(replayed.restore_labels_joined(&labels, &joined, None), 10);
+        assert_eq!(scores(&replayed), want);
+        assert_eq!(replayed.labelled_joined(), joined);
+        let mut restored = clustered_session();
+        restored.restore_labels_joined(&labels, &joined, fit.clone());
+        assert_eq!(scores(&restored), want);
+        // The same labels one by one are another session: the fit taken
+        // for the batch is not taken for them.
+        let mut singles = clustered_session();
+        singles.restore_labels_with_fit(&labels, fit);
+        assert_ne!(scores(&singles), want);
+        let mut one_by_one = clustered_session();
+        for &(r, a) in &labels {
+            one_by_one.label(r, Some(a)).expect("row");
+        }
+        assert_eq!(scores(&singles), scores(&one_by_one));
+    }
+
+    /// A label in the middle of a batch, changed and then undone, gives
+    /// back the batch's scores; the batch's other labels keep their batch.
+    #[test]
+    fn relabelling_a_row_of_a_batch_and_undoing_it() {
+        let mut s = clustered_session();
+        s.label_rows(&[2, 3, 4, 5], false).expect("rows");
+        let want = scores(&s);
+        s.label(3, Some(true)).expect("row");
+        assert_eq!(s.labelled_joined(), vec![true, true, false, false]);
+        s.undo();
+        assert_eq!(s.labelled_joined(), vec![true, true, true, false]);
+        assert_eq!(scores(&s), want);
     }
 }

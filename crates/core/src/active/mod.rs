@@ -243,6 +243,8 @@ pub struct ActiveLayer {
     adam: Adam,
     /// The labels the weights were fitted to, in the order given.
     labels: Vec<(usize, bool)>,
+    /// Per label: it joins the next label's fit (given in one batch).
+    joined: Vec<bool>,
     /// `fits[k]`: the weights and optimiser after the first `k` of
     /// `labels` (`fits[0]` is the prior), so that a change at position `k`
     /// replays only the labels after the newest fit kept before it. After a
@@ -589,6 +591,7 @@ impl ActiveLayer {
             b: 0.0,
             w0,
             labels: Vec::new(),
+            joined: Vec::new(),
             fits: Vec::new(),
             fingerprint: std::sync::OnceLock::new(),
             neighbours,
@@ -739,11 +742,22 @@ impl ActiveLayer {
     /// session. The neighbour sums are exact (fixed point), so they depend
     /// on the set of labels only.
     pub fn set_labels(&mut self, labels: &[(usize, bool)]) {
-        let labels = self.in_range(labels);
+        self.set_labels_joined(labels, &[]);
+    }
+
+    /// [`set_labels`](Self::set_labels) where some labels were given
+    /// together (a bulk label): `joined[k]` says label `k` joins the next
+    /// one's fit, so a batch of labels takes one fit (`steps` Adam steps on
+    /// every label up to its last) rather than one per label. Missing
+    /// entries are `false`; the last label always ends a fit. The result is
+    /// a function of the labels, in their order, and of where the fits fall.
+    pub fn set_labels_joined(&mut self, labels: &[(usize, bool)], joined: &[bool]) {
+        let (labels, joined) = self.in_range_joined(labels, joined);
         let kept = self
             .labels
             .iter()
-            .zip(&labels)
+            .zip(&self.joined)
+            .zip(labels.iter().zip(&joined))
             .take_while(|(a, b)| a == b)
             .count();
         if kept == labels.len() && kept == self.labels.len() {
@@ -769,6 +783,8 @@ impl ActiveLayer {
         // at the labelled rows; the last reads the full sums, which hold
         // exactly the same numbers once they are synced.
         let n = labels.len();
+        // A fit follows label `k − 1` unless it joins the next one.
+        let fits_after = |k: usize| k == n || !joined[k - 1];
         let mut loo = PrefixSums::default();
         if n > start + 1 {
             for &label in &labels[..start] {
@@ -776,8 +792,14 @@ impl ActiveLayer {
             }
         }
         for k in start + 1..=n {
-            let nu = if k < n {
+            if k < n {
                 loo.push(labels[k - 1], &self.neighbours, &self.inputs, self.width);
+            }
+            if !fits_after(k) {
+                self.fits.push(None);
+                continue;
+            }
+            let nu = if k < n {
                 if hinge {
                     self.neighbours.sync(&labels[..k], &self.inputs, self.width);
                 }
@@ -792,8 +814,11 @@ impl ActiveLayer {
             self.fit_steps(&labels[..k], &nu);
             // The next fit's anchor reads the scores after this one; the
             // last fit is re-scored once, below.
-            if k < n && self.needs_anchor(&labels[..=k]) {
-                self.rescore();
+            if k < n {
+                let next = (k + 1..=n).find(|&j| fits_after(j)).unwrap_or(n);
+                if self.needs_anchor(&labels[..next]) {
+                    self.rescore();
+                }
             }
             self.fits.push(Some(self.checkpoint()));
             self.thin_fits();
@@ -801,6 +826,7 @@ impl ActiveLayer {
         self.neighbours.sync(&labels, &self.inputs, self.width);
         self.fade_nodes(labels.len());
         self.labels = labels;
+        self.joined = joined;
         self.rescore();
     }
 
@@ -846,13 +872,23 @@ impl ActiveLayer {
         }
     }
 
-    /// The labels whose rows exist, in their order.
-    fn in_range(&self, labels: &[(usize, bool)]) -> Vec<(usize, bool)> {
-        labels
+    /// The labels whose rows exist, and whether each joins the next one's
+    /// fit (missing entries: no; the last: never).
+    fn in_range_joined(
+        &self,
+        labels: &[(usize, bool)],
+        joined: &[bool],
+    ) -> (Vec<(usize, bool)>, Vec<bool>) {
+        let (labels, mut joined): (Vec<_>, Vec<_>) = labels
             .iter()
-            .copied()
-            .filter(|&(i, _)| i < self.rows())
-            .collect()
+            .enumerate()
+            .filter(|(_, &(i, _))| i < self.rows())
+            .map(|(k, &l)| (l, joined.get(k).copied().unwrap_or(false)))
+            .unzip();
+        if let Some(last) = joined.last_mut() {
+            *last = false;
+        }
+        (labels, joined)
     }
 
     /// Forgets all labels: back to the prior ranking.

@@ -68,12 +68,17 @@ fn fingerprint(layer: &ActiveLayer) -> u64 {
     })
 }
 
-/// The fingerprint of `labels` fitted on `layer`.
-fn for_labels(layer: &ActiveLayer, labels: &[(usize, bool)]) -> u64 {
+/// The fingerprint of `labels` fitted on `layer`, with where their fits
+/// fall (`joined`: a label joins the next one's fit; a fit saved before
+/// batches existed, with none joined, keeps its fingerprint).
+fn for_labels(layer: &ActiveLayer, labels: &[(usize, bool)], joined: &[bool]) -> u64 {
     let mut h = Fnv(fingerprint(layer));
-    for &(i, a) in labels {
+    for (k, &(i, a)) in labels.iter().enumerate() {
         h.u64(i as u64);
         h.bytes(&[u8::from(a)]);
+        if joined.get(k) == Some(&true) {
+            h.bytes(&[2]);
+        }
     }
     h.0
 }
@@ -95,7 +100,7 @@ impl ActiveLayer {
         let kept = |p: usize| w[p].to_bits() | m[p].to_bits() | v[p].to_bits() != 0;
         let header = format!(
             "{FORMAT} {:016x} {} ",
-            for_labels(self, &self.labels),
+            for_labels(self, &self.labels, &self.joined),
             fit.adam.t
         );
         // The mask of kept positions as runs, kept and skipped in turn.
@@ -133,11 +138,22 @@ impl ActiveLayer {
     /// would give, without the replay. Returns false, changing nothing, when
     /// the text is not such a fit.
     pub fn restore_saved(&mut self, labels: &[(usize, bool)], text: &str) -> bool {
-        let labels = self.in_range(labels);
+        self.restore_saved_joined(labels, &[], text)
+    }
+
+    /// [`restore_saved`](Self::restore_saved) for labels some of which
+    /// were given together ([`set_labels_joined`](Self::set_labels_joined)).
+    pub fn restore_saved_joined(
+        &mut self,
+        labels: &[(usize, bool)],
+        joined: &[bool],
+        text: &str,
+    ) -> bool {
+        let (labels, joined) = self.in_range_joined(labels, joined);
         let Some((fingerprint, fit)) = decode(text, self.w.len()) else {
             return false;
         };
-        if fingerprint != for_labels(self, &labels) {
+        if fingerprint != for_labels(self, &labels, &joined) {
             return false;
         }
         let prior = self.fits.first().cloned().flatten();
@@ -148,6 +164,7 @@ impl ActiveLayer {
         self.neighbours.sync(&labels, &self.inputs, self.width);
         self.fade_nodes(labels.len());
         self.labels = labels;
+        self.joined = joined;
         self.rescore();
         true
     }
