@@ -78,7 +78,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// A, N, U label the selected row; Z (Ctrl+Z) undoes, Shift+Z (Ctrl+Y,
-/// Ctrl+Shift+Z) redoes. Keys typed into a field are the field's.
+/// Ctrl+Shift+Z) redoes; Escape drops the lasso selection and goes back to
+/// panning. Keys typed into a field are the field's.
 fn on_key(ctx: Ctx, e: &KeyboardEvent) {
     let in_field = e
         .target()
@@ -102,6 +103,10 @@ fn on_key(ctx: Ctx, e: &KeyboardEvent) {
         "a" | "A" => ctx.label_selected(Some(true)),
         "n" | "N" => ctx.label_selected(Some(false)),
         "u" | "U" => ctx.label_selected(None),
+        "Escape" => {
+            ctx.clear_selection();
+            ctx.view.tool.set(crate::selection::Tool::Pan);
+        }
         _ => {}
     }
 }

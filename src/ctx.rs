@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::lab::Lab;
 use crate::params::{BackendChoice, UrlParams};
 use crate::scatter::{draw, Frame, Placement, Raster};
+use crate::selection::Tool;
 use crate::storage::{fit_key, oldest_other, touch_index, without, INDEX_KEY, MAX_DATASETS};
 use crate::viewport::{rank_scores, HitGrid, PlotArea};
 use anomaly_lab_core::detector::wire::BackendKind;
@@ -107,6 +108,10 @@ pub struct View {
     /// Which rows count as flagged (the histogram's line, the export's
     /// `flagged` column); kept across datasets.
     pub threshold: RwSignal<Threshold>,
+    /// What a drag on the scatter does: pan, lasso or rectangle.
+    pub tool: RwSignal<Tool>,
+    /// How many rows the lasso or rectangle selected (0: no selection).
+    pub selection_count: RwSignal<usize>,
     pub canvas: NodeRef<Canvas>,
     /// The last label → repainted canvas time (shown with `?timing=1`).
     pub last_update_ms: RwSignal<Option<f64>>,
@@ -172,6 +177,8 @@ impl Ctx {
                 review: RwSignal::new(params.review),
                 colour_by_rank: RwSignal::new(params.colour_by_rank),
                 threshold: RwSignal::new(Threshold::default()),
+                tool: RwSignal::new(Tool::Pan),
+                selection_count: RwSignal::new(0),
                 canvas: NodeRef::new(),
                 last_update_ms: RwSignal::new(None),
                 show_timing: params.timing,
@@ -403,6 +410,7 @@ impl Ctx {
                 view: lab.view,
                 x_desc: &xd,
                 y_desc: &yd,
+                chosen: lab.selection.as_ref().map(|s| &s.mask[..]),
             };
             f(&mut lab.grid, &mut lab.area, &frame)
         })
@@ -432,6 +440,7 @@ impl Ctx {
         PAINT_PENDING.with(|p| p.set(true));
         self.view.selected.set(None);
         self.view.hover.set(None);
+        self.view.selection_count.set(0);
         self.job.losses.set(Vec::new());
         self.job.phase.set(Phase::Idle);
         self.view.last_update_ms.set(None);
@@ -475,6 +484,46 @@ impl Ctx {
         let start = now_ms();
         match self.update_lab(|l| l.session.label(row, label)) {
             Some(Ok(())) => self.labels_changed(start),
+            Some(Err(e)) => self.fail(AppError::Label(e)),
+            None => {}
+        }
+    }
+
+    /// Selects the points inside `outline` (canvas pixels) and repaints
+    /// with the others dimmed.
+    pub fn select_inside(&self, outline: &[(f64, f64)]) {
+        let n = self.update_lab(|l| l.select_inside(outline)).unwrap_or(0);
+        self.view.selection_count.set(n);
+        self.redraw();
+    }
+
+    /// Forgets the lasso or rectangle selection; the points show again.
+    pub fn clear_selection(&self) {
+        if self.update_lab(|l| l.selection.take().is_some()) == Some(true) {
+            self.view.selection_count.set(0);
+            self.redraw();
+        }
+    }
+
+    /// Labels every selected row as `anomaly` in one action (one undo
+    /// step, one update of the layer), then clears the selection; timed
+    /// like a single label.
+    pub fn label_selection(&self, anomaly: bool) {
+        if self.phase() != Phase::Ready {
+            return;
+        }
+        let start = now_ms();
+        match self.update_lab(|l| l.label_selection(anomaly)) {
+            Some(Ok(n)) => {
+                self.view.selection_count.set(0);
+                let word = if anomaly { "anomaly" } else { "normal" };
+                self.messages.notice.set(Some(if n == 0 {
+                    format!("The selected rows are already labelled {word}.")
+                } else {
+                    format!("Labelled {n} selected rows {word} in one step; undo takes them back together.")
+                }));
+                self.labels_changed(start);
+            }
             Some(Err(e)) => self.fail(AppError::Label(e)),
             None => {}
         }

@@ -31,6 +31,16 @@ pub struct Lab {
     pub view: ViewRect,
     pub area: PlotArea,
     pub grid: HitGrid,
+    /// The rows picked with the lasso or the rectangle, if any.
+    pub selection: Option<Selection>,
+}
+
+/// Rows picked on the scatter, in row order, with a mask by row for the
+/// repaint (unselected points are dimmed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub rows: Vec<usize>,
+    pub mask: Vec<bool>,
 }
 
 /// A built-in sample by name, optionally with another number of rows.
@@ -66,6 +76,41 @@ impl Lab {
             view,
             area: PlotArea::default(),
             grid: HitGrid::default(),
+            selection: None,
+        }
+    }
+
+    /// Selects the drawn points inside `outline` (canvas pixels, as the hit
+    /// grid placed them); an empty result clears the selection. Returns
+    /// how many rows are selected.
+    pub fn select_inside(&mut self, outline: &[(f64, f64)]) -> usize {
+        let rows = crate::selection::rows_inside(outline, self.grid.screen());
+        if rows.is_empty() {
+            self.selection = None;
+            return 0;
+        }
+        let mut mask = vec![false; self.session.rows()];
+        for &r in &rows {
+            mask[r] = true;
+        }
+        let n = rows.len();
+        self.selection = Some(Selection { rows, mask });
+        n
+    }
+
+    /// Labels every selected row in one action (one undo step, one update
+    /// of the layer) and clears the selection; returns how many labels
+    /// changed.
+    pub fn label_selection(&mut self, anomaly: bool) -> Result<usize, CoreError> {
+        let Some(sel) = self.selection.take() else {
+            return Ok(0);
+        };
+        match self.session.label_rows(&sel.rows, anomaly) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                self.selection = Some(sel);
+                Err(e)
+            }
         }
     }
 
@@ -326,6 +371,42 @@ mod tests {
             })
             .unwrap();
         lab
+    }
+
+    /// A rectangle over the whole plot selects every drawn row; labelling
+    /// the selection is one undo step and clears it; an empty shape clears.
+    #[test]
+    fn a_selection_is_labelled_in_one_step() {
+        let mut lab = scored_lab();
+        lab.area = PlotArea {
+            left: 0,
+            top: 0,
+            width: 400,
+            height: 300,
+        };
+        lab.grid = HitGrid::place(lab.area, lab.view, &lab.coords);
+        let before = lab.session.scores().unwrap().to_vec();
+        let all = [(-1.0, -1.0), (401.0, -1.0), (401.0, 301.0), (-1.0, 301.0)];
+        let n = lab.session.rows();
+        assert_eq!(lab.select_inside(&all), n);
+        let sel = lab.selection.clone().unwrap();
+        assert_eq!(sel.mask.iter().filter(|&&m| m).count(), n);
+        // The left half only.
+        let half = [(-1.0, -1.0), (200.0, -1.0), (200.0, 301.0), (-1.0, 301.0)];
+        let k = lab.select_inside(&half);
+        assert!(k > 0 && k < n, "{k} of {n}");
+        assert_eq!(lab.label_selection(false), Ok(k));
+        assert!(lab.selection.is_none());
+        assert_eq!(lab.session.labelled().len(), k);
+        assert!(lab.session.undo().is_some());
+        assert!(lab.session.labelled().is_empty());
+        assert_eq!(lab.session.scores().unwrap(), &before[..]);
+        assert_eq!(
+            lab.select_inside(&[(500.0, 500.0), (510.0, 500.0), (505.0, 510.0)]),
+            0
+        );
+        assert!(lab.selection.is_none());
+        assert_eq!(lab.label_selection(true), Ok(0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! core crate and knows nothing of the DOM.
 //!
 //! The page exists only for `wasm32`; natively this crate holds its pure
-//! modules (`adapter`, `charts`, `lab`, `storage`, `params`, `words`, `error`, `viewport`), which the
+//! modules (`adapter`, `charts`, `lab`, `selection`, `storage`, `params`, `words`, `error`, `viewport`), which the
 //! native tests cover.
 
 pub mod adapter;
@@ -24,6 +24,7 @@ pub mod lab;
 pub mod params;
 #[cfg(target_arch = "wasm32")]
 mod scatter;
+pub mod selection;
 pub mod storage;
 pub mod viewport;
 pub mod words;

@@ -25,6 +25,20 @@ pub struct Frame<'a> {
     pub y_desc: &'a str,
     /// The scores are percentile logits ([`crate::viewport::rank_scores`]).
     pub by_rank: bool,
+    /// With a selection: the selected rows, by row; the others are dimmed.
+    pub chosen: Option<&'a [bool]>,
+}
+
+/// A point outside the selection: its colour faded most of the way to
+/// white, so it stays visible behind the selected ones.
+fn dim(c: [u8; 3]) -> [u8; 3] {
+    c.map(|v| ((v as u32 * 3 + 255 * 7) / 10) as u8)
+}
+
+/// Whether row `i` is drawn dimmed: there is a selection without it.
+fn dimmed(f: &Frame, i: usize) -> bool {
+    f.chosen
+        .is_some_and(|m| !m.get(i).copied().unwrap_or(false))
 }
 
 const UNSCORED: [u8; 3] = [140, 140, 140];
@@ -293,6 +307,9 @@ pub struct Raster {
     /// Dense: the rows each pixel holds, and its highest score.
     counts: Vec<u32>,
     best: Vec<f32>,
+    /// Dense: whether a selected row fell on the pixel (the others are
+    /// dimmed when there is a selection).
+    lit: Vec<bool>,
     next: usize,
     colours: ColourTable,
 }
@@ -306,6 +323,7 @@ impl Raster {
             buf: vec![255u8; w * h * 4],
             counts: vec![0u32; if dense { w * h } else { 0 }],
             best: vec![f32::NEG_INFINITY; if dense { w * h } else { 0 }],
+            lit: vec![false; if dense { w * h } else { 0 }],
             next: 0,
             colours: ColourTable::new(),
         }
@@ -338,6 +356,7 @@ impl Raster {
                         continue;
                     }
                     let c = self.colour(s);
+                    let c = if dimmed(f, i) { dim(c) } else { c };
                     let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
                     for dy in -1..=1 {
                         for dx in -1..=1 {
@@ -363,6 +382,9 @@ impl Raster {
             }
             let k = py * w + px;
             self.counts[k] += 1;
+            if f.chosen.is_some() && !dimmed(f, i) {
+                self.lit[k] = true;
+            }
             let s = f.scores.map_or(f32::NAN, |s| s[i]);
             let rank = if s.is_finite() { s } else { f32::MIN };
             if self.counts[k] == 1 || rank > self.best[k] {
@@ -392,6 +414,11 @@ impl Raster {
                 let [r, g, b] = [self.buf[o], self.buf[o + 1], self.buf[o + 2]];
                 let shaded = density_shade([r, g, b], count, fullest);
                 self.buf[o..o + 3].copy_from_slice(&shaded);
+            }
+            if count > 0 && f.chosen.is_some() && !self.lit[k] {
+                let o = k * 4;
+                let faded = dim([self.buf[o], self.buf[o + 1], self.buf[o + 2]]);
+                self.buf[o..o + 3].copy_from_slice(&faded);
             }
         }
         // Labelled rows on top, by shape as well as colour.

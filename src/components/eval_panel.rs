@@ -20,6 +20,15 @@ fn metric(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.3}"))
 }
 
+/// `word` or its plural, for `n` of them.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
 fn quality_text(q: &Quality) -> String {
     format!(
         "ROC-AUC {} · AP {}",
@@ -67,12 +76,15 @@ fn Discovery(card: Scorecard) -> impl IntoView {
     let truth = card.truth.clone();
     let caption = match &truth {
         Some(t) => format!(
-            "{found} of {} true anomalies found in {queries} labels.",
-            thousands(t.anomalies)
+            "{found} of {} true anomalies found in {queries} {}.",
+            thousands(t.anomalies),
+            plural(queries, "label")
         ),
         None => format!(
-            "{found} rows labelled anomaly in {queries} labels. This data has no ground truth, \
-             so the chart counts your own answers."
+            "{found} {} labelled anomaly in {queries} {}. This data has no ground truth, \
+             so the chart counts your own answers.",
+            plural(found, "row"),
+            plural(queries, "label")
         ),
     };
     let metrics = truth.map(|t| {

@@ -6,7 +6,8 @@ use leptos::ev;
 use leptos::prelude::*;
 use web_sys::{MouseEvent, WheelEvent};
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Phase};
+use crate::selection::{Drawing, Tool};
 use crate::viewport::{
     CANVAS_HEIGHT, CANVAS_WIDTH, CLICK_RADIUS_PX, DRAG_THRESHOLD_PX, HOVER_RADIUS_PX,
     TOOLTIP_GAP_PX,
@@ -33,6 +34,10 @@ pub fn ScatterView() -> impl IntoView {
     let view_state = ctx.view;
     // Where a press started, and whether it has become a drag.
     let drag = StoredValue::new(None::<(f64, f64, bool)>);
+    // The lasso or rectangle being drawn, and its outline on the overlay.
+    let drawing = StoredValue::new(None::<Drawing>);
+    let outline = RwSignal::new(String::new());
+    let tool = view_state.tool;
     // The canvas may be drawn smaller than its 760 × 540 pixels on a
     // narrow window: pointer positions are scaled to canvas pixels.
     let scale = move || {
@@ -47,10 +52,25 @@ pub fn ScatterView() -> impl IntoView {
 
     let on_down = move |e: MouseEvent| {
         let (x, y) = at(&e);
-        drag.set_value(Some((x, y, false)))
+        match tool.get_untracked() {
+            Tool::Pan => drag.set_value(Some((x, y, false))),
+            t => {
+                e.prevent_default();
+                drawing.set_value(Some(Drawing::new(t, x, y)));
+            }
+        }
     };
     let on_move = move |e: MouseEvent| {
         let (x, y) = at(&e);
+        if drawing.with_value(Option::is_some) {
+            drawing.update_value(|d| {
+                if let Some(d) = d {
+                    d.extend(x, y);
+                    outline.set(d.svg_points());
+                }
+            });
+            return;
+        }
         if let Some((x0, y0, moved)) = drag.get_value() {
             if moved || (x - x0).abs() + (y - y0).abs() > DRAG_THRESHOLD_PX {
                 ctx.update_lab(|l| l.pan_by(x - x0, y - y0));
@@ -66,6 +86,18 @@ pub fn ScatterView() -> impl IntoView {
         view_state.hover.set(hit.map(|i| (i, x, y)));
     };
     let on_up = move |e: MouseEvent| {
+        if let Some(mut d) = drawing.get_value() {
+            drawing.set_value(None);
+            outline.set(String::new());
+            let (x, y) = at(&e);
+            d.extend(x, y);
+            if d.encloses() {
+                ctx.select_inside(&d.outline());
+            } else {
+                ctx.clear_selection();
+            }
+            return;
+        }
         let was = drag.get_value();
         drag.set_value(None);
         if let Some((_, _, false)) = was {
@@ -190,6 +222,7 @@ pub fn ScatterView() -> impl IntoView {
                     <option value="rank" selected=move || view_state.colour_by_rank.get()>"colour by rank"</option>
                 </select>
                 <button on:click=reset_view>"reset zoom"</button>
+                <SelectionTools/>
                 // Developer timing, shown with ?timing=1 only.
                 <span class="timing" hidden=!view_state.show_timing>{move || last_update.get().map(|t| format!("last label → repaint: {t:.1} ms")).unwrap_or_default()}</span>
             </div>
@@ -199,10 +232,61 @@ pub fn ScatterView() -> impl IntoView {
                     aria-label="Every row as a point, coloured by anomaly score; labelled anomalies are crosses, labelled normal rows squares. The review queue lists the same rows as text."
                     data-last-update-ms=move || last_update.get().map(|t| format!("{t:.3}")).unwrap_or_default()
                     on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up
-                    on:mouseleave=move |_| { drag.set_value(None); view_state.hover.set(None); }
+                    on:mouseleave=move |_| {
+                        drag.set_value(None);
+                        view_state.hover.set(None);
+                        drawing.set_value(None);
+                        outline.set(String::new());
+                    }
                     on:wheel=on_wheel></canvas>
+                <svg class="lasso-overlay" viewBox=format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}") aria-hidden="true">
+                    <polygon points=move || outline.get()/>
+                </svg>
                 {tooltip}
             </div>
         </div>
+    }
+}
+
+/// The drag tools (pan, lasso, rectangle), the selection's count and its
+/// bulk labels.
+#[component]
+fn SelectionTools() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let tool = ctx.view.tool;
+    let count = ctx.view.selection_count;
+    let none = move || count.get() == 0 || ctx.job.phase.get() != Phase::Ready;
+    let pick = move |t: Tool| {
+        move |_| {
+            tool.set(if tool.get_untracked() == t {
+                Tool::Pan
+            } else {
+                t
+            })
+        }
+    };
+    let pressed = move |t: Tool| move || if tool.get() == t { "true" } else { "false" };
+    view! {
+        <span class="selection-tools" role="group" aria-label="selection">
+            <button data-testid="lasso-button" aria-pressed=pressed(Tool::Lasso)
+                title="Draw around points to select them (drag); press again to pan"
+                on:click=pick(Tool::Lasso)>"lasso"</button>
+            <button data-testid="rect-button" aria-pressed=pressed(Tool::Rectangle)
+                title="Drag a rectangle to select the points in it; press again to pan"
+                on:click=pick(Tool::Rectangle)>"rectangle"</button>
+            <span data-testid="selection-count" data-count=move || count.get()>
+                {move || match count.get() {
+                    0 => "no selection".to_string(),
+                    1 => "1 row selected".to_string(),
+                    n => format!("{} rows selected", crate::words::thousands(n)),
+                }}
+            </span>
+            <button data-testid="label-selection-anomaly" disabled=none
+                on:click=move |_| ctx.label_selection(true)>"label selection anomaly"</button>
+            <button data-testid="label-selection-normal" disabled=none
+                on:click=move |_| ctx.label_selection(false)>"label selection normal"</button>
+            <button data-testid="clear-selection" disabled=move || count.get() == 0
+                on:click=move |_| ctx.clear_selection()>"clear"</button>
+        </span>
     }
 }

@@ -102,3 +102,66 @@ test('a threshold changes the flagged count and the export', async () => {
   await page.waitForFunction((n) => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === String(n), atBoundary);
   await finish(session);
 });
+
+/** Draws a closed shape through `points` (canvas pixels) on the scatter. */
+async function drawOnScatter(page, points) {
+  const canvas = page.locator('[data-testid=scatter]');
+  const box = await canvas.boundingBox();
+  const width = Number(await canvas.getAttribute('width'));
+  const s = box.width / width;
+  const at = ([x, y]) => [box.x + x * s, box.y + y * s];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+}
+
+// Lasso: draw around the suggested point, label the selection in one step,
+// and undo it in one step, back to the very same scores.
+test('a lasso bulk label, and its undo', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  const { exportedScores, canvasHash } = await import('./harness.mjs');
+  const before = await exportedScores(page);
+  const pixelsBefore = await canvasHash(page);
+  const [cx, cy] = (await page.getAttribute('[data-testid=scatter]', 'data-suggestion')).split(',').map(Number);
+  await page.click('[data-testid=lasso-button]');
+  assert.equal(await page.getAttribute('[data-testid=lasso-button]', 'aria-pressed'), 'true');
+  // A ring around the middle of the plot, where the sample's bulk lies.
+  const ring = Array.from({ length: 24 }, (_, k) => [330 + 110 * Math.cos(k * Math.PI / 12), 260 + 110 * Math.sin(k * Math.PI / 12)]);
+  await drawOnScatter(page, [...ring, ring[0]]);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0);
+  const selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+  assert.ok(selected >= 20, `the lasso took only ${selected} rows`);
+  await screenshot(page, 'lasso-selected.png');
+  assert.match(await page.textContent('[data-testid=selection-count]'), new RegExp(`^${selected} rows? selected$`));
+  // The others are dimmed, not hidden: the canvas changed, no label yet.
+  assert.notEqual(await canvasHash(page), pixelsBefore);
+  assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
+
+  await page.click('[data-testid=label-selection-anomaly]');
+  await waitQueried(page, selected);
+  assert.equal(await page.getAttribute('[data-testid=selection-count]', 'data-count'), '0');
+  assert.match(await page.textContent('[data-testid=notice]'), new RegExp(`Labelled ${selected} selected rows anomaly in one step`));
+  const after = await exportedScores(page);
+  assert.notDeepEqual(after, before);
+  await screenshot(page, 'lasso-labelled.png');
+
+  // One undo takes the whole batch back, to the bit; redo gives it again.
+  await page.click('[data-testid=label-undo]');
+  await waitQueried(page, 0);
+  assert.deepEqual(await exportedScores(page), before);
+  await page.keyboard.press('Shift+Z');
+  await waitQueried(page, selected);
+  assert.deepEqual(await exportedScores(page), after);
+
+  // A rectangle over nothing clears; Escape goes back to panning.
+  await page.click('[data-testid=rect-button]');
+  assert.equal(await page.getAttribute('[data-testid=lasso-button]', 'aria-pressed'), 'false');
+  await drawOnScatter(page, [[cx - 30, cy - 30], [cx + 30, cy + 30]]);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('[data-testid=selection-count]')?.dataset.count === '0');
+  assert.equal(await page.getAttribute('[data-testid=rect-button]', 'aria-pressed'), 'false');
+  await finish(session);
+});
