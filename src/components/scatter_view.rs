@@ -280,6 +280,14 @@ fn SelectionTools() -> impl IntoView {
                     1 => "1 row selected".to_string(),
                     n => format!("{} rows selected", crate::words::thousands(n)),
                 }}
+                {move || {
+                    let n = count.get();
+                    let max = ctx.with_lab(|l| l.session.max_bulk_labels()).unwrap_or(usize::MAX);
+                    (n > max).then(|| format!(
+                        " (at most {} can be labelled in one step on this data)",
+                        crate::words::thousands(max)
+                    ))
+                }}
             </span>
             <button data-testid="label-selection-anomaly" disabled=none
                 on:click=move |_| ctx.label_selection(true)>"label selection anomaly"</button>

@@ -85,6 +85,15 @@ pub enum CoreError {
     Device(String),
     #[error("row {row} does not exist (the data has {rows} rows)")]
     NoSuchRow { row: usize, rows: usize },
+    #[error(
+        "{asked} rows are too many to label in one step on {rows} rows: at most {max} \
+         (each label is compared with every row). Select fewer rows, for example after zooming in"
+    )]
+    TooManyLabels {
+        asked: usize,
+        max: usize,
+        rows: usize,
+    },
     #[error("the data has no ground-truth column")]
     NoGroundTruth,
     #[error("columns {a} and {b}: the data has {cols}")]

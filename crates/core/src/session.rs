@@ -138,6 +138,9 @@ struct Place {
     batch: u64,
 }
 
+/// Row pairs a bulk label may compare ([`Session::max_bulk_labels`]).
+const BULK_PAIRS: usize = 50_000_000;
+
 /// How many of the best unlabelled rows the session keeps ready.
 pub const TOP_CACHED: usize = 32;
 
@@ -436,11 +439,22 @@ impl Session {
         Ok(())
     }
 
+    /// The most labels [`label_rows`](Self::label_rows) takes in one step
+    /// on this data. Each new label adds its kernel row to the neighbour
+    /// sums (a pass over every row), so a batch costs its size times a
+    /// pass: the cap keeps a bulk label near a second on a slow machine
+    /// (`benches/bulk.rs`), and never below 100 rows.
+    pub fn max_bulk_labels(&self) -> usize {
+        (BULK_PAIRS / self.rows().max(1)).clamp(100, 20_000)
+    }
+
     /// Labels every row of `rows` as `anomaly` in one action (a bulk label
     /// of a selection): one undo step, and one update of the active layer
     /// for the whole batch. Rows that already carry this label keep their
-    /// place; repeated rows count once. Returns how many labels changed;
-    /// a row out of range is an error and changes nothing.
+    /// place; repeated rows count once. Returns how many labels changed.
+    /// A row out of range, or more new labels than
+    /// [`max_bulk_labels`](Self::max_bulk_labels), is an error and changes
+    /// nothing.
     pub fn label_rows(&mut self, rows: &[usize], anomaly: bool) -> Result<usize, CoreError> {
         let n = self.rows();
         if let Some(&row) = rows.iter().find(|&&r| r >= n) {
@@ -454,6 +468,14 @@ impl Session {
             .collect();
         if todo.is_empty() {
             return Ok(0);
+        }
+        let max = self.max_bulk_labels();
+        if todo.len() > max {
+            return Err(CoreError::TooManyLabels {
+                asked: todo.len(),
+                max,
+                rows: n,
+            });
         }
         let batch = self.take_batch();
         let mut changes = Vec::with_capacity(todo.len());
@@ -895,7 +917,11 @@ pub(crate) mod tests {
     /// A session over a clustered sample (420 rows, 20 anomalies) with
     /// z² as the detector's evidence (no training needed).
     pub(crate) fn clustered_session() -> Session {
-        let table = generate(&SynthConfig::clustered(420, 4, 20.0 / 420.0, 1));
+        session_of(420)
+    }
+
+    fn session_of(rows: usize) -> Session {
+        let table = generate(&SynthConfig::clustered(rows, 4, 20.0 / 420.0, 1));
         let mut s = Session::new(table);
         let (rows, d) = (s.rows(), s.cols());
         let evidence: Vec<f32> = s.x().iter().map(|v| v * v).collect();
@@ -936,6 +962,33 @@ pub(crate) mod tests {
         // A row out of range changes nothing.
         assert!(s.label_rows(&[1, 10_000], true).is_err());
         assert_eq!(scores(&s), before);
+        // Nor does a batch over the cap (the whole sample is under it).
+        assert_eq!(s.max_bulk_labels(), 20_000);
+        let all: Vec<usize> = (0..s.rows()).collect();
+        assert!(s.label_rows(&all, false).is_ok());
+    }
+
+    /// Past the cap a bulk label is refused, with the numbers, and changes
+    /// nothing.
+    #[test]
+    fn a_bulk_label_over_the_cap_is_refused() {
+        let mut s = session_of(8000);
+        assert_eq!(s.max_bulk_labels(), 6250);
+        let all: Vec<usize> = (0..8000).collect();
+        let err = s.label_rows(&all, false).expect_err("over the cap");
+        assert_eq!(
+            err,
+            CoreError::TooManyLabels {
+                asked: 8000,
+                max: 6250,
+                rows: 8000
+            }
+        );
+        assert!(err
+            .to_string()
+            .starts_with("8000 rows are too many to label in one step"));
+        assert!(s.labelled().is_empty() && !s.can_undo());
+        assert_eq!(s.label_rows(&all[..6250], false), Ok(6250));
     }
 
     /// A batch is fitted once (not once per label), and a reload of the
