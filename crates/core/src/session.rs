@@ -139,7 +139,7 @@ struct Place {
 }
 
 /// Row pairs a bulk label may compare ([`Session::max_bulk_labels`]).
-const BULK_PAIRS: usize = 50_000_000;
+const BULK_PAIRS: usize = 25_000_000;
 
 /// How many of the best unlabelled rows the session keeps ready.
 pub const TOP_CACHED: usize = 32;
@@ -442,10 +442,10 @@ impl Session {
     /// The most labels [`label_rows`](Self::label_rows) takes in one step
     /// on this data. Each new label adds its kernel row to the neighbour
     /// sums (a pass over every row), so a batch costs its size times a
-    /// pass: the cap keeps a bulk label near a second on a slow machine
-    /// (`benches/bulk.rs`), and never below 100 rows.
+    /// pass: the cap keeps a bulk label near half a second in the page on
+    /// a slow machine (docs/BENCHMARKS.md), and never below 25 rows.
     pub fn max_bulk_labels(&self) -> usize {
-        (BULK_PAIRS / self.rows().max(1)).clamp(100, 20_000)
+        (BULK_PAIRS / self.rows().max(1)).clamp(25, 20_000)
     }
 
     /// Labels every row of `rows` as `anomaly` in one action (a bulk label
@@ -973,14 +973,14 @@ pub(crate) mod tests {
     #[test]
     fn a_bulk_label_over_the_cap_is_refused() {
         let mut s = session_of(8000);
-        assert_eq!(s.max_bulk_labels(), 6250);
+        assert_eq!(s.max_bulk_labels(), 3125);
         let all: Vec<usize> = (0..8000).collect();
         let err = s.label_rows(&all, false).expect_err("over the cap");
         assert_eq!(
             err,
             CoreError::TooManyLabels {
                 asked: 8000,
-                max: 6250,
+                max: 3125,
                 rows: 8000
             }
         );
@@ -988,7 +988,7 @@ pub(crate) mod tests {
             .to_string()
             .starts_with("8000 rows are too many to label in one step"));
         assert!(s.labelled().is_empty() && !s.can_undo());
-        assert_eq!(s.label_rows(&all[..6250], false), Ok(6250));
+        assert_eq!(s.label_rows(&all[..3125], false), Ok(3125));
     }
 
     /// A batch is fitted once (not once per label), and a reload of the
