@@ -2,6 +2,7 @@
 //! curves and the score histogram. Pure (natively tested); the component
 //! only puts the strings into `<polyline>` and `<rect>` elements.
 
+use anomaly_lab_core::active::Part;
 use anomaly_lab_core::scorecard::{Histogram, Scorecard};
 
 /// A chart's drawing box inside its SVG `viewBox` (`0 0 W H`): the plot
@@ -181,6 +182,105 @@ pub fn score_x(h: &Histogram, score: f32) -> f64 {
     BARS.left + BARS.width * h.place(score) as f64
 }
 
+/// What a weight in the layer's chart weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightKind {
+    /// The detector's reconstruction error of the feature.
+    Reconstruction,
+    /// How far the value is from its column's mean (marginal evidence).
+    Unusual,
+    /// The feature's value itself (learnt from labels only).
+    Value,
+    /// The isolation forest's score.
+    Isolation,
+    /// The detector's abstract outputs (a one-class MLP), summed.
+    Outputs,
+}
+
+impl WeightKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Reconstruction => "w-reconstruction",
+            Self::Unusual => "w-unusual",
+            Self::Value => "w-value",
+            Self::Isolation => "w-isolation",
+            Self::Outputs => "w-outputs",
+        }
+    }
+}
+
+/// One row of the weights chart: a name and its weights (now, before any
+/// label).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightRow {
+    pub name: String,
+    pub weights: Vec<(WeightKind, f64, f64)>,
+}
+
+/// The layer's weights grouped by feature (its reconstruction error, its
+/// unusualness, its value), then the isolation score and the detector's
+/// abstract outputs: at most `max_rows` rows, the features whose weights
+/// are largest now first. Returns the rows and the largest |weight| shown
+/// (the chart's scale).
+pub fn weight_rows(
+    parts: &[(Part, f64, f64)],
+    features: &[String],
+    per_feature: bool,
+    max_rows: usize,
+) -> (Vec<WeightRow>, f64) {
+    let mut by_feature: Vec<WeightRow> = features
+        .iter()
+        .map(|name| WeightRow {
+            name: name.clone(),
+            weights: Vec::new(),
+        })
+        .collect();
+    let mut outputs = (0.0, 0.0, false);
+    let mut isolation = None;
+    for &(part, now, prior) in parts {
+        let (j, kind) = match part {
+            Part::Evidence(j) if per_feature => (j, WeightKind::Reconstruction),
+            Part::Evidence(_) => {
+                outputs = (outputs.0 + now, outputs.1 + prior, true);
+                continue;
+            }
+            Part::Marginal(j) => (j, WeightKind::Unusual),
+            Part::Feature(j) => (j, WeightKind::Value),
+            Part::Isolation => {
+                isolation = Some((WeightKind::Isolation, now, prior));
+                continue;
+            }
+            Part::Neighbours | Part::Regions => continue,
+        };
+        if let Some(row) = by_feature.get_mut(j) {
+            row.weights.push((kind, now, prior));
+        }
+    }
+    let size = |r: &WeightRow| r.weights.iter().map(|w| w.1.abs()).fold(0.0, f64::max);
+    by_feature.retain(|r| !r.weights.is_empty());
+    by_feature.sort_by(|a, b| size(b).total_cmp(&size(a)));
+    let mut rows = Vec::new();
+    if let Some(w) = isolation {
+        rows.push(WeightRow {
+            name: "isolation score".into(),
+            weights: vec![w],
+        });
+    }
+    if outputs.2 {
+        rows.push(WeightRow {
+            name: "detector outputs".into(),
+            weights: vec![(WeightKind::Outputs, outputs.0, outputs.1)],
+        });
+    }
+    rows.extend(by_feature);
+    rows.truncate(max_rows);
+    let scale = rows
+        .iter()
+        .flat_map(|r| r.weights.iter().flat_map(|w| [w.1.abs(), w.2.abs()]))
+        .fold(0.0, f64::max);
+    (rows, scale.max(1e-9))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +355,30 @@ mod tests {
         assert!(b[2].anomaly_height < b[2].height);
         assert!((score_x(&k.histogram, 0.0) - (BARS.left + BARS.width / 2.0)).abs() < 1e-6);
         assert_eq!(score_x(&k.histogram, 9.0), BARS.right());
+    }
+
+    #[test]
+    fn weights_group_by_feature_largest_first() {
+        let names = vec!["a".to_string(), "b".to_string()];
+        let parts = [
+            (Part::Evidence(0), 0.1, 0.5),
+            (Part::Evidence(1), 2.0, 0.5),
+            (Part::Marginal(0), 0.3, 0.5),
+            (Part::Marginal(1), -0.2, 0.5),
+            (Part::Isolation, 0.4, 0.4),
+            (Part::Feature(0), 0.0, 0.0),
+            (Part::Feature(1), -1.0, 0.0),
+        ];
+        let (rows, scale) = weight_rows(&parts, &names, true, 10);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["isolation score", "b", "a"]);
+        assert_eq!(rows[1].weights.len(), 3);
+        assert_eq!(rows[1].weights[0], (WeightKind::Reconstruction, 2.0, 0.5));
+        assert_eq!(scale, 2.0);
+        // A one-class MLP's outputs are one row; the cap holds.
+        let (rows, _) = weight_rows(&parts, &["a".into(), "b".into()], false, 2);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].name, "detector outputs");
+        assert_eq!(rows[1].weights, vec![(WeightKind::Outputs, 2.1, 1.0)]);
     }
 }

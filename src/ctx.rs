@@ -112,6 +112,10 @@ pub struct View {
     pub tool: RwSignal<Tool>,
     /// How many rows the lasso or rectangle selected (0: no selection).
     pub selection_count: RwSignal<usize>,
+    /// Teaching mode: the narration and the layer's weights are shown.
+    pub teach: RwSignal<bool>,
+    /// In teaching mode: the true anomalies are outlined on the scatter.
+    pub reveal: RwSignal<bool>,
     pub canvas: NodeRef<Canvas>,
     /// The last label → repainted canvas time (shown with `?timing=1`).
     pub last_update_ms: RwSignal<Option<f64>>,
@@ -179,6 +183,8 @@ impl Ctx {
                 threshold: RwSignal::new(Threshold::default()),
                 tool: RwSignal::new(Tool::Pan),
                 selection_count: RwSignal::new(0),
+                teach: RwSignal::new(false),
+                reveal: RwSignal::new(false),
                 canvas: NodeRef::new(),
                 last_update_ms: RwSignal::new(None),
                 show_timing: params.timing,
@@ -396,6 +402,7 @@ impl Ctx {
     ) -> Option<R> {
         let selected = self.view.selected.get_untracked();
         let rule = self.view.review.get_untracked();
+        let reveal = self.view.teach.get_untracked() && self.view.reveal.get_untracked();
         self.update_lab(|lab| {
             let (xd, yd) = lab.axis_names();
             let suggestion = lab.suggestion(rule);
@@ -411,6 +418,7 @@ impl Ctx {
                 x_desc: &xd,
                 y_desc: &yd,
                 chosen: lab.selection.as_ref().map(|s| &s.mask[..]),
+                truth: session.table().labels.as_deref().filter(|_| reveal),
             };
             f(&mut lab.grid, &mut lab.area, &frame)
         })

@@ -27,6 +27,9 @@ pub struct Frame<'a> {
     pub by_rank: bool,
     /// With a selection: the selected rows, by row; the others are dimmed.
     pub chosen: Option<&'a [bool]>,
+    /// In teaching mode, on demand: the ground truth, by row; every true
+    /// anomaly gets an outline.
+    pub truth: Option<&'a [bool]>,
 }
 
 /// A point outside the selection: its colour faded most of the way to
@@ -44,6 +47,7 @@ fn dimmed(f: &Frame, i: usize) -> bool {
 const UNSCORED: [u8; 3] = [140, 140, 140];
 const LABEL_ANOMALY: [u8; 3] = [150, 0, 0];
 const LABEL_NORMAL: [u8; 3] = [0, 110, 40];
+const TRUE_ANOMALY: [u8; 3] = [190, 0, 150];
 const LEGEND_PX: u32 = 110;
 
 fn plot_err<E: std::fmt::Debug>(e: E) -> String {
@@ -271,13 +275,20 @@ fn draw_legend<DB: DrawingBackend>(
     } else {
         [
             (hi.as_str(), top),
-            ("0", top + height / 2),
+            ("0 boundary", top + height / 2),
             (lo.as_str(), top + height),
         ]
     };
     for (label, y) in scale {
         legend
             .draw(&Text::new(label, (38, y - 6), small.clone()))
+            .map_err(plot_err)?;
+    }
+    if !by_rank {
+        // The layer's boundary across the ramp: above it, "anomaly".
+        let y = top + height / 2;
+        legend
+            .draw(&Rectangle::new([(10, y), (36, y + 1)], BLACK.filled()))
             .map_err(plot_err)?;
     }
     let marks = [
@@ -442,6 +453,21 @@ impl Raster {
                         put(buf, w, h, px + d, py + 4 - t, LABEL_NORMAL);
                         put(buf, w, h, px - 4 + t, py + d, LABEL_NORMAL);
                         put(buf, w, h, px + 4 - t, py + d, LABEL_NORMAL);
+                    }
+                }
+            }
+        }
+        // True anomalies, revealed in teaching mode: an outline around each.
+        if let Some(truth) = f.truth {
+            for (i, &(x, y)) in grid.screen().iter().enumerate() {
+                if !x.is_finite() || !truth.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
+                let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
+                for d in -6..=6i64 {
+                    for e in [-6i64, 6] {
+                        put(&mut self.buf, w, h, px + d, py + e, TRUE_ANOMALY);
+                        put(&mut self.buf, w, h, px + e, py + d, TRUE_ANOMALY);
                     }
                 }
             }

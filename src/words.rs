@@ -196,6 +196,65 @@ pub fn warning_text(warning: &LabelWarning) -> String {
     }
 }
 
+/// A column name short enough for a chart's label: at most 14 characters,
+/// cut with an ellipsis, control characters escaped.
+pub fn shown_name(name: &str) -> String {
+    let clean = anomaly_lab_core::data::shown(name);
+    if clean.chars().count() <= 14 {
+        clean
+    } else {
+        let cut: String = clean.chars().take(13).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Teaching mode's narration of the paper's point, in three steps chosen
+/// from where the user is: `found` true anomalies among `queries` labels,
+/// `top10` true anomalies among the detector's ten best rows, `anomalies`
+/// in the data. Returns the step (1–3) and its text.
+pub fn teach_text(queries: usize, found: usize, top10: usize, anomalies: usize) -> (u8, String) {
+    if found == 0 {
+        let misses = if top10 <= 2 {
+            format!(
+                "only {top10} of its top 10 rows are true anomalies: it misses most of the {anomalies}"
+            )
+        } else {
+            format!("{top10} of its top 10 rows are true anomalies")
+        };
+        let tried = if queries > 0 {
+            format!(" Your {queries} answers so far found none.")
+        } else {
+            String::new()
+        };
+        (
+            1,
+            format!(
+                "The detector ranks rows by how badly it rebuilds them, and {misses}.{tried} \
+                 Tick \u{201c}show true anomalies\u{201d}: the outlined points are what it should \
+                 find. Click one and press A."
+            ),
+        )
+    } else if found < 5 && queries < 20 {
+        (
+            2,
+            "The active layer sits on top of the frozen detector and learns from your answers: \
+             it raises the weights of what your anomaly shows (the bars below) and the rows near \
+             it. Watch the colours and the queue change, then keep answering the suggestion."
+                .to_string(),
+        )
+    } else {
+        (
+            3,
+            format!(
+                "{found} of {anomalies} found in {queries} answers. Compare the red curve (your \
+                 labels) with the dashed one (the detector's order without feedback): the gap is \
+                 what your answers taught. Rows scoring above 0, the layer's boundary, read \
+                 \u{201c}anomaly\u{201d}."
+            ),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,5 +419,29 @@ mod tests {
         );
         assert_eq!(t, "Reading big.csv (3 MB)… column 5 of 10");
         assert!((f - 0.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn teaching_follows_the_user() {
+        let (step, text) = teach_text(0, 0, 0, 100);
+        assert_eq!(step, 1);
+        assert!(text
+            .contains("only 0 of its top 10 rows are true anomalies: it misses most of the 100"));
+        assert!(!text.contains("answers so far"));
+        assert!(teach_text(6, 0, 4, 100).1.contains(
+            "4 of its top 10 rows are true anomalies. Your 6 answers so far found none."
+        ));
+        assert_eq!(teach_text(3, 1, 0, 100).0, 2);
+        assert_eq!(teach_text(25, 2, 0, 100).0, 3);
+        let (step, text) = teach_text(12, 9, 0, 100);
+        assert_eq!(step, 3);
+        assert!(text.starts_with("9 of 100 found in 12 answers."));
+    }
+
+    #[test]
+    fn chart_names_are_short() {
+        assert_eq!(shown_name("age"), "age");
+        assert_eq!(shown_name("a very long column name"), "a very long c…");
+        assert_eq!(shown_name("é".repeat(20).as_str()).chars().count(), 14);
     }
 }

@@ -150,7 +150,12 @@ fn Scores(card: Scorecard) -> impl IntoView {
                 aria-label="Histogram of the scores, the layer's boundary at 0">
                 {bars}
                 <line class="boundary" x1=boundary x2=boundary y1=BARS.top y2=BARS.bottom()/>
-                <text class="boundary-label" x=boundary + 2.0 y=BARS.top + 8.0>"boundary 0"</text>
+                // The label on the side of the line with room for it.
+                {if boundary > BARS.right() - 60.0 {
+                    view! { <text class="boundary-label" x=boundary - 2.0 y=BARS.top + 8.0 text-anchor="end">"boundary 0"</text> }.into_any()
+                } else {
+                    view! { <text class="boundary-label" x=boundary + 2.0 y=BARS.top + 8.0>"boundary 0"</text> }.into_any()
+                }}
                 {line.map(|x| view! {
                     <line class="threshold" x1=x x2=x y1=BARS.top y2=BARS.bottom()/>
                 })}

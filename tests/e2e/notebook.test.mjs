@@ -165,3 +165,38 @@ test('a lasso bulk label, and its undo', async () => {
   assert.equal(await page.getAttribute('[data-testid=rect-button]', 'aria-pressed'), 'false');
   await finish(session);
 });
+
+// Teaching mode on the default sample, whose anomalies the detector misses:
+// the narration starts at step 1, the outlines show the true anomalies, and
+// one label of a true anomaly moves the layer's weights and the narration.
+test('teaching mode narrates, reveals the anomalies and shows the weights move', async () => {
+  const session = await openReady('?backend=cpu');
+  const { page } = session;
+  const { canvasHash, labelRow } = await import('./harness.mjs');
+  await page.check('[data-testid=teach-toggle]');
+  await page.waitForSelector('[data-testid=weights-chart]');
+  assert.equal(await page.getAttribute('[data-testid=teach-step]', 'data-step'), '1');
+  assert.match(await page.textContent('[data-testid=teach-step]'), /of its top 10 rows are true anomalies/);
+  assert.equal(await page.getAttribute('[data-testid=weights-chart]', 'data-moved'), '0.000000');
+  assert.ok(await page.locator('[data-testid=weights-chart] rect').count() >= 10);
+  const plain = await canvasHash(page);
+  await page.check('[data-testid=reveal-truth]');
+  assert.notEqual(await canvasHash(page), plain, 'the outlines are drawn');
+  await screenshot(page, 'teaching-mode.png');
+
+  // A true anomaly, from the page's own export (its truth column).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n').slice(1);
+  const anomaly = lines.findIndex((l) => l.split(',')[4] === 'anomaly');
+  assert.ok(anomaly >= 0);
+  await labelRow(page, anomaly, 'A');
+  await waitQueried(page, 1);
+  await page.waitForFunction(() => document.querySelector('[data-testid=teach-step]')?.dataset.step === '2');
+  assert.notEqual(await page.getAttribute('[data-testid=weights-chart]', 'data-moved'), '0.000000');
+  // Turned off, the outlines go and the panel with them.
+  await page.uncheck('[data-testid=teach-toggle]');
+  assert.equal(await page.locator('[data-testid=weights-chart]').count(), 0);
+  await finish(session);
+});

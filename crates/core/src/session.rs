@@ -783,6 +783,12 @@ impl Session {
         reasons
     }
 
+    /// The active layer's weight on each input column, now and before any
+    /// label ([`ActiveLayer::weight_parts`]); `None` before scoring.
+    pub fn layer_weights(&self) -> Option<Vec<(crate::active::Part, f64, f64)>> {
+        self.active.as_ref().map(ActiveLayer::weight_parts)
+    }
+
     /// With ground truth: (true anomalies among the labelled rows, rows labelled).
     pub fn found(&self) -> Option<(usize, usize)> {
         let truth = self.table.labels.as_ref()?;
@@ -966,6 +972,27 @@ pub(crate) mod tests {
         assert_eq!(s.max_bulk_labels(), 20_000);
         let all: Vec<usize> = (0..s.rows()).collect();
         assert!(s.label_rows(&all, false).is_ok());
+    }
+
+    /// The weights start at the prior and move with labels; every input
+    /// column is listed once.
+    #[test]
+    fn layer_weights_start_at_the_prior_and_move_with_labels() {
+        use crate::active::Part;
+        let mut s = clustered_session();
+        let w = s.layer_weights().expect("scored");
+        assert!(w.iter().all(|&(_, now, prior)| now == prior));
+        let d = s.cols();
+        let count = |f: fn(&Part) -> bool| w.iter().filter(|(p, _, _)| f(p)).count();
+        assert_eq!(count(|p| matches!(p, Part::Evidence(_))), d);
+        assert_eq!(count(|p| matches!(p, Part::Marginal(_))), d);
+        assert_eq!(count(|p| matches!(p, Part::Isolation)), 1);
+        assert_eq!(count(|p| matches!(p, Part::Feature(_))), d);
+        let truth = s.table().labels.clone().expect("truth");
+        let a = truth.iter().position(|&t| t).expect("one");
+        s.label(a, Some(true)).expect("row");
+        let moved = s.layer_weights().expect("scored");
+        assert!(moved.iter().any(|&(_, now, prior)| now != prior));
     }
 
     /// Past the cap a bulk label is refused, with the numbers, and changes

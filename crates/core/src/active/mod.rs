@@ -669,6 +669,26 @@ impl ActiveLayer {
         )
     }
 
+    /// Every input column's weight now and before any label, by what the
+    /// column is: the detector's evidence, the marginal evidence, the
+    /// isolation score, the features. What the labels taught the layer.
+    pub fn weight_parts(&self) -> Vec<(Part, f64, f64)> {
+        (0..self.width)
+            .map(|j| {
+                let part = if j < self.detector_dim {
+                    Part::Evidence(j)
+                } else if j < self.detector_dim + self.marginal_dim {
+                    Part::Marginal(j - self.detector_dim)
+                } else if j < self.evidence_dim {
+                    Part::Isolation
+                } else {
+                    Part::Feature(j - self.evidence_dim)
+                };
+                (part, self.w[j], self.w0[j])
+            })
+            .collect()
+    }
+
     /// Row `row`'s score split into additive parts, largest in size first:
     /// `w_j·f_j` per input column (measured from an average row, whose
     /// standardised inputs are 0) and the neighbour term. With the bias they
