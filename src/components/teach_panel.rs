@@ -68,9 +68,7 @@ fn Teaching() -> impl IntoView {
             let s = &l.session;
             let truth = s.table().labels.as_deref()?;
             let (found, queries) = s.found()?;
-            let top10 = s
-                .prior_order()
-                .map_or(0, |o| o.iter().take(10).filter(|&&i| truth[i]).count());
+            let top10 = s.prior_top(10).iter().filter(|&&i| truth[i]).count();
             let anomalies = truth.iter().filter(|&&t| t).count();
             Some(teach_text(queries, found, top10, anomalies))
         })

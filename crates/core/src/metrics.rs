@@ -111,63 +111,6 @@ pub fn average_precision_masked(
     Some(ap)
 }
 
-/// ROC-AUC and average precision over the rows for which `keep(row)`
-/// holds, from `order`, a [`ranking`] of `scores` made beforehand: one
-/// pass, no sort. They equal [`roc_auc_masked`] and
-/// [`average_precision_masked`] (ties count the same way); each is `None`
-/// where that one is.
-pub fn ranked_quality(
-    order: &[usize],
-    scores: &[f32],
-    truth: &[bool],
-    keep: impl Fn(usize) -> bool,
-) -> (Option<f64>, Option<f64>) {
-    let (mut pos, mut neg) = (0usize, 0usize);
-    for &i in order.iter().filter(|&&i| keep(i)) {
-        if truth[i] {
-            pos += 1;
-        } else {
-            neg += 1;
-        }
-    }
-    if pos == 0 {
-        return (None, None);
-    }
-    // Walking down the ranking, a group of equal scores at a time: the
-    // normal rows in a group sit below every anomaly above it, and tie
-    // with the anomalies beside them (half a pair each).
-    let (mut above, mut pairs) = (0usize, 0.0f64);
-    let (mut tp, mut seen, mut ap, mut last_recall) = (0usize, 0usize, 0.0, 0.0);
-    let mut k = 0;
-    while k < order.len() {
-        let s = finite_or_min(scores[order[k]]);
-        let (mut p, mut n) = (0usize, 0usize);
-        while k < order.len() && finite_or_min(scores[order[k]]) == s {
-            let i = order[k];
-            if keep(i) {
-                if truth[i] {
-                    p += 1;
-                } else {
-                    n += 1;
-                }
-            }
-            k += 1;
-        }
-        if p + n == 0 {
-            continue;
-        }
-        pairs += n as f64 * above as f64 + 0.5 * (n * p) as f64;
-        above += p;
-        tp += p;
-        seen += p + n;
-        let recall = tp as f64 / pos as f64;
-        ap += (recall - last_recall) * (tp as f64 / seen as f64);
-        last_recall = recall;
-    }
-    let auc = (neg > 0).then(|| pairs / (pos as f64 * neg as f64));
-    (auc, Some(ap))
-}
-
 /// The share of anomalies among the `k` top-ranked rows (ties by row index,
 /// as in [`ranking`]). `k` larger than the data uses all rows.
 pub fn precision_at_k(scores: &[f32], truth: &[bool], k: usize) -> f64 {
@@ -247,36 +190,5 @@ mod tests {
         assert!((precision_at_k(&s, &t, 3) - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(precision_at_k(&s, &t, 100), 0.5);
         assert_eq!(precision_at_k(&[], &[], 3), 0.0);
-    }
-    /// One pass over a ranking gives what the sorting versions give, with
-    /// ties, non-finite scores and rows left out.
-    #[test]
-    fn ranked_quality_matches_the_sorting_versions() {
-        let mut rng = crate::rng::Rng::new(3);
-        for n in [1, 2, 5, 40, 3000] {
-            let scores: Vec<f32> = (0..n)
-                .map(|_| match rng.index(8) {
-                    0 => 0.5,
-                    1 => f32::NAN,
-                    _ => rng.index(50) as f32 / 7.0,
-                })
-                .collect();
-            let truth: Vec<bool> = (0..n).map(|_| rng.index(5) == 0).collect();
-            let skip: Vec<bool> = (0..n).map(|_| rng.index(4) == 0).collect();
-            let order = ranking(&scores);
-            for masked in [false, true] {
-                let keep = |i: usize| !masked || !skip[i];
-                let (auc, ap) = ranked_quality(&order, &scores, &truth, keep);
-                let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                    (Some(a), Some(b)) => (a - b).abs() < 1e-12,
-                    (a, b) => a == b,
-                };
-                assert!(close(auc, roc_auc_masked(&scores, &truth, keep)), "n {n}");
-                assert!(
-                    close(ap, average_precision_masked(&scores, &truth, keep)),
-                    "n {n}"
-                );
-            }
-        }
     }
 }

@@ -8,8 +8,15 @@
 //! sort) and the prior's ranking, which the session keeps: linear in the
 //! rows, so the page can recompute it after every label.
 
-use crate::metrics::{ranked_quality, ranking};
 use crate::session::Session;
+use crate::sort::ranked_keys;
+
+/// In a current ranking's keys (below [`PACKED_ROWS`] rows): the row is a
+/// true anomaly, the row is not labelled yet, and the row itself.
+const TRUTH: u64 = 1 << 31;
+const OPEN: u64 = 1 << 30;
+const ROW: u64 = OPEN - 1;
+const PACKED_ROWS: usize = 1 << 30;
 
 /// Which rows a user flags as anomalies, for the histogram and the export.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -126,13 +133,24 @@ pub const BINS: usize = 48;
 
 impl Scorecard {
     /// The scorecard of a scored session under `threshold`; `None` before
-    /// scoring.
+    /// scoring. One radix ranking of the current scores, with each row's
+    /// truth and whether it is labelled packed into its key, so the walks
+    /// down the ranking read no row at random.
     pub fn of(session: &Session, threshold: Threshold) -> Option<Self> {
         let scores = session.scores()?;
         let rows = scores.len();
-        let order = ranking(scores);
         let labels = session.row_labels();
         let truth = session.table().labels.as_deref();
+        let packed = rows < PACKED_ROWS;
+        let is_true = |i: usize| truth.is_some_and(|t| t[i]);
+        let keys = ranked_keys(scores, |i| {
+            if packed {
+                (u64::from(is_true(i)) * TRUTH) | (u64::from(labels[i].is_none()) * OPEN) | i as u64
+            } else {
+                i as u64
+            }
+        });
+        let row_of = |k: u64| (k & if packed { ROW } else { u64::from(u32::MAX) }) as usize;
         let history = session.history();
         let mut found = Vec::with_capacity(history.len());
         let mut n = 0;
@@ -141,40 +159,42 @@ impl Scorecard {
             found.push(n);
         }
         let horizon = (history.len() * 3 / 2).max(50).min(rows);
-        let truth_card = match (truth, session.prior_scores(), session.prior_order()) {
-            (Some(t), Some(prior), Some(prior_order)) => {
+        let truth_card = match (truth, session.prior_ranked()) {
+            (Some(t), Some(prior)) => {
+                let prior_row = |k: u64| (k & u64::from(u32::MAX)) as usize;
                 let mut n = 0;
-                let no_feedback = prior_order[..horizon]
+                let no_feedback = prior[..horizon]
                     .iter()
-                    .map(|&i| {
-                        n += usize::from(t[i]);
+                    .map(|&k| {
+                        n += usize::from(t[prior_row(k)]);
                         n
                     })
                     .collect();
-                let unlabelled = |i: usize| labels[i].is_none();
-                let quality = |order: &[usize], scores: &[f32]| {
-                    let (roc_auc, average_precision) = ranked_quality(order, scores, t, unlabelled);
-                    Quality {
-                        roc_auc,
-                        average_precision,
-                    }
+                let now = if packed {
+                    quality(&keys, |k| k & TRUTH != 0, |k| k & OPEN != 0)
+                } else {
+                    quality(&keys, |k| t[row_of(k)], |k| labels[row_of(k)].is_none())
                 };
                 Some(TruthCard {
                     anomalies: t.iter().filter(|&&a| a).count(),
                     no_feedback,
-                    before: quality(prior_order, prior),
-                    now: quality(&order, scores),
+                    before: quality(
+                        prior,
+                        |k| t[prior_row(k)],
+                        |k| labels[prior_row(k)].is_none(),
+                    ),
+                    now,
                     unlabelled: labels.iter().filter(|l| l.is_none()).count(),
                 })
             }
             _ => None,
         };
-        let histogram = histogram(scores, &order, truth);
+        let histogram = histogram(scores, &keys, row_of, truth);
         let (flagged, line) = match threshold {
             Threshold::Above(t) => (scores.iter().filter(|&&s| s > t).count(), Some(t)),
             Threshold::Top(share) => {
                 let k = Threshold::top_rows(share, rows);
-                (k, k.checked_sub(1).map(|k| scores[order[k]]))
+                (k, k.checked_sub(1).map(|k| scores[row_of(keys[k])]))
             }
         };
         Some(Self {
@@ -196,17 +216,79 @@ impl Scorecard {
     }
 }
 
+/// ROC-AUC and average precision over the rows `keep` holds, walking down
+/// a ranking given as [`ranked_keys`] (`is_true`, `keep`: read from a
+/// key): the same values as [`roc_auc_masked`] and
+/// [`average_precision_masked`], ties counted the same way; each is `None`
+/// where that one is.
+///
+/// [`roc_auc_masked`]: crate::metrics::roc_auc_masked
+/// [`average_precision_masked`]: crate::metrics::average_precision_masked
+fn quality(keys: &[u64], is_true: impl Fn(u64) -> bool, keep: impl Fn(u64) -> bool) -> Quality {
+    let (mut pos, mut neg) = (0usize, 0usize);
+    for &k in keys.iter().filter(|&&k| keep(k)) {
+        if is_true(k) {
+            pos += 1;
+        } else {
+            neg += 1;
+        }
+    }
+    if pos == 0 {
+        return Quality::default();
+    }
+    // Down the ranking, a group of equal scores at a time: the normal rows
+    // in a group sit below every anomaly above it, and tie with the
+    // anomalies beside them (half a pair each).
+    let (mut above, mut pairs) = (0usize, 0.0f64);
+    let (mut tp, mut seen, mut ap, mut last_recall) = (0usize, 0usize, 0.0, 0.0);
+    let mut at = 0;
+    while at < keys.len() {
+        let score = keys[at] >> 32;
+        let (mut p, mut n) = (0usize, 0usize);
+        while at < keys.len() && keys[at] >> 32 == score {
+            let k = keys[at];
+            if keep(k) {
+                if is_true(k) {
+                    p += 1;
+                } else {
+                    n += 1;
+                }
+            }
+            at += 1;
+        }
+        if p + n == 0 {
+            continue;
+        }
+        pairs += n as f64 * above as f64 + 0.5 * (n * p) as f64;
+        above += p;
+        tp += p;
+        seen += p + n;
+        let recall = tp as f64 / pos as f64;
+        ap += (recall - last_recall) * (tp as f64 / seen as f64);
+        last_recall = recall;
+    }
+    Quality {
+        roc_auc: (neg > 0).then(|| pairs / (pos as f64 * neg as f64)),
+        average_precision: Some(ap),
+    }
+}
+
 /// The scores in [`BINS`] bins from the lowest 0.1% (or 0) to the highest
-/// score (or 0), so the boundary is always on the chart; `order` is their
-/// ranking, most anomalous first.
-fn histogram(scores: &[f32], order: &[usize], truth: Option<&[bool]>) -> Histogram {
+/// score (or 0), so the boundary is always on the chart; `keys` is their
+/// ranking ([`ranked_keys`]), `row_of` reads a key's row (for the range).
+fn histogram(
+    scores: &[f32],
+    keys: &[u64],
+    row_of: impl Fn(u64) -> usize,
+    truth: Option<&[bool]>,
+) -> Histogram {
     let finite: Vec<f32> = [
-        order.first(),
-        order.get(((order.len().saturating_sub(1)) as f64 * 0.999) as usize),
+        keys.first(),
+        keys.get(((keys.len().saturating_sub(1)) as f64 * 0.999) as usize),
     ]
     .into_iter()
     .flatten()
-    .map(|&i| scores[i])
+    .map(|&k| scores[row_of(k)])
     .filter(|s| s.is_finite())
     .collect();
     let hi = finite.first().copied().unwrap_or(0.0).max(0.0);
@@ -222,6 +304,7 @@ fn histogram(scores: &[f32], order: &[usize], truth: Option<&[bool]>) -> Histogr
         counts: vec![0; BINS],
         anomalies: truth.map(|_| vec![0; BINS]),
     };
+    // In row order: no row read at random.
     for (i, &s) in scores.iter().enumerate() {
         let b = h.bin_of(s);
         h.counts[b] += 1;
@@ -249,7 +332,7 @@ mod tests {
         assert_eq!(card.horizon, 50);
         assert_eq!(t.no_feedback.len(), 50);
         // The curve without feedback is the prior's top-k.
-        let order = ranking(s.prior_scores().expect("prior"));
+        let order = crate::metrics::ranking(s.prior_scores().expect("prior"));
         let truth = s.table().labels.clone().expect("truth");
         let top = order[..50].iter().filter(|&&i| truth[i]).count();
         assert_eq!(t.no_feedback[49], top);
@@ -341,7 +424,7 @@ mod tests {
             21
         );
         let line = Scorecard::of(&s, Threshold::Top(0.05)).expect("s").line;
-        let order = ranking(scores);
+        let order = crate::metrics::ranking(scores);
         assert_eq!(line, Some(scores[order[20]]));
         assert_eq!(
             Scorecard::of(&s, Threshold::Top(0.0)).expect("s").line,
@@ -351,16 +434,60 @@ mod tests {
 
     #[test]
     fn the_histogram_holds_the_boundary_and_every_row() {
+        let row = |k: u64| (k & u64::from(u32::MAX)) as usize;
+        let keyed = |s: &[f32]| ranked_keys(s, |i| i as u64);
         let scores = [3.0, 2.0, 1.0, 0.5, f32::NAN, -f32::INFINITY];
-        let order = ranking(&scores);
-        let h = histogram(&scores, &order, None);
+        let h = histogram(&scores, &keyed(&scores), row, None);
         assert!(h.lo <= 0.0 && h.hi >= 3.0);
         assert_eq!(h.counts.iter().sum::<u32>(), 6);
         assert_eq!(h.bin_of(3.0), BINS - 1);
         assert_eq!(h.bin_of(f32::NAN), 0);
-        let flat = histogram(&[1.0; 5], &[0, 1, 2, 3, 4], None);
+        let flat = histogram(&[1.0; 5], &keyed(&[1.0; 5]), row, None);
         assert!(flat.hi > flat.lo);
-        let empty = histogram(&[], &[], None);
+        let empty = histogram(&[], &[], row, None);
         assert_eq!(empty.counts.iter().sum::<u32>(), 0);
+    }
+
+    /// One walk down the keys gives what the sorting metrics give, with
+    /// ties, ±0, non-finite scores and rows left out; from packed flags or
+    /// from lookups alike.
+    #[test]
+    fn quality_from_keys_matches_the_sorting_metrics() {
+        use crate::metrics::{average_precision_masked, roc_auc_masked};
+        let mut rng = crate::rng::Rng::new(3);
+        for n in [1, 2, 5, 40, 3000] {
+            let scores: Vec<f32> = (0..n)
+                .map(|_| match rng.index(9) {
+                    0 => 0.5,
+                    1 => f32::NAN,
+                    2 => -0.0,
+                    3 => 0.0,
+                    _ => rng.index(50) as f32 / 7.0,
+                })
+                .collect();
+            let truth: Vec<bool> = (0..n).map(|_| rng.index(5) == 0).collect();
+            let skip: Vec<bool> = (0..n).map(|_| rng.index(4) == 0).collect();
+            let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (Some(a), Some(b)) => (a - b).abs() < 1e-12,
+                (a, b) => a == b,
+            };
+            for masked in [false, true] {
+                let keep = |i: usize| !masked || !skip[i];
+                let packed = ranked_keys(&scores, |i| {
+                    (u64::from(truth[i]) * TRUTH) | (u64::from(keep(i)) * OPEN) | i as u64
+                });
+                let q = quality(&packed, |k| k & TRUTH != 0, |k| k & OPEN != 0);
+                let plain = ranked_keys(&scores, |i| i as u64);
+                let row = |k: u64| (k & u64::from(u32::MAX)) as usize;
+                let looked_up = quality(&plain, |k| truth[row(k)], |k| keep(row(k)));
+                assert_eq!(q, looked_up);
+                assert!(
+                    close(q.roc_auc, roc_auc_masked(&scores, &truth, keep)),
+                    "n {n}"
+                );
+                let ap = average_precision_masked(&scores, &truth, keep);
+                assert!(close(q.average_precision, ap), "n {n}");
+            }
+        }
     }
 }

@@ -118,7 +118,7 @@ pub struct Session {
     /// feedback), kept from when the layer was built, and their ranking,
     /// made when first asked for.
     prior: Option<std::sync::Arc<Vec<f32>>>,
-    prior_order: std::sync::OnceLock<Vec<usize>>,
+    prior_ranked: std::sync::OnceLock<Vec<u64>>,
 }
 
 /// One label change: the row's place in the history before and after it.
@@ -179,7 +179,7 @@ impl Session {
             top: Vec::new(),
             ranks: std::sync::OnceLock::new(),
             prior: None,
-            prior_order: std::sync::OnceLock::new(),
+            prior_ranked: std::sync::OnceLock::new(),
         }
     }
 
@@ -344,7 +344,7 @@ impl Session {
             .active
             .as_ref()
             .map(|l| std::sync::Arc::new(l.scores().to_vec()));
-        self.prior_order = std::sync::OnceLock::new();
+        self.prior_ranked = std::sync::OnceLock::new();
         self.fit_labels();
     }
 
@@ -814,13 +814,26 @@ impl Session {
     }
 
     /// The rows by [`prior_scores`](Self::prior_scores), most anomalous
-    /// first (ties by row index); sorted once per layer, when first asked for.
-    pub fn prior_order(&self) -> Option<&[usize]> {
+    /// first (ties by row index), as keys: the score in the high 32 bits,
+    /// the row in the low ones. Sorted once per layer, when first asked for.
+    pub(crate) fn prior_ranked(&self) -> Option<&[u64]> {
         let prior = self.prior.as_deref()?;
         Some(
-            self.prior_order
-                .get_or_init(|| crate::metrics::ranking(prior)),
+            self.prior_ranked
+                .get_or_init(|| crate::sort::ranked_keys(prior, |i| i as u64)),
         )
+    }
+
+    /// The `k` rows the ranking without feedback puts first.
+    pub fn prior_top(&self, k: usize) -> Vec<usize> {
+        self.prior_ranked()
+            .map(|keys| {
+                keys.iter()
+                    .take(k)
+                    .map(|&key| (key & u64::from(u32::MAX)) as usize)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The rank (0 = most anomalous, ties by row index) of every row under

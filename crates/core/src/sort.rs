@@ -68,6 +68,30 @@ pub(crate) fn descending_by(scores: &[f32], key: impl Fn(f32) -> f32) -> Vec<usi
         .collect()
 }
 
+/// Every row as a radix key, sorted most anomalous first: the score above
+/// (non-finite scores as the lowest, −0 as 0, so equal scores share a
+/// key), `low(row)` below: it must grow with the row (the row itself, or
+/// the row with flags in bits the row does not reach), as ties keep the
+/// rows' order.
+pub(crate) fn ranked_keys(scores: &[f32], low: impl Fn(usize) -> u64) -> Vec<u64> {
+    let mut keys: Vec<u64> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let s = if !s.is_finite() {
+                f32::MIN
+            } else if s == 0.0 {
+                0.0
+            } else {
+                s
+            };
+            (u64::from(!order_key(s)) << 32) | low(i)
+        })
+        .collect();
+    radix_sort_high(&mut keys, &mut Vec::new());
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
