@@ -177,6 +177,14 @@ pub fn bars(h: &Histogram) -> Vec<Bar> {
         .collect()
 }
 
+/// The score under `x` on the histogram's axis (view-box units), to two
+/// significant decimals, so a click sets a round threshold.
+pub fn score_at(h: &Histogram, x: f64) -> f32 {
+    let t = ((x - BARS.left) / BARS.width).clamp(0.0, 1.0);
+    let s = h.lo as f64 + t * (h.hi - h.lo) as f64;
+    ((s * 100.0).round() / 100.0) as f32
+}
+
 /// The x of a score on the histogram's axis.
 pub fn score_x(h: &Histogram, score: f32) -> f64 {
     BARS.left + BARS.width * h.place(score) as f64
@@ -355,6 +363,10 @@ mod tests {
         assert!(b[2].anomaly_height < b[2].height);
         assert!((score_x(&k.histogram, 0.0) - (BARS.left + BARS.width / 2.0)).abs() < 1e-6);
         assert_eq!(score_x(&k.histogram, 9.0), BARS.right());
+        // A click in the middle is the score 0; at the ends, lo and hi.
+        assert_eq!(score_at(&k.histogram, BARS.left + BARS.width / 2.0), 0.0);
+        assert_eq!(score_at(&k.histogram, 0.0), -2.0);
+        assert_eq!(score_at(&k.histogram, 999.0), 2.0);
     }
 
     #[test]

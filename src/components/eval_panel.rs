@@ -10,7 +10,7 @@
 use anomaly_lab_core::scorecard::{Quality, Scorecard, Threshold};
 use leptos::prelude::*;
 
-use crate::charts::{bars, curves, score_x, BARS, CURVE};
+use crate::charts::{bars, curves, score_at, score_x, BARS, CURVE};
 use crate::ctx::Ctx;
 use crate::dom::yield_now;
 use crate::words::thousands;
@@ -127,7 +127,23 @@ fn Discovery(card: Scorecard) -> impl IntoView {
 /// The histogram, the boundary, the threshold and the flagged count.
 #[component]
 fn Scores(card: Scorecard) -> impl IntoView {
+    let threshold = expect_context::<Ctx>().view.threshold;
     let h = card.histogram.clone();
+    // A click on the chart flags the scores above the clicked one.
+    let hist = h.clone();
+    let on_click = move |e: leptos::ev::MouseEvent| {
+        let Some(svg) = e
+            .current_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        else {
+            return;
+        };
+        let width = svg.client_width().max(1) as f64;
+        threshold.set(Threshold::Above(score_at(
+            &hist,
+            e.offset_x() as f64 * 320.0 / width,
+        )));
+    };
     let boundary = score_x(&h, 0.0);
     let line = card.line.map(|s| score_x(&h, s));
     let rows = card.rows;
@@ -146,8 +162,8 @@ fn Scores(card: Scorecard) -> impl IntoView {
         .collect_view();
     view! {
         <div class="scores">
-            <svg viewBox="0 0 320 120" role="img" data-testid="histogram"
-                aria-label="Histogram of the scores, the layer's boundary at 0">
+            <svg viewBox="0 0 320 120" role="img" data-testid="histogram" on:click=on_click
+                aria-label="Histogram of the scores, the layer's boundary at 0; click to flag the scores above a point">
                 {bars}
                 <line class="boundary" x1=boundary x2=boundary y1=BARS.top y2=BARS.bottom()/>
                 // The label on the side of the line with room for it.
@@ -168,6 +184,7 @@ fn Scores(card: Scorecard) -> impl IntoView {
                 <span class="key k-threshold">"threshold"</span>
             </p>
             <p data-testid="flagged-count" data-flagged=card.flagged>{flagged}</p>
+            <p class="hint">"Click the histogram to flag the scores above that point."</p>
         </div>
     }
 }

@@ -96,7 +96,14 @@ test('a threshold changes the flagged count and the export', async () => {
   await page.press('[data-testid=threshold-input]', 'Enter');
   await page.waitForFunction(() => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === '300');
   assert.equal((await exportedFlags(page)).flagged, 300);
-  // A label moves the scores, and with them the rows above a score.
+  // A click on the histogram's right edge flags the scores above the
+  // highest bin's edge: the mode is "scores above", the count falls.
+  const box = await page.locator('[data-testid=histogram]').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.97, box.y + box.height / 2);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=flagged-count]')?.dataset.flagged) < 300);
+  assert.equal(await page.inputValue('[data-testid=threshold-mode]'), 'above');
+  assert.notEqual(await page.inputValue('[data-testid=threshold-input]'), '-1000');
+  // Back at the boundary.
   await page.fill('[data-testid=threshold-input]', '0');
   await page.press('[data-testid=threshold-input]', 'Enter');
   await page.waitForFunction((n) => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === String(n), atBoundary);
