@@ -37,14 +37,7 @@ pub fn TeachPanel() -> impl IntoView {
                 disabled=move || !ready() || found().is_none()
                 on:click=move |_| auto_label(ctx, count.get_untracked())>
                 {move || if ctx.job.auto_running.get() { "Stop" } else { "Auto-label" }}</button>
-            <label class="check">
-                <input type="checkbox" data-testid="teach-toggle" prop:checked=move || ctx.view.teach.get()
-                    on:change=move |e| {
-                        ctx.view.teach.set(event_target_checked(&e));
-                        ctx.redraw();
-                    }/>
-                "Teaching mode"
-            </label>
+            <Switch flag=ctx.view.teach testid="teach-toggle" text="Teaching mode"/>
             <Show when=move || ctx.view.teach.get()>
                 <Teaching/>
             </Show>
@@ -54,6 +47,22 @@ pub fn TeachPanel() -> impl IntoView {
             <button data-testid="download-button" disabled=move || !ready()
                 on:click=move |_| ctx.download()>"Download scores and labels (CSV)"</button>
         </section>
+    }
+}
+
+/// A checkbox that sets `flag` and repaints the scatter (which reads it).
+#[component]
+fn Switch(flag: RwSignal<bool>, testid: &'static str, text: &'static str) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <label class="check">
+            <input type="checkbox" data-testid=testid prop:checked=move || flag.get()
+                on:change=move |e| {
+                    flag.set(event_target_checked(&e));
+                    ctx.redraw();
+                }/>
+            {text}
+        </label>
     }
 }
 
@@ -86,14 +95,7 @@ fn Teaching() -> impl IntoView {
                     <p class="hint">"Teaching mode needs ground truth and a trained detector."</p>
                 }.into_any(),
             }}
-            <label class="check">
-                <input type="checkbox" data-testid="reveal-truth" prop:checked=move || ctx.view.reveal.get()
-                    on:change=move |e| {
-                        ctx.view.reveal.set(event_target_checked(&e));
-                        ctx.redraw();
-                    }/>
-                "show true anomalies (outlined)"
-            </label>
+            <Switch flag=ctx.view.reveal testid="reveal-truth" text="show true anomalies (outlined)"/>
             <WeightsChart/>
         </div>
     }

@@ -669,23 +669,25 @@ impl ActiveLayer {
         )
     }
 
+    /// What input column `j` is.
+    fn part_of(&self, j: usize) -> Part {
+        if j < self.detector_dim {
+            Part::Evidence(j)
+        } else if j < self.detector_dim + self.marginal_dim {
+            Part::Marginal(j - self.detector_dim)
+        } else if j < self.evidence_dim {
+            Part::Isolation
+        } else {
+            Part::Feature(j - self.evidence_dim)
+        }
+    }
+
     /// Every input column's weight now and before any label, by what the
     /// column is: the detector's evidence, the marginal evidence, the
     /// isolation score, the features. What the labels taught the layer.
     pub fn weight_parts(&self) -> Vec<(Part, f64, f64)> {
         (0..self.width)
-            .map(|j| {
-                let part = if j < self.detector_dim {
-                    Part::Evidence(j)
-                } else if j < self.detector_dim + self.marginal_dim {
-                    Part::Marginal(j - self.detector_dim)
-                } else if j < self.evidence_dim {
-                    Part::Isolation
-                } else {
-                    Part::Feature(j - self.evidence_dim)
-                };
-                (part, self.w[j], self.w0[j])
-            })
+            .map(|j| (self.part_of(j), self.w[j], self.w0[j]))
             .collect()
     }
 
@@ -702,18 +704,7 @@ impl ActiveLayer {
             .iter()
             .zip(&self.w)
             .enumerate()
-            .map(|(j, (&x, &w))| {
-                let part = if j < self.detector_dim {
-                    Part::Evidence(j)
-                } else if j < self.detector_dim + self.marginal_dim {
-                    Part::Marginal(j - self.detector_dim)
-                } else if j < self.evidence_dim {
-                    Part::Isolation
-                } else {
-                    Part::Feature(j - self.evidence_dim)
-                };
-                (part, x as f64 * w)
-            })
+            .map(|(j, (&x, &w))| (self.part_of(j), x as f64 * w))
             .collect();
         if self.neighbours.active() {
             parts.push((Part::Neighbours, self.neighbours.term(row)));
