@@ -46,8 +46,17 @@ pub fn EvalPanel() -> impl IntoView {
         let version = ctx.version.get();
         let t = threshold.get();
         leptos::task::spawn_local(async move {
+            let current =
+                move || ctx.version.get_untracked() == version && threshold.get_untracked() == t;
+            // The prior's ranking (once per layer) and the scorecard in
+            // tasks of their own: a million rows take tens of ms each.
             yield_now(0).await;
-            if ctx.version.get_untracked() != version || threshold.get_untracked() != t {
+            if !current() {
+                return;
+            }
+            ctx.with_lab(|l| l.session.rank_prior());
+            yield_now(0).await;
+            if !current() {
                 return;
             }
             let c = ctx.with_lab(|l| Scorecard::of(&l.session, t)).flatten();

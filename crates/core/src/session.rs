@@ -824,6 +824,12 @@ impl Session {
         )
     }
 
+    /// Sorts the prior once per layer (the scorecard reads it): a caller
+    /// that splits its work in tasks calls this in one of its own.
+    pub fn rank_prior(&self) {
+        let _ = self.prior_ranked();
+    }
+
     /// The `k` rows the ranking without feedback puts first.
     pub fn prior_top(&self, k: usize) -> Vec<usize> {
         self.prior_ranked()
