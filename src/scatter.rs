@@ -447,14 +447,7 @@ impl Raster {
                     }
                 }
             } else {
-                for d in -4..=4 {
-                    for t in 0..2 {
-                        put(buf, w, h, px + d, py - 4 + t, LABEL_NORMAL);
-                        put(buf, w, h, px + d, py + 4 - t, LABEL_NORMAL);
-                        put(buf, w, h, px - 4 + t, py + d, LABEL_NORMAL);
-                        put(buf, w, h, px + 4 - t, py + d, LABEL_NORMAL);
-                    }
-                }
+                square(buf, w, h, (px, py), 4, 2, LABEL_NORMAL);
             }
         }
         // True anomalies, revealed in teaching mode: an outline around each.
@@ -464,12 +457,7 @@ impl Raster {
                     continue;
                 }
                 let (px, py) = ((x - a.left as f32) as i64, (y - a.top as f32) as i64);
-                for d in -6..=6i64 {
-                    for e in [-6i64, 6] {
-                        put(&mut self.buf, w, h, px + d, py + e, TRUE_ANOMALY);
-                        put(&mut self.buf, w, h, px + e, py + d, TRUE_ANOMALY);
-                    }
-                }
+                square(&mut self.buf, w, h, (px, py), 6, 1, TRUE_ANOMALY);
             }
         }
         // The image owns a copy of the pixels (a view of the module's
@@ -486,6 +474,27 @@ impl Raster {
 /// Row `i`'s label in the frame.
 fn label(f: &Frame, i: usize) -> Option<bool> {
     f.labels.get(i).copied().flatten()
+}
+
+/// The outline of a square centred on `(px, py)`, `r` pixels out to its
+/// edges, `thick` pixels wide inwards.
+fn square(
+    buf: &mut [u8],
+    w: usize,
+    h: usize,
+    (px, py): (i64, i64),
+    r: i64,
+    thick: i64,
+    c: [u8; 3],
+) {
+    for d in -r..=r {
+        for t in 0..thick {
+            put(buf, w, h, px + d, py - r + t, c);
+            put(buf, w, h, px + d, py + r - t, c);
+            put(buf, w, h, px - r + t, py + d, c);
+            put(buf, w, h, px + r - t, py + d, c);
+        }
+    }
 }
 
 /// Colours pixel `(x, y)` of a `w × h` RGBA buffer, if it is inside.

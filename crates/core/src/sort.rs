@@ -47,6 +47,19 @@ pub(crate) fn radix_sort_high(v: &mut Vec<u64>, other: &mut Vec<u64>) {
     }
 }
 
+/// Every row's key, `!order_key(key(score))` above `low(row)`, sorted:
+/// most anomalous first, ties in the rows' order (`low` must grow with
+/// the row).
+fn sorted_keys(scores: &[f32], key: impl Fn(f32) -> f32, low: impl Fn(usize) -> u64) -> Vec<u64> {
+    let mut keys: Vec<u64> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (u64::from(!order_key(key(s))) << 32) | low(i))
+        .collect();
+    radix_sort_high(&mut keys, &mut Vec::new());
+    keys
+}
+
 /// Row indices by descending `key(score)` under [`f32::total_cmp`], ties
 /// by ascending row index. Past `u32::MAX` rows, a comparison sort.
 pub(crate) fn descending_by(scores: &[f32], key: impl Fn(f32) -> f32) -> Vec<usize> {
@@ -55,15 +68,8 @@ pub(crate) fn descending_by(scores: &[f32], key: impl Fn(f32) -> f32) -> Vec<usi
         idx.sort_by(|&a, &b| key(scores[b]).total_cmp(&key(scores[a])).then(a.cmp(&b)));
         return idx;
     }
-    // Ascending inverted keys are descending scores; the rows start in
-    // ascending order and the sort is stable.
-    let mut keys: Vec<u64> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| (u64::from(!order_key(key(s))) << 32) | i as u64)
-        .collect();
-    radix_sort_high(&mut keys, &mut Vec::new());
-    keys.into_iter()
+    sorted_keys(scores, key, |i| i as u64)
+        .into_iter()
         .map(|k| (k & u64::from(u32::MAX)) as usize)
         .collect()
 }
@@ -74,22 +80,16 @@ pub(crate) fn descending_by(scores: &[f32], key: impl Fn(f32) -> f32) -> Vec<usi
 /// the row with flags in bits the row does not reach), as ties keep the
 /// rows' order.
 pub(crate) fn ranked_keys(scores: &[f32], low: impl Fn(usize) -> u64) -> Vec<u64> {
-    let mut keys: Vec<u64> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| {
-            let s = if !s.is_finite() {
-                f32::MIN
-            } else if s == 0.0 {
-                0.0
-            } else {
-                s
-            };
-            (u64::from(!order_key(s)) << 32) | low(i)
-        })
-        .collect();
-    radix_sort_high(&mut keys, &mut Vec::new());
-    keys
+    let same = |s: f32| {
+        if !s.is_finite() {
+            f32::MIN
+        } else if s == 0.0 {
+            0.0
+        } else {
+            s
+        }
+    };
+    sorted_keys(scores, same, low)
 }
 
 #[cfg(test)]

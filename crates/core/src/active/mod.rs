@@ -1309,9 +1309,6 @@ impl Regions {
 /// labels, and a removed label is subtracted exactly.
 const ONE: i64 = 1 << 32;
 
-/// Label changes counted in one pass over the rows by the neighbour sums.
-const COUNT_BLOCK: usize = 64;
-
 /// The neighbour kernel `exp(scale·‖a − b‖²)` in units of [`ONE`]: one
 /// function for the full sums and the prefix sums, so both agree to the bit.
 fn kernel(scale: f32, a: &[f32], b: &[f32]) -> i64 {
@@ -1405,48 +1402,32 @@ impl Neighbours {
         for &(i, y) in labels {
             wanted[i] = Some(y);
         }
-        // Every change as (row, label, ±1), then one pass over the rows
-        // for all of them: the sums are integers, so the order of the
-        // additions changes no bit.
-        let mut changes = Vec::new();
         for (j, want) in wanted.into_iter().enumerate() {
             let have = self.counted[j];
             if have != want {
                 if let Some(y) = have {
-                    changes.push((j, y, -1));
+                    self.count(j, y, -1, inputs, width);
                 }
                 if let Some(y) = want {
-                    changes.push((j, y, 1));
+                    self.count(j, y, 1, inputs, width);
                 }
                 self.counted[j] = want;
             }
         }
-        for block in changes.chunks(COUNT_BLOCK) {
-            self.count(block, inputs, width);
-        }
         self.any = !labels.is_empty();
     }
 
-    /// Adds (`sign` 1) or subtracts (−1) the kernel row of each `(j,
-    /// anomaly, sign)` to the sums, in one pass over the rows: each row's
-    /// features are read once for the whole block.
-    fn count(&mut self, block: &[(usize, bool, i64)], inputs: &[f32], width: usize) {
+    /// Adds (`sign` 1) or subtracts (−1) row `j`'s kernel row to the sums.
+    fn count(&mut self, j: usize, anomaly: bool, sign: i64, inputs: &[f32], width: usize) {
         let (data, stride, offset) = feature_rows(&self.space, self.d, inputs, width);
-        let centres: Vec<&[f32]> = block
-            .iter()
-            .map(|&(j, _, _)| &data[j * stride + offset..(j + 1) * stride])
-            .collect();
-        let rows = self.pos.iter_mut().zip(self.neg.iter_mut());
-        for ((pos, neg), row) in rows.zip(data.chunks_exact(stride)) {
-            let row = &row[offset..];
-            for (&(_, anomaly, sign), xj) in block.iter().zip(&centres) {
-                let k = sign * kernel(self.scale, row, xj);
-                if anomaly {
-                    *pos += k;
-                } else {
-                    *neg += k;
-                }
-            }
+        let xj = &data[j * stride + offset..(j + 1) * stride];
+        let sums = if anomaly {
+            &mut self.pos
+        } else {
+            &mut self.neg
+        };
+        for (k, row) in sums.iter_mut().zip(data.chunks_exact(stride)) {
+            *k += sign * kernel(self.scale, &row[offset..], xj);
         }
     }
 
