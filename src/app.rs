@@ -8,7 +8,7 @@ use web_sys::{DragEvent, KeyboardEvent};
 
 use crate::components::{
     BackendBadge, DataPanel, ErrorBanner, EvalPanel, LabelPanel, LabelWarnings, Notice, QueuePanel,
-    ReportPanel, ScatterView, StorageWarning, TeachPanel, TrainPanel,
+    ReportPanel, ScatterView, SessionOfferBanner, StorageWarning, TeachPanel, TrainPanel,
 };
 use crate::ctx::Ctx;
 use crate::dom::url_param;
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
             </header>
             <div id="panic-banner" class="error" hidden></div>
             <ErrorBanner/>
+            <SessionOfferBanner/>
             <StorageWarning/>
             <LabelWarnings/>
             <Notice/>

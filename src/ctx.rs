@@ -8,8 +8,11 @@ use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, Progress};
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::scorecard::Threshold;
+use anomaly_lab_core::session_file::{SessionFile, MAX_BYTES as MAX_SESSION_BYTES};
+use anomaly_lab_core::CoreError;
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use std::collections::BTreeMap;
 
 use crate::dom::{now_ms, set_body_state, storage_get, storage_remove, storage_set, yield_now};
 use crate::error::AppError;
@@ -92,6 +95,9 @@ pub struct Job {
     pub auto_running: RwSignal<bool>,
     /// A file is being read: the share done, for the progress bar.
     pub reading: RwSignal<Option<f64>>,
+    /// The detector came from a session file, not a run here: what the
+    /// training panel says instead of a run's progress.
+    pub from_session: RwSignal<Option<String>>,
 }
 
 /// What the user is looking at.
@@ -116,6 +122,9 @@ pub struct View {
     pub teach: RwSignal<bool>,
     /// In teaching mode: the true anomalies are outlined on the scatter.
     pub reveal: RwSignal<bool>,
+    /// A session file opened over other data, offering the labels that
+    /// still match (the banner shows while it is there).
+    pub session_offer: RwSignal<Option<std::sync::Arc<crate::jobs::SessionOffer>>>,
     pub canvas: NodeRef<Canvas>,
     /// The last label → repainted canvas time (shown with `?timing=1`).
     pub last_update_ms: RwSignal<Option<f64>>,
@@ -174,6 +183,7 @@ impl Ctx {
                 reading: RwSignal::new(None),
                 clock: RwSignal::new((0.0, None)),
                 auto_running: RwSignal::new(false),
+                from_session: RwSignal::new(None),
             },
             view: View {
                 selected: RwSignal::new(None),
@@ -185,6 +195,7 @@ impl Ctx {
                 selection_count: RwSignal::new(0),
                 teach: RwSignal::new(false),
                 reveal: RwSignal::new(false),
+                session_offer: RwSignal::new(None),
                 canvas: NodeRef::new(),
                 last_update_ms: RwSignal::new(None),
                 show_timing: params.timing,
@@ -260,8 +271,18 @@ impl Ctx {
         self.lab.with_value(|l| l.as_ref().map(f))
     }
 
+    /// Changes the lab. Labels given in `f` carry the wall clock's time
+    /// (the session file's query log keeps it).
     pub fn update_lab<R>(&self, f: impl FnOnce(&mut Lab) -> R) -> Option<R> {
-        self.lab.try_update_value(|l| l.as_mut().map(f)).flatten()
+        let now = crate::dom::epoch_ms();
+        self.lab
+            .try_update_value(|l| {
+                l.as_mut().map(|l| {
+                    l.session.set_clock(now);
+                    f(l)
+                })
+            })
+            .flatten()
     }
 
     pub fn phase(&self) -> Phase {
@@ -475,7 +496,7 @@ impl Ctx {
 
     /// After the labels changed: re-render, repaint, and time label →
     /// repainted canvas from `start`.
-    fn labels_changed(&self, start: f64) {
+    pub(crate) fn labels_changed(&self, start: f64) {
         self.bump();
         self.view.last_update_ms.set(Some(now_ms() - start));
     }
@@ -617,6 +638,120 @@ impl Ctx {
         if let Err(e) = crate::dom::download(&format!("{stem}-scores.csv"), &csv) {
             self.fail(AppError::Download(e));
         }
+    }
+
+    /// The view a session file keeps: colouring, review order, threshold,
+    /// teaching mode and the selected row.
+    pub fn view_entries(&self) -> BTreeMap<String, String> {
+        let v = &self.view;
+        let mut out = BTreeMap::new();
+        let by = if v.colour_by_rank.get_untracked() {
+            "rank"
+        } else {
+            "score"
+        };
+        out.insert("colour".into(), by.into());
+        out.insert("review".into(), v.review.get_untracked().name());
+        out.insert(
+            "threshold".into(),
+            match v.threshold.get_untracked() {
+                Threshold::Above(t) => format!("above:{t}"),
+                Threshold::Top(p) => format!("top:{p}"),
+            },
+        );
+        out.insert("teach".into(), v.teach.get_untracked().to_string());
+        if let Some(row) = v.selected.get_untracked() {
+            out.insert("selected".into(), row.to_string());
+        }
+        out
+    }
+
+    /// Sets the view a session file kept; what does not read is left as
+    /// it is.
+    pub fn apply_view(&self, entries: &BTreeMap<String, String>) {
+        let v = &self.view;
+        let get = |k: &str| entries.get(k).map(String::as_str);
+        match get("colour") {
+            Some("rank") => v.colour_by_rank.set(true),
+            Some("score") => v.colour_by_rank.set(false),
+            _ => {}
+        }
+        if let Some(Ok(rule)) = get("review").map(QueryRule::parse) {
+            v.review.set(rule);
+        }
+        let threshold = get("threshold").and_then(|t| {
+            let (kind, n) = t.split_once(':')?;
+            match (kind, n.parse::<f64>().ok().filter(|n| n.is_finite())?) {
+                ("above", t) => Some(Threshold::Above(t as f32)),
+                ("top", p) if p > 0.0 && p <= 1.0 => Some(Threshold::Top(p)),
+                _ => None,
+            }
+        });
+        if let Some(t) = threshold {
+            v.threshold.set(t);
+        }
+        if let Some(teach) = get("teach").and_then(|t| t.parse().ok()) {
+            v.teach.set(teach);
+        }
+        let rows = self.with_lab(|l| l.session.rows()).unwrap_or(0);
+        if let Some(row) = get("selected").and_then(|r| r.parse::<usize>().ok()) {
+            if row < rows {
+                v.selected.set(Some(row));
+            }
+        }
+    }
+
+    /// Downloads this session as a session file (`name.session.json`).
+    pub fn save_session(&self) {
+        let view = self.view_entries();
+        let now = crate::dom::epoch_ms();
+        let Some(made) = self.with_lab(|l| (l.name.clone(), l.session_file(view, now))) else {
+            return;
+        };
+        let (name, file) = made;
+        let file = match file {
+            Ok(f) => f,
+            Err(e) => return self.fail(AppError::Session(e.to_string())),
+        };
+        let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");
+        let text = file.to_json();
+        if let Err(e) =
+            crate::dom::download_as(&format!("{stem}.session.json"), &text, "application/json")
+        {
+            self.fail(AppError::Download(e));
+        }
+    }
+
+    /// Reads a session file the user chose and opens it over the data
+    /// (see [`crate::jobs::open_session`]); one that cannot be opened
+    /// gets a banner saying why, and nothing changes.
+    pub fn open_session_file(&self, file: web_sys::File) {
+        let ctx = *self;
+        leptos::task::spawn_local(async move {
+            let name = anomaly_lab_core::data::shown(&file.name());
+            let refuse = |why: String| ctx.fail(AppError::Session(format!("'{name}': {why}")));
+            if file.size() > MAX_SESSION_BYTES as f64 {
+                return refuse(format!(
+                    "it is {:.1} MB, more than a session file can be ({} MB)",
+                    file.size() / 1e6,
+                    MAX_SESSION_BYTES >> 20
+                ));
+            }
+            let text = match crate::dom::file_text(&file).await {
+                Ok(t) => t,
+                Err(why) => return refuse(format!("it could not be read ({why})")),
+            };
+            match SessionFile::from_json(&text) {
+                Ok(f) => {
+                    ctx.messages.error.set(None);
+                    crate::jobs::open_session(ctx, f);
+                }
+                Err(e) => refuse(match e {
+                    CoreError::SessionFile(why) => why,
+                    other => other.to_string(),
+                }),
+            }
+        });
     }
 }
 

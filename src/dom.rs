@@ -107,9 +107,14 @@ pub fn install_panic_hook() {
 /// Offers `text` to the user as a file download. The data goes from memory
 /// to the user's disk through a blob URL; nothing is sent anywhere.
 pub fn download(name: &str, text: &str) -> Result<(), String> {
+    download_as(name, text, "text/csv")
+}
+
+/// [`download`] with the file's MIME type.
+pub fn download_as(name: &str, text: &str, mime: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv");
+    options.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|e| js_error(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_error(&e))?;
@@ -126,6 +131,27 @@ pub fn download(name: &str, text: &str) -> Result<(), String> {
     a.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// The text of a file the user chose, or why it could not be read.
+pub async fn file_text(file: &web_sys::File) -> Result<String, String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|e| js_error(&e))?;
+    text.as_string().ok_or_else(|| "it is not text".to_string())
+}
+
+/// Asks the user `question` (OK / Cancel); `false` where no dialog can be
+/// shown.
+pub fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}
+
+/// Milliseconds since the Unix epoch (the wall clock, for label times).
+pub fn epoch_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
 }
 
 fn storage() -> Option<web_sys::Storage> {

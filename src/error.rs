@@ -29,6 +29,8 @@ pub enum AppError {
     Download(String),
     /// The scatter could not be drawn (no 2-D canvas context).
     Draw(String),
+    /// A session file could not be opened or saved: what is wrong with it.
+    Session(String),
 }
 
 impl fmt::Display for AppError {
@@ -45,6 +47,7 @@ impl fmt::Display for AppError {
             Self::View(e) | Self::Label(e) => write!(f, "{e}"),
             Self::Download(why) => write!(f, "download failed: {why}"),
             Self::Draw(why) => write!(f, "the scatter could not be drawn: {why}"),
+            Self::Session(why) => write!(f, "session file: {why}"),
         }
     }
 }

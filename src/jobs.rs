@@ -18,6 +18,8 @@ use crate::error::AppError;
 use crate::params::BackendChoice;
 use crate::words::reading_text;
 use crate::worker::{self, Event, Outcome, Parsed};
+use anomaly_lab_core::session_file::{Fit, SessionFile, TrainedDetector};
+use std::sync::Arc;
 
 /// The pause between two auto-labels, so the page shows each one.
 const AUTO_LABEL_PAUSE_MS: i32 = 30;
@@ -27,6 +29,90 @@ const AUTO_LABEL_PAUSE_MS: i32 = 30;
 /// the GPU says so and trains again on the CPU; any other failure is
 /// reported and final.
 pub fn start_training(ctx: Ctx) {
+    start_run(ctx, None);
+}
+
+/// Opens a session file over the data that is open. The same data: the
+/// file's detector is rebuilt from its weights in the training worker and
+/// scores every row (no training), then its labels come back with the
+/// layer's saved fit, so every score is as it was saved. Other data: a
+/// banner says so and offers to keep the labels whose rows still match.
+pub fn open_session(ctx: Ctx, file: SessionFile) {
+    let Some(fit) = ctx.with_lab(|l| file.fit_to(&l.session, &l.name)) else {
+        return;
+    };
+    ctx.view.session_offer.set(None);
+    match fit {
+        Fit::Same => {
+            if file.layer.settings != ActiveConfig::default() {
+                ctx.fail(AppError::Session(
+                    "its active layer's settings are not the ones this page uses \
+                     (it was not saved by this page)"
+                        .into(),
+                ));
+                return;
+            }
+            // The file's labels replace this data's: ask before losing any.
+            let saved: std::collections::HashSet<(usize, bool)> =
+                file.labels.iter().map(|l| (l.row, l.anomaly)).collect();
+            let lost = ctx
+                .with_lab(|l| {
+                    let h = l.session.history();
+                    h.iter()
+                        .filter(|e| !saved.contains(&(e.row, e.anomaly)))
+                        .count()
+                })
+                .unwrap_or(0);
+            if lost > 0
+                && !crate::dom::confirm(&format!(
+                    "This session's labels replace the ones given here, and {lost} of those are \
+                     not in it. Open it anyway? (Cancel, then Save session, keeps them in a file.)"
+                ))
+            {
+                return;
+            }
+            if ctx.phase() == Phase::Training {
+                cancel_training(ctx);
+                ctx.job.phase.set(Phase::Idle);
+            }
+            ctx.spec.set(file.detector.spec.clone());
+            start_run(ctx, Some(Arc::new(file)));
+        }
+        Fit::Other { why, matching } => ctx.view.session_offer.set(Some(Arc::new(SessionOffer {
+            file,
+            why,
+            matching,
+        }))),
+    }
+}
+
+/// A session file saved for other data, with the labels of it whose rows
+/// still hold the same values here.
+#[derive(Debug)]
+pub struct SessionOffer {
+    pub file: SessionFile,
+    pub why: String,
+    pub matching: Vec<usize>,
+}
+
+/// Takes the matching labels of `offer` after the labels given here (none
+/// of these is lost); the layer replays them.
+pub fn keep_offered_labels(ctx: Ctx, offer: &SessionOffer) {
+    let start = now_ms();
+    let added = ctx.update_lab(|l| l.session.merge_from_file(&offer.file, &offer.matching));
+    ctx.view.session_offer.set(None);
+    if let Some(n) = added {
+        ctx.messages.notice.set(Some(format!(
+            "Kept {n} of the session's {} labels: the rows that hold the same values here.",
+            offer.file.labels.len()
+        )));
+        ctx.labels_changed(start);
+    }
+}
+
+/// A training run, or with `restore`, a session file's detector scoring
+/// the rows with no training, then the file's labels and view.
+fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
     if ctx.phase() == Phase::Training {
         return;
     }
@@ -37,7 +123,10 @@ pub fn start_training(ctx: Ctx) {
     }) else {
         return;
     };
-    let spec = ctx.spec.get_untracked();
+    let spec = match &restore {
+        Some(f) => f.detector.spec.clone(),
+        None => ctx.spec.get_untracked(),
+    };
     // Checked here, where the error keeps its type; the worker checks again.
     if let Err(e) = spec.train.validate() {
         ctx.fail(AppError::Training(e));
@@ -46,6 +135,7 @@ pub fn start_training(ctx: Ctx) {
     let generation = ctx.generation.get_untracked();
     let job = ctx.job;
     job.cancel.set(false);
+    job.from_session.set(None);
     job.losses.set(Vec::new());
     job.clock.set((now_ms(), None));
     job.phase.set(Phase::Training);
@@ -101,6 +191,9 @@ pub fn start_training(ctx: Ctx) {
             d,
             forest,
             isolation.as_deref(),
+            restore
+                .as_ref()
+                .map(|f| (&f.detector.weights, f.detector.final_loss)),
             move || job.cancel.get_untracked(),
             on_event,
         )
@@ -113,7 +206,7 @@ pub fn start_training(ctx: Ctx) {
             return;
         }
         let outcome = match outcome {
-            Outcome::Done(scored, grown, inputs) => ctx
+            Outcome::Done(scored, grown, inputs, weights) => ctx
                 .update_lab(|lab| {
                     // The worker grew the layer's forest and built its
                     // inputs too, so the layer is only assembled here; what
@@ -122,6 +215,16 @@ pub fn start_training(ctx: Ctx) {
                         let _ = lab.session.set_forest(key, f);
                     }
                     lab.session.attach_with_inputs(scored, inputs)?;
+                    lab.detector = weights.map(|(weights, final_loss)| TrainedDetector {
+                        spec: spec.clone(),
+                        weights,
+                        final_loss,
+                        backend: used.get().label().into(),
+                    });
+                    if let Some(file) = &restore {
+                        let all: Vec<usize> = (0..file.labels.len()).collect();
+                        lab.session.restore_from_file(file, &all, true);
+                    }
                     if lab.projection == ProjectionKind::Latent {
                         let _ = lab.set_projection(ProjectionKind::Latent);
                     }
@@ -144,6 +247,27 @@ pub fn start_training(ctx: Ctx) {
                 job.phase.set(Phase::Idle);
                 start_training(ctx);
                 return;
+            }
+        }
+        if let Some(file) = &restore {
+            if ctx.with_lab(|l| l.session.is_scored()) == Some(true) {
+                ctx.apply_view(&file.view);
+                job.from_session.set(Some(format!(
+                    "from the session file: {} epochs on {}, final loss {:.4}; nothing trained here",
+                    file.detector.spec.train.epochs,
+                    file.detector.backend,
+                    file.detector.final_loss
+                )));
+                let (n, saved_on, here) = (
+                    file.labels.len(),
+                    file.detector.backend.clone(),
+                    used.get().label(),
+                );
+                ctx.messages.notice.set(Some(if saved_on == here {
+                    format!("Session opened: {n} labels, every score as it was saved (its detector scored the rows again; nothing was trained).")
+                } else {
+                    format!("Session opened: {n} labels. It was saved on {saved_on} and scored here on {here}: the scores agree to about a millionth, not to the bit.")
+                }));
             }
         }
         // The canvas is drawn in tasks of its own, after the layer's; the

@@ -9,6 +9,7 @@ use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::scorecard::Threshold;
 use anomaly_lab_core::session::Session;
+use anomaly_lab_core::session_file::{SessionFile, TrainedDetector};
 use anomaly_lab_core::synth::{generate, BuiltinSample};
 use anomaly_lab_core::CoreError;
 
@@ -33,6 +34,9 @@ pub struct Lab {
     pub grid: HitGrid,
     /// The rows picked with the lasso or the rectangle, if any.
     pub selection: Option<Selection>,
+    /// The detector the scores come from (settings, weights, backend),
+    /// which a session file keeps; none until a run has landed.
+    pub detector: Option<TrainedDetector>,
 }
 
 /// Rows picked on the scatter, in row order, with a mask by row for the
@@ -77,6 +81,7 @@ impl Lab {
             area: PlotArea::default(),
             grid: HitGrid::default(),
             selection: None,
+            detector: None,
         }
     }
 
@@ -120,13 +125,31 @@ impl Lab {
     /// them, spares replaying them when it still matches. Returns how many
     /// came back.
     pub fn restore(&mut self, stored: &str, fit: Option<String>) -> usize {
-        let (labels, joined) = decode_labels(stored, self.session.rows());
-        self.session.restore_labels_joined(&labels, &joined, fit)
+        let (labels, joined, times) = decode_labels(stored, self.session.rows());
+        let n = self.session.restore_labels_joined(&labels, &joined, fit);
+        self.session.set_label_times(&times);
+        n
     }
 
     /// The labels as local storage keeps them.
     pub fn stored_labels(&self) -> String {
-        encode_labels(&self.session.labelled(), &self.session.labelled_joined())
+        let times: Vec<u64> = self.session.history().iter().map(|e| e.time_ms).collect();
+        encode_labels(
+            &self.session.labelled(),
+            &self.session.labelled_joined(),
+            &times,
+        )
+    }
+
+    /// This session as a session file, with the page's `view`, stamped
+    /// `now_ms`; an error before the detector has landed.
+    pub fn session_file(
+        &self,
+        view: std::collections::BTreeMap<String, String>,
+        now_ms: u64,
+    ) -> Result<SessionFile, CoreError> {
+        let detector = self.detector.as_ref().ok_or(CoreError::NotTrained)?;
+        SessionFile::of(&self.session, &self.name, detector, view, now_ms)
     }
 
     /// The layer's fit to the labels, to store beside them (none for a

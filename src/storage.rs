@@ -68,8 +68,10 @@ pub fn oldest_other(index: &str, key: &str) -> Option<String> {
 
 /// Labels as local storage keeps them: `row:a` or `row:n` in their order,
 /// comma-separated; a capital `A`/`N` marks a label given in one action
-/// with the next (a bulk label), so that the layer fits them as it did.
-pub fn encode_labels(labels: &[(usize, bool)], joined: &[bool]) -> String {
+/// with the next (a bulk label), so that the layer fits them as it did;
+/// `@t` adds the time it was given (milliseconds since the Unix epoch)
+/// when it is known.
+pub fn encode_labels(labels: &[(usize, bool)], joined: &[bool], times: &[u64]) -> String {
     labels
         .iter()
         .enumerate()
@@ -81,29 +83,45 @@ pub fn encode_labels(labels: &[(usize, bool)], joined: &[bool]) -> String {
                 (true, true) => 'A',
                 (false, true) => 'N',
             };
-            format!("{r}:{mark}")
+            match times.get(k) {
+                Some(&t) if t > 0 => format!("{r}:{mark}@{t}"),
+                _ => format!("{r}:{mark}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(",")
 }
 
-/// Reads stored labels back, with their batch marks; anything malformed
-/// or out of range is skipped.
-pub fn decode_labels(text: &str, rows: usize) -> (Vec<(usize, bool)>, Vec<bool>) {
-    text.split(',')
-        .filter_map(|item| {
-            let (r, a) = item.split_once(':')?;
-            let r: usize = r.trim().parse().ok()?;
-            let (a, joins) = match a.trim() {
-                "a" => (true, false),
-                "n" => (false, false),
-                "A" => (true, true),
-                "N" => (false, true),
-                _ => return None,
-            };
-            (r < rows).then_some(((r, a), joins))
-        })
-        .unzip()
+/// [`encode_labels`]' text back: the labels, their joins and their times
+/// (0 where none is written). Items that do not read, or name a row past
+/// `rows`, are skipped.
+pub fn decode_labels(text: &str, rows: usize) -> (Vec<(usize, bool)>, Vec<bool>, Vec<u64>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for item in text.split(',') {
+        let Some((r, rest)) = item.split_once(':') else {
+            continue;
+        };
+        let (mark, time) = match rest.split_once('@') {
+            Some((m, t)) => (m, t.trim().parse::<u64>().unwrap_or(0)),
+            None => (rest, 0),
+        };
+        let Ok(r) = r.trim().parse::<usize>() else {
+            continue;
+        };
+        let (a, joins) = match mark.trim() {
+            "a" => (true, false),
+            "n" => (false, false),
+            "A" => (true, true),
+            "N" => (false, true),
+            _ => continue,
+        };
+        if r < rows {
+            out.0.push((r, a));
+            out.1.push(joins);
+            out.2.push(time);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -132,18 +150,33 @@ mod tests {
     #[test]
     fn labels_round_trip_through_storage_text_and_keys_follow_the_data() {
         let labels = vec![(4, true), (0, false), (17, true)];
-        let text = encode_labels(&labels, &[]);
+        let text = encode_labels(&labels, &[], &[]);
         assert_eq!(text, "4:a,0:n,17:a");
-        assert_eq!(decode_labels(&text, 20), (labels.clone(), vec![false; 3]));
+        assert_eq!(
+            decode_labels(&text, 20),
+            (labels.clone(), vec![false; 3], vec![0; 3])
+        );
         assert_eq!(
             decode_labels("4:a,x:n,3:q,99:a,,2:n", 20),
-            (vec![(4, true), (2, false)], vec![false; 2])
+            (vec![(4, true), (2, false)], vec![false; 2], vec![0; 2])
         );
         // A bulk label's marks come back with it.
         let joined = [true, true, false];
-        let text = encode_labels(&labels, &joined);
+        let text = encode_labels(&labels, &joined, &[]);
         assert_eq!(text, "4:A,0:N,17:a");
-        assert_eq!(decode_labels(&text, 20), (labels, joined.to_vec()));
+        assert_eq!(
+            decode_labels(&text, 20),
+            (labels.clone(), joined.to_vec(), vec![0; 3])
+        );
+        // Times ride along where known; a bad time reads as unknown.
+        let times = [1_700_000_000_123, 0, 5];
+        let text = encode_labels(&labels, &joined, &times);
+        assert_eq!(text, "4:A@1700000000123,0:N,17:a@5");
+        assert_eq!(
+            decode_labels(&text, 20),
+            (labels, joined.to_vec(), times.to_vec())
+        );
+        assert_eq!(decode_labels("4:a@x", 20).2, vec![0]);
         let t = sample_table("tiny", None).unwrap();
         assert_eq!(storage_key("a", &t), storage_key("a", &t));
         assert_ne!(storage_key("a", &t), storage_key("b", &t));

@@ -18,7 +18,7 @@ use std::rc::Rc;
 use anomaly_lab_core::active::{ActiveConfig, InputShape, LayerInputs};
 use anomaly_lab_core::data::{ParseProgress, Prepared};
 use anomaly_lab_core::detector::wire::BackendKind;
-use anomaly_lab_core::detector::{DetectorSpec, Progress, Scored};
+use anomaly_lab_core::detector::{DetectorSpec, DetectorWeights, Progress, Scored};
 use anomaly_lab_core::forest::{Forest, ForestKey};
 use anomaly_lab_core::CoreError;
 use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
@@ -42,8 +42,14 @@ pub enum Outcome {
     /// The detector's results, the isolation forest when it was asked for
     /// (a forest that does not fit is dropped: the page grows its own), and
     /// the active layer's inputs (ones that do not fit are set aside: the
-    /// page builds its own).
-    Done(Scored, Option<(ForestKey, Forest)>, Option<LayerInputs>),
+    /// page builds its own), and the detector's weights with its final
+    /// loss (for a session file; none when they did not arrive whole).
+    Done(
+        Scored,
+        Option<(ForestKey, Forest)>,
+        Option<LayerInputs>,
+        Option<(DetectorWeights, f32)>,
+    ),
     Failed(CoreError),
     /// [`cancel_training`] stopped it, or another run replaced it.
     Cancelled,
@@ -113,6 +119,7 @@ pub async fn train(
     cols: usize,
     forest: Option<ForestKey>,
     isolation: Option<&[f32]>,
+    weights: Option<(&DetectorWeights, f32)>,
     cancelled: impl Fn() -> bool,
     mut on_event: impl FnMut(Event) + 'static,
 ) -> Outcome {
@@ -160,6 +167,14 @@ pub async fn train(
             ("isolation", isolation.map_or(JsValue::NULL, JsValue::from)),
             ("forestBeside", forest.is_some().into()),
             ("race", race.into()),
+            (
+                "weights",
+                weights.map_or(JsValue::UNDEFINED, |(w, _)| w.to_json().into()),
+            ),
+            (
+                "loss",
+                weights.map_or(JsValue::UNDEFINED, |(_, l)| l.into()),
+            ),
         ],
         transfer,
         on_event,
@@ -203,6 +218,10 @@ pub async fn train(
                     (None, None) => None,
                 };
                 crate::dom::yield_now(0).await;
+                let weights = get(&data, "weights")
+                    .as_string()
+                    .and_then(|t| DetectorWeights::from_json(&t).ok())
+                    .map(|w| (w, get(&data, "loss").as_f64().unwrap_or(f64::NAN) as f32));
                 let evidence = floats_in_steps(&data, "evidence").await;
                 Scored::from_parts(
                     count(&data, "rows"),
@@ -213,7 +232,9 @@ pub async fn train(
                     count(&data, "latentDim"),
                     floats(&data, "latent"),
                 )
-                .map_or_else(Outcome::Failed, |s| Outcome::Done(s, grown, inputs))
+                .map_or_else(Outcome::Failed, |s| {
+                    Outcome::Done(s, grown, inputs, weights)
+                })
             }
             Some("cancelled") => Outcome::Cancelled,
             Some("failed") => Outcome::Failed(CoreError::from_wire(

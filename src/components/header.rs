@@ -62,6 +62,43 @@ pub fn ErrorBanner() -> impl IntoView {
     }
 }
 
+/// A session file opened over other data: says why it does not fit, and
+/// offers to keep the labels whose rows still hold the same values.
+#[component]
+pub fn SessionOfferBanner() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let offer = ctx.view.session_offer;
+    move || {
+        offer.get().map(|o| {
+            let n = o.matching.len();
+            let total = o.file.labels.len();
+            let text = if n == 0 {
+                format!(
+                    "This session does not fit the data that is open: {}. None of its {total} labels is on a row that holds the same values here.",
+                    o.why
+                )
+            } else {
+                format!(
+                    "This session does not fit the data that is open: {}. {n} of its {total} labels are on rows that hold the same values here.",
+                    o.why
+                )
+            };
+            let keep = o.clone();
+            view! {
+                <div class="error" data-testid="session-mismatch" role="alert">
+                    <span>{text}</span>
+                    {(n > 0).then(|| view! {
+                        <button data-testid="session-keep-labels"
+                            on:click=move |_| crate::jobs::keep_offered_labels(ctx, &keep)>
+                            {format!("Keep those {n} labels")}</button>
+                    })}
+                    <button on:click=move |_| offer.set(None)>"dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
+
 /// Stays while labels can't be kept in this browser (storage full or off).
 #[component]
 pub fn StorageWarning() -> impl IntoView {

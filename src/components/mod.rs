@@ -16,7 +16,9 @@ mod train_panel;
 
 pub use data_panel::DataPanel;
 pub use eval_panel::EvalPanel;
-pub use header::{BackendBadge, ErrorBanner, LabelWarnings, Notice, StorageWarning};
+pub use header::{
+    BackendBadge, ErrorBanner, LabelWarnings, Notice, SessionOfferBanner, StorageWarning,
+};
 pub use label_panel::LabelPanel;
 pub use queue_panel::QueuePanel;
 pub use report_panel::ReportPanel;

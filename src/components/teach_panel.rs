@@ -1,7 +1,8 @@
 //! With ground truth: the found counter, auto-labelling (the simulated
 //! expert) and teaching mode (the paper's point narrated, the true
-//! anomalies outlined on demand, the layer's weights as bars); and the
-//! export of every row's score, rank and label.
+//! anomalies outlined on demand, the layer's weights as bars); the
+//! export of every row's score, rank and label; the session file (save,
+//! open).
 
 use leptos::prelude::*;
 
@@ -43,9 +44,23 @@ pub fn TeachPanel() -> impl IntoView {
             </Show>
         </section>
         <section class="panel">
-            <h2>"Export"</h2>
+            <h2>"Export and session"</h2>
             <button data-testid="download-button" disabled=move || !ready()
                 on:click=move |_| ctx.download()>"Download scores and labels (CSV)"</button>
+            <button data-testid="session-download" disabled=move || !ready()
+                title="One file with the detector's weights, the layer's fit, the labels in their order and the view: open it later, or on another machine, over the same CSV"
+                on:click=move |_| ctx.save_session()>"Save session"</button>
+            <label class="file">"Open a session "
+                <input type="file" accept=".json,application/json" data-testid="session-input"
+                    on:change=move |e: leptos::ev::Event| {
+                        let input: web_sys::HtmlInputElement = event_target(&e);
+                        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                            ctx.open_session_file(file);
+                        }
+                        // The same file chosen again is a new choice.
+                        input.set_value("");
+                    }/>
+            </label>
         </section>
     }
 }

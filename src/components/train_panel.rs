@@ -27,6 +27,9 @@ pub fn TrainPanel() -> impl IntoView {
     }
     let training = move || job.phase.get() == Phase::Training;
     let progress = move || {
+        if let Some(note) = job.from_session.get() {
+            return note;
+        }
         let p = job.progress.get();
         let (start, end) = job.clock.get();
         let run = match end {
@@ -54,8 +57,8 @@ pub fn TrainPanel() -> impl IntoView {
             <h2>"Detector"</h2>
             <label>"Model "
                 <select on:change=on_model>
-                    <option value="autoencoder">"autoencoder"</option>
-                    <option value="mlp">"one-class MLP (Deep SVDD)"</option>
+                    <option value="autoencoder" selected=move || spec.with(|s| s.kind == DetectorKind::Autoencoder)>"autoencoder"</option>
+                    <option value="mlp" selected=move || spec.with(|s| s.kind == DetectorKind::Mlp)>"one-class MLP (Deep SVDD)"</option>
                 </select>
             </label>
             <label>"Epochs " <input type="number" min="1" max="10000" data-testid="epochs-input"

@@ -98,6 +98,19 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(artifacts, name) });
 }
 
+/** Draws a closed shape through `points` (canvas pixels) on the scatter. */
+export async function drawOnScatter(page, points) {
+  const canvas = page.locator('[data-testid=scatter]');
+  const box = await canvas.boundingBox();
+  const width = Number(await canvas.getAttribute('width'));
+  const s = box.width / width;
+  const at = ([x, y]) => [box.x + x * s, box.y + y * s];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+}
+
 /** Parses `found X / queried Y`. */
 export async function foundCounter(page) {
   const text = await page.textContent('[data-testid=found-counter]');

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { testBed, waitForState, screenshot, foundCounter, waitQueried, labelQueueTop, shared } from './harness.mjs';
+import { testBed, waitForState, screenshot, foundCounter, waitQueried, labelQueueTop, shared, drawOnScatter } from './harness.mjs';
 
 const bed = testBed();
 const { openReady, finish } = bed;
@@ -109,19 +109,6 @@ test('a threshold changes the flagged count and the export', async () => {
   await page.waitForFunction((n) => document.querySelector('[data-testid=flagged-count]')?.dataset.flagged === String(n), atBoundary);
   await finish(session);
 });
-
-/** Draws a closed shape through `points` (canvas pixels) on the scatter. */
-async function drawOnScatter(page, points) {
-  const canvas = page.locator('[data-testid=scatter]');
-  const box = await canvas.boundingBox();
-  const width = Number(await canvas.getAttribute('width'));
-  const s = box.width / width;
-  const at = ([x, y]) => [box.x + x * s, box.y + y * s];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
-  await page.mouse.up();
-}
 
 // Lasso: draw around the suggested point, label the selection in one step,
 // and undo it in one step, back to the very same scores.

@@ -106,6 +106,10 @@ pub enum CoreError {
     /// crashed, or sent a message that does not fit), with what it said.
     #[error("the training worker failed: {0}")]
     Worker(String),
+    /// A session file that cannot be opened (see `session_file`): what is
+    /// wrong with it, in words.
+    #[error("this session file cannot be opened: {0}")]
+    SessionFile(String),
 }
 
 impl CoreError {

@@ -5,6 +5,7 @@
 //! code runs on WebGPU in the browser. See `ARCHITECTURE.md`.
 
 pub mod active;
+mod base64;
 pub mod data;
 pub mod detector;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod query;
 pub mod rng;
 pub mod scorecard;
 pub mod session;
+pub mod session_file;
 mod sort;
 pub mod standardize;
 pub mod synth;

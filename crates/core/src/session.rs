@@ -21,6 +21,9 @@ pub struct LabelEvent {
     /// and the active layer fits them in one update; every other label
     /// has a number of its own.
     pub batch: u64,
+    /// When it was given, in milliseconds since the Unix epoch (0: not
+    /// known); set by the caller's clock ([`Session::set_clock`]).
+    pub time_ms: u64,
 }
 
 /// What one reason for a row's score is about.
@@ -110,6 +113,8 @@ pub struct Session {
     redo: Vec<Vec<Change>>,
     /// The batch number the next label action takes.
     next_batch: u64,
+    /// The time the next labels are given at ([`set_clock`](Self::set_clock)).
+    clock_ms: u64,
     /// The `TOP_CACHED` best unlabelled rows under the current scores.
     top: Vec<usize>,
     /// Every row's rank under the current scores, made when first asked for.
@@ -136,6 +141,7 @@ struct Place {
     at: usize,
     anomaly: bool,
     batch: u64,
+    time_ms: u64,
 }
 
 /// Row pairs a bulk label may compare ([`Session::max_bulk_labels`]).
@@ -176,6 +182,7 @@ impl Session {
             undo: Vec::new(),
             redo: Vec::new(),
             next_batch: 0,
+            clock_ms: 0,
             top: Vec::new(),
             ranks: std::sync::OnceLock::new(),
             prior: None,
@@ -228,6 +235,10 @@ impl Session {
 
     pub fn cols(&self) -> usize {
         self.table.cols()
+    }
+
+    pub fn active_config(&self) -> &ActiveConfig {
+        &self.active_config
     }
 
     pub fn set_active_config(&mut self, config: ActiveConfig) {
@@ -503,6 +514,7 @@ impl Session {
             at: self.history.len() - usize::from(before.is_some()),
             anomaly,
             batch,
+            time_ms: self.clock_ms,
         });
         Change { row, before, after }
     }
@@ -516,6 +528,7 @@ impl Session {
                 at,
                 anomaly: self.history[at].anomaly,
                 batch: self.history[at].batch,
+                time_ms: self.history[at].time_ms,
             })
     }
 
@@ -531,6 +544,7 @@ impl Session {
                 row,
                 anomaly: p.anomaly,
                 batch: p.batch,
+                time_ms: p.time_ms,
             };
             self.history.insert(at, event);
         }
@@ -623,6 +637,7 @@ impl Session {
                 row,
                 anomaly,
                 batch,
+                time_ms: 0,
             });
             if !joins && k + 1 < kept.len() {
                 batch = self.take_batch();
@@ -633,6 +648,72 @@ impl Session {
         self.saved_fit = fit;
         self.fit_labels();
         self.history.len()
+    }
+
+    /// The time the labels given from now on carry, in milliseconds since
+    /// the Unix epoch (the core reads no clock; the page sets it before
+    /// each action).
+    pub fn set_clock(&mut self, time_ms: u64) {
+        self.clock_ms = time_ms;
+    }
+
+    /// Sets the times of the labels in the history, in its order (after a
+    /// restore, which does not know them); extra times are ignored.
+    pub fn set_label_times(&mut self, times: &[u64]) {
+        for (e, &t) in self.history.iter_mut().zip(times) {
+            e.time_ms = t;
+        }
+    }
+
+    /// Gives back the labels `keep` of a session file (indices into its
+    /// labels, in order; see [`SessionFile::fit_to`]), with their times
+    /// and batches. With `exact`, the file is this data's and the layer is
+    /// the file's detector's: its saved fit spares the replay.
+    ///
+    /// [`SessionFile::fit_to`]: crate::session_file::SessionFile::fit_to
+    pub fn restore_from_file(
+        &mut self,
+        file: &crate::session_file::SessionFile,
+        keep: &[usize],
+        exact: bool,
+    ) -> usize {
+        let (labels, joined, times) = file.labels_to_restore(keep);
+        let fit = if exact { file.layer.fit.clone() } else { None };
+        let n = self.restore_labels_joined(&labels, &joined, fit);
+        self.set_label_times(&times);
+        n
+    }
+
+    /// Adds the labels `keep` of a session file made for other data (see
+    /// [`SessionFile::fit_to`]) after the labels given here, in their
+    /// order, with their times and batches; a row labelled here keeps its
+    /// label. The layer replays them all. Returns how many were added.
+    ///
+    /// [`SessionFile::fit_to`]: crate::session_file::SessionFile::fit_to
+    pub fn merge_from_file(
+        &mut self,
+        file: &crate::session_file::SessionFile,
+        keep: &[usize],
+    ) -> usize {
+        let fresh: Vec<usize> = keep
+            .iter()
+            .copied()
+            .filter(|&k| {
+                file.labels
+                    .get(k)
+                    .is_some_and(|l| l.row < self.rows() && self.labels[l.row].is_none())
+            })
+            .collect();
+        let (new, new_joined, new_times) = file.labels_to_restore(&fresh);
+        let mut labels = self.labelled();
+        let mut joined = self.labelled_joined();
+        let mut times: Vec<u64> = self.history.iter().map(|e| e.time_ms).collect();
+        labels.extend(&new);
+        joined.extend(&new_joined);
+        times.extend(&new_times);
+        self.restore_labels_joined(&labels, &joined, None);
+        self.set_label_times(&times);
+        new.len()
     }
 
     pub fn label_of(&self, row: usize) -> Option<bool> {

@@ -15,6 +15,9 @@
 //!   failed: the forest is then grown here), and `race`: "auto" with a
 //!   hardware GPU, so the worker times a few steps on each device and
 //!   trains on the faster (its `backend` message says which, and why);
+//!   with `weights` (`DetectorWeights::to_json` text, from a session
+//!   file) and `loss`, it trains nothing: the detector is rebuilt from
+//!   them and scores every row, and the rest is as after training;
 //!   or `{kind: "forest", job, forest, cols, x}`: grow that forest on the
 //!   table (transferred), beside a training run in another worker;
 //!   or `{kind: "parse", job, file}`: a `File` the user chose, read and
@@ -24,7 +27,8 @@
 //!   `{kind: "progress", epoch, epochs, step, total, loss}` at most every
 //!   [`PROGRESS_MS`] and after each epoch,
 //!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
-//!   latentDim, latent, loss, forest, inputs, inputsShape}` with the arrays
+//!   latentDim, latent, loss, weights, forest, inputs, inputsShape}` (the
+//!   trained weights as `DetectorWeights::to_json` text) with the arrays
 //!   transferred (the forest, when asked for, as `{leaves, scores, paths}`:
 //!   `Forest`'s wire arrays, grown here so the page's thread does not; the
 //!   active layer's inputs, `LayerInputs`, built here for the same reason,
@@ -60,7 +64,9 @@ mod worker {
     use anomaly_lab_core::active::{ActiveConfig, LayerInputs};
     use anomaly_lab_core::data::{parse_csv_with, LoadOptions, ParseProgress, Prepared};
     use anomaly_lab_core::detector::wire::BackendKind;
-    use anomaly_lab_core::detector::{fit_and_score, DetectorSpec, Fitted, Progress};
+    use anomaly_lab_core::detector::{
+        fit_and_score, score_with_weights, DetectorSpec, DetectorWeights, Fitted, Progress,
+    };
     use anomaly_lab_core::forest::{Forest, ForestKey};
     use anomaly_lab_core::projection::pca_2d;
     use anomaly_lab_core::CoreError;
@@ -129,6 +135,13 @@ mod worker {
                 .map(|a| a.to_vec()),
             forest_beside: get(m, "forestBeside").as_bool().unwrap_or(false),
             race: get(m, "race").as_bool().unwrap_or(false),
+            weights: match get(m, "weights").as_string() {
+                Some(text) => Some((
+                    DetectorWeights::from_json(&text)?,
+                    get(m, "loss").as_f64().unwrap_or(f64::NAN) as f32,
+                )),
+                None => None,
+            },
         })
     }
 
@@ -164,17 +177,21 @@ mod worker {
         forest_beside: bool,
         /// "auto" with a hardware GPU: time both devices, keep the faster.
         race: bool,
+        /// A session file's weights and final loss: score with them, no
+        /// training.
+        weights: Option<(DetectorWeights, f32)>,
     }
 
     async fn train(run: Run) {
         let (job, spec, cols, x) = (run.job, &run.spec, run.cols, &run.x);
         // Scores sent for an earlier run are not this one's.
         isolation::clear();
-        let (used, device, note) = if run.race && run.wanted == BackendKind::WebGpu {
-            backend::race(spec, x, cols, now_ms).await
-        } else {
-            backend::device(run.wanted).await
-        };
+        let (used, device, note) =
+            if run.race && run.wanted == BackendKind::WebGpu && run.weights.is_none() {
+                backend::race(spec, x, cols, now_ms).await
+            } else {
+                backend::device(run.wanted).await
+            };
         post(
             job,
             "backend",
@@ -185,34 +202,44 @@ mod worker {
             &[],
         );
         let last = Cell::new(f64::NEG_INFINITY);
-        let result = fit_and_score(spec, x, cols, &device, |p: Progress| {
-            // The clock is read every CLOCK_STEPS steps, not at each one.
-            let end = p.loss.is_some() || p.step == p.total;
-            let t = if end || p.step.is_multiple_of(crate::CLOCK_STEPS) {
-                now_ms()
-            } else {
-                f64::NEG_INFINITY
-            };
-            if end || t - last.get() >= crate::PROGRESS_MS {
-                last.set(t);
-                post(
-                    job,
-                    "progress",
-                    &[
-                        ("epoch", p.epoch.into()),
-                        ("epochs", p.epochs.into()),
-                        ("step", p.step.into()),
-                        ("total", p.total.into()),
-                        ("loss", p.loss.map_or(JsValue::NULL, JsValue::from)),
-                    ],
-                    &[],
-                );
-            }
-            std::future::ready(true)
-        })
-        .await;
+        let result = if let Some((weights, loss)) = &run.weights {
+            score_with_weights(spec, weights, *loss, x, cols, &device)
+                .await
+                .map(Some)
+        } else {
+            fit_and_score(spec, x, cols, &device, |p: Progress| {
+                // The clock is read every CLOCK_STEPS steps, not at each one.
+                let end = p.loss.is_some() || p.step == p.total;
+                let t = if end || p.step.is_multiple_of(crate::CLOCK_STEPS) {
+                    now_ms()
+                } else {
+                    f64::NEG_INFINITY
+                };
+                if end || t - last.get() >= crate::PROGRESS_MS {
+                    last.set(t);
+                    post(
+                        job,
+                        "progress",
+                        &[
+                            ("epoch", p.epoch.into()),
+                            ("epochs", p.epochs.into()),
+                            ("step", p.step.into()),
+                            ("total", p.total.into()),
+                            ("loss", p.loss.map_or(JsValue::NULL, JsValue::from)),
+                        ],
+                        &[],
+                    );
+                }
+                std::future::ready(true)
+            })
+            .await
+        };
         match result {
-            Ok(Some(Fitted { scored, final_loss })) => {
+            Ok(Some(Fitted {
+                scored,
+                final_loss,
+                weights,
+            })) => {
                 let evidence = Float32Array::from(&scored.evidence[..]);
                 let score = Float32Array::from(&scored.score[..]);
                 let latent = Float32Array::from(&scored.latent[..]);
@@ -258,6 +285,7 @@ mod worker {
                         ("latentDim", scored.latent_dim.into()),
                         ("latent", latent.into()),
                         ("loss", final_loss.into()),
+                        ("weights", weights.to_json().into()),
                         ("forest", forest),
                         ("inputs", inputs.into()),
                         ("inputsShape", shape.into()),

@@ -77,7 +77,6 @@ use crate::forest::{Forest, MAX_LEAVES, MAX_NODES};
 use crate::sort::{from_order_key, order_key, radix_sort_high};
 use crate::standardize::standardize_columns_f32;
 
-mod base64;
 mod saved;
 
 /// The kernel weight of disagreeing labelled neighbours (in rows' worth)
@@ -92,7 +91,8 @@ const KEEP_EVERY: usize = 16;
 pub const AAD_TAU: f64 = 0.03;
 
 /// The loss the layer minimises on the labelled rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ActiveLoss {
     /// Class-balanced logistic loss plus `prior·‖w − w0‖²` (the default).
     Logistic,
@@ -101,7 +101,7 @@ pub enum ActiveLoss {
 }
 
 /// Settings of the active layer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActiveConfig {
     pub loss: ActiveLoss,
     /// Weight of `‖w − w0‖²` in the logistic loss.

@@ -10,8 +10,8 @@
 //! exactly those a replay gives; anything else is ignored and the labels
 //! are replayed.
 
-use super::base64;
 use super::{ActiveLayer, Adam, Fit};
+use crate::base64;
 
 /// The first word of the text: its format. `fit3`: the fingerprint and
 /// Adam's step count in text, then in base64 the bias and its two moments,

@@ -8,7 +8,7 @@ use burn::tensor::activation::tanh;
 use burn::tensor::{Device, Tensor};
 
 use super::layers::dense;
-use super::{Detector, DetectorOutput, Trainable, MAX_HIDDEN};
+use super::{Detector, DetectorOutput, Trainable};
 use crate::rng::Rng;
 
 /// Layer sizes of an autoencoder `d → hidden → bottleneck → hidden → d`.
@@ -24,16 +24,7 @@ impl AutoencoderConfig {
     /// most [`MAX_HIDDEN`], `bottleneck = min(d/4, 8)`, as in the reference
     /// baseline, at least 1).
     pub fn for_features(d: usize, hidden: usize, bottleneck: usize) -> Self {
-        let hidden = if hidden == 0 {
-            (d / 2).clamp(2, MAX_HIDDEN)
-        } else {
-            hidden
-        };
-        let bottleneck = if bottleneck == 0 {
-            (d / 4).clamp(1, 8)
-        } else {
-            bottleneck
-        };
+        let (hidden, bottleneck) = super::weights::autoencoder_sizes(d, hidden, bottleneck);
         Self::new(d, hidden, bottleneck)
     }
 
@@ -66,6 +57,26 @@ impl Autoencoder {
     /// `z: [rows, bottleneck]` → reconstruction `[rows, d]`.
     pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
         self.dec2.forward(tanh(self.dec1.forward(z)))
+    }
+
+    /// The four layers, encoder first, with their names.
+    pub(crate) fn layers(&self) -> [(&'static str, &Linear); 4] {
+        [
+            ("enc1", &self.enc1),
+            ("enc2", &self.enc2),
+            ("dec1", &self.dec1),
+            ("dec2", &self.dec2),
+        ]
+    }
+
+    /// The model made of these four layers, encoder first.
+    pub(crate) fn from_layers([enc1, enc2, dec1, dec2]: [Linear; 4]) -> Self {
+        Self {
+            enc1,
+            enc2,
+            dec1,
+            dec2,
+        }
     }
 
     fn d_input(&self) -> usize {

@@ -4,7 +4,7 @@
 use crate::error::CoreError;
 
 /// Optimisation settings shared by both detectors.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
     pub epochs: usize,
     pub batch_size: usize,

@@ -23,3 +23,25 @@ pub fn dense(rng: &mut Rng, d_in: usize, d_out: usize, bias: bool, device: &Devi
     });
     Linear { weight, bias }
 }
+
+/// A `d_in → d_out` layer with the given row-major weights and bias (the
+/// caller has checked their lengths: [`super::DetectorWeights::check`]).
+pub fn dense_from(
+    weight: &[f32],
+    d_in: usize,
+    d_out: usize,
+    bias: Option<&[f32]>,
+    device: &Device,
+) -> Linear {
+    let weight = Param::from_tensor(Tensor::<2>::from_data(
+        TensorData::new(weight.to_vec(), [d_in, d_out]),
+        device,
+    ));
+    let bias = bias.map(|b| {
+        Param::from_tensor(Tensor::<1>::from_data(
+            TensorData::new(b.to_vec(), [d_out]),
+            device,
+        ))
+    });
+    Linear { weight, bias }
+}

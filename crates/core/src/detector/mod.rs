@@ -9,6 +9,7 @@
 //! reads the results back asynchronously, as WebGPU requires.
 
 mod config;
+mod weights;
 pub mod wire;
 
 #[cfg(feature = "burn")]
@@ -23,13 +24,16 @@ mod svdd;
 mod train;
 
 pub use config::{training_rows, TrainConfig, DEFAULT_MAX_TRAIN_ROWS};
+pub use weights::{
+    autoencoder_sizes, expected_shapes, mlp_sizes, DetectorWeights, WeightArray, MAX_WEIGHT_VALUES,
+};
 
 #[cfg(feature = "burn")]
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
 #[cfg(feature = "burn")]
 pub use pipeline::{
-    fit_and_score, no_pause, read_f32, score_rows, Detector, DetectorModel, DetectorOutput,
-    TrainingRun,
+    fit_and_score, no_pause, read_f32, score_rows, score_with_weights, Detector, DetectorModel,
+    DetectorOutput, TrainingRun,
 };
 #[cfg(feature = "burn")]
 pub use svdd::{MlpDetector, MlpDetectorConfig, MlpNet};
@@ -61,7 +65,8 @@ pub const SCORE_CHUNK_ROWS: usize = 16_384;
 pub const MAX_HIDDEN: usize = 256;
 
 /// Which detector to train.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DetectorKind {
     #[default]
     Autoencoder,
@@ -97,7 +102,7 @@ impl DetectorKind {
 
 /// Everything needed to train either detector; 0 for a size means "choose
 /// from the number of features".
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DetectorSpec {
     pub kind: DetectorKind,
     pub hidden: usize,
@@ -139,10 +144,12 @@ pub struct Progress {
     pub loss: Option<f32>,
 }
 
-/// A trained detector's results for every row.
+/// A trained detector's results for every row, and its weights.
 #[derive(Debug, Clone)]
 pub struct Fitted {
     pub scored: Scored,
     /// The mean loss of the last epoch.
     pub final_loss: f32,
+    /// The trained weights (a session file keeps them).
+    pub weights: DetectorWeights,
 }

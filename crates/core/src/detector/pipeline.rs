@@ -5,9 +5,11 @@ use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::layers::dense_from;
 use super::{
-    training_rows, Autoencoder, AutoencoderConfig, DetectorKind, DetectorSpec, Fitted, MlpDetector,
-    MlpDetectorConfig, MlpNet, Progress, Scored, StepReport, Trainer, SCORE_CHUNK_ROWS,
+    training_rows, Autoencoder, AutoencoderConfig, DetectorKind, DetectorSpec, DetectorWeights,
+    Fitted, MlpDetector, MlpDetectorConfig, MlpNet, Progress, Scored, StepReport, Trainer,
+    WeightArray, SCORE_CHUNK_ROWS,
 };
 use crate::error::{one_line, CoreError};
 
@@ -133,6 +135,111 @@ impl Detector for DetectorModel {
             Self::Mlp(m) => m.evaluate(x),
         }
     }
+}
+
+impl DetectorModel {
+    /// Every weight, read back from the device (asynchronously), in
+    /// [`expected_shapes`](super::expected_shapes)' order.
+    pub async fn weights(&self) -> Result<DetectorWeights, CoreError> {
+        let mut arrays = Vec::new();
+        let mut push = async |name: String, t: Tensor<2>| -> Result<(), CoreError> {
+            let shape = t.dims().to_vec();
+            arrays.push(WeightArray {
+                name,
+                shape,
+                values: read_f32(t).await?,
+            });
+            Ok(())
+        };
+        match self {
+            Self::Autoencoder(m) => {
+                for (name, layer) in m.layers() {
+                    push(format!("{name}.weight"), layer.weight.val()).await?;
+                    if let Some(b) = &layer.bias {
+                        push(format!("{name}.bias"), b.val().unsqueeze()).await?;
+                    }
+                }
+            }
+            Self::Mlp(m) => {
+                let (l1, l2, center) = m.parts();
+                push("l1.weight".into(), l1.weight.val()).await?;
+                push("l2.weight".into(), l2.weight.val()).await?;
+                push("center".into(), center.clone()).await?;
+            }
+        }
+        // A bias was read as `[1, n]`; its shape is `[n]`.
+        for a in &mut arrays {
+            if a.name.ends_with(".bias") {
+                a.shape = vec![a.values.len()];
+            }
+        }
+        Ok(DetectorWeights { arrays })
+    }
+
+    /// The detector of `spec` on `d` features with these weights, on
+    /// `device`: it scores exactly as the one they were read from did
+    /// (on the same backend; see docs/SESSION.md). The weights are checked
+    /// first ([`DetectorWeights::check`]).
+    pub fn from_weights(
+        spec: &DetectorSpec,
+        d: usize,
+        weights: &DetectorWeights,
+        device: &Device,
+    ) -> Result<Self, CoreError> {
+        weights.check(spec, d)?;
+        let shapes = super::expected_shapes(spec, d);
+        let values = |name: &str| weights.array(name).unwrap_or(&[]);
+        let dims = |name: &str| -> (usize, usize) {
+            shapes
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or((0, 0), |(_, s)| (s[0], s.get(1).copied().unwrap_or(1)))
+        };
+        let layer = |name: &str, bias: bool| {
+            let w = format!("{name}.weight");
+            let (d_in, d_out) = dims(&w);
+            let b = format!("{name}.bias");
+            dense_from(values(&w), d_in, d_out, bias.then(|| values(&b)), device)
+        };
+        Ok(match spec.kind {
+            DetectorKind::Autoencoder => Self::Autoencoder(Autoencoder::from_layers(
+                ["enc1", "enc2", "dec1", "dec2"].map(|n| layer(n, true)),
+            )),
+            DetectorKind::Mlp => {
+                let (_, o) = dims("center");
+                let center = Tensor::<2>::from_data(
+                    TensorData::new(values("center").to_vec(), [1, o]),
+                    device,
+                );
+                Self::Mlp(MlpDetector::from_parts(
+                    layer("l1", false),
+                    layer("l2", false),
+                    center,
+                ))
+            }
+        })
+    }
+}
+
+/// Scores every row of `x` (`rows × d`, standardised) with a detector of
+/// `spec` rebuilt from `weights`: the pipeline's result with no training
+/// (a session file opened over its data). `final_loss` is the training's,
+/// kept by the caller.
+pub async fn score_with_weights(
+    spec: &DetectorSpec,
+    weights: &DetectorWeights,
+    final_loss: f32,
+    x: &[f32],
+    d: usize,
+    device: &Device,
+) -> Result<Fitted, CoreError> {
+    let model = DetectorModel::from_weights(spec, d, weights, device)?;
+    let scored = score_rows(&model, x, d, device, SCORE_CHUNK_ROWS).await?;
+    Ok(Fitted {
+        scored,
+        final_loss,
+        weights: weights.clone(),
+    })
 }
 
 /// A detector being trained, driven one minibatch at a time by [`step`](Self::step).
@@ -268,7 +375,12 @@ pub async fn fit_and_score<F: Future<Output = bool>>(
     }
     let model = run.finish();
     let scored = score_rows(&model, x, d, device, SCORE_CHUNK_ROWS).await?;
-    Ok(Some(Fitted { scored, final_loss }))
+    let weights = model.weights().await?;
+    Ok(Some(Fitted {
+        scored,
+        final_loss,
+        weights,
+    }))
 }
 
 /// A pause hook for native callers: never waits, never cancels.

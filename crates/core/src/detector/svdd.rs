@@ -9,7 +9,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::Tensor;
 
 use super::layers::dense;
-use super::{Detector, DetectorOutput, Trainable, MAX_HIDDEN};
+use super::{Detector, DetectorOutput, Trainable};
 use crate::rng::Rng;
 
 /// Layer sizes of the one-class network `d → hidden → output`.
@@ -28,16 +28,7 @@ impl MlpDetectorConfig {
     /// Sizes for `d` features; a 0 picks the default (`hidden = d/2`
     /// within 4..=[`MAX_HIDDEN`], `output = clamp(d/4, 2, 16)`).
     pub fn for_features(d: usize, hidden: usize, output: usize) -> Self {
-        let hidden = if hidden == 0 {
-            (d / 2).clamp(4, MAX_HIDDEN)
-        } else {
-            hidden
-        };
-        let output = if output == 0 {
-            (d / 4).clamp(2, 16)
-        } else {
-            output
-        };
+        let (hidden, output) = super::weights::mlp_sizes(d, hidden, output);
         Self::new(d, hidden, output)
     }
 
@@ -98,6 +89,18 @@ pub struct MlpDetector {
 impl MlpDetector {
     pub fn from_net(net: MlpNet) -> Self {
         Self { net }
+    }
+
+    /// The two layers and the centre (`[1, output]`).
+    pub(crate) fn parts(&self) -> (&Linear, &Linear, &Tensor<2>) {
+        (&self.net.l1, &self.net.l2, &self.net.center)
+    }
+
+    /// The detector made of these layers and centre.
+    pub(crate) fn from_parts(l1: Linear, l2: Linear, center: Tensor<2>) -> Self {
+        Self {
+            net: MlpNet { l1, l2, center },
+        }
     }
 }
 

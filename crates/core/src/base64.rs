@@ -1,6 +1,7 @@
-//! Base64 (RFC 4648's standard alphabet, no padding) for the saved fit:
-//! these few lines cost the page less than a general crate (the `base64`
-//! crate's engine added 3.4 KB gzip to the module).
+//! Base64 (RFC 4648's standard alphabet, no padding) for the saved fit and
+//! the session file's arrays: these few lines cost the page less than a
+//! general crate (the `base64` crate's engine added 3.4 KB gzip to the
+//! module).
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -52,6 +53,31 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `values` as little-endian f32 bytes in base64 (exact bits).
+pub fn encode_f32(values: &[f32]) -> String {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut out = String::new();
+    encode_into(&bytes, &mut out);
+    out
+}
+
+/// The `len` f32 values [`encode_f32`] wrote, or `None` when the text is
+/// not exactly that many values: its length is checked before anything
+/// is decoded, so a hostile text costs no allocation beyond `len`.
+pub fn decode_f32(text: &str, len: usize) -> Option<Vec<f32>> {
+    let bytes = len.checked_mul(4)?;
+    let chars = bytes / 3 * 4 + [0, 2, 3][bytes % 3];
+    if text.len() != chars {
+        return None;
+    }
+    let raw = decode(text)?;
+    Some(
+        raw.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +107,31 @@ mod tests {
         for bad in ["Z", "Zm9v!", "Zh", "Zm9=", "Zm9vYg==", "é"] {
             assert_eq!(decode(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn f32_arrays_keep_every_bit_and_refuse_another_length() {
+        let v = [
+            0.0f32,
+            -0.0,
+            1.5,
+            f32::MIN_POSITIVE,
+            f32::MAX,
+            -1e-30,
+            3.25e7,
+        ];
+        for n in 0..=v.len() {
+            let text = encode_f32(&v[..n]);
+            let back = decode_f32(&text, n).unwrap();
+            assert_eq!(
+                back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                v[..n].iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+            assert_eq!(decode_f32(&text, n + 1), None);
+            if n > 0 {
+                assert_eq!(decode_f32(&text, n - 1), None);
+            }
+        }
+        assert_eq!(decode_f32("AAAA", usize::MAX), None);
     }
 }

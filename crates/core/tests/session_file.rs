@@ -1,0 +1,248 @@
+//! The session file end to end on the real CPU backend (flex): a trained,
+//! labelled session written and read back scores every row exactly as it
+//! did, with no training; other data keeps the labels that still fit it;
+//! a corrupt or hostile file is refused with words, never a panic.
+
+// Test code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
+use anomaly_lab_core::detector::{
+    fit_and_score, no_pause, score_with_weights, DetectorKind, DetectorSpec, Fitted, TrainConfig,
+};
+use anomaly_lab_core::session::Session;
+use anomaly_lab_core::session_file::{Fit, SessionFile, TrainedDetector, MAX_BYTES};
+use anomaly_lab_core::synth::{generate, BuiltinSample};
+use anomaly_lab_core::CoreError;
+use burn::tensor::Device;
+use pollster::block_on;
+
+fn spec(kind: DetectorKind) -> DetectorSpec {
+    DetectorSpec {
+        train: TrainConfig {
+            epochs: 5,
+            seed: 3,
+            ..TrainConfig::default()
+        },
+        ..DetectorSpec::for_kind(kind)
+    }
+}
+
+fn fitted(session: &Session, spec: &DetectorSpec) -> Fitted {
+    block_on(fit_and_score(
+        spec,
+        session.x(),
+        session.cols(),
+        &Device::flex(),
+        no_pause,
+    ))
+    .unwrap()
+    .unwrap()
+}
+
+fn csv_table(text: &str) -> Table {
+    parse_csv(text.as_bytes(), &LoadOptions::default()).unwrap()
+}
+
+/// A labelled session on `table` and its file, with single and bulk labels.
+fn labelled(table: Table, kind: DetectorKind) -> (Session, SessionFile) {
+    let spec = spec(kind);
+    let mut session = Session::new(table);
+    let f = fitted(&session, &spec);
+    session.attach(f.scored.clone()).unwrap();
+    session.set_clock(1_700_000_000_000);
+    let top = session.suggestion().unwrap();
+    session.label(top, Some(true)).unwrap();
+    session.set_clock(1_700_000_001_000);
+    let next = session.suggestion().unwrap();
+    session.label(next, Some(false)).unwrap();
+    let bulk: Vec<usize> = (0..session.rows())
+        .filter(|&r| session.label_of(r).is_none())
+        .take(5)
+        .collect();
+    session.set_clock(1_700_000_002_000);
+    session.label_rows(&bulk, false).unwrap();
+    let detector = TrainedDetector {
+        spec,
+        weights: f.weights,
+        final_loss: f.final_loss,
+        backend: "CPU".into(),
+    };
+    let view = BTreeMap::from([("colour".to_string(), "score".to_string())]);
+    let file = SessionFile::of(&session, "sample.csv", &detector, view, 1_700_000_003_000).unwrap();
+    (session, file)
+}
+
+/// Opens `file` over a fresh session on `table`: the detector rebuilt from
+/// its weights scores the rows, the labels come back with the saved fit.
+fn reopened(table: Table, file: &SessionFile) -> Session {
+    let mut session = Session::new(table);
+    assert_eq!(file.fit_to(&session, "sample.csv"), Fit::Same);
+    let d = &file.detector;
+    let f = block_on(score_with_weights(
+        &d.spec,
+        &d.weights,
+        d.final_loss,
+        session.x(),
+        session.cols(),
+        &Device::flex(),
+    ))
+    .unwrap();
+    session.attach(f.scored).unwrap();
+    let all: Vec<usize> = (0..file.labels.len()).collect();
+    session.restore_from_file(file, &all, true);
+    session
+}
+
+fn bits(s: &[f32]) -> Vec<u32> {
+    s.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn a_session_file_gives_back_every_score_to_the_bit_without_training() {
+    for kind in [DetectorKind::Autoencoder, DetectorKind::Mlp] {
+        let table = generate(&BuiltinSample::Clustered.config());
+        let (session, file) = labelled(table.clone(), kind);
+        let text = file.to_json();
+        let back = SessionFile::from_json(&text).unwrap();
+        assert_eq!(back, file);
+        let again = reopened(table, &back);
+        assert_eq!(
+            bits(again.scores().unwrap()),
+            bits(session.scores().unwrap()),
+            "{kind:?}"
+        );
+        assert_eq!(
+            bits(&again.detector_output().unwrap().evidence),
+            bits(&session.detector_output().unwrap().evidence)
+        );
+        assert_eq!(
+            again.history(),
+            session.history(),
+            "order, batches and times"
+        );
+        assert!(!again.can_undo() && again.labelled().len() == 7);
+        // The bulk label is still one action: its five labels share a batch.
+        let b = &back.labels[2..];
+        assert!(b
+            .iter()
+            .all(|l| l.batch == b[0].batch && l.time_ms == 1_700_000_002_000));
+        assert_eq!(back.labels[0].time_ms, 1_700_000_000_000);
+    }
+}
+
+#[test]
+fn a_shared_dataset_round_trips_too() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    let bytes = std::fs::read(dir.join("ann_thyroid_1v3.csv"))
+        .expect("../shared/datasets/ann_thyroid_1v3.csv is missing");
+    let table = parse_csv(&bytes, &LoadOptions::default()).unwrap();
+    let (session, file) = labelled(table.clone(), DetectorKind::Autoencoder);
+    let back = SessionFile::from_json(&file.to_json()).unwrap();
+    let again = reopened(table, &back);
+    assert_eq!(
+        bits(again.scores().unwrap()),
+        bits(session.scores().unwrap())
+    );
+}
+
+#[test]
+fn other_data_says_so_and_keeps_the_labels_whose_rows_still_match() {
+    let mut text = String::from("a,b,c\n");
+    for i in 0..200 {
+        text.push_str(&format!("{},{},{}\n", i % 17, (i * 7) % 23, i as f64 * 0.5));
+    }
+    let (_, file) = labelled(csv_table(&text), DetectorKind::Autoencoder);
+    // The same columns, one labelled row edited, rows appended.
+    let first = file.labels[0].row;
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[first + 1] = "999,999,999".into();
+    lines.push("1,2,3".into());
+    let edited = csv_table(&(lines.join("\n") + "\n"));
+    let s = Session::new(edited);
+    match file.fit_to(&s, "edited.csv") {
+        Fit::Other { why, matching } => {
+            assert!(why.contains("200 rows") && why.contains("201"), "{why}");
+            assert_eq!(matching.len(), file.labels.len() - 1);
+            assert!(!matching.contains(&0));
+        }
+        Fit::Same => panic!("edited data is not the same"),
+    }
+    // Other columns: nothing matches, and the words say why.
+    let other =
+        csv_table(&(0..20).fold("x,y\n".to_string(), |t, i| t + &format!("{i},{}\n", i * 3)));
+    match file.fit_to(&Session::new(other), "other.csv") {
+        Fit::Other { why, matching } => {
+            assert!(why.contains("columns"), "{why}");
+            assert!(matching.is_empty());
+        }
+        Fit::Same => panic!(),
+    }
+}
+
+/// `text`'s refusal, which must be a `SessionFile` error.
+fn refusal(text: &str) -> String {
+    match SessionFile::from_json(text) {
+        Err(e @ CoreError::SessionFile(_)) => e.to_string(),
+        Err(e) => panic!("not a session-file error: {e}"),
+        Ok(_) => panic!("accepted: {}", &text[..text.len().min(80)]),
+    }
+}
+
+#[test]
+fn corrupt_and_hostile_files_are_refused_with_words() {
+    let (_, file) = labelled(
+        generate(&BuiltinSample::Clustered.config()),
+        DetectorKind::Autoencoder,
+    );
+    let good = file.to_json();
+    assert!(refusal("").contains("not a JSON object"));
+    assert!(refusal("label,a\nnominal,1\n").contains("not a JSON object"));
+    assert!(refusal(&good[..good.len() / 2]).contains("not a JSON object"));
+    assert!(refusal("{\"format\":\"other\"}").contains("not an Anomaly Lab session"));
+    assert!(refusal("[1,2]").contains("not an Anomaly Lab session"));
+    let newer = good.replacen("\"version\":1", "\"version\":7", 1);
+    assert!(refusal(&newer).contains("newer Anomaly Lab (format version 7"));
+    let zero = good.replacen("\"version\":1", "\"version\":0", 1);
+    assert!(refusal(&zero).contains("version"));
+    // Labels past the rows, twice on a row, with too few values.
+    let mut f = file.clone();
+    f.labels[0].row = f.dataset.rows + 5;
+    assert!(refusal(&f.to_json()).contains("past its"));
+    let mut f = file.clone();
+    f.labels[1].row = f.labels[0].row;
+    assert!(refusal(&f.to_json()).contains("labelled twice"));
+    let mut f = file.clone();
+    f.labels[0].values.pop();
+    assert!(refusal(&f.to_json()).contains("values for"));
+    // Weights of another shape, a huge array, a non-finite weight.
+    let mut f = file.clone();
+    f.detector.weights.arrays[0].shape = vec![1 << 20, 1 << 20];
+    assert!(refusal(&f.to_json()).contains("weights"));
+    let huge = format!(
+        "{{\"format\":\"anomaly-lab-session\",\"version\":1,\"detector\":{{\"weights\":\
+         {{\"arrays\":[{{\"name\":\"a\",\"shape\":[1],\"values\":\"{}\"}}]}}}}}}",
+        "A".repeat(90_000_000)
+    );
+    assert!(refusal(&huge).contains("more than a session file can be"));
+    let mut f = file.clone();
+    f.detector.weights.arrays[2].values[0] = f32::INFINITY;
+    assert!(refusal(&f.to_json()).contains("non-finite"));
+    // Settings no training accepts, a bad fingerprint, a bloated view.
+    let mut f = file.clone();
+    f.detector.spec.train.epochs = 0;
+    assert!(SessionFile::from_json(&f.to_json()).is_err());
+    let mut f = file.clone();
+    f.dataset.fingerprint = "xyz".into();
+    assert!(refusal(&f.to_json()).contains("fingerprint"));
+    let mut f = file.clone();
+    f.view.insert("k".into(), "v".repeat(10_000));
+    assert!(refusal(&f.to_json()).contains("view"));
+    // Every prefix of a good file is refused or read, never a panic.
+    for cut in (0..good.len()).step_by(97) {
+        let _ = SessionFile::from_json(&good[..cut]);
+    }
+    assert!(good.len() < MAX_BYTES);
+}

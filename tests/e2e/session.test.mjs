@@ -1,0 +1,152 @@
+// The session file in headless Chromium: saved from one page, opened in a
+// fresh one (no local storage, a detector trained with other settings), it
+// gives every score back to the bit with no training; a file that is not a
+// session, or one from a newer version, gets a banner saying so; a session
+// saved for other data says so and offers the labels that still match.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  testBed, waitForState, exportedScores, labelQueueTop, waitQueried, screenshot, shared, drawOnScatter,
+} from './harness.mjs';
+
+const bed = testBed();
+const { openReady, finish } = bed;
+const dir = mkdtempSync(join(tmpdir(), 'anomaly-lab-session-'));
+
+/** Clicks "Save session" and returns the file's path and its parsed JSON. */
+async function saveSession(page, name) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=session-download]')]);
+  const path = join(dir, name);
+  await download.saveAs(path);
+  return { path, json: JSON.parse(readFileSync(path, 'utf8')), suggested: download.suggestedFilename() };
+}
+
+async function bannerText(page) {
+  await page.waitForSelector('[data-testid=error-banner]');
+  return page.textContent('[data-testid=error-banner]');
+}
+
+test('session download, then a fresh page opens it: identical scores, no training', async () => {
+  const first = await openReady('?backend=cpu&sample=tiny');
+  const { page } = first;
+  // Two labels one by one, then a lasso's bulk label (one action, one fit).
+  await labelQueueTop(page, 'A');
+  await labelQueueTop(page, 'N');
+  await page.click('[data-testid=lasso-button]');
+  const ring = Array.from({ length: 24 }, (_, k) => [330 + 60 * Math.cos(k * Math.PI / 12), 260 + 60 * Math.sin(k * Math.PI / 12)]);
+  await drawOnScatter(page, [...ring, ring[0]]);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0);
+  const bulk = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+  await page.click('[data-testid=label-selection-normal]');
+  const labels = await page.waitForFunction(
+    () => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > 2,
+  ).then(() => page.textContent('[data-testid=found-counter]')).then((t) => Number(/queried (\d+)$/.exec(t)[1]));
+  assert.ok(labels > 2 && labels <= bulk + 2, `${labels} labels after a bulk label of ${bulk}`);
+  await page.selectOption('[data-testid=threshold-mode]', 'top');
+  await page.fill('[data-testid=threshold-input]', '10');
+  await page.press('[data-testid=threshold-input]', 'Enter');
+  const before = await exportedScores(page);
+  const { path, json, suggested } = await saveSession(page, 'tiny.session.json');
+  assert.equal(suggested, 'tiny.session.json');
+  assert.equal(json.format, 'anomaly-lab-session');
+  assert.equal(json.version, 1);
+  assert.equal(json.labels.length, labels);
+  // The bulk label's rows share one batch, after the two single labels'.
+  assert.deepEqual([...new Set(json.labels.map((l) => l.batch))], [0, 1, 2]);
+  assert.ok(json.labels.every((l) => l.time_ms > 1.7e12), 'every label has its time');
+  assert.equal(json.detector.spec.kind, 'autoencoder');
+  assert.equal(json.view.threshold, 'top:0.1');
+  assert.match(json.layer.fit, /^fit3 /);
+  await finish(first);
+
+  // A fresh context: no local storage; the detector trained with 2 epochs,
+  // so its scores are not the saved ones until the session is opened.
+  const second = await openReady('?backend=cpu&sample=tiny&epochs=2');
+  const p2 = second.page;
+  const fresh = await exportedScores(p2);
+  assert.notDeepEqual(fresh, before, 'another detector scores otherwise');
+  await p2.setInputFiles('[data-testid=session-input]', path);
+  await p2.waitForFunction((n) => new RegExp(`Session opened: ${n} labels`).test(document.querySelector('[data-testid=notice]')?.textContent ?? ''), labels);
+  await waitForState(p2, 'ready');
+  const after = await exportedScores(p2);
+  assert.equal(after.length, before.length);
+  assert.deepEqual(after, before, 'every score to the bit');
+  await waitQueried(p2, labels);
+  // The file's settings and view came with it; the training panel says
+  // where the detector came from.
+  assert.match(await p2.textContent('.progress-text'), /from the session file: \d+ epochs on CPU, final loss \d\.\d{4}; nothing trained here/);
+  assert.equal(await p2.inputValue('[data-testid=epochs-input]'), String(json.detector.spec.train.epochs));
+  assert.equal(await p2.inputValue('[data-testid=threshold-input]'), '10');
+  await screenshot(p2, 'session-opened.png');
+  // The labels are this browser's now: a reload keeps them (the detector
+  // is trained again, as the page's settings say; local storage keeps
+  // labels and the layer's fit, not a detector).
+  await p2.reload();
+  await waitForState(p2, 'ready');
+  await waitQueried(p2, labels);
+  await finish(second);
+});
+
+test('a wrong session file gives a clear banner and changes nothing', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  await labelQueueTop(page, 'N');
+  const before = await exportedScores(page);
+  const files = [
+    ['notes.json', '{"hello": 1}', /session file: 'notes\.json': it is not an Anomaly Lab session/],
+    ['data.json', readFileSync(join(shared, 'ann_thyroid_1v3.csv'), 'utf8').slice(0, 2000), /'data\.json': it is not a JSON object/],
+    ['empty.json', '', /'empty\.json': it is not a JSON object/],
+  ];
+  const { json } = await saveSession(page, 'good.session.json');
+  const newer = { ...json, version: 9 };
+  files.push(['newer.json', JSON.stringify(newer), /written by a newer Anomaly Lab \(format version 9; this one reads up to 1\)/]);
+  const hostile = structuredClone(json);
+  hostile.detector.weights.arrays[0].shape = [1 << 20, 1 << 20];
+  files.push(['hostile.json', JSON.stringify(hostile), /weights 'enc1\.weight'/]);
+  const bad = structuredClone(json);
+  bad.labels[0].row = 10 ** 9;
+  files.push(['bad.json', JSON.stringify(bad), /past its \d+ rows/]);
+  for (const [name, text, expected] of files) {
+    await page.setInputFiles('[data-testid=session-input]', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
+    assert.match(await bannerText(page), expected, name);
+    await page.click('[data-testid=error-banner] button');
+  }
+  assert.deepEqual(await exportedScores(page), before, 'nothing changed');
+  await finish(session);
+});
+
+test('a session saved for other data says so and keeps the labels that still match', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
+  await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  await labelQueueTop(page, 'A');
+  await labelQueueTop(page, 'N');
+  await labelQueueTop(page, 'A');
+  const { path } = await saveSession(page, 'thyroid.session.json');
+
+  // The same file with one row more (a copy of its last line): every
+  // labelled row holds the same values, the fingerprint differs.
+  const text = readFileSync(join(shared, 'ann_thyroid_1v3.csv'), 'utf8').trimEnd().split('\n');
+  const grown = join(dir, 'thyroid-plus-one.csv');
+  writeFileSync(grown, [...text, text[text.length - 1]].join('\n') + '\n');
+  await page.setInputFiles('[data-testid=csv-input]', grown);
+  await page.waitForFunction(() => /3252 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
+  await waitForState(page, 'ready');
+  await page.setInputFiles('[data-testid=session-input]', path);
+  await page.waitForSelector('[data-testid=session-mismatch]');
+  const words = await page.textContent('[data-testid=session-mismatch]');
+  assert.match(words, /does not fit the data that is open: it was saved for 'ann_thyroid_1v3\.csv' with 3251 rows; 'thyroid-plus-one\.csv' has 3252/);
+  assert.match(words, /3 of its 3 labels are on rows that hold the same values here/);
+  await screenshot(page, 'session-mismatch.png');
+  await page.click('[data-testid=session-keep-labels]');
+  await page.waitForFunction(() => /queried 3/.test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''));
+  assert.equal(await page.locator('[data-testid=session-mismatch]').count(), 0);
+
+  await finish(session);
+});
