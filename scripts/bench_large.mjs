@@ -9,6 +9,8 @@
 import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
 const path = process.argv[2] ?? '../shared/datasets/large/cover.csv';
@@ -100,6 +102,20 @@ const [download] = await Promise.all([page.waitForEvent('download'), page.click(
 let exported = 0;
 for await (const c of await download.createReadStream()) exported += c.length;
 const exportSeconds = (Date.now() - te) / 1000;
+// The session file: saved (JSON made, downloaded), then opened over the
+// same data: the detector scores every row with the saved weights (no
+// training) and the labels come back with the layer's fit.
+const ts = Date.now();
+const [saved] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=session-download]')]);
+const sessionPath = join(tmpdir(), 'bench-large.session.json');
+await saved.saveAs(sessionPath);
+const saveSeconds = (Date.now() - ts) / 1000;
+const sessionBytes = (await stat(sessionPath)).size;
+const to = Date.now();
+await page.setInputFiles('[data-testid=session-input]', sessionPath);
+await page.waitForFunction(() => /Session opened/.test(document.querySelector('[data-testid=notice]')?.textContent ?? ''), null, { timeout: 600_000 });
+await waitForState(page, 'ready', 600_000);
+const openSeconds = (Date.now() - to) / 1000;
 console.log(`file: ${path} (${(bytes / 1e6).toFixed(1)} MB)`);
 console.log(`report: ${report.replace(/\s+/g, ' ').trim()}`);
 console.log(`progress: ${progress}`);
@@ -112,6 +128,7 @@ if (epochs[1] && last > 1) {
   console.log(`training in the page: epochs 2–${last} in ${s.toFixed(2)} s, ${(trainRowsShown * (last - 1) / s).toFixed(0)} rows·epochs/s (${trainRowsShown} rows)`);
 }
 console.log(`export: ${(exported / 1e6).toFixed(1)} MB in ${exportSeconds.toFixed(1)} s`);
+console.log(`session file: ${(sessionBytes / 1e3).toFixed(0)} kB saved in ${saveSeconds.toFixed(1)} s; opened (scored with its weights, labels and fit back) in ${openSeconds.toFixed(1)} s`);
 console.log(`label → repaint: median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
 await context.close();
 await browser.close();

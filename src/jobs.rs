@@ -245,7 +245,7 @@ fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
             if retry {
                 ctx.backend.choice.set(BackendChoice::Cpu);
                 job.phase.set(Phase::Idle);
-                start_training(ctx);
+                start_run(ctx, restore.clone());
                 return;
             }
         }

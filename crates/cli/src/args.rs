@@ -39,6 +39,8 @@ crates/core/src/active/mod.rs for the math):
   --marginal-evidence on|off   each feature's z^2 as evidence (on)
   --tail-evidence on|off       each evidence column read by its upper tail,
                                -ln(share of rows at least as large) (on)
+  --tail-knots N               0: the tail from the exact rank; N: from a sketch of
+                               at most N knots per column (0)
   --neighbour-weight X         largest shift of the neighbour term; 0 turns it off (8)
   --neighbour-width X          its kernel width, relative to the distance between rows (0.4)
   --forest-trees N             trees of the isolation forest whose leaves are the
@@ -224,6 +226,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--region-prior" => active.region_prior = number(flag, value)?,
             "--forest-share" => active.forest_share = number(flag, value)?,
             "--tail-evidence" => active.tail_evidence = switch(flag, value)?,
+            "--tail-knots" => active.tail_knots = number(flag, value)?,
             "--region-scales" => active.region_scales = number(flag, value)?,
             "--node-fade" => active.node_fade = number(flag, value)?,
             "--noise" => {
@@ -376,6 +379,7 @@ mod tests {
                 "--tail-evidence on|off",
                 if d.tail_evidence { "on" } else { "off" }.to_string(),
             ),
+            ("--tail-knots N", d.tail_knots.to_string()),
             ("--region-lr X", d.region_learning_rate.to_string()),
             ("--region-prior X", d.region_prior.to_string()),
             ("--rank-weight X", d.rank_weight.to_string()),
