@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   testBed, waitForState, screenshot, foundCounter, queueRows,
-  canvasHash, shared, exportedScores, maxDifference, labelRow, waitQueried,
+  canvasHash, shared, exportedScores, maxDifference, labelRow, waitQueried, openCsv,
 } from './harness.mjs';
 
 const bed = testBed();
@@ -83,9 +83,7 @@ test('clicking a point and pressing A reshapes the scores; queue labels count', 
 test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
-  await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
-  await waitForState(page, 'ready');
+  await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
   assert.match(await page.textContent('[data-testid=data-report]'), /ground truth: column 'label' \(73 anomalies\)/);
   await page.fill('[data-testid=auto-label-count]', '50');
   await page.click('[data-testid=auto-label-button]');

@@ -111,6 +111,17 @@ export async function drawOnScatter(page, points) {
   await page.mouse.up();
 }
 
+/**
+ * Opens the CSV at `path` with the file picker and waits until its report
+ * reads `rows` rows and its scores are ready.
+ */
+export async function openCsv(page, path, rows) {
+  await page.setInputFiles('[data-testid=csv-input]', path);
+  await page.waitForFunction(
+    (n) => new RegExp(`${n} rows`).test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''), rows);
+  await waitForState(page, 'ready');
+}
+
 /** Parses `found X / queried Y`. */
 export async function foundCounter(page) {
   const text = await page.textContent('[data-testid=found-counter]');

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { testBed, waitForState, screenshot, foundCounter, waitQueried, labelQueueTop, shared, drawOnScatter } from './harness.mjs';
+import { testBed, waitForState, screenshot, foundCounter, waitQueried, labelQueueTop, shared, drawOnScatter, openCsv } from './harness.mjs';
 
 const bed = testBed();
 const { openReady, finish } = bed;
@@ -40,9 +40,7 @@ async function flaggedCount(page) {
 test('the discovery curve and the AUCs move after labels', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
-  await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
-  await waitForState(page, 'ready');
+  await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
   assert.deepEqual(await curveAt(page, 0), { found: 0, points: 1 });
   const before = await page.textContent('[data-testid=auc-before]');
   assert.match(before, /^ROC-AUC 0\.\d{3} · AP 0\.\d{3}$/);

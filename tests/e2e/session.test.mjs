@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  testBed, waitForState, exportedScores, labelQueueTop, waitQueried, screenshot, shared, drawOnScatter,
+  testBed, waitForState, exportedScores, labelQueueTop, waitQueried, screenshot, shared, drawOnScatter, openCsv,
 } from './harness.mjs';
 
 const bed = testBed();
@@ -122,9 +122,7 @@ test('a wrong session file gives a clear banner and changes nothing', async () =
 test('a session saved for other data says so and keeps the labels that still match', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
-  await page.setInputFiles('[data-testid=csv-input]', join(shared, 'ann_thyroid_1v3.csv'));
-  await page.waitForFunction(() => /3251 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
-  await waitForState(page, 'ready');
+  await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
   await labelQueueTop(page, 'A');
   await labelQueueTop(page, 'N');
   await labelQueueTop(page, 'A');
@@ -135,9 +133,7 @@ test('a session saved for other data says so and keeps the labels that still mat
   const text = readFileSync(join(shared, 'ann_thyroid_1v3.csv'), 'utf8').trimEnd().split('\n');
   const grown = join(dir, 'thyroid-plus-one.csv');
   writeFileSync(grown, [...text, text[text.length - 1]].join('\n') + '\n');
-  await page.setInputFiles('[data-testid=csv-input]', grown);
-  await page.waitForFunction(() => /3252 rows/.test(document.querySelector('[data-testid=data-report]')?.textContent ?? ''));
-  await waitForState(page, 'ready');
+  await openCsv(page, grown, 3252);
   await page.setInputFiles('[data-testid=session-input]', path);
   await page.waitForSelector('[data-testid=session-mismatch]');
   const words = await page.textContent('[data-testid=session-mismatch]');

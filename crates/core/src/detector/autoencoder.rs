@@ -21,7 +21,7 @@ pub struct AutoencoderConfig {
 
 impl AutoencoderConfig {
     /// Sizes for `d` features; a 0 picks the default (`hidden = d/2`, at
-    /// most [`MAX_HIDDEN`], `bottleneck = min(d/4, 8)`, as in the reference
+    /// most [`MAX_HIDDEN`](super::MAX_HIDDEN), `bottleneck = min(d/4, 8)`, as in the reference
     /// baseline, at least 1).
     pub fn for_features(d: usize, hidden: usize, bottleneck: usize) -> Self {
         let (hidden, bottleneck) = super::weights::autoencoder_sizes(d, hidden, bottleneck);

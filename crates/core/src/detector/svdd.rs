@@ -26,7 +26,7 @@ const MIN_CENTRE: f64 = 0.1;
 
 impl MlpDetectorConfig {
     /// Sizes for `d` features; a 0 picks the default (`hidden = d/2`
-    /// within 4..=[`MAX_HIDDEN`], `output = clamp(d/4, 2, 16)`).
+    /// within 4..=[`MAX_HIDDEN`](super::MAX_HIDDEN), `output = clamp(d/4, 2, 16)`).
     pub fn for_features(d: usize, hidden: usize, output: usize) -> Self {
         let (hidden, output) = super::weights::mlp_sizes(d, hidden, output);
         Self::new(d, hidden, output)

@@ -35,34 +35,29 @@ pub const MAX_WEIGHT_VALUES: usize = 1 << 24;
 /// default (`hidden = d/2` within 2..=[`MAX_HIDDEN`], `bottleneck =
 /// clamp(d/4, 1, 8)`, as in the reference baseline).
 pub fn autoencoder_sizes(d: usize, hidden: usize, bottleneck: usize) -> (usize, usize) {
-    let hidden = if hidden == 0 {
-        (d / 2).clamp(2, MAX_HIDDEN)
+    (
+        or_default(hidden, (d / 2).clamp(2, MAX_HIDDEN)),
+        or_default(bottleneck, (d / 4).clamp(1, 8)),
+    )
+}
+
+/// `size`, or `default` when it is 0 ("choose from the column count").
+fn or_default(size: usize, default: usize) -> usize {
+    if size == 0 {
+        default
     } else {
-        hidden
-    };
-    let bottleneck = if bottleneck == 0 {
-        (d / 4).clamp(1, 8)
-    } else {
-        bottleneck
-    };
-    (hidden, bottleneck)
+        size
+    }
 }
 
 /// The one-class MLP's `(hidden, output)` for `d` features; a 0 picks the
 /// default (`hidden = d/2` within 4..=[`MAX_HIDDEN`], `output = clamp(d/4,
 /// 2, 16)`).
 pub fn mlp_sizes(d: usize, hidden: usize, output: usize) -> (usize, usize) {
-    let hidden = if hidden == 0 {
-        (d / 2).clamp(4, MAX_HIDDEN)
-    } else {
-        hidden
-    };
-    let output = if output == 0 {
-        (d / 4).clamp(2, 16)
-    } else {
-        output
-    };
-    (hidden, output)
+    (
+        or_default(hidden, (d / 2).clamp(4, MAX_HIDDEN)),
+        or_default(output, (d / 4).clamp(2, 16)),
+    )
 }
 
 /// The names and shapes of the arrays a detector of `spec` on `d` features
