@@ -128,6 +128,7 @@ test('a session saved for other data says so and keeps the labels that still mat
   await labelQueueTop(page, 'A');
   const { path } = await saveSession(page, 'thyroid.session.json');
 
+
   // The same file with one row more (a copy of its last line): every
   // labelled row holds the same values, the fingerprint differs.
   const text = readFileSync(join(shared, 'ann_thyroid_1v3.csv'), 'utf8').trimEnd().split('\n');

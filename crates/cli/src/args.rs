@@ -16,10 +16,16 @@ usage:
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
+  anomaly-lab score --session FILE.session.json --data FILE --out scores.csv
   anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny [--rows N] --out FILE
 
 --train-rows N: the detector trains on a seeded sample of at most N rows (0: every
 row; default 50000), then scores every row.
+
+score --session takes a session file saved by the page (docs/SESSION.md) and
+scores the data it was saved for with its detector, its labels and its layer's
+fit, training nothing: the same scores as the page's, for checking or keeping
+them outside the browser. Other data is refused, saying how it differs.
 
 eval plays the expert from the ground truth: it answers about the top-ranked
 unlabelled row, one at a time, and reports found@k (true anomalies among the
@@ -98,6 +104,9 @@ pub struct EvalArgs {
 pub struct ScoreArgs {
     pub data: String,
     pub out: String,
+    /// A session file saved by the page: its detector and labels score the
+    /// data instead of a detector trained here.
+    pub session: Option<String>,
     pub label_column: Option<String>,
     pub spec: DetectorSpec,
     pub backend: Backend,
@@ -149,6 +158,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     }
     let mut data = None;
     let mut out = None;
+    let mut session = None;
     let mut label_column = None;
     let mut spec = DetectorSpec::default();
     let mut budget = None;
@@ -176,6 +186,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         match flag.as_str() {
             "--data" => data = Some(value.to_string()),
             "--out" => out = Some(value.to_string()),
+            "--session" if sub == "score" => session = Some(value.to_string()),
             "--label-column" => label_column = Some(value.to_string()),
             "--detector" => {
                 spec.kind = DetectorKind::parse(value)
@@ -268,6 +279,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         Ok(Command::Score(ScoreArgs {
             data,
             out: out.ok_or("--out FILE is required")?,
+            session,
             label_column,
             spec,
             backend,

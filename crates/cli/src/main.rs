@@ -3,7 +3,8 @@
 //! - `anomaly-lab eval --data FILE …` runs the paper's experiment with a
 //!   simulated expert and reports discovery curves and AUCs.
 //! - `anomaly-lab score --data FILE --out scores.csv` writes an unsupervised
-//!   score and rank per row.
+//!   score and rank per row; with `--session FILE`, the page's session
+//!   (its detector, labels and layer) scores the data it was saved for.
 //! - `anomaly-lab sample --kind clustered --out FILE` writes a built-in sample.
 //!
 //! Errors are printed once, here at the top, and exit with status 1 (2 for
@@ -16,10 +17,11 @@ use std::time::Instant;
 
 use anomaly_lab_core::active::ActiveLoss;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
-use anomaly_lab_core::detector::{fit_and_score, no_pause};
+use anomaly_lab_core::detector::{fit_and_score, no_pause, score_with_weights};
 use anomaly_lab_core::eval::{run_experiment, RunResult};
 use anomaly_lab_core::metrics::found_at;
 use anomaly_lab_core::session::Session;
+use anomaly_lab_core::session_file::{self, Fit, SessionFile};
 use anomaly_lab_core::synth::{generate, to_csv};
 use burn::tensor::Device;
 use serde_json::{json, Map, Value};
@@ -213,6 +215,9 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
 /// Trains the detector and writes what the page's download writes before
 /// any label: `row,score,rank,label[,truth]`, the same pipeline and writer.
 fn score(a: &ScoreArgs) -> Result<(), String> {
+    if let Some(path) = &a.session {
+        return score_session(a, path);
+    }
     let table = load(&a.data, a.label_column.as_deref())?;
     let device = device(a.backend)?;
     let mut session = Session::new(table);
@@ -229,5 +234,75 @@ fn score(a: &ScoreArgs) -> Result<(), String> {
     std::fs::write(&a.out, session.scores_csv())
         .map_err(|e| format!("cannot write {}: {e}", a.out))?;
     eprintln!("wrote {} scores to {}", session.rows(), a.out);
+    Ok(())
+}
+
+/// `score --session`: the session file's detector (rebuilt from its
+/// weights, no training), labels and layer fit over the data it was saved
+/// for; the scores are the page's (docs/SESSION.md).
+fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {path}: {e}"))?
+        .len();
+    if size > session_file::MAX_BYTES as u64 {
+        return Err(format!(
+            "{path}: {:.1} MB is more than a session file can be ({} MB)",
+            size as f64 / 1e6,
+            session_file::MAX_BYTES >> 20
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let file = SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    let table = load(&a.data, a.label_column.as_deref())?;
+    let mut session = Session::new(table);
+    if let Fit::Other { why, matching } = file.fit_to(&session, &a.data) {
+        return Err(format!(
+            "{path} does not fit {}: {why} ({} of its {} labels are on rows with the same \
+             values). `score --session` scores the data a session was saved for.",
+            a.data,
+            matching.len(),
+            file.labels.len()
+        ));
+    }
+    session.set_active_config(file.layer.settings.clone());
+    let device = device(a.backend)?;
+    let start = Instant::now();
+    let d = &file.detector;
+    let fitted = pollster::block_on(score_with_weights(
+        &d.spec,
+        &d.weights,
+        d.final_loss,
+        session.x(),
+        session.cols(),
+        &device,
+    ))
+    .map_err(|e| format!("{path}: {e}"))?;
+    session.attach(fitted.scored).map_err(|e| e.to_string())?;
+    let all: Vec<usize> = (0..file.labels.len()).collect();
+    let labels = session.restore_from_file(&file, &all, true);
+    let seconds = start.elapsed().as_secs_f64();
+    if labels > 0 {
+        eprintln!(
+            "{}",
+            if session.fit_was_taken() {
+                "the layer's saved fit matched: the detector's output is the saved one to the bit"
+            } else {
+                "the layer's saved fit did not match this detector's output (its last bits differ \
+                 on this platform), so the labels were replayed; scores differ from the page's \
+                 where that moves rows past each other in an evidence column's ranking"
+            }
+        );
+    }
+    std::fs::write(&a.out, session.scores_csv())
+        .map_err(|e| format!("cannot write {}: {e}", a.out))?;
+    eprintln!(
+        "wrote {} scores to {} with the session's detector ({} on {}) and its {labels} labels, \
+         in {seconds:.2} s ({:.0} rows/s)",
+        session.rows(),
+        a.out,
+        d.spec.kind.name(),
+        d.backend,
+        session.rows() as f64 / seconds.max(1e-9)
+    );
     Ok(())
 }

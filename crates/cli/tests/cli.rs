@@ -191,3 +191,89 @@ fn errors_are_one_clear_line_and_a_failing_status() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ground-truth"));
 }
+
+/// `score --session`: a session made with the engine (trained, labelled one
+/// by one and in bulk, written as the page writes it) scores its data in
+/// the binary to the same text, digit for digit, as the session's own
+/// writer; other data is refused with how it differs.
+#[test]
+fn score_with_a_session_gives_the_sessions_scores_and_refuses_other_data() {
+    use anomaly_lab_core::data::{parse_csv, LoadOptions};
+    use anomaly_lab_core::detector::{fit_and_score, no_pause, DetectorSpec};
+    use anomaly_lab_core::session::Session;
+    use anomaly_lab_core::session_file::{SessionFile, TrainedDetector};
+
+    let data = shared("ann_thyroid_1v3.csv");
+    let bytes = std::fs::read(&data).unwrap();
+    let mut session = Session::new(parse_csv(&bytes, &LoadOptions::default()).unwrap());
+    let spec = DetectorSpec::default();
+    let fitted = pollster::block_on(fit_and_score(
+        &spec,
+        session.x(),
+        session.cols(),
+        &burn::tensor::Device::flex(),
+        no_pause,
+    ))
+    .unwrap()
+    .unwrap();
+    session.attach(fitted.scored).unwrap();
+    for answer in [true, false, false] {
+        let row = session.suggestion().unwrap();
+        session.label(row, Some(answer)).unwrap();
+    }
+    let bulk: Vec<usize> = (100..110).collect();
+    session.label_rows(&bulk, false).unwrap();
+    let detector = TrainedDetector {
+        spec,
+        weights: fitted.weights,
+        final_loss: fitted.final_loss,
+        backend: "CPU".into(),
+    };
+    let file = SessionFile::of(&session, "thyroid", &detector, Default::default(), 1).unwrap();
+    let path = tmp("thyroid.session.json");
+    std::fs::write(&path, file.to_json()).unwrap();
+    let out = tmp("session-scores.csv");
+    let run = succeed(bin().args([
+        "score",
+        "--session",
+        path.to_str().unwrap(),
+        "--data",
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        said.contains("its 13 labels") && said.contains("rows/s"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), session.scores_csv());
+
+    // Other data: refused, with why and what still matches.
+    let other = bin()
+        .args([
+            "score",
+            "--session",
+            path.to_str().unwrap(),
+            "--data",
+            &shared("toy2.csv"),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        said.contains("does not fit") && said.contains("0 of its 13 labels"),
+        "{said}"
+    );
+    // Not a session at all.
+    let bad = bin()
+        .args(["score", "--session", &data, "--data", &data, "--out"])
+        .arg(out.to_str().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a JSON object"));
+}

@@ -115,6 +115,8 @@ pub struct Session {
     next_batch: u64,
     /// The time the next labels are given at ([`set_clock`](Self::set_clock)).
     clock_ms: u64,
+    /// The last fit to the labels came from a saved fit, not a replay.
+    fit_taken: bool,
     /// The `TOP_CACHED` best unlabelled rows under the current scores.
     top: Vec<usize>,
     /// Every row's rank under the current scores, made when first asked for.
@@ -183,6 +185,7 @@ impl Session {
             redo: Vec::new(),
             next_batch: 0,
             clock_ms: 0,
+            fit_taken: false,
             top: Vec::new(),
             ranks: std::sync::OnceLock::new(),
             prior: None,
@@ -372,6 +375,7 @@ impl Session {
             }
             _ => false,
         };
+        self.fit_taken = restored;
         if restored {
             self.refresh_top();
         } else {
@@ -682,6 +686,13 @@ impl Session {
         let n = self.restore_labels_joined(&labels, &joined, fit);
         self.set_label_times(&times);
         n
+    }
+
+    /// Whether the last restore took the saved fit (it was this layer's for
+    /// these labels: the detector's output was the same to the bit) rather
+    /// than replaying the labels.
+    pub fn fit_was_taken(&self) -> bool {
+        self.fit_taken
     }
 
     /// Adds the labels `keep` of a session file made for other data (see

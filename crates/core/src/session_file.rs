@@ -251,6 +251,28 @@ impl SessionFile {
             return bad("its dataset fingerprint is not 16 hex digits".into());
         }
         self.detector.spec.train.validate()?;
+        let l = &self.layer.settings;
+        let numbers = [
+            l.prior,
+            l.learning_rate,
+            l.init_quantile,
+            l.neighbour_weight,
+            l.neighbour_width,
+            l.forest_share,
+            l.region_learning_rate,
+            l.region_prior,
+            l.rank_weight,
+            l.rank_tau,
+        ];
+        if l.forest_trees > 1_000
+            || l.forest_sample > crate::forest::MAX_LEAVES
+            || l.steps > 10_000
+            || l.region_scales > 64
+            || l.tail_knots > 1 << 20
+            || numbers.iter().any(|v| !v.is_finite())
+        {
+            return bad("its active layer's settings are out of range".into());
+        }
         self.detector.weights.check(&self.detector.spec, d.cols)?;
         if self.labels.len() > d.rows {
             return bad(format!(

@@ -235,6 +235,9 @@ fn corrupt_and_hostile_files_are_refused_with_words() {
     f.detector.spec.train.epochs = 0;
     assert!(SessionFile::from_json(&f.to_json()).is_err());
     let mut f = file.clone();
+    f.layer.settings.forest_trees = 1 << 30;
+    assert!(refusal(&f.to_json()).contains("settings are out of range"));
+    let mut f = file.clone();
     f.dataset.fingerprint = "xyz".into();
     assert!(refusal(&f.to_json()).contains("fingerprint"));
     let mut f = file.clone();
