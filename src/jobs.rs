@@ -263,10 +263,17 @@ fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
                     file.detector.backend.clone(),
                     used.get().label(),
                 );
-                ctx.messages.notice.set(Some(if saved_on == here {
+                // The saved fit is taken only when the detector's output
+                // here is the saved one to the bit (its fingerprint).
+                let exact = if n > 0 {
+                    ctx.with_lab(|l| l.session.fit_was_taken()).unwrap_or(false)
+                } else {
+                    saved_on == here
+                };
+                ctx.messages.notice.set(Some(if exact {
                     format!("Session opened: {n} labels, every score as it was saved (its detector scored the rows again; nothing was trained).")
                 } else {
-                    format!("Session opened: {n} labels. It was saved on {saved_on} and scored here on {here}: the scores agree to about a millionth, not to the bit.")
+                    format!("Session opened: {n} labels. It was saved on {saved_on} and scored here on {here}; the detector's output differs in its last bits, so the labels were replayed: the scores are close to the saved ones (about a thousandth), not equal.")
                 }));
             }
         }
