@@ -139,3 +139,30 @@ test('a training worker that cannot start is reported, not a crash', async () =>
   assert.equal(await page.locator('[data-testid=queue-item]').count(), 0, 'no scores, no queue');
   await context.close();
 });
+
+// The isolation forest grows in its own worker beside the training run,
+// and its scores are sent to the training worker. A training worker whose
+// module loads slowly holds the request and those scores, and hands them
+// over in one go: the run must still take the scores. (It once cleared
+// them a microtask later and waited for them for ever: the page stayed
+// "training", about one page in thirty in the full test run.) Here every
+// worker's module starts 0.3 s late, and the training worker's 2.5 s more,
+// so the forest's scores always come first.
+test('a training worker that loads after the forest is grown still finishes', async () => {
+  const session = await bed.open('?backend=cpu&sample=tiny', {
+    workerInit: () => {
+      let train = false;
+      self.addEventListener('message', (e) => { if (e.data?.kind === 'train') train = true; });
+      const slow = (f) => async (...a) => {
+        await new Promise((r) => setTimeout(r, 300));
+        if (train) await new Promise((r) => setTimeout(r, 2500));
+        return f.apply(WebAssembly, a);
+      };
+      WebAssembly.instantiateStreaming = slow(WebAssembly.instantiateStreaming);
+      WebAssembly.instantiate = slow(WebAssembly.instantiate);
+    },
+  });
+  await waitForState(session.page, 'ready', 30_000);
+  assert.equal(await session.page.locator('[data-testid=queue-item]').count(), 10);
+  await bed.finish(session);
+});

@@ -101,7 +101,17 @@ mod worker {
             _ => {}
         }
         match request(&message, job) {
-            Ok(run) => wasm_bindgen_futures::spawn_local(train(run)),
+            Ok(run) => {
+                // Scores sent for an earlier run are not this one's. Cleared
+                // here, as the request arrives, not in the run's task: a
+                // worker still loading its module is handed the request and
+                // this run's scores in one go, and a clear in the task
+                // (a microtask later) dropped the scores that had come
+                // meanwhile; the run then waited for them for ever (the
+                // page stayed "training", about one page in thirty).
+                isolation::clear();
+                wasm_bindgen_futures::spawn_local(train(run));
+            }
             Err(e) => fail(job, &e),
         }
     }
@@ -184,8 +194,6 @@ mod worker {
 
     async fn train(run: Run) {
         let (job, spec, cols, x) = (run.job, &run.spec, run.cols, &run.x);
-        // Scores sent for an earlier run are not this one's.
-        isolation::clear();
         let (used, device, note) =
             if run.race && run.wanted == BackendKind::WebGpu && run.weights.is_none() {
                 backend::race(spec, x, cols, now_ms).await
