@@ -8,7 +8,7 @@ use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, Progress};
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::scorecard::Threshold;
-use anomaly_lab_core::session_file::{SessionFile, MAX_BYTES as MAX_SESSION_BYTES};
+use anomaly_lab_core::session_file::{self, SessionFile};
 use anomaly_lab_core::CoreError;
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -634,8 +634,7 @@ impl Ctx {
         let Some((name, csv)) = self.with_lab(|l| (l.name.clone(), l.export_csv(threshold))) else {
             return;
         };
-        let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");
-        if let Err(e) = crate::dom::download(&format!("{stem}-scores.csv"), &csv) {
+        if let Err(e) = crate::dom::download(&format!("{}-scores.csv", file_stem(&name)), &csv) {
             self.fail(AppError::Download(e));
         }
     }
@@ -713,11 +712,12 @@ impl Ctx {
             Ok(f) => f,
             Err(e) => return self.fail(AppError::Session(e.to_string())),
         };
-        let stem = name.trim_start_matches("sample: ").trim_end_matches(".csv");
         let text = file.to_json();
-        if let Err(e) =
-            crate::dom::download_as(&format!("{stem}.session.json"), &text, "application/json")
-        {
+        if let Err(e) = crate::dom::download_as(
+            &format!("{}.session.json", file_stem(&name)),
+            &text,
+            "application/json",
+        ) {
             self.fail(AppError::Download(e));
         }
     }
@@ -730,12 +730,12 @@ impl Ctx {
         leptos::task::spawn_local(async move {
             let name = anomaly_lab_core::data::shown(&file.name());
             let refuse = |why: String| ctx.fail(AppError::Session(format!("'{name}': {why}")));
-            if file.size() > MAX_SESSION_BYTES as f64 {
-                return refuse(format!(
-                    "it is {:.1} MB, more than a session file can be ({} MB)",
-                    file.size() / 1e6,
-                    MAX_SESSION_BYTES >> 20
-                ));
+            let why = |e: CoreError| match e {
+                CoreError::SessionFile(why) => why,
+                other => other.to_string(),
+            };
+            if let Err(e) = session_file::check_size(file.size() as u64) {
+                return refuse(why(e));
             }
             let text = match crate::dom::file_text(&file).await {
                 Ok(t) => t,
@@ -746,13 +746,15 @@ impl Ctx {
                     ctx.messages.error.set(None);
                     crate::jobs::open_session(ctx, f);
                 }
-                Err(e) => refuse(match e {
-                    CoreError::SessionFile(why) => why,
-                    other => other.to_string(),
-                }),
+                Err(e) => refuse(why(e)),
             }
         });
     }
+}
+
+/// A download's name from the data's: `sample: tiny` → `tiny`, `a.csv` → `a`.
+fn file_stem(name: &str) -> &str {
+    name.trim_start_matches("sample: ").trim_end_matches(".csv")
 }
 
 /// Writes one dataset's labels and the index of stored datasets, and

@@ -222,8 +222,7 @@ fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
                         backend: used.get().label().into(),
                     });
                     if let Some(file) = &restore {
-                        let all: Vec<usize> = (0..file.labels.len()).collect();
-                        lab.session.restore_from_file(file, &all, true);
+                        lab.session.restore_from_file(file);
                     }
                     if lab.projection == ProjectionKind::Latent {
                         let _ = lab.set_projection(ProjectionKind::Latent);

@@ -244,13 +244,7 @@ fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read {path}: {e}"))?
         .len();
-    if size > session_file::MAX_BYTES as u64 {
-        return Err(format!(
-            "{path}: {:.1} MB is more than a session file can be ({} MB)",
-            size as f64 / 1e6,
-            session_file::MAX_BYTES >> 20
-        ));
-    }
+    session_file::check_size(size).map_err(|e| format!("{path}: {e}"))?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let file = SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
     let table = load(&a.data, a.label_column.as_deref())?;
@@ -278,8 +272,7 @@ fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
     ))
     .map_err(|e| format!("{path}: {e}"))?;
     session.attach(fitted.scored).map_err(|e| e.to_string())?;
-    let all: Vec<usize> = (0..file.labels.len()).collect();
-    let labels = session.restore_from_file(&file, &all, true);
+    let labels = session.restore_from_file(&file);
     let seconds = start.elapsed().as_secs_f64();
     if labels > 0 {
         eprintln!(

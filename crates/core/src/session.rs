@@ -669,21 +669,12 @@ impl Session {
         }
     }
 
-    /// Gives back the labels `keep` of a session file (indices into its
-    /// labels, in order; see [`SessionFile::fit_to`]), with their times
-    /// and batches. With `exact`, the file is this data's and the layer is
-    /// the file's detector's: its saved fit spares the replay.
-    ///
-    /// [`SessionFile::fit_to`]: crate::session_file::SessionFile::fit_to
-    pub fn restore_from_file(
-        &mut self,
-        file: &crate::session_file::SessionFile,
-        keep: &[usize],
-        exact: bool,
-    ) -> usize {
-        let (labels, joined, times) = file.labels_to_restore(keep);
-        let fit = if exact { file.layer.fit.clone() } else { None };
-        let n = self.restore_labels_joined(&labels, &joined, fit);
+    /// Gives back every label of a session file saved for this data, with
+    /// their times and batches, and the layer's saved fit: it spares the
+    /// replay when the layer is the file's detector's to the bit.
+    pub fn restore_from_file(&mut self, file: &crate::session_file::SessionFile) -> usize {
+        let (labels, joined, times) = file.all_labels();
+        let n = self.restore_labels_joined(&labels, &joined, file.layer.fit.clone());
         self.set_label_times(&times);
         n
     }

@@ -42,6 +42,19 @@ pub const MAX_BYTES: usize = 64 << 20;
 const MAX_VIEW_ENTRIES: usize = 64;
 const MAX_VIEW_TEXT: usize = 256;
 
+/// Refuses a file of `bytes` bytes past [`MAX_BYTES`]; callers that read
+/// the file check its size with this before reading it.
+pub fn check_size(bytes: u64) -> Result<(), CoreError> {
+    if bytes > MAX_BYTES as u64 {
+        return Err(CoreError::SessionFile(format!(
+            "it is {:.1} MB, more than a session file can be ({} MB)",
+            bytes as f64 / 1e6,
+            MAX_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// A whole session, as the file holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionFile {
@@ -197,13 +210,7 @@ impl SessionFile {
     /// (there is none yet); a newer one is refused with its number.
     pub fn from_json(text: &str) -> Result<Self, CoreError> {
         let bad = |why: String| Err(CoreError::SessionFile(why));
-        if text.len() > MAX_BYTES {
-            return bad(format!(
-                "it is {:.1} MB, more than a session file can be ({} MB)",
-                text.len() as f64 / 1e6,
-                MAX_BYTES >> 20
-            ));
-        }
+        check_size(text.len() as u64)?;
         #[derive(Deserialize)]
         struct Head {
             format: Option<serde_json::Value>,

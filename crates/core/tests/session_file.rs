@@ -91,8 +91,7 @@ fn reopened(table: Table, file: &SessionFile) -> Session {
     ))
     .unwrap();
     session.attach(f.scored).unwrap();
-    let all: Vec<usize> = (0..file.labels.len()).collect();
-    session.restore_from_file(file, &all, true);
+    session.restore_from_file(file);
     session
 }
 
