@@ -142,8 +142,10 @@ impl DetectorModel {
     /// [`expected_shapes`](super::expected_shapes)' order.
     pub async fn weights(&self) -> Result<DetectorWeights, CoreError> {
         let mut arrays = Vec::new();
-        let mut push = async |name: String, t: Tensor<2>| -> Result<(), CoreError> {
-            let shape = t.dims().to_vec();
+        // A bias is read as `[1, n]` and kept with its own shape, `[n]`.
+        let mut push = async |name: String, t: Tensor<2>, bias: bool| -> Result<(), CoreError> {
+            let dims = t.dims();
+            let shape = if bias { vec![dims[1]] } else { dims.to_vec() };
             arrays.push(WeightArray {
                 name,
                 shape,
@@ -154,23 +156,17 @@ impl DetectorModel {
         match self {
             Self::Autoencoder(m) => {
                 for (name, layer) in m.layers() {
-                    push(format!("{name}.weight"), layer.weight.val()).await?;
+                    push(format!("{name}.weight"), layer.weight.val(), false).await?;
                     if let Some(b) = &layer.bias {
-                        push(format!("{name}.bias"), b.val().unsqueeze()).await?;
+                        push(format!("{name}.bias"), b.val().unsqueeze(), true).await?;
                     }
                 }
             }
             Self::Mlp(m) => {
                 let (l1, l2, center) = m.parts();
-                push("l1.weight".into(), l1.weight.val()).await?;
-                push("l2.weight".into(), l2.weight.val()).await?;
-                push("center".into(), center.clone()).await?;
-            }
-        }
-        // A bias was read as `[1, n]`; its shape is `[n]`.
-        for a in &mut arrays {
-            if a.name.ends_with(".bias") {
-                a.shape = vec![a.values.len()];
+                push("l1.weight".into(), l1.weight.val(), false).await?;
+                push("l2.weight".into(), l2.weight.val(), false).await?;
+                push("center".into(), center.clone(), false).await?;
             }
         }
         Ok(DetectorWeights { arrays })
