@@ -85,7 +85,7 @@ impl ForestKey {
 }
 
 /// The forest and every row's leaves.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Forest {
     trees: usize,
     /// Row-major `rows × trees`: the leaf each row reaches in each tree.
@@ -97,6 +97,46 @@ pub struct Forest {
     /// Shared, like the leaves: the session and the layer each hold the
     /// forest, and 25,600 small paths are not copied for that.
     ancestors: Arc<Paths>,
+    /// The trees themselves, to place rows the forest was not grown on:
+    /// `None` for a forest that arrived as its leaves ([`from_wire`](Self::from_wire)).
+    model: Option<Arc<ForestModel>>,
+}
+
+/// The trees of a forest, as a function of a row alone: each tree's splits
+/// in level order and its leaves' path lengths. Rows the forest never saw
+/// get their leaves and isolation score from it, by the very code that
+/// placed the rows it was grown on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForestModel {
+    /// Rows each tree was grown on (`ψ`): the score's normaliser is `c(ψ)`.
+    pub psi: usize,
+    pub trees: Vec<TreeModel>,
+}
+
+/// One tree laid out level by level (see `Flat`): `2^height − 1` inner
+/// slots, each a feature and a threshold (rows below it go left; a leaf
+/// above the bottom fills its subtree, with threshold +∞), then the leaf at
+/// each of the `2^height` bottom slots, and each leaf's path length
+/// `δ + c(n)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeModel {
+    pub height: usize,
+    pub features: Vec<u32>,
+    pub thresholds: Vec<f32>,
+    pub bottom: Vec<u8>,
+    pub path: Vec<f32>,
+}
+
+/// Equal leaves, scores and paths: what the layer reads. The trees are
+/// left out, so a forest that arrived as its arrays equals the one grown
+/// here.
+impl PartialEq for Forest {
+    fn eq(&self, other: &Self) -> bool {
+        self.trees == other.trees
+            && self.leaves == other.leaves
+            && self.scores == other.scores
+            && self.ancestors == other.ancestors
+    }
 }
 
 /// Per tree and leaf, the nodes from the root down to the leaf.
@@ -126,6 +166,7 @@ impl Forest {
                 leaves: Arc::new(Vec::new()),
                 scores: vec![0.0; rows],
                 ancestors: Arc::new(Vec::new()),
+                model: None,
             };
         }
         let psi = sample.clamp(1, MAX_LEAVES).min(rows);
@@ -146,37 +187,28 @@ impl Forest {
                 tree
             })
             .collect();
-        let mut leaves = vec![0u8; rows * trees];
-        let mut scores = Vec::with_capacity(rows);
-        let norm = c(psi).max(1.0);
-        let flat: Vec<Flat> = grown.iter().map(|t| Flat::new(t, height)).collect();
-        // A block of rows goes down each tree together: their steps do not
-        // wait on one another.
-        for (b, block) in leaves.chunks_mut(BLOCK * trees).enumerate() {
-            let first = b * BLOCK;
-            let n = block.len() / trees;
-            let mut totals = [0.0f64; BLOCK];
-            for (t, (tree, flat)) in grown.iter().zip(&flat).enumerate() {
-                let mut at = [0usize; BLOCK];
-                flat.leaves(&x[first * d..(first + n) * d], d, &mut at[..n]);
-                for (k, &leaf) in at[..n].iter().enumerate() {
-                    let leaf = leaf as u8;
-                    debug_assert_eq!(leaf, tree.leaf(&x[(first + k) * d..(first + k + 1) * d]));
-                    block[k * trees + t] = leaf;
-                    totals[k] += tree.path[leaf as usize] as f64;
-                }
-            }
-            for total in &totals[..n] {
-                let mean = total / trees as f64;
-                scores.push(2f64.powf(-mean / norm) as f32);
-            }
-        }
+        let model = ForestModel {
+            psi,
+            trees: grown
+                .iter()
+                .map(|t| Flat::new(t, height).model(t))
+                .collect(),
+        };
+        let (leaves, scores) = model.place(x, d, |flat_leaf, t, row| {
+            debug_assert_eq!(flat_leaf, grown[t].leaf(&x[row * d..(row + 1) * d]));
+        });
         Self {
             trees,
             leaves: Arc::new(leaves),
             scores,
             ancestors: Arc::new(grown.into_iter().map(|t| t.ancestors).collect()),
+            model: Some(Arc::new(model)),
         }
+    }
+
+    /// The trees, when this forest was grown here.
+    pub fn model(&self) -> Option<&ForestModel> {
+        self.model.as_deref()
     }
 
     pub fn trees(&self) -> usize {
@@ -266,6 +298,7 @@ impl Forest {
             leaves: Arc::new(leaves),
             scores,
             ancestors: Arc::new(ancestors),
+            model: None,
         })
     }
 }
@@ -316,8 +349,20 @@ impl Flat {
         }
     }
 
+    /// The tree as its model: this layout and the leaves' path lengths.
+    fn model(self, tree: &Tree) -> TreeModel {
+        TreeModel {
+            height: self.height,
+            features: self.splits.iter().map(|s| s.0).collect(),
+            thresholds: self.splits.iter().map(|s| s.1).collect(),
+            bottom: self.bottom,
+            path: tree.path.clone(),
+        }
+    }
+
     /// The leaves of the rows of `x` (`at.len() × d`), written into `at`
     /// (which starts at 0, the root).
+    #[cfg(test)]
     fn leaves(&self, x: &[f32], d: usize, at: &mut [usize]) {
         for _ in 0..self.height {
             for (k, a) in at.iter_mut().enumerate() {
@@ -330,6 +375,90 @@ impl Flat {
         }
         for a in at.iter_mut() {
             *a = self.bottom[*a - self.splits.len()] as usize;
+        }
+    }
+}
+
+impl ForestModel {
+    /// Every row's leaf in each tree (row-major `rows × trees`) and its
+    /// isolation score, for the rows of `x` (`rows × d`). `check(leaf, tree,
+    /// row)` sees each leaf as it is found.
+    fn place(&self, x: &[f32], d: usize, check: impl Fn(u8, usize, usize)) -> (Vec<u8>, Vec<f32>) {
+        let trees = self.trees.len();
+        let rows = x.len().checked_div(d).unwrap_or(0);
+        let mut leaves = vec![0u8; rows * trees];
+        let mut scores = Vec::with_capacity(rows);
+        if trees == 0 {
+            scores.resize(rows, 0.0);
+            return (leaves, scores);
+        }
+        let norm = c(self.psi).max(1.0);
+        // A block of rows goes down each tree together: their steps do not
+        // wait on one another.
+        for (b, block) in leaves.chunks_mut(BLOCK * trees).enumerate() {
+            let first = b * BLOCK;
+            let n = block.len() / trees;
+            let mut totals = [0.0f64; BLOCK];
+            for (t, tree) in self.trees.iter().enumerate() {
+                let mut at = [0usize; BLOCK];
+                tree.leaves(&x[first * d..(first + n) * d], d, &mut at[..n]);
+                for (k, &leaf) in at[..n].iter().enumerate() {
+                    let leaf = leaf as u8;
+                    check(leaf, t, first + k);
+                    block[k * trees + t] = leaf;
+                    totals[k] += f64::from(tree.path[leaf as usize]);
+                }
+            }
+            for total in &totals[..n] {
+                let mean = total / trees as f64;
+                scores.push(2f64.powf(-mean / norm) as f32);
+            }
+        }
+        (leaves, scores)
+    }
+
+    /// The leaves and isolation scores of rows the forest may never have
+    /// seen (`rows × d`, standardised like the rows it was grown on).
+    pub fn leaves_and_scores(&self, x: &[f32], d: usize) -> (Vec<u8>, Vec<f32>) {
+        self.place(x, d, |_, _, _| {})
+    }
+
+    /// Whether every tree is whole: its arrays fit its height, every split
+    /// reads one of `d` features, every leaf has a finite path length.
+    /// A model read from a file is checked with this before it is used.
+    pub fn is_valid(&self, d: usize) -> bool {
+        self.psi > 0
+            && self.trees.iter().all(|t| {
+                let inner = 1usize.checked_shl(t.height as u32).map(|n| n - 1);
+                t.height <= 8
+                    && inner == Some(t.features.len())
+                    && t.thresholds.len() == t.features.len()
+                    && t.bottom.len() == t.features.len() + 1
+                    && t.features.iter().all(|&f| (f as usize) < d.max(1))
+                    && t.bottom.iter().all(|&l| (l as usize) < t.path.len())
+                    && t.path.len() <= MAX_LEAVES
+                    && t.path.iter().all(|p| p.is_finite())
+                    && t.thresholds.iter().all(|v| !v.is_nan())
+            })
+    }
+}
+
+impl TreeModel {
+    /// The leaves of the rows of `x` (`at.len() × d`), written into `at`
+    /// (which starts at 0, the root).
+    fn leaves(&self, x: &[f32], d: usize, at: &mut [usize]) {
+        let inner = self.features.len();
+        for _ in 0..self.height {
+            for (k, a) in at.iter_mut().enumerate() {
+                let (feature, threshold) = (self.features[*a], self.thresholds[*a]);
+                // Left (2a + 1) when below; NaN goes right (2a + 2), like
+                // any value not below the threshold.
+                let below = x[k * d + feature as usize] < threshold;
+                *a = 2 * *a + 2 - usize::from(below);
+            }
+        }
+        for a in at.iter_mut() {
+            *a = self.bottom[*a - inner] as usize;
         }
     }
 }

@@ -24,6 +24,14 @@ impl Standardizer {
         Self::fit_any(values, d, d)
     }
 
+    /// Standardises the first columns of one f32 row in place, as
+    /// [`standardize_columns_f32`] does.
+    pub fn transform_f32(&self, row: &mut [f32]) {
+        for (j, x) in row.iter_mut().take(self.unit.len()).enumerate() {
+            *x = ((f64::from(*x) / self.unit[j] - self.mean[j]) / self.scale[j]) as f32;
+        }
+    }
+
     /// [`fit`](Self::fit) on the first `d` columns of rows `stride` wide,
     /// of either float width, read as f64.
     fn fit_any<T: Copy + Into<f64>>(values: &[T], stride: usize, d: usize) -> Self {
@@ -82,14 +90,15 @@ impl Standardizer {
 /// Standardises the first `d` columns of a row-major f32 matrix whose rows
 /// are `stride` wide, in place (f64 sums), with no copy of it: exactly what
 /// fitting and transforming an f64 copy of those columns would give.
-pub fn standardize_columns_f32(values: &mut [f32], stride: usize, d: usize) {
+/// Returns the standardiser, whose [`transform_f32`](Standardizer::transform_f32)
+/// maps other rows the same way, to the bit.
+pub fn standardize_columns_f32(values: &mut [f32], stride: usize, d: usize) -> Standardizer {
     let d = d.min(stride);
     let s = Standardizer::fit_any(values, stride, d);
     for row in values.chunks_exact_mut(stride.max(1)) {
-        for (j, x) in row[..d].iter_mut().enumerate() {
-            *x = ((f64::from(*x) / s.unit[j] - s.mean[j]) / s.scale[j]) as f32;
-        }
+        s.transform_f32(&mut row[..d]);
     }
+    s
 }
 
 #[cfg(test)]

@@ -80,7 +80,10 @@ use crate::forest::{Forest, MAX_LEAVES, MAX_NODES};
 use crate::sort::{from_order_key, order_key, radix_sort_high};
 use crate::standardize::standardize_columns_f32;
 
+mod model;
 mod saved;
+
+pub use model::{LayerModel, NeighbourModel};
 
 /// The kernel weight of disagreeing labelled neighbours (in rows' worth)
 /// from which a label counts as contradicted.
@@ -388,6 +391,21 @@ impl LayerInputs {
         config: &ActiveConfig,
         isolation: Option<&[f32]>,
     ) -> Self {
+        Self::build_kept(evidence, m, features, d, config, isolation, false).0
+    }
+
+    /// [`build`](Self::build), and with `keep` the constants that map any
+    /// other row the same way: each tailed column's sketch and the
+    /// evidence columns' standardiser.
+    fn build_kept(
+        evidence: &[f32],
+        m: usize,
+        features: &[f32],
+        d: usize,
+        config: &ActiveConfig,
+        isolation: Option<&[f32]>,
+        keep: bool,
+    ) -> (Self, Option<InputConstants>) {
         let rows = evidence.len().checked_div(m).unwrap_or(0);
         let features = &features[..(rows * d).min(features.len())];
         let have_features = d > 0 && rows * d == features.len();
@@ -416,16 +434,23 @@ impl LayerInputs {
             }
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
+        let mut tails = Vec::new();
         if shape.tails {
-            tail_transform(&mut inputs, width, 0..m + marginal, shape.knots);
+            let keep = keep.then_some(&mut tails);
+            tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, keep);
         }
-        standardize_columns_f32(&mut inputs, width, shape.evidence());
-        Self {
+        let standardizer = standardize_columns_f32(&mut inputs, width, shape.evidence());
+        let built = Self {
             shape,
             values: inputs,
             prior_spread: None,
             prior_scores: None,
-        }
+        };
+        let constants = keep.then_some(InputConstants {
+            tails,
+            evidence: standardizer,
+        });
+        (built, constants)
     }
 
     /// Inputs that arrived as parts: `None` unless the values fill the
@@ -473,6 +498,15 @@ impl LayerInputs {
         let w = vec![1.0 / (others as f64).sqrt(); others];
         spread_of(&self.values, self.shape.width(), &w)
     }
+}
+
+/// What [`LayerInputs::build`] fitted to the rows, so that any other row
+/// maps the same way: per tailed column (the detector's, then the
+/// marginal block) its sketch, then the evidence columns' standardiser.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputConstants {
+    pub tails: Vec<TailSketch>,
+    pub evidence: crate::standardize::Standardizer,
 }
 
 /// The learnt state after a prefix of the labels.
@@ -1238,31 +1272,19 @@ impl Regions {
         if u.iter().all(|&v| v == 0.0) {
             return;
         }
+        add_leaf_terms(scores, &self.leaves, &self.table(u));
+    }
+
+    /// Per tree, each leaf's offset / T in f32: what a row in that leaf
+    /// adds to its score. One 256-entry array per tree: a byte indexes it
+    /// with no bounds check.
+    fn table(&self, u: &[f64]) -> Vec<[f32; MAX_LEAVES]> {
         let t = self.trees as f64;
-        // One 256-entry array per tree: a byte indexes it with no bounds check.
-        let table: Vec<[f32; MAX_LEAVES]> = (0..self.trees)
+        (0..self.trees)
             .map(|tree| {
                 std::array::from_fn(|leaf| (self.leaf_offset(tree, leaf as u8, u) / t) as f32)
             })
-            .collect();
-        // Four sums side by side: one running sum waits on each add before
-        // the next (about 4 cycles), four keep the processor busy. On a
-        // million rows of 100 trees this is most of a label's repaint.
-        let (tables, rest) = table.as_chunks::<4>();
-        for (s, leaves) in scores.iter_mut().zip(self.leaves.chunks_exact(self.trees)) {
-            let (quads, tail) = leaves.as_chunks::<4>();
-            let mut acc = [0.0f32; 4];
-            for (t, l) in tables.iter().zip(quads) {
-                for k in 0..4 {
-                    acc[k] += t[k][l[k] as usize];
-                }
-            }
-            let mut last = 0.0f32;
-            for (offsets, &leaf) in rest.iter().zip(tail) {
-                last += offsets[leaf as usize];
-            }
-            *s += (acc[0] + acc[1]) + (acc[2] + acc[3]) + last;
-        }
+            .collect()
     }
 
     /// The region terms of `rows`, as [`Self::value`] gives them, with
@@ -1325,6 +1347,33 @@ impl Regions {
     }
 }
 
+/// Adds to each row's score its leaves' terms from `table` (one 256-entry
+/// array per tree; `leaves` row-major `rows × trees`).
+fn add_leaf_terms(scores: &mut [f32], leaves: &[u8], table: &[[f32; MAX_LEAVES]]) {
+    let trees = table.len();
+    if trees == 0 {
+        return;
+    }
+    // Four sums side by side: one running sum waits on each add before
+    // the next (about 4 cycles), four keep the processor busy. On a
+    // million rows of 100 trees this is most of a label's repaint.
+    let (tables, rest) = table.as_chunks::<4>();
+    for (s, leaves) in scores.iter_mut().zip(leaves.chunks_exact(trees)) {
+        let (quads, tail) = leaves.as_chunks::<4>();
+        let mut acc = [0.0f32; 4];
+        for (t, l) in tables.iter().zip(quads) {
+            for k in 0..4 {
+                acc[k] += t[k][l[k] as usize];
+            }
+        }
+        let mut last = 0.0f32;
+        for (offsets, &leaf) in rest.iter().zip(tail) {
+            last += offsets[leaf as usize];
+        }
+        *s += (acc[0] + acc[1]) + (acc[2] + acc[3]) + last;
+    }
+}
+
 /// Fixed-point unit of the neighbour sums: a kernel value `k ∈ [0, 1]` is
 /// kept as `round(k·2³²)`, so sums are exact, whatever the order of the
 /// labels, and a removed label is subtracted exactly.
@@ -1337,6 +1386,15 @@ fn kernel(scale: f32, a: &[f32], b: &[f32]) -> i64 {
     // Ties to even: one instruction in WebAssembly (`f64.nearest`), where
     // `round` is a library call per row.
     ((d2 * scale).exp() as f64 * ONE as f64).round_ties_even() as i64
+}
+
+/// `a·(p − n)/(1 + p + n)` from the kernel sums over the labelled
+/// anomalies (`pos`) and normals (`neg`), in units of [`ONE`].
+fn neighbour_term(weight: f64, pos: i64, neg: i64) -> f64 {
+    // × 2⁻³² is exact, and cheaper than a division per row.
+    const UNIT: f64 = 1.0 / ONE as f64;
+    let (p, n) = (pos as f64 * UNIT, neg as f64 * UNIT);
+    weight * (p - n) / (1.0 + p + n)
 }
 
 /// The feature rows the kernel reads, their stride and the offset of the
@@ -1453,10 +1511,7 @@ impl Neighbours {
     }
 
     fn value(&self, pos: i64, neg: i64) -> f64 {
-        // × 2⁻³² is exact, and cheaper than a division per row.
-        const UNIT: f64 = 1.0 / ONE as f64;
-        let (p, n) = (pos as f64 * UNIT, neg as f64 * UNIT);
-        self.weight * (p - n) / (1.0 + p + n)
+        neighbour_term(self.weight, pos, neg)
     }
 
     /// `ν(i)` as it enters the scores.
@@ -1569,8 +1624,16 @@ fn dot4(a: &[f32], b: &[f32]) -> f32 {
 /// value, `−ln(share of rows with a value at least as large)`: 0 for a
 /// column's smallest value, `ln N` for its largest; equal values share one.
 /// With `knots > 0` each column's tails come from its [`TailSketch`] of at
-/// most that many knots instead.
-fn tail_transform(values: &mut [f32], width: usize, columns: std::ops::Range<usize>, knots: usize) {
+/// most that many knots instead. With `keep`, each column's sketch is
+/// pushed there: with `knots == 0` one knot per distinct value, which
+/// gives every row its exact tail back.
+fn tail_transform(
+    values: &mut [f32],
+    width: usize,
+    columns: std::ops::Range<usize>,
+    knots: usize,
+    mut keep: Option<&mut Vec<TailSketch>>,
+) {
     /// Columns read and written in one pass over the table: on a large
     /// table each pass costs as much as a column's sort.
     const BLOCK: usize = 4;
@@ -1604,13 +1667,20 @@ fn tail_transform(values: &mut [f32], width: usize, columns: std::ops::Range<usi
                 radix_sort_high(&mut column, &mut scratch);
                 let mut tails = vec![0f32; n];
                 let value = |c: u64| from_order_key((c >> 32) as u32);
-                if knots > 0 {
+                if knots > 0 || keep.is_some() {
                     let sorted: Vec<f32> = column.iter().map(|&c| value(c)).collect();
-                    let sketch = TailSketch::of_sorted(&sorted, knots);
-                    for &c in &column {
-                        tails[(c & u64::from(u32::MAX)) as usize] = sketch.tail(value(c));
+                    let sketch = TailSketch::of_sorted(&sorted, if knots > 0 { knots } else { n });
+                    if knots > 0 {
+                        for &c in &column {
+                            tails[(c & u64::from(u32::MAX)) as usize] = sketch.tail(value(c));
+                        }
                     }
-                    return tails;
+                    if let Some(keep) = keep.as_deref_mut() {
+                        keep.push(sketch);
+                    }
+                    if knots > 0 {
+                        return tails;
+                    }
                 }
                 let mut k = 0;
                 while k < n {
@@ -2434,7 +2504,7 @@ mod tests {
     #[test]
     fn tails_rank_values_by_the_share_of_rows_above() {
         let mut v = vec![5.0f32, 0.0, 1.0, 0.0, 3.0, 0.0, 3.0, 0.0];
-        tail_transform(&mut v, 2, 0..1, 0);
+        tail_transform(&mut v, 2, 0..1, 0, None);
         let want = [4f64.ln(), 0.0, (4.0f64 / 3.0).ln(), (4.0f64 / 3.0).ln()];
         for (got, want) in v.chunks(2).zip(want) {
             assert!((got[0] as f64 - want).abs() < 1e-6, "{got:?} {want}");
@@ -2448,12 +2518,12 @@ mod tests {
     fn a_tail_sketch_is_exact_on_discrete_columns_and_close_on_continuous_ones() {
         let exact = |values: &[f32]| {
             let mut v: Vec<f32> = values.iter().flat_map(|&x| [x, 0.0]).collect();
-            tail_transform(&mut v, 2, 0..1, 0);
+            tail_transform(&mut v, 2, 0..1, 0, None);
             v.iter().step_by(2).copied().collect::<Vec<f32>>()
         };
         let sketched = |values: &[f32], k: usize| {
             let mut v: Vec<f32> = values.iter().flat_map(|&x| [x, 0.0]).collect();
-            tail_transform(&mut v, 2, 0..1, k);
+            tail_transform(&mut v, 2, 0..1, k, None);
             v.iter().step_by(2).copied().collect::<Vec<f32>>()
         };
         // A one-hot column (5% ones) and a column of 7 levels: exact.
@@ -2534,7 +2604,7 @@ mod tests {
                 .collect();
             for j in 0..3 {
                 let (mut a, mut b) = (v.clone(), v.clone());
-                tail_transform(&mut a, 3, j..j + 1, 0);
+                tail_transform(&mut a, 3, j..j + 1, 0, None);
                 by_comparison(&mut b, 3, j);
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&a), bits(&b), "n {n}, column {j}");

@@ -1,0 +1,390 @@
+//! The layer as a function of one row: every constant a layer fitted to
+//! its rows and labels, taken out of it, so that a row it never saw (a
+//! file of millions scored in a stream, an exported model) gets its score
+//! from the row alone. On the layer's own rows the score is the layer's,
+//! to the bit: the same operations in the same order (see the test
+//! `a_layer_model_scores_its_own_rows_to_the_bit`).
+//!
+//! Per row, from the detector's evidence `e` (`m` values) and the
+//! standardised features `z` (`d`):
+//! 1. `f = [ln(1 + max(e, 0)), ln(1 + z²) (marginal), isolation score, z]`;
+//! 2. each detector and marginal column read by its tail sketch;
+//! 3. the evidence columns standardised with the layer's constants;
+//! 4. `s = w·f (f32, four sums) + ν + ρ + b`, where `ν` is the neighbour
+//!    term over the labelled rows' features and `ρ` each tree's leaf
+//!    offset / T.
+
+use super::{
+    dot4, kernel, neighbour_term, ActiveLayer, InputConstants, LayerInputs, TailSketch, MAX_LEAVES,
+};
+use crate::forest::ForestModel;
+use crate::standardize::Standardizer;
+
+/// A fitted layer's constants (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerModel {
+    /// The detector's evidence columns.
+    pub m: usize,
+    /// The standardised feature columns each row has (0: the layer reads
+    /// none).
+    pub d: usize,
+    /// The marginal block `ln(1 + z²)` follows the detector's evidence.
+    pub marginal: bool,
+    /// The forest's isolation score follows.
+    pub isolation: bool,
+    /// The features themselves follow.
+    pub features: bool,
+    /// The tail sketch of each detector and marginal column, or none when
+    /// the layer reads the values themselves.
+    pub tails: Vec<TailSketch>,
+    /// The evidence columns' standardiser.
+    pub evidence: Standardizer,
+    /// The trees, when the isolation score or the region term reads them.
+    pub forest: Option<ForestModel>,
+    /// The weights on the inputs, as the layer scores with them (f32).
+    pub w: Vec<f32>,
+    pub b: f32,
+    /// Per tree, each leaf's region offset / T; empty when the layer has no
+    /// region term (or no offset moved yet).
+    pub regions: Vec<[f32; MAX_LEAVES]>,
+    pub neighbours: Option<NeighbourModel>,
+}
+
+/// The neighbour term's constants: its weight `a`, the kernel's scale
+/// `−1/(2·D·h²)`, and the labelled rows' standardised features with their
+/// answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeighbourModel {
+    pub weight: f64,
+    pub scale: f32,
+    /// Row-major `labelled × d`.
+    pub rows: Vec<f32>,
+    pub anomaly: Vec<bool>,
+}
+
+impl ActiveLayer {
+    /// This layer's constants, from the detector's evidence (`rows × m`)
+    /// and the standardised features (`rows × d`) it was built from, and
+    /// the trees of its forest when it has one. An error says what does not
+    /// fit: other rows, or a forest that was not grown here.
+    pub fn model(
+        &self,
+        evidence: &[f32],
+        m: usize,
+        features: &[f32],
+        d: usize,
+        forest: Option<&ForestModel>,
+    ) -> Result<LayerModel, String> {
+        let rows = self.rows();
+        if m == 0 || evidence.len() != rows * m {
+            return Err(format!(
+                "the evidence has {} values, not {rows} rows of {m}",
+                evidence.len()
+            ));
+        }
+        let have_features = d > 0 && features.len() == rows * d;
+        let wants_forest = have_features && self.config.forest_trees > 0;
+        let forest = match (wants_forest, forest) {
+            (false, _) => None,
+            (true, Some(f)) if f.trees.len() == self.config.forest_trees => Some(f.clone()),
+            (true, _) => return Err("the layer's forest has no trees here".into()),
+        };
+        let (leaves, isolation) = match &forest {
+            Some(f) => {
+                let (leaves, scores) = f.leaves_and_scores(features, d);
+                (leaves, Some(scores))
+            }
+            None => (Vec::new(), None),
+        };
+        let (inputs, constants) = LayerInputs::build_kept(
+            evidence,
+            m,
+            features,
+            d,
+            &self.config,
+            isolation.as_deref(),
+            true,
+        );
+        let InputConstants { tails, evidence } = constants.ok_or("no constants were kept")?;
+        let same = inputs.values.len() == self.inputs.len()
+            && inputs
+                .values
+                .iter()
+                .zip(&self.inputs)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same || inputs.shape.width() != self.width {
+            return Err("these rows are not the ones the layer was built from".into());
+        }
+        if self.regions.active() && self.regions.leaves[..] != leaves[..] {
+            return Err("the forest's trees do not place the rows in its leaves".into());
+        }
+        let u = self.u();
+        let regions = if self.regions.active() && u.iter().any(|&v| v != 0.0) {
+            self.regions.table(u)
+        } else {
+            Vec::new()
+        };
+        let nb = &self.neighbours;
+        let neighbours = (nb.active() && nb.any).then(|| {
+            let (data, stride, offset) =
+                super::feature_rows(&nb.space, nb.d, &self.inputs, self.width);
+            let mut rows = Vec::new();
+            let mut anomaly = Vec::new();
+            for (j, label) in nb.counted.iter().enumerate() {
+                if let Some(y) = label {
+                    rows.extend_from_slice(&data[j * stride + offset..(j + 1) * stride]);
+                    anomaly.push(*y);
+                }
+            }
+            NeighbourModel {
+                weight: nb.weight,
+                scale: nb.scale,
+                rows,
+                anomaly,
+            }
+        });
+        let shape = inputs.shape;
+        Ok(LayerModel {
+            m,
+            d: if have_features { d } else { 0 },
+            marginal: shape.marginal > 0,
+            isolation: shape.isolation > 0,
+            features: shape.features > 0,
+            tails,
+            evidence,
+            forest,
+            w: self.w[..self.width].iter().map(|&w| w as f32).collect(),
+            b: self.b as f32,
+            regions,
+            neighbours,
+        })
+    }
+}
+
+impl LayerModel {
+    /// The width of a row's inputs.
+    pub fn width(&self) -> usize {
+        self.m
+            + if self.marginal { self.d } else { 0 }
+            + usize::from(self.isolation)
+            + if self.features { self.d } else { 0 }
+    }
+
+    /// The scores of `rows` rows, from their evidence (`rows × m`) and
+    /// standardised features (`rows × d`).
+    pub fn score(&self, rows: usize, evidence: &[f32], features: &[f32]) -> Vec<f32> {
+        let (m, d, width) = (self.m, self.d, self.width());
+        let (leaves, isolation) = match &self.forest {
+            Some(f) => f.leaves_and_scores(&features[..rows * d], d),
+            None => (Vec::new(), Vec::new()),
+        };
+        let tailed = if self.tails.is_empty() {
+            0
+        } else {
+            m + if self.marginal { d } else { 0 }
+        };
+        let e = width - if self.features { d } else { 0 };
+        let mut f = Vec::with_capacity(width);
+        let mut scores = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let z = &features[i * d..(i + 1) * d];
+            f.clear();
+            f.extend(
+                evidence[i * m..(i + 1) * m]
+                    .iter()
+                    .map(|&x| x.max(0.0).ln_1p()),
+            );
+            if self.marginal {
+                f.extend(z.iter().map(|&z| (z * z).ln_1p()));
+            }
+            if self.isolation {
+                f.push(isolation[i]);
+            }
+            if self.features {
+                f.extend_from_slice(z);
+            }
+            for (x, sketch) in f[..tailed].iter_mut().zip(&self.tails) {
+                *x = sketch.tail(*x);
+            }
+            self.evidence.transform_f32(&mut f[..e]);
+            let mut s = dot4(&f, &self.w);
+            if let Some(nb) = &self.neighbours {
+                let (mut pos, mut neg) = (0i64, 0i64);
+                for (row, &y) in nb.rows.chunks_exact(d.max(1)).zip(&nb.anomaly) {
+                    let k = kernel(nb.scale, z, row);
+                    if y {
+                        pos += k;
+                    } else {
+                        neg += k;
+                    }
+                }
+                s += neighbour_term(nb.weight, pos, neg) as f32;
+            }
+            scores.push(s);
+        }
+        super::add_leaf_terms(&mut scores, &leaves, &self.regions);
+        scores.iter_mut().for_each(|s| *s += self.b);
+        scores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::active::ActiveConfig;
+    use crate::forest::Forest;
+    use crate::rng::Rng;
+
+    /// `rows` rows of `m` evidence and `d` standardised-looking features,
+    /// a cluster of 5% shifted in both, some values repeated (ties).
+    fn data(rows: usize, m: usize, d: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
+        let mut rng = Rng::new(seed);
+        let mut ev = Vec::with_capacity(rows * m);
+        let mut z = Vec::with_capacity(rows * d);
+        for i in 0..rows {
+            let shift = if i % 20 == 3 { 2.0 } else { 0.0 };
+            for _ in 0..m {
+                let v = (rng.normal() + shift).abs() as f32;
+                ev.push(if i % 7 == 0 {
+                    (v * 4.0).round() / 4.0
+                } else {
+                    v
+                });
+            }
+            for j in 0..d {
+                let v = (rng.normal() + shift) as f32;
+                z.push(if j == 0 { v.round() } else { v });
+            }
+        }
+        (ev, z)
+    }
+
+    fn labelled(
+        config: ActiveConfig,
+        rows: usize,
+        seed: u64,
+    ) -> (ActiveLayer, Vec<f32>, Vec<f32>, Option<ForestModel>) {
+        let (m, d) = (3, 4);
+        let (ev, z) = data(rows, m, d, seed);
+        let forest = (config.forest_trees > 0).then(|| {
+            Forest::fit(
+                &z,
+                d,
+                config.forest_trees,
+                config.forest_sample,
+                config.forest_seed,
+            )
+        });
+        let model = forest.as_ref().and_then(|f| f.model().cloned());
+        let mut layer = ActiveLayer::with_forest(&ev, m, &z, d, config, forest);
+        let labels: Vec<(usize, bool)> = [
+            (3, true),
+            (10, false),
+            (23, true),
+            (40, false),
+            (41, false),
+            (63, true),
+        ]
+        .into_iter()
+        .collect();
+        layer.set_labels(&labels);
+        (layer, ev, z, model)
+    }
+
+    fn same_bits(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    #[test]
+    fn a_layer_model_scores_its_own_rows_to_the_bit() {
+        for (name, config) in [
+            ("default", ActiveConfig::default()),
+            (
+                "sketch",
+                ActiveConfig {
+                    tail_knots: 64,
+                    ..ActiveConfig::default()
+                },
+            ),
+            (
+                "no tails",
+                ActiveConfig {
+                    tail_evidence: false,
+                    ..ActiveConfig::default()
+                },
+            ),
+            (
+                "no forest",
+                ActiveConfig {
+                    forest_trees: 0,
+                    ..ActiveConfig::default()
+                },
+            ),
+            (
+                "leaves only",
+                ActiveConfig {
+                    region_scales: 0,
+                    use_features: false,
+                    ..ActiveConfig::default()
+                },
+            ),
+            (
+                "plain",
+                ActiveConfig {
+                    marginal_evidence: false,
+                    forest_evidence: false,
+                    neighbour_weight: 0.0,
+                    forest_trees: 0,
+                    ..ActiveConfig::default()
+                },
+            ),
+        ] {
+            let rows = 600;
+            let (layer, ev, z, forest) = labelled(config, rows, 7);
+            let model = layer.model(&ev, 3, &z, 4, forest.as_ref()).unwrap();
+            let scores = model.score(rows, &ev, &z);
+            assert!(same_bits(&scores, layer.scores()), "{name}");
+            // Row-local: any slice of the rows scores as the whole did.
+            let part = model.score(50, &ev[300 * 3..350 * 3], &z[300 * 4..350 * 4]);
+            assert!(
+                same_bits(&part, &layer.scores()[300..350]),
+                "{name}: a slice"
+            );
+        }
+    }
+
+    #[test]
+    fn a_layer_model_before_any_label_is_the_prior() {
+        let (m, d, rows) = (3, 4, 300);
+        let (ev, z) = data(rows, m, d, 3);
+        let config = ActiveConfig::default();
+        let forest = Forest::fit(
+            &z,
+            d,
+            config.forest_trees,
+            config.forest_sample,
+            config.forest_seed,
+        );
+        let trees = forest.model().cloned();
+        let layer = ActiveLayer::with_forest(&ev, m, &z, d, config, Some(forest));
+        let model = layer.model(&ev, m, &z, d, trees.as_ref()).unwrap();
+        assert!(model.neighbours.is_none() && model.regions.is_empty());
+        assert!(same_bits(&model.score(rows, &ev, &z), layer.scores()));
+    }
+
+    #[test]
+    fn a_model_of_other_rows_or_without_trees_is_refused() {
+        let (layer, ev, z, forest) = labelled(ActiveConfig::default(), 200, 5);
+        assert!(layer
+            .model(&ev, 3, &z, 4, None)
+            .unwrap_err()
+            .contains("forest"));
+        let mut other = ev.clone();
+        other[5] += 1.0;
+        assert!(layer
+            .model(&other, 3, &z, 4, forest.as_ref())
+            .unwrap_err()
+            .contains("not the ones"));
+        assert!(layer.model(&ev[3..], 3, &z, 4, forest.as_ref()).is_err());
+    }
+}
