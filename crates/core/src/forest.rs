@@ -149,7 +149,7 @@ fn c(n: usize) -> f64 {
         2 => 1.0,
         _ => {
             let n = n as f64;
-            2.0 * ((n - 1.0).ln() + 0.577_215_664_901_532_9) - 2.0 * (n - 1.0) / n
+            2.0 * (libm::log(n - 1.0) + 0.577_215_664_901_532_9) - 2.0 * (n - 1.0) / n
         }
     }
 }
@@ -411,7 +411,7 @@ impl ForestModel {
             }
             for total in &totals[..n] {
                 let mean = total / trees as f64;
-                scores.push(2f64.powf(-mean / norm) as f32);
+                scores.push(libm::pow(2.0, -mean / norm) as f32);
             }
         }
         (leaves, scores)

@@ -8,7 +8,7 @@ use anomaly_lab_core::active::ActiveConfig;
 use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{
     fit_and_score, no_pause, score_rows, training_rows, Detector, DetectorKind, DetectorModel,
-    DetectorSpec, TrainConfig, TrainingRun,
+    DetectorSpec, Forward, TrainConfig, TrainingRun,
 };
 use anomaly_lab_core::eval::{run_experiment, Expert};
 use anomaly_lab_core::metrics::found_at;
@@ -202,8 +202,65 @@ fn a_capped_detector_trains_on_a_seeded_sample_and_scores_every_row() {
         ..capped.clone()
     };
     let model = trained(&all_of_sample, &sample, 5);
-    let direct = block_on(score_rows(&model, x, 5, &cpu(), 100_000)).unwrap();
+    let weights = block_on(model.weights()).unwrap();
+    let direct = Forward::new(&all_of_sample, 5, &weights)
+        .unwrap()
+        .score(x)
+        .unwrap();
     assert_eq!(direct.score, fitted.scored.score);
+}
+
+/// The host's forward pass (what every score comes from) against burn's
+/// on the same weights: equal to rounding, for both detectors; and a slice
+/// of rows scores to the bit as it did among all rows.
+#[test]
+fn the_host_forward_pass_matches_burn_and_is_row_local() {
+    let table = generate(&SynthConfig::low_density(1000, 4, 0.05, 5));
+    let session = Session::new(table);
+    let x = session.x();
+    for kind in [DetectorKind::Autoencoder, DetectorKind::Mlp] {
+        let s = spec(kind, 2);
+        let model = trained(&s, x, 4);
+        let weights = block_on(model.weights()).unwrap();
+        let burn = block_on(score_rows(&model, x, 4, &cpu(), 100_000)).unwrap();
+        let host = Forward::new(&s, 4, &weights).unwrap().score(x).unwrap();
+        assert_eq!(
+            (
+                host.rows,
+                host.evidence_dim,
+                host.latent_dim,
+                host.evidence_per_feature
+            ),
+            (
+                burn.rows,
+                burn.evidence_dim,
+                burn.latent_dim,
+                burn.evidence_per_feature
+            )
+        );
+        for (name, a, b) in [
+            ("score", &host.score, &burn.score),
+            ("evidence", &host.evidence, &burn.evidence),
+            ("latent", &host.latent, &burn.latent),
+        ] {
+            for (a, b) in a.iter().zip(b.iter()) {
+                assert!(
+                    (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+                    "{kind:?} {name}: {a} vs {b}"
+                );
+            }
+        }
+        let part = Forward::new(&s, 4, &weights)
+            .unwrap()
+            .score(&x[400..800])
+            .unwrap();
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&part.evidence),
+            bits(&host.evidence[100 * part.evidence_dim..200 * part.evidence_dim])
+        );
+        assert_eq!(bits(&part.score), bits(&host.score[100..200]));
+    }
 }
 
 #[test]

@@ -420,13 +420,13 @@ impl LayerInputs {
             inputs.extend(
                 evidence[i * m..(i + 1) * m]
                     .iter()
-                    .map(|&x| x.max(0.0).ln_1p()),
+                    .map(|&x| libm::log1pf(x.max(0.0))),
             );
             if marginal > 0 {
                 inputs.extend(
                     features[i * d..(i + 1) * d]
                         .iter()
-                        .map(|&z| (z * z).ln_1p()),
+                        .map(|&z| libm::log1pf(z * z)),
                 );
             }
             if let (Some(s), 1) = (isolation, shape.isolation) {
@@ -1385,7 +1385,7 @@ fn kernel(scale: f32, a: &[f32], b: &[f32]) -> i64 {
     let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
     // Ties to even: one instruction in WebAssembly (`f64.nearest`), where
     // `round` is a library call per row.
-    ((d2 * scale).exp() as f64 * ONE as f64).round_ties_even() as i64
+    (libm::expf(d2 * scale) as f64 * ONE as f64).round_ties_even() as i64
 }
 
 /// `a·(p − n)/(1 + p + n)` from the kernel sums over the labelled
@@ -1595,16 +1595,16 @@ impl PrefixSums {
 
 fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
+        1.0 / (1.0 + libm::exp(-x))
     } else {
-        let e = x.exp();
+        let e = libm::exp(x);
         e / (1.0 + e)
     }
 }
 
 /// `Σ a_j·b_j` in four running sums (see `Regions::add_to`): the re-score
 /// of every row after each label is this, once a row.
-fn dot4(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot4(a: &[f32], b: &[f32]) -> f32 {
     let (qa, ta) = a.as_chunks::<4>();
     let (qb, tb) = b.as_chunks::<4>();
     let mut acc = [0.0f32; 4];
@@ -1644,7 +1644,7 @@ fn tail_transform(
     // The tail of the k-th smallest, the same in every column: one
     // logarithm a row, not one a row and column.
     let shares: Vec<f32> = (0..n)
-        .map(|k| (-((n - k) as f64 / n as f64).ln()) as f32)
+        .map(|k| (-libm::log((n - k) as f64 / n as f64)) as f32)
         .collect();
     let mut scratch = Vec::new();
     let (start, end) = (columns.start, columns.end.min(width));
@@ -1735,7 +1735,7 @@ impl TailSketch {
         let exact = |out: &mut Self, first: usize| {
             out.values.push(sorted[first]);
             out.tails
-                .push((-((n - first) as f64 / n as f64).ln()) as f32);
+                .push((-libm::log((n - first) as f64 / n as f64)) as f32);
         };
         // Few distinct values (a one-hot or a count column): each is a knot.
         let mut starts = vec![0];
@@ -1754,12 +1754,12 @@ impl TailSketch {
             }
             return out;
         }
-        let top = (n as f64).ln();
+        let top = libm::log(n as f64);
         let mut last_rank = None;
         for i in 0..k {
             let level = top * i as f64 / (k - 1) as f64;
             // The rank whose share of rows at least as large is e^−level.
-            let share = (-level).exp();
+            let share = libm::exp(-level);
             let rank = (n as f64 - (share * n as f64).round()).clamp(0.0, (n - 1) as f64) as usize;
             if last_rank == Some(rank) {
                 continue;

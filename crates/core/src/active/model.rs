@@ -192,10 +192,10 @@ impl LayerModel {
             f.extend(
                 evidence[i * m..(i + 1) * m]
                     .iter()
-                    .map(|&x| x.max(0.0).ln_1p()),
+                    .map(|&x| libm::log1pf(x.max(0.0))),
             );
             if self.marginal {
-                f.extend(z.iter().map(|&z| (z * z).ln_1p()));
+                f.extend(z.iter().map(|&z| libm::log1pf(z * z)));
             }
             if self.isolation {
                 f.push(isolation[i]);

@@ -9,6 +9,7 @@
 //! reads the results back asynchronously, as WebGPU requires.
 
 mod config;
+mod forward;
 mod weights;
 pub mod wire;
 
@@ -24,6 +25,7 @@ mod svdd;
 mod train;
 
 pub use config::{training_rows, TrainConfig, DEFAULT_MAX_TRAIN_ROWS};
+pub use forward::Forward;
 pub use weights::{
     autoencoder_sizes, expected_shapes, mlp_sizes, DetectorWeights, WeightArray, MAX_WEIGHT_VALUES,
 };

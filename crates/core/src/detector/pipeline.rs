@@ -8,8 +8,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::layers::dense_from;
 use super::{
     training_rows, Autoencoder, AutoencoderConfig, DetectorKind, DetectorSpec, DetectorWeights,
-    Fitted, MlpDetector, MlpDetectorConfig, MlpNet, Progress, Scored, StepReport, Trainer,
-    WeightArray, SCORE_CHUNK_ROWS,
+    Fitted, Forward, MlpDetector, MlpDetectorConfig, MlpNet, Progress, Scored, StepReport, Trainer,
+    WeightArray,
 };
 use crate::error::{one_line, CoreError};
 
@@ -229,8 +229,10 @@ pub async fn score_with_weights(
     d: usize,
     device: &Device,
 ) -> Result<Fitted, CoreError> {
-    let model = DetectorModel::from_weights(spec, d, weights, device)?;
-    let scored = score_rows(&model, x, d, device, SCORE_CHUNK_ROWS).await?;
+    // The weights are checked on the device too: what trains from them
+    // (none here) and what the caller may keep must be a valid model.
+    DetectorModel::from_weights(spec, d, weights, device)?;
+    let scored = Forward::new(spec, d, weights)?.score(x)?;
     Ok(Fitted {
         scored,
         final_loss,
@@ -370,8 +372,10 @@ pub async fn fit_and_score<F: Future<Output = bool>>(
         }
     }
     let model = run.finish();
-    let scored = score_rows(&model, x, d, device, SCORE_CHUNK_ROWS).await?;
     let weights = model.weights().await?;
+    // Scored on the host from the weights (see `Forward`): the same bits
+    // here, in the page and in the CLI, whatever trained the model.
+    let scored = Forward::new(spec, d, &weights)?.score(x)?;
     Ok(Some(Fitted {
         scored,
         final_loss,
