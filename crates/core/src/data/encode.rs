@@ -29,6 +29,10 @@ pub(super) enum Column {
         imputed: usize,
         /// How numbers written as text were read, for the report.
         note: Option<String>,
+        /// How the cells write their numbers, and the value a missing
+        /// cell takes (the median): for the column's [`Rule`].
+        format: Format,
+        median: f64,
     },
     Text {
         /// Each value with its count, the most frequent first.
@@ -94,7 +98,7 @@ pub(super) fn classify(
                 }
             });
         }
-        return Ok(finish(values, cells.len() - present, None));
+        return Ok(finish(values, cells.len() - present, None, Format::PLAIN));
     }
     let read = |f: Format| {
         cells
@@ -166,14 +170,15 @@ fn formatted(
             shown(clean(cells[i]))
         )
     });
-    Ok(finish(values, missing, note))
+    Ok(finish(values, missing, note, format))
 }
 
 /// Imputes the missing cells (NaN) with the median and drops a constant
 /// column.
-fn finish(mut values: Vec<f64>, imputed: usize, note: Option<String>) -> Column {
+fn finish(mut values: Vec<f64>, imputed: usize, note: Option<String>, format: Format) -> Column {
+    // Kept even with no cell missing: another file's missing cells take it.
+    let m = median(values.iter().copied().filter(|v| !v.is_nan()));
     if imputed > 0 {
-        let m = median(values.iter().copied().filter(|v| !v.is_nan()));
         values
             .iter_mut()
             .filter(|v| v.is_nan())
@@ -186,6 +191,8 @@ fn finish(mut values: Vec<f64>, imputed: usize, note: Option<String>) -> Column 
         values,
         imputed,
         note,
+        format,
+        median: m,
     }
 }
 
@@ -242,7 +249,7 @@ pub(super) fn one_hot(
     name: &str,
     categories: &[(String, usize)],
     quota: usize,
-) -> Vec<(String, Vec<f64>)> {
+) -> (Vec<(String, Vec<f64>)>, OneHot) {
     let kept = if categories.len() <= quota {
         categories.len()
     } else {
@@ -268,14 +275,48 @@ pub(super) fn one_hot(
             None => {}
         }
     }
+    // Which of the columns are kept (a constant one is not): the rule
+    // numbers the kept ones from 0.
+    let kept_columns: Vec<bool> = columns.iter().map(|c| !is_constant(c)).collect();
+    let mut at = 0;
+    let place: Vec<Option<usize>> = kept_columns
+        .iter()
+        .map(|&k| {
+            k.then(|| {
+                at += 1;
+                at - 1
+            })
+        })
+        .collect();
+    let rule = OneHot {
+        values: names
+            .iter()
+            .map(|k| (k.to_string(), place[index[k]]))
+            .collect(),
+        other: if other { place[kept] } else { None },
+        mode: mode.to_string(),
+    };
     let names = names
         .iter()
         .map(|k| format!("{name}={k}"))
         .chain(other.then(|| format!("{name}=(other)")));
-    names
+    let out = names
         .zip(columns)
-        .filter(|(_, col)| !is_constant(col))
-        .collect()
+        .zip(kept_columns)
+        .filter_map(|(c, k)| k.then_some(c))
+        .collect();
+    (out, rule)
+}
+
+/// How a text column's cells become its one-hot columns, numbered from 0
+/// among the column's own: each kept value's column (`None` when it was
+/// constant and left out), the column of every other value, and the value
+/// a missing cell takes.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct OneHot {
+    pub values: Vec<(String, Option<usize>)>,
+    pub other: Option<usize>,
+    pub mode: String,
 }
 
 fn is_constant(col: &[f64]) -> bool {
@@ -321,15 +362,15 @@ mod tests {
             ("c".to_string(), 1),
             ("d".to_string(), 1),
         ];
-        let all = one_hot(&cells, "k", &cats, 32);
+        let all = one_hot(&cells, "k", &cats, 32).0;
         assert_eq!(all.len(), 4);
-        let three = one_hot(&cells, "k", &cats, 3);
+        let three = one_hot(&cells, "k", &cats, 3).0;
         let names: Vec<&str> = three.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, vec!["k=a", "k=b", "k=(other)"]);
         // The blank cell takes the mode, "a".
         assert_eq!(three[0].1, vec![1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0]);
         assert_eq!(three[2].1, vec![0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
-        let one = one_hot(&cells, "k", &cats, 1);
+        let one = one_hot(&cells, "k", &cats, 1).0;
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].0, "k=a");
     }

@@ -15,6 +15,7 @@
 mod encode;
 mod number;
 mod prepared;
+mod schema;
 mod sniff;
 mod text;
 mod truth;
@@ -26,6 +27,7 @@ use crate::error::DataError;
 
 pub use encode::{median, MAX_CATEGORIES, MAX_ONE_HOT, NUMERIC_SHARE};
 pub use prepared::{fingerprint, raw_value, Prepared};
+pub use schema::{Rule, Schema};
 pub use text::{shown, QUOTE_CHARS};
 pub use truth::{is_label_name, parse_label, LABEL_NAMES};
 
@@ -190,6 +192,9 @@ pub struct Table {
     /// Ground truth per row (`true` = anomaly), when known.
     pub labels: Option<Vec<bool>>,
     pub report: DataReport,
+    /// How the file's columns became the features, for encoding another
+    /// file's rows the same way; `None` for a table made from values.
+    pub schema: Option<Schema>,
 }
 
 impl Table {
@@ -253,6 +258,7 @@ impl Table {
             features,
             values,
             labels,
+            schema: None,
         })
     }
 }
@@ -359,6 +365,11 @@ pub fn parse_csv_with(
     );
     let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
     let mut cut = Vec::new();
+    // Every column of the file skipped unless classified below.
+    let mut rules: Vec<Rule> = header
+        .iter()
+        .map(|name| Rule::Skip { name: name.clone() })
+        .collect();
     for (j, col) in classified {
         let name = &header[j];
         let imputed = match col {
@@ -373,12 +384,15 @@ pub fn parse_csv_with(
                 values,
                 imputed,
                 note,
+                format,
+                median,
             } => {
                 if let Some(n) = note {
                     report
                         .notes
                         .push(Note::info(format!("'{}': {n}", shown(name))));
                 }
+                rules[j] = Rule::number(name, columns.len(), format, median);
                 columns.push((name.clone(), values));
                 imputed
             }
@@ -389,7 +403,9 @@ pub fn parse_csv_with(
                 if categories.len() > quota {
                     cut.push(format!("'{}' ({})", shown(name), categories.len()));
                 }
-                columns.extend(encode::one_hot(&column(j), name, &categories, quota));
+                let (hot, rule) = encode::one_hot(&column(j), name, &categories, quota);
+                rules[j] = Rule::one_hot(name, columns.len(), rule);
+                columns.extend(hot);
                 imputed
             }
         };
@@ -441,11 +457,18 @@ pub fn parse_csv_with(
     for i in 0..rows {
         values.extend(columns.iter().map(|(_, col)| col[i]));
     }
+    let schema = Schema {
+        delimiter: delimiter as char,
+        has_header,
+        columns: rules,
+        features: d,
+    };
     Ok(Table {
         features: columns.into_iter().map(|(n, _)| n).collect(),
         values,
         labels,
         report,
+        schema: Some(schema),
     })
 }
 

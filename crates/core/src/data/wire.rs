@@ -36,6 +36,11 @@ impl Table {
             w.num(usize::from(n.warning));
             w.text(&n.text);
         }
+        let schema = self
+            .schema
+            .as_ref()
+            .and_then(|s| serde_json::to_string(s).ok());
+        w.opt_text(schema.as_deref());
         w.out
     }
 
@@ -146,6 +151,15 @@ fn read_table(r: &mut Reader, cells: usize, labels: Option<Vec<bool>>) -> Result
             })
         })
         .collect::<Result<_, CoreError>>()?;
+    let schema = match r.opt_text()? {
+        Some(text) => Some(
+            serde_json::from_str::<super::Schema>(&text)
+                .ok()
+                .filter(|s| s.is_valid() && s.features == features.len())
+                .ok_or_else(|| bad("the column rules do not fit the table"))?,
+        ),
+        None => None,
+    };
     if features.is_empty() || rows.checked_mul(features.len()) != Some(cells) {
         return Err(bad(&format!(
             "{cells} values do not fill {rows} rows of {} columns",
@@ -170,6 +184,7 @@ fn read_table(r: &mut Reader, cells: usize, labels: Option<Vec<bool>>) -> Result
             has_header,
             notes,
         },
+        schema,
     })
 }
 
