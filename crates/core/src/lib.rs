@@ -17,6 +17,7 @@ pub mod projection;
 pub mod query;
 pub mod rng;
 pub mod scorecard;
+pub mod scoring;
 pub mod session;
 pub mod session_file;
 mod sort;

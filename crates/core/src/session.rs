@@ -259,6 +259,24 @@ impl Session {
         })
     }
 
+    /// The active layer's constants ([`crate::active::LayerModel`]): what
+    /// scores a row of another file as this session scores its own. An
+    /// error says why there are none: no scores yet, or a forest that came
+    /// as arrays without its trees.
+    pub fn layer_model(&self) -> Result<crate::active::LayerModel, String> {
+        let (Some(scored), Some(layer)) = (&self.scored, &self.active) else {
+            return Err("the data is not scored yet".into());
+        };
+        let forest = self.forest().and_then(Forest::model);
+        layer.model(
+            &scored.evidence,
+            scored.evidence_dim,
+            &self.x,
+            self.cols(),
+            forest,
+        )
+    }
+
     /// The forest the layer's settings ask for, once grown.
     pub fn forest(&self) -> Option<&Forest> {
         let key = self.forest_key()?;

@@ -248,3 +248,54 @@ fn corrupt_and_hostile_files_are_refused_with_words() {
     }
     assert!(good.len() < MAX_BYTES);
 }
+
+/// The scoring model (session version 2) of a labelled session on a shared
+/// dataset, written as the file holds it and read back, scores every
+/// record of the CSV, read a slice at a time, as the session scores its
+/// rows: to the bit.
+#[test]
+fn the_scoring_model_scores_every_record_of_the_file_to_the_bit() {
+    use anomaly_lab_core::scoring::{ScoringModel, ScoringState};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    for (name, kind) in [
+        ("ann_thyroid_1v3.csv", DetectorKind::Autoencoder),
+        ("ann_thyroid_1v3.csv", DetectorKind::Mlp),
+        ("abalone.csv", DetectorKind::Autoencoder),
+    ] {
+        let text = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|_| panic!("../shared/datasets/{name} is missing"));
+        let (session, file) = labelled(csv_table(&text), kind);
+        let d = &file.detector;
+        let model = ScoringModel::of(&session, &d.spec, &d.weights).unwrap();
+        let json = serde_json::to_string(&model.state()).unwrap();
+        let state: ScoringState = serde_json::from_str(&json).unwrap();
+        let model = ScoringModel::from_state(&state, &d.spec, &d.weights).unwrap();
+        let schema = &model.schema;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(schema.delimiter as u8)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records().map(Result::unwrap);
+        let header = records.next().unwrap();
+        schema
+            .check_header(&header.iter().collect::<Vec<_>>())
+            .unwrap();
+        let (mut scores, mut chunk, mut row) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, record) in records.enumerate() {
+            let cells: Vec<&str> = record.iter().collect();
+            schema.encode(&cells, i as u64 + 2, &mut row).unwrap();
+            chunk.extend_from_slice(&row);
+            if chunk.len() == 700 * schema.features {
+                scores.extend(model.score_encoded(&chunk).unwrap());
+                chunk.clear();
+            }
+        }
+        scores.extend(model.score_encoded(&chunk).unwrap());
+        let want = session.scores().unwrap();
+        assert_eq!(scores.len(), want.len(), "{name}");
+        let differ = (0..want.len())
+            .filter(|&i| scores[i].to_bits() != want[i].to_bits())
+            .count();
+        assert_eq!(differ, 0, "{name} {kind:?}: {differ} rows differ");
+    }
+}
