@@ -103,7 +103,7 @@ test('a wrong session file gives a clear banner and changes nothing', async () =
   ];
   const { json } = await saveSession(page, 'good.session.json');
   const newer = { ...json, version: 9 };
-  files.push(['newer.json', JSON.stringify(newer), /written by a newer Anomaly Lab \(format version 9; this one reads up to 1\)/]);
+  files.push(['newer.json', JSON.stringify(newer), /written by a newer Anomaly Lab \(format version 9; this one reads up to 2\)/]);
   const hostile = structuredClone(json);
   hostile.detector.weights.arrays[0].shape = [1 << 20, 1 << 20];
   files.push(['hostile.json', JSON.stringify(hostile), /weights 'enc1\.weight'/]);

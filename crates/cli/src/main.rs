@@ -11,6 +11,7 @@
 //! a bad command line).
 
 mod args;
+mod stream;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -237,7 +238,35 @@ fn score(a: &ScoreArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `score --session`: the session file's detector (rebuilt from its
+/// `score --session` with a scoring model: any CSV with the session's
+/// columns, streamed (see [`stream`]).
+fn score_stream(a: &ScoreArgs, path: &str, file: &SessionFile) -> Result<(), String> {
+    let model = file.scoring_model().map_err(|e| format!("{path}: {e}"))?;
+    let input = std::fs::File::open(&a.data).map_err(|e| format!("cannot read {}: {e}", a.data))?;
+    let output =
+        std::fs::File::create(&a.out).map_err(|e| format!("cannot write {}: {e}", a.out))?;
+    let done = stream::score_csv(
+        &model,
+        std::io::BufReader::with_capacity(1 << 20, input),
+        output,
+    )
+    .map_err(|e| format!("{}: {e}", a.data))?;
+    eprintln!(
+        "wrote {} scores to {} with the session's detector ({} on {}) and its {} labels, \
+         streamed in {:.2} s ({:.0} rows/s); {} rows are above the layer's boundary",
+        done.rows,
+        a.out,
+        file.detector.spec.kind.name(),
+        file.detector.backend,
+        file.labels.len(),
+        done.seconds,
+        done.rows as f64 / done.seconds.max(1e-9),
+        done.flagged
+    );
+    Ok(())
+}
+
+/// `score --session` with a version 1 file: the session file's detector (rebuilt from its
 /// weights, no training), labels and layer fit over the data it was saved
 /// for; the scores are the page's (docs/SESSION.md).
 fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
@@ -247,6 +276,13 @@ fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
     session_file::check_size(size).map_err(|e| format!("{path}: {e}"))?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let file = SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    if file.scoring.is_some() {
+        return score_stream(a, path, &file);
+    }
+    eprintln!(
+        "{path} has no scoring model (it was saved before version 2 of the format): it can \
+         score only the data it was saved for, read whole"
+    );
     let table = load(&a.data, a.label_column.as_deref())?;
     let mut session = Session::new(table);
     if let Fit::Other { why, matching } = file.fit_to(&session, &a.data) {

@@ -192,20 +192,21 @@ fn errors_are_one_clear_line_and_a_failing_status() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ground-truth"));
 }
 
-/// `score --session`: a session made with the engine (trained, labelled one
-/// by one and in bulk, written as the page writes it) scores its data in
-/// the binary to the same text, digit for digit, as the session's own
-/// writer; other data is refused with how it differs.
-#[test]
-fn score_with_a_session_gives_the_sessions_scores_and_refuses_other_data() {
+/// A session on thyroid made with the engine (trained, labelled one by one
+/// and in bulk), written as the page writes it, and the CSV's text.
+fn thyroid_session() -> (
+    anomaly_lab_core::session::Session,
+    anomaly_lab_core::session_file::SessionFile,
+    String,
+) {
     use anomaly_lab_core::data::{parse_csv, LoadOptions};
     use anomaly_lab_core::detector::{fit_and_score, no_pause, DetectorSpec};
     use anomaly_lab_core::session::Session;
     use anomaly_lab_core::session_file::{SessionFile, TrainedDetector};
 
     let data = shared("ann_thyroid_1v3.csv");
-    let bytes = std::fs::read(&data).unwrap();
-    let mut session = Session::new(parse_csv(&bytes, &LoadOptions::default()).unwrap());
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut session = Session::new(parse_csv(text.as_bytes(), &LoadOptions::default()).unwrap());
     let spec = DetectorSpec::default();
     let fitted = pollster::block_on(fit_and_score(
         &spec,
@@ -230,38 +231,133 @@ fn score_with_a_session_gives_the_sessions_scores_and_refuses_other_data() {
         backend: "CPU".into(),
     };
     let file = SessionFile::of(&session, "thyroid", &detector, Default::default(), 1).unwrap();
-    let path = tmp("thyroid.session.json");
-    std::fs::write(&path, file.to_json()).unwrap();
-    let out = tmp("session-scores.csv");
-    let run = succeed(bin().args([
-        "score",
-        "--session",
-        path.to_str().unwrap(),
-        "--data",
-        &data,
-        "--out",
-        out.to_str().unwrap(),
-    ]));
-    let said = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        said.contains("its 13 labels") && said.contains("rows/s"),
-        "{said}"
-    );
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), session.scores_csv());
+    (session, file, text)
+}
 
-    // Other data: refused, with why and what still matches.
-    let other = bin()
+/// Runs `score --session FILE --data DATA`; the run and the scores file.
+fn score_session(
+    session: &std::path::Path,
+    data: &str,
+    name: &str,
+) -> (std::process::Output, String) {
+    let out = tmp(name);
+    let _ = std::fs::remove_file(&out);
+    let run = bin()
         .args([
             "score",
             "--session",
-            path.to_str().unwrap(),
+            session.to_str().unwrap(),
             "--data",
-            &shared("toy2.csv"),
+            data,
             "--out",
-            out.to_str().unwrap(),
         ])
+        .arg(&out)
         .output()
         .unwrap();
+    (run, std::fs::read_to_string(&out).unwrap_or_default())
+}
+
+/// `score --session` with a version 2 file streams any CSV with the
+/// session's columns: the session's own rows get its scores digit for
+/// digit, the same rows in another order or another file get the same
+/// scores, other columns and a bad cell are refused with where.
+#[test]
+fn score_with_a_session_streams_any_file_with_its_columns() {
+    let (session, file, text) = thyroid_session();
+    assert!(file.scoring.is_some());
+    let path = tmp("thyroid-v2.session.json");
+    std::fs::write(&path, file.to_json()).unwrap();
+    let data = shared("ann_thyroid_1v3.csv");
+    let (run, scores) = score_session(&path, &data, "stream-scores.csv");
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{said}");
+    assert!(
+        said.contains("its 13 labels") && said.contains("streamed") && said.contains("rows/s"),
+        "{said}"
+    );
+    let want = session.scores().unwrap();
+    let mut lines = scores.lines();
+    assert_eq!(lines.next(), Some("row,score,flagged"));
+    let got: Vec<String> = lines.map(str::to_string).collect();
+    assert_eq!(got.len(), want.len());
+    for (i, line) in got.iter().enumerate() {
+        let flagged = u8::from(want[i] > 0.0);
+        assert_eq!(
+            line,
+            &format!("{},{},{flagged}", i + 1, want[i]),
+            "row {}",
+            i + 1
+        );
+    }
+
+    // Another file: the rows backwards, the first one twice.
+    let mut rows: Vec<&str> = text.lines().collect();
+    let header = rows.remove(0);
+    let mut other = format!("{header}\n");
+    for r in rows.iter().rev().chain(rows.first()) {
+        other.push_str(r);
+        other.push('\n');
+    }
+    let other_path = tmp("thyroid-backwards.csv");
+    std::fs::write(&other_path, &other).unwrap();
+    let (run, scores) = score_session(&path, other_path.to_str().unwrap(), "backwards-scores.csv");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let n = want.len();
+    let back: Vec<&str> = scores
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(back.len(), n + 1);
+    for (k, s) in back.iter().enumerate() {
+        let row = if k < n { n - 1 - k } else { 0 };
+        assert_eq!(*s, want[row].to_string(), "line {}", k + 2);
+    }
+
+    // Other columns, a bad cell: refused, saying where.
+    let (run, _) = score_session(&path, &shared("toy2.csv"), "toy-scores.csv");
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(said.contains("header does not fit the session"), "{said}");
+    let mut broken = format!("{header}\n{}\n", rows[0]);
+    let cells: Vec<&str> = rows[1].split(',').collect();
+    broken.push_str(&format!("{},oops,{}\n", cells[0], cells[2..].join(",")));
+    let broken_path = tmp("thyroid-broken.csv");
+    std::fs::write(&broken_path, broken).unwrap();
+    let (run, _) = score_session(&path, broken_path.to_str().unwrap(), "broken-scores.csv");
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(said.contains("line 3") && said.contains("oops"), "{said}");
+}
+
+/// `score --session` with a version 1 file (no scoring model): the data it
+/// was saved for, read whole, to the same text as the session's own
+/// writer; other data is refused with how it differs.
+#[test]
+fn score_with_a_version_1_session_gives_the_sessions_scores_and_refuses_other_data() {
+    let (session, mut file, _) = thyroid_session();
+    file.version = 1;
+    file.scoring = None;
+    let path = tmp("thyroid.session.json");
+    std::fs::write(&path, file.to_json()).unwrap();
+    let data = shared("ann_thyroid_1v3.csv");
+    let (run, scores) = score_session(&path, &data, "session-scores.csv");
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{said}");
+    assert!(
+        said.contains("no scoring model")
+            && said.contains("its 13 labels")
+            && said.contains("rows/s"),
+        "{said}"
+    );
+    assert_eq!(scores, session.scores_csv());
+
+    // Other data: refused, with why and what still matches.
+    let (other, _) = score_session(&path, &shared("toy2.csv"), "session-scores.csv");
     assert_eq!(other.status.code(), Some(1));
     let said = String::from_utf8_lossy(&other.stderr);
     assert!(
@@ -271,7 +367,7 @@ fn score_with_a_session_gives_the_sessions_scores_and_refuses_other_data() {
     // Not a session at all.
     let bad = bin()
         .args(["score", "--session", &data, "--data", &data, "--out"])
-        .arg(out.to_str().unwrap())
+        .arg(tmp("session-scores.csv"))
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));

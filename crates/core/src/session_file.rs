@@ -11,7 +11,10 @@
 //! - the labels in the order given (the query log): row, answer, the
 //!   action it was given in, its time, and the row's values (to tell which
 //!   labels still fit another version of the data);
-//! - the view, as the page's own key/value pairs.
+//! - the view, as the page's own key/value pairs;
+//! - from version 2, the scoring model ([`crate::scoring`]): what scores a
+//!   record of another file with the same columns, for the CLI's
+//!   streaming scorer. Version 1 files are read (they have none).
 //!
 //! Reading is defensive: the size is checked before parsing, the format and
 //! version before the rest, every count and shape before anything is built
@@ -26,13 +29,14 @@ use crate::active::ActiveConfig;
 use crate::data::shown;
 use crate::detector::{DetectorSpec, DetectorWeights};
 use crate::error::CoreError;
+use crate::scoring::{ScoringModel, ScoringState};
 use crate::session::Session;
 
 /// The `format` field's value.
 pub const FORMAT: &str = "anomaly-lab-session";
 
 /// The version this build writes, and the newest it reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The largest file read: a session of the widest table the page takes,
 /// with its labels and fit, is a few megabytes.
@@ -70,6 +74,10 @@ pub struct SessionFile {
     pub labels: Vec<LabelRecord>,
     /// The page's view (colouring, zoom, threshold, …) as it names it.
     pub view: BTreeMap<String, String>,
+    /// What scores a record of another file (version 2; none in version
+    /// 1, or when the data was not read from a file).
+    #[serde(default)]
+    pub scoring: Option<ScoringState>,
 }
 
 /// What the session's data was.
@@ -197,7 +205,40 @@ impl SessionFile {
             },
             labels,
             view,
+            // A session without one (a built-in sample's) still saves.
+            scoring: ScoringModel::of(session, &detector.spec, &detector.weights)
+                .ok()
+                .map(|m| m.state()),
         })
+    }
+
+    /// The scoring model, checked against the file's detector and data.
+    /// An error says why there is none or what does not fit.
+    pub fn scoring_model(&self) -> Result<ScoringModel, CoreError> {
+        let Some(state) = &self.scoring else {
+            return Err(CoreError::SessionFile(format!(
+                "it has no scoring model: {}",
+                if self.version < 2 {
+                    "it was saved by an Anomaly Lab before version 2 of the format; open it in \
+                     the page and save it again"
+                        .to_string()
+                } else {
+                    format!(
+                        "its data ('{}') was not read from a file",
+                        shown(&self.dataset.name)
+                    )
+                }
+            )));
+        };
+        let d = &self.detector;
+        let model = ScoringModel::from_state(state, &d.spec, &d.weights)?;
+        if model.schema.features != self.dataset.cols {
+            return Err(CoreError::SessionFile(format!(
+                "its scoring model reads {} features; its data has {}",
+                model.schema.features, self.dataset.cols
+            )));
+        }
+        Ok(model)
     }
 
     /// As JSON text.
@@ -322,6 +363,9 @@ impl SessionFile {
                 .any(|(k, v)| k.len() > MAX_VIEW_TEXT || v.len() > MAX_VIEW_TEXT)
         {
             return bad("its view is larger than any the page writes".into());
+        }
+        if self.scoring.is_some() {
+            self.scoring_model()?;
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use anomaly_lab_core::detector::{
     fit_and_score, no_pause, score_with_weights, DetectorKind, DetectorSpec, Fitted, TrainConfig,
 };
 use anomaly_lab_core::session::Session;
-use anomaly_lab_core::session_file::{Fit, SessionFile, TrainedDetector, MAX_BYTES};
+use anomaly_lab_core::session_file::{Fit, SessionFile, TrainedDetector, MAX_BYTES, VERSION};
 use anomaly_lab_core::synth::{generate, BuiltinSample};
 use anomaly_lab_core::CoreError;
 use burn::tensor::Device;
@@ -202,9 +202,11 @@ fn corrupt_and_hostile_files_are_refused_with_words() {
     assert!(refusal(&good[..good.len() / 2]).contains("not a JSON object"));
     assert!(refusal("{\"format\":\"other\"}").contains("not an Anomaly Lab session"));
     assert!(refusal("[1,2]").contains("not an Anomaly Lab session"));
-    let newer = good.replacen("\"version\":1", "\"version\":7", 1);
+    let version = format!("\"version\":{VERSION}");
+    assert!(good.contains(&version));
+    let newer = good.replacen(&version, "\"version\":7", 1);
     assert!(refusal(&newer).contains("newer Anomaly Lab (format version 7"));
-    let zero = good.replacen("\"version\":1", "\"version\":0", 1);
+    let zero = good.replacen(&version, "\"version\":0", 1);
     assert!(refusal(&zero).contains("version"));
     // Labels past the rows, twice on a row, with too few values.
     let mut f = file.clone();
@@ -298,4 +300,45 @@ fn the_scoring_model_scores_every_record_of_the_file_to_the_bit() {
             .count();
         assert_eq!(differ, 0, "{name} {kind:?}: {differ} rows differ");
     }
+}
+
+/// Version 2's scoring model: present for data read from a file, absent
+/// (with the reason) for a built-in sample and in a version 1 file, which
+/// still opens; a model that does not fit its detector is refused.
+#[test]
+fn the_scoring_model_is_kept_checked_and_explained_when_missing() {
+    let mut text = String::from("a,b,kind\n");
+    for i in 0..300 {
+        let kind = ["x", "y", "z"][i % 3];
+        text.push_str(&format!("{},{},{kind}\n", i % 17, (i * 7) % 23));
+    }
+    let (_, file) = labelled(csv_table(&text), DetectorKind::Autoencoder);
+    assert!(file.scoring.is_some());
+    let back = SessionFile::from_json(&file.to_json()).unwrap();
+    back.scoring_model().unwrap();
+    // A version 1 file: no model, read all the same.
+    let mut old = file.clone();
+    old.version = 1;
+    old.scoring = None;
+    let old = SessionFile::from_json(&old.to_json()).unwrap();
+    let why = old.scoring_model().unwrap_err().to_string();
+    assert!(why.contains("before version 2"), "{why}");
+    // A built-in sample has no file to read records from.
+    let (_, sample) = labelled(
+        generate(&BuiltinSample::Clustered.config()),
+        DetectorKind::Autoencoder,
+    );
+    let why = sample.scoring_model().unwrap_err().to_string();
+    assert!(why.contains("not read from a file"), "{why}");
+    // Weights cut short, a tail sketch out of order, a schema of other width.
+    let mut f = file.clone();
+    f.scoring.as_mut().unwrap().layer.w.pop();
+    assert!(refusal(&f.to_json()).contains("scoring model"));
+    let mut f = file.clone();
+    let sketch = &mut f.scoring.as_mut().unwrap().layer.tails[0];
+    sketch.values.reverse();
+    assert!(refusal(&f.to_json()).contains("tail sketch"));
+    let mut f = file;
+    f.scoring.as_mut().unwrap().schema.features += 1;
+    assert!(refusal(&f.to_json()).contains("scoring model"));
 }
