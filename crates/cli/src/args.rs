@@ -12,7 +12,7 @@ usage:
                    [--budget N] [--seeds 0,1,2,3,4] [--backend cpu|wgpu] [--json]
                    [--flip-first] [--noise P] [--strategy highest|boundary|random|top-k:N]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
-                   [active-layer settings, below]
+                   [--save-session FILE.session.json] [active-layer settings, below]
   anomaly-lab score --data FILE --out scores.csv [--label-column NAME]
                    [--detector autoencoder|mlp] [--seed N] [--backend cpu|wgpu]
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
@@ -23,9 +23,15 @@ usage:
 row; default 50000), then scores every row.
 
 score --session takes a session file saved by the page (docs/SESSION.md) and
-scores the data it was saved for with its detector, its labels and its layer's
-fit, training nothing: the same scores as the page's, for checking or keeping
-them outside the browser. Other data is refused, saying how it differs.
+scores a CSV with the columns of the session's data, of any size, one slice of
+rows at a time (memory does not grow with the rows): its detector, its labels
+and its layer, training nothing. It writes row,score,flagged (flagged: above
+the layer's boundary, a score > 0); the session's own rows get the page's
+scores to the bit. A file saved before format version 2 has no scoring model:
+it scores only the data it was saved for.
+
+eval --save-session FILE writes the first seed's session after its queries,
+as the page saves one, for score --session.
 
 eval plays the expert from the ground truth: it answers about the top-ranked
 unlabelled row, one at a time, and reports found@k (true anomalies among the
@@ -98,6 +104,8 @@ pub struct EvalArgs {
     pub active: ActiveConfig,
     pub strategy: QueryRule,
     pub expert: Expert,
+    /// Where to write the first seed's session (`--save-session`).
+    pub save_session: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +167,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let mut data = None;
     let mut out = None;
     let mut session = None;
+    let mut save_session = None;
     let mut label_column = None;
     let mut spec = DetectorSpec::default();
     let mut budget = None;
@@ -187,6 +196,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--data" => data = Some(value.to_string()),
             "--out" => out = Some(value.to_string()),
             "--session" if sub == "score" => session = Some(value.to_string()),
+            "--save-session" if sub == "eval" => save_session = Some(value.to_string()),
             "--label-column" => label_column = Some(value.to_string()),
             "--detector" => {
                 spec.kind = DetectorKind::parse(value)
@@ -274,6 +284,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             active,
             strategy,
             expert,
+            save_session,
         })))
     } else {
         Ok(Command::Score(ScoreArgs {

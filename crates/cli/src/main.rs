@@ -22,7 +22,7 @@ use anomaly_lab_core::detector::{fit_and_score, no_pause, score_with_weights};
 use anomaly_lab_core::eval::{run_experiment, RunResult};
 use anomaly_lab_core::metrics::found_at;
 use anomaly_lab_core::session::Session;
-use anomaly_lab_core::session_file::{self, Fit, SessionFile};
+use anomaly_lab_core::session_file::{self, Fit, SessionFile, TrainedDetector};
 use anomaly_lab_core::synth::{generate, to_csv};
 use burn::tensor::Device;
 use serde_json::{json, Map, Value};
@@ -125,6 +125,9 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
     let device = device(a.backend)?;
     let budget = a.budget.unwrap_or(300).min(table.rows());
     let active = &a.active;
+    if let Some(path) = &a.save_session {
+        save_session(a, &table, budget, &device, path)?;
+    }
     let mut runs: Vec<(RunResult, f64)> = Vec::new();
     for &seed in &a.seeds {
         let mut spec = a.spec.clone();
@@ -210,6 +213,59 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
             );
         }
     }
+    Ok(())
+}
+
+/// `eval --save-session`: the first seed's detector, `budget` queries
+/// answered from the ground truth, written as the page writes a session.
+fn save_session(
+    a: &EvalArgs,
+    table: &Table,
+    budget: usize,
+    device: &Device,
+    path: &str,
+) -> Result<(), String> {
+    let mut session = Session::new(table.clone());
+    session.set_active_config(a.active.clone());
+    let fitted = pollster::block_on(fit_and_score(
+        &a.spec,
+        session.x(),
+        session.cols(),
+        device,
+        no_pause,
+    ))
+    .map_err(|e| e.to_string())?
+    .ok_or("training stopped")?;
+    session.attach(fitted.scored).map_err(|e| e.to_string())?;
+    for _ in 0..budget {
+        if session.auto_label_next(a.strategy).is_none() {
+            break;
+        }
+    }
+    let detector = TrainedDetector {
+        spec: a.spec.clone(),
+        weights: fitted.weights,
+        final_loss: fitted.final_loss,
+        backend: a.backend.name().to_uppercase(),
+    };
+    let name = std::path::Path::new(&a.data)
+        .file_name()
+        .map_or(a.data.clone(), |n| n.to_string_lossy().into_owned());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let file = SessionFile::of(&session, &name, &detector, Default::default(), now)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(path, file.to_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
+    eprintln!(
+        "wrote the session ({} labels, {}) to {path}",
+        session.history().len(),
+        if file.scoring.is_some() {
+            "with its scoring model"
+        } else {
+            "no scoring model"
+        }
+    );
     Ok(())
 }
 

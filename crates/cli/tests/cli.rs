@@ -373,3 +373,94 @@ fn score_with_a_version_1_session_gives_the_sessions_scores_and_refuses_other_da
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a JSON object"));
 }
+
+/// Runs `cmd` and samples its peak resident memory (`VmHWM`, in kB) from
+/// /proc while it runs: the last reading before it exits.
+fn peak_kb(cmd: &mut Command) -> (std::process::ExitStatus, u64) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// The check: streaming the shared donors.csv (619k rows) through
+/// a session's scoring model takes no more memory than a 100k-row slice of
+/// it, and every row gets a score.
+#[test]
+fn streaming_scores_donors_in_constant_memory() {
+    let donors = shared("large/donors.csv");
+    let text =
+        std::fs::read_to_string(&donors).expect("../shared/datasets/large/donors.csv is missing");
+    let lines: Vec<&str> = text.lines().collect();
+    let rows = lines.len() - 1;
+    let slice = |n: usize, name: &str| {
+        let path = tmp(name);
+        std::fs::write(&path, lines[..=n].join("\n") + "\n").unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let small = slice(20_000, "donors-20k.csv");
+    let session = tmp("donors.session.json");
+    succeed(
+        bin()
+            .args([
+                "eval",
+                "--data",
+                &small,
+                "--seeds",
+                "0",
+                "--budget",
+                "20",
+                "--epochs",
+                "3",
+                "--save-session",
+            ])
+            .arg(&session),
+    );
+    let mut peaks = Vec::new();
+    for (data, n) in [
+        (slice(100_000, "donors-100k.csv"), 100_000),
+        (donors.clone(), rows),
+    ] {
+        let out = tmp("donors-scores.csv");
+        let (status, kb) = peak_kb(
+            bin()
+                .args(["score", "--session"])
+                .arg(&session)
+                .args(["--data", &data, "--out"])
+                .arg(&out),
+        );
+        assert!(status.success());
+        let scored = std::fs::read_to_string(&out).unwrap().lines().count() - 1;
+        assert_eq!(scored, n);
+        peaks.push(kb);
+    }
+    eprintln!(
+        "peak memory: {} kB at 100k rows, {} kB at {rows} rows",
+        peaks[0], peaks[1]
+    );
+    assert!(peaks[0] > 0, "no reading from /proc");
+    assert!(
+        peaks[1] <= peaks[0] + peaks[0] / 10,
+        "memory grows with the rows: {} kB at 100k, {} kB at {rows}",
+        peaks[0],
+        peaks[1]
+    );
+}
