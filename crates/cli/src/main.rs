@@ -301,6 +301,19 @@ fn score_stream(a: &ScoreArgs, path: &str, file: &SessionFile) -> Result<(), Str
     let input = std::fs::File::open(&a.data).map_err(|e| format!("cannot read {}: {e}", a.data))?;
     let output =
         std::fs::File::create(&a.out).map_err(|e| format!("cannot write {}: {e}", a.out))?;
+    if !model.layer.exact {
+        eprintln!(
+            "the session's evidence tails are a sketch of {} knots (its data had more distinct \
+             values than a scoring model holds): its own rows score close to the page's, not \
+             to the bit",
+            model
+                .layer
+                .tails
+                .iter()
+                .map(|t| t.values.len())
+                .sum::<usize>()
+        );
+    }
     let done = stream::score_csv(
         &model,
         std::io::BufReader::with_capacity(1 << 20, input),

@@ -156,6 +156,9 @@ pub struct LayerState {
     /// Per tailed column (the detector's, then the marginal block): its
     /// knots' values and their tails.
     pub tails: Vec<SketchState>,
+    /// The sketches are the layer's own: the session's rows score to the
+    /// bit (see [`LayerModel::exact`]).
+    pub exact: bool,
     pub evidence: StandardizerState,
     pub forest: Option<ForestState>,
     #[serde(with = "f32s")]
@@ -218,6 +221,7 @@ impl LayerState {
                     tails: s.tails.clone(),
                 })
                 .collect(),
+            exact: l.exact,
             evidence: StandardizerState::of(&l.evidence),
             forest: l.forest.as_ref().map(|f| ForestState {
                 psi: f.psi,
@@ -257,6 +261,10 @@ impl LayerState {
                 "has {} weights where its inputs need {width}",
                 self.w.len()
             ));
+        }
+        let knots: usize = self.tails.iter().map(|t| t.values.len()).sum();
+        if knots > crate::active::MAX_MODEL_KNOTS {
+            return Err(format!("has {knots} tail knots, more than a model holds"));
         }
         if !self.tails.is_empty() && self.tails.len() != m + marginal {
             return Err(format!(
@@ -347,6 +355,7 @@ impl LayerState {
             isolation: self.isolation,
             features: self.features,
             tails,
+            exact: self.exact,
             evidence,
             forest,
             w: self.w.clone(),

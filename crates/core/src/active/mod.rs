@@ -83,7 +83,7 @@ use crate::standardize::standardize_columns_f32;
 mod model;
 mod saved;
 
-pub use model::{LayerModel, NeighbourModel};
+pub use model::{LayerModel, NeighbourModel, MAX_MODEL_KNOTS};
 
 /// The kernel weight of disagreeing labelled neighbours (in rows' worth)
 /// from which a label counts as contradicted.
@@ -1775,6 +1775,30 @@ impl TailSketch {
         out
     }
 
+    /// At most `k` (at least 2) of these knots, at evenly spaced tail
+    /// levels up to the last, as [`of_sorted`](Self::of_sorted) picks them
+    /// from a column: a smaller sketch of the same column.
+    pub fn thinned(&self, k: usize) -> Self {
+        let n = self.values.len();
+        if n <= k.max(2) {
+            return self.clone();
+        }
+        let k = k.max(2);
+        let top = f64::from(self.tails[n - 1]);
+        let mut picked: Vec<usize> = (0..k)
+            .map(|i| {
+                let level = (top * i as f64 / (k - 1) as f64) as f32;
+                self.tails.partition_point(|&t| t < level).min(n - 1)
+            })
+            .collect();
+        picked.push(n - 1);
+        picked.dedup();
+        Self {
+            values: picked.iter().map(|&i| self.values[i]).collect(),
+            tails: picked.iter().map(|&i| self.tails[i]).collect(),
+        }
+    }
+
     /// The tail of `v`.
     pub fn tail(&self, v: f32) -> f32 {
         let i = self.values.partition_point(|&x| x < v);
@@ -2563,6 +2587,23 @@ mod tests {
         assert_eq!(s.tail(f32::MAX), *s.tails.last().unwrap());
         assert!((s.tails.last().unwrap() - (n as f32).ln()).abs() < 1e-4);
         assert_eq!(TailSketch::of_sorted(&[], 8).tail(1.0), 0.0);
+        // Thinning the exact sketch (a knot per distinct value) keeps its
+        // ends, at most the knots asked for, and tails within one level.
+        let exact = TailSketch::of_sorted(&sorted, n);
+        for v in &sorted {
+            let want = exact.tail(*v);
+            let rank = sorted.partition_point(|x| x < v);
+            assert_eq!(want, (-libm::log((n - rank) as f64 / n as f64)) as f32);
+        }
+        let thin = exact.thinned(256);
+        assert!(thin.values.len() <= 257 && thin.values.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(thin.values.first(), exact.values.first());
+        assert_eq!(thin.tails.last(), exact.tails.last());
+        let level = exact.tails.last().unwrap() / 255.0;
+        for v in &sorted {
+            assert!((thin.tail(*v) - exact.tail(*v)).abs() <= level * 1.01 + 1e-5);
+        }
+        assert_eq!(exact.thinned(n + 5), exact);
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub struct LayerModel {
     /// The tail sketch of each detector and marginal column, or none when
     /// the layer reads the values themselves.
     pub tails: Vec<TailSketch>,
+    /// Whether the sketches are the layer's own, so that its rows score
+    /// here to the bit. A layer that reads exact ranks (`tail_knots` 0)
+    /// over more distinct values than [`MAX_MODEL_KNOTS`] gets thinned
+    /// sketches: its rows then score close to the layer's, not equal.
+    pub exact: bool,
     /// The evidence columns' standardiser.
     pub evidence: Standardizer,
     /// The trees, when the isolation score or the region term reads them.
@@ -49,6 +54,11 @@ pub struct LayerModel {
     pub regions: Vec<[f32; MAX_LEAVES]>,
     pub neighbours: Option<NeighbourModel>,
 }
+
+/// The most knots a model's tail sketches hold together (about 8 MB of
+/// values and tails): past it, a layer reading exact ranks over that many
+/// distinct values gets thinned sketches.
+pub const MAX_MODEL_KNOTS: usize = 1 << 20;
 
 /// The neighbour term's constants: its weight `a`, the kernel's scale
 /// `−1/(2·D·h²)`, and the labelled rows' standardised features with their
@@ -105,7 +115,16 @@ impl ActiveLayer {
             isolation.as_deref(),
             true,
         );
-        let InputConstants { tails, evidence } = constants.ok_or("no constants were kept")?;
+        let InputConstants {
+            mut tails,
+            evidence,
+        } = constants.ok_or("no constants were kept")?;
+        let knots: usize = tails.iter().map(|t| t.values.len()).sum();
+        let exact = knots <= MAX_MODEL_KNOTS;
+        if !exact {
+            let each = (MAX_MODEL_KNOTS / tails.len()).max(2);
+            tails = tails.iter().map(|t| t.thinned(each)).collect();
+        }
         let same = inputs.values.len() == self.inputs.len()
             && inputs
                 .values
@@ -151,6 +170,7 @@ impl ActiveLayer {
             isolation: shape.isolation > 0,
             features: shape.features > 0,
             tails,
+            exact,
             evidence,
             forest,
             w: self.w[..self.width].iter().map(|&w| w as f32).collect(),
