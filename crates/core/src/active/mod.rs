@@ -1626,7 +1626,8 @@ pub(crate) fn dot4(a: &[f32], b: &[f32]) -> f32 {
 /// With `knots > 0` each column's tails come from its [`TailSketch`] of at
 /// most that many knots instead. With `keep`, each column's sketch is
 /// pushed there: with `knots == 0` one knot per distinct value, which
-/// gives every row its exact tail back.
+/// gives every row its exact tail back, thinned to its share of
+/// [`MAX_MODEL_KNOTS`] when the column has more.
 fn tail_transform(
     values: &mut [f32],
     width: usize,
@@ -1676,7 +1677,15 @@ fn tail_transform(
                         }
                     }
                     if let Some(keep) = keep.as_deref_mut() {
-                        keep.push(sketch);
+                        // At most a share of the model's knots each: the
+                        // exact sketch of a large column is thinned here,
+                        // so no more than that is ever held.
+                        let each = (MAX_MODEL_KNOTS / (end - start).max(1)).max(2);
+                        keep.push(if knots == 0 {
+                            sketch.thinned(each)
+                        } else {
+                            sketch
+                        });
                     }
                     if knots > 0 {
                         return tails;

@@ -116,15 +116,9 @@ impl ActiveLayer {
             true,
         );
         let InputConstants {
-            mut tails,
-            evidence,
+            tails,
+            evidence: standardizer,
         } = constants.ok_or("no constants were kept")?;
-        let knots: usize = tails.iter().map(|t| t.values.len()).sum();
-        let exact = knots <= MAX_MODEL_KNOTS;
-        if !exact {
-            let each = (MAX_MODEL_KNOTS / tails.len()).max(2);
-            tails = tails.iter().map(|t| t.thinned(each)).collect();
-        }
         let same = inputs.values.len() == self.inputs.len()
             && inputs
                 .values
@@ -163,21 +157,29 @@ impl ActiveLayer {
             }
         });
         let shape = inputs.shape;
-        Ok(LayerModel {
+        let mut model = LayerModel {
             m,
             d: if have_features { d } else { 0 },
             marginal: shape.marginal > 0,
             isolation: shape.isolation > 0,
             features: shape.features > 0,
             tails,
-            exact,
-            evidence,
+            exact: false,
+            evidence: standardizer,
             forest,
             w: self.w[..self.width].iter().map(|&w| w as f32).collect(),
             b: self.b as f32,
             regions,
             neighbours,
-        })
+        };
+        // Exact when it gives every row of the layer its score to the bit
+        // (a sketch thinned to fit [`MAX_MODEL_KNOTS`] may not).
+        let scores = model.score(rows, evidence, features);
+        model.exact = scores
+            .iter()
+            .zip(&self.scores)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        Ok(model)
     }
 }
 
@@ -362,6 +364,7 @@ mod tests {
             let rows = 600;
             let (layer, ev, z, forest) = labelled(config, rows, 7);
             let model = layer.model(&ev, 3, &z, 4, forest.as_ref()).unwrap();
+            assert!(model.exact, "{name}");
             let scores = model.score(rows, &ev, &z);
             assert!(same_bits(&scores, layer.scores()), "{name}");
             // Row-local: any slice of the rows scores as the whole did.
@@ -390,6 +393,32 @@ mod tests {
         let model = layer.model(&ev, m, &z, d, trees.as_ref()).unwrap();
         assert!(model.neighbours.is_none() && model.regions.is_empty());
         assert!(same_bits(&model.score(rows, &ev, &z), layer.scores()));
+    }
+
+    /// More distinct values than a model holds: the sketches are thinned,
+    /// the model says it is not exact, and its scores stay close.
+    #[test]
+    fn a_large_layer_gets_thinned_tails_and_says_so() {
+        let rows = MAX_MODEL_KNOTS / 7 + 20_000;
+        let (ev, z) = data(rows, 3, 4, 11);
+        let config = ActiveConfig {
+            forest_trees: 0,
+            neighbour_weight: 0.0,
+            ..ActiveConfig::default()
+        };
+        let layer = ActiveLayer::new(&ev, 3, &z, 4, config);
+        let model = layer.model(&ev, 3, &z, 4, None).unwrap();
+        assert!(!model.exact);
+        let knots: usize = model.tails.iter().map(|t| t.values.len()).sum();
+        assert!(knots <= MAX_MODEL_KNOTS + model.tails.len(), "{knots}");
+        let scores = model.score(rows, &ev, &z);
+        let worst = scores
+            .iter()
+            .zip(layer.scores())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        eprintln!("thinned tails: largest score difference {worst}");
+        assert!(worst < 1e-3, "{worst}");
     }
 
     #[test]
