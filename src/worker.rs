@@ -19,7 +19,7 @@ use anomaly_lab_core::active::{ActiveConfig, InputShape, LayerInputs};
 use anomaly_lab_core::data::{ParseProgress, Prepared};
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::detector::{DetectorSpec, DetectorWeights, Progress, Scored};
-use anomaly_lab_core::forest::{Forest, ForestKey};
+use anomaly_lab_core::forest::{Forest, ForestKey, ForestModel};
 use anomaly_lab_core::CoreError;
 use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -524,7 +524,17 @@ async fn read_forest(o: &JsValue) -> Option<Forest> {
         .dyn_into::<js_sys::Uint32Array>()
         .ok()?
         .to_vec();
-    Forest::from_wire(leaves, scores, &paths)
+    let mut forest = Forest::from_wire(leaves, scores, &paths)?;
+    // The trees, for the session file's scoring model; a forest without
+    // them still serves the layer (the file then has no model).
+    let ints = get(o, "treeInts").dyn_into::<js_sys::Uint32Array>().ok();
+    if let Some(ints) = ints {
+        let model = ForestModel::from_wire(&ints.to_vec(), &floats(o, "treeFloats"), usize::MAX);
+        if let Some(model) = model {
+            forest.set_model(model);
+        }
+    }
+    Some(forest)
 }
 
 fn unknown() -> CoreError {

@@ -6,6 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,12 @@ async function saveSession(page, name) {
   const path = join(dir, name);
   await download.saveAs(path);
   return { path, json: JSON.parse(readFileSync(path, 'utf8')), suggested: download.suggestedFilename() };
+}
+
+/** The native CLI, built (or found up to date) in the cargo target folder. */
+function cli() {
+  execFileSync('cargo', ['build', '-q', '-p', 'anomaly-lab-cli'], { stdio: 'inherit' });
+  return join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'anomaly-lab');
 }
 
 async function bannerText(page) {
@@ -53,7 +60,8 @@ test('session download, then a fresh page opens it: identical scores, no trainin
   const { path, json, suggested } = await saveSession(page, 'tiny.session.json');
   assert.equal(suggested, 'tiny.session.json');
   assert.equal(json.format, 'anomaly-lab-session');
-  assert.equal(json.version, 1);
+  assert.equal(json.version, 2);
+  assert.equal(json.scoring, null, 'a built-in sample has no file to score records of');
   assert.equal(json.labels.length, labels);
   // The bulk label's rows share one batch, after the two single labels'.
   assert.deepEqual([...new Set(json.labels.map((l) => l.batch))], [0, 1, 2]);
@@ -119,15 +127,28 @@ test('a wrong session file gives a clear banner and changes nothing', async () =
   await finish(session);
 });
 
-test('a session saved for other data says so and keeps the labels that still match', async () => {
+test('a CSV\'s session scores every row the same in the native CLI; over other data it says so and keeps the labels that still match', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
   await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
   await labelQueueTop(page, 'A');
   await labelQueueTop(page, 'N');
   await labelQueueTop(page, 'A');
-  const { path } = await saveSession(page, 'thyroid.session.json');
+  const { path, json } = await saveSession(page, 'thyroid.session.json');
+  assert.equal(json.version, 2);
+  assert.equal(json.scoring.layer.exact, true, 'the scoring model gives the page\'s rows their scores');
 
+  // The native CLI streams the CSV through the page's session: the page's
+  // scores, row for row (the issue asks for 1e-5; they are equal).
+  const pageScores = await exportedScores(page);
+  const out = join(dir, 'cli-scores.csv');
+  execFileSync(cli(), ['score', '--session', path, '--data', join(shared, 'ann_thyroid_1v3.csv'), '--out', out], { stdio: 'pipe' });
+  const cliScores = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+  assert.equal(cliScores.length, 3251);
+  const worst = Math.max(...cliScores.map((s, i) => Math.abs(s - pageScores[i])));
+  console.log(`# page → CLI: largest score difference over 3251 rows: ${worst}`);
+  assert.ok(worst <= 1e-5, `the CLI's scores differ from the page's by up to ${worst}`);
+  assert.deepEqual(cliScores, pageScores, 'the same scores');
 
   // The same file with one row more (a copy of its last line): every
   // labelled row holds the same values, the fingerprint differs.

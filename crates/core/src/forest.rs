@@ -206,9 +206,19 @@ impl Forest {
         }
     }
 
-    /// The trees, when this forest was grown here.
+    /// The trees, when this forest was grown here or they came with it.
     pub fn model(&self) -> Option<&ForestModel> {
         self.model.as_deref()
+    }
+
+    /// Gives a forest that came as its arrays its trees: false (and
+    /// nothing changes) unless they are as many as its trees.
+    pub fn set_model(&mut self, model: ForestModel) -> bool {
+        let fits = model.trees.len() == self.trees;
+        if fits {
+            self.model = Some(Arc::new(model));
+        }
+        fits
     }
 
     pub fn trees(&self) -> usize {
@@ -440,6 +450,63 @@ impl ForestModel {
                     && t.path.iter().all(|p| p.is_finite())
                     && t.thresholds.iter().all(|v| !v.is_nan())
             })
+    }
+}
+
+impl ForestModel {
+    /// The trees as two arrays, for the workers' messages: integers (`ψ`,
+    /// the number of trees, then per tree its height, its number of leaves,
+    /// its split features and its bottom slots' leaves) and floats (per
+    /// tree its thresholds and its leaves' path lengths).
+    pub fn to_wire(&self) -> (Vec<u32>, Vec<f32>) {
+        let mut ints = vec![self.psi as u32, self.trees.len() as u32];
+        let mut floats = Vec::new();
+        for t in &self.trees {
+            ints.extend([t.height as u32, t.path.len() as u32]);
+            ints.extend(&t.features);
+            ints.extend(t.bottom.iter().map(|&b| u32::from(b)));
+            floats.extend(&t.thresholds);
+            floats.extend(&t.path);
+        }
+        (ints, floats)
+    }
+
+    /// The trees from [`to_wire`](Self::to_wire)'s arrays, checked whole
+    /// against `d` features ([`is_valid`](Self::is_valid)); `None` when
+    /// they do not fit.
+    pub fn from_wire(ints: &[u32], floats: &[f32], d: usize) -> Option<Self> {
+        let mut i = ints.iter().map(|&v| v as usize);
+        let mut f = floats.iter().copied();
+        let psi = i.next()?;
+        let count = i.next()?;
+        if count > 10_000 {
+            return None;
+        }
+        let mut trees = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (height, leaves) = (i.next()?, i.next()?);
+            if height > 8 || leaves > MAX_LEAVES {
+                return None;
+            }
+            let inner = (1usize << height) - 1;
+            let features = i.by_ref().take(inner).map(|v| v as u32).collect::<Vec<_>>();
+            let bottom = i
+                .by_ref()
+                .take(inner + 1)
+                .map(|v| u8::try_from(v).ok())
+                .collect::<Option<Vec<_>>>()?;
+            let thresholds: Vec<f32> = f.by_ref().take(inner).collect();
+            let path: Vec<f32> = f.by_ref().take(leaves).collect();
+            trees.push(TreeModel {
+                height,
+                features,
+                thresholds,
+                bottom,
+                path,
+            });
+        }
+        let model = Self { psi, trees };
+        (i.next().is_none() && f.next().is_none() && model.is_valid(d)).then_some(model)
     }
 }
 

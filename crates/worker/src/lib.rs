@@ -67,7 +67,7 @@ mod worker {
     use anomaly_lab_core::detector::{
         fit_and_score, score_with_weights, DetectorSpec, DetectorWeights, Fitted, Progress,
     };
-    use anomaly_lab_core::forest::{Forest, ForestKey};
+    use anomaly_lab_core::forest::{Forest, ForestKey, ForestModel};
     use anomaly_lab_core::projection::pca_2d;
     use anomaly_lab_core::CoreError;
     use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
@@ -313,15 +313,23 @@ mod worker {
         let leaves = Uint8Array::from(f.leaves());
         let scores = Float32Array::from(f.scores());
         let paths = js_sys::Uint32Array::from(&f.wire_paths()[..]);
+        // The trees too, for the session file's scoring model.
+        let (ints, floats) = f.model().map(ForestModel::to_wire).unwrap_or_default();
+        let tree_ints = js_sys::Uint32Array::from(&ints[..]);
+        let tree_floats = Float32Array::from(&floats[..]);
         transfer.extend([
             JsValue::from(leaves.buffer()),
             scores.buffer().into(),
             paths.buffer().into(),
+            tree_ints.buffer().into(),
+            tree_floats.buffer().into(),
         ]);
         object(&[
             ("leaves", leaves.into()),
             ("scores", scores.into()),
             ("paths", paths.into()),
+            ("treeInts", tree_ints.into()),
+            ("treeFloats", tree_floats.into()),
         ])
     }
 
