@@ -254,17 +254,21 @@ fn save_session(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
+    let start = Instant::now();
     let file = SessionFile::of(&session, &name, &detector, Default::default(), now)
         .map_err(|e| e.to_string())?;
-    std::fs::write(path, file.to_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
+    let text = file.to_json();
+    std::fs::write(path, &text).map_err(|e| format!("cannot write {path}: {e}"))?;
     eprintln!(
-        "wrote the session ({} labels, {}) to {path}",
+        "wrote the session ({} labels, {}, {} kB) to {path} in {:.2} s",
         session.history().len(),
-        if file.scoring.is_some() {
-            "with its scoring model"
-        } else {
-            "no scoring model"
-        }
+        match &file.scoring {
+            Some(s) if s.layer.exact => "with its scoring model",
+            Some(_) => "with its scoring model, tails thinned",
+            None => "no scoring model",
+        },
+        text.len() / 1000,
+        start.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -174,7 +174,13 @@ impl ActiveLayer {
         };
         // Exact when it gives every row of the layer its score to the bit
         // (a sketch thinned to fit [`MAX_MODEL_KNOTS`] may not).
-        let scores = model.score(rows, evidence, features);
+        let scores = model.score_placed(
+            rows,
+            evidence,
+            features,
+            &leaves,
+            isolation.as_deref().unwrap_or_default(),
+        );
         model.exact = scores
             .iter()
             .zip(&self.scores)
@@ -195,11 +201,24 @@ impl LayerModel {
     /// The scores of `rows` rows, from their evidence (`rows × m`) and
     /// standardised features (`rows × d`).
     pub fn score(&self, rows: usize, evidence: &[f32], features: &[f32]) -> Vec<f32> {
-        let (m, d, width) = (self.m, self.d, self.width());
         let (leaves, isolation) = match &self.forest {
-            Some(f) => f.leaves_and_scores(&features[..rows * d], d),
+            Some(f) => f.leaves_and_scores(&features[..rows * self.d], self.d),
             None => (Vec::new(), Vec::new()),
         };
+        self.score_placed(rows, evidence, features, &leaves, &isolation)
+    }
+
+    /// [`score`](Self::score) with each row's leaves and isolation score
+    /// already found by the forest.
+    fn score_placed(
+        &self,
+        rows: usize,
+        evidence: &[f32],
+        features: &[f32],
+        leaves: &[u8],
+        isolation: &[f32],
+    ) -> Vec<f32> {
+        let (m, d, width) = (self.m, self.d, self.width());
         let tailed = if self.tails.is_empty() {
             0
         } else {
@@ -244,7 +263,7 @@ impl LayerModel {
             }
             scores.push(s);
         }
-        super::add_leaf_terms(&mut scores, &leaves, &self.regions);
+        super::add_leaf_terms(&mut scores, leaves, &self.regions);
         scores.iter_mut().for_each(|s| *s += self.b);
         scores
     }
