@@ -267,17 +267,12 @@ impl Session {
         let (Some(scored), Some(layer)) = (&self.scored, &self.active) else {
             return Err("the data is not scored yet".into());
         };
-        let d = self.cols();
-        let forest = self
-            .forest()
-            .and_then(Forest::model)
-            .filter(|m| m.is_valid(d));
         layer.model(
             &scored.evidence,
             scored.evidence_dim,
             &self.x,
             self.cols(),
-            forest,
+            self.forest(),
         )
     }
 

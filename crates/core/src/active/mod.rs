@@ -434,7 +434,7 @@ impl LayerInputs {
             }
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
-        let mut tails = Vec::new();
+        let mut tails = (Vec::new(), false);
         if shape.tails {
             let keep = keep.then_some(&mut tails);
             tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, keep);
@@ -447,7 +447,8 @@ impl LayerInputs {
             prior_scores: None,
         };
         let constants = keep.then_some(InputConstants {
-            tails,
+            tails: tails.0,
+            thinned: tails.1,
             evidence: standardizer,
         });
         (built, constants)
@@ -506,6 +507,9 @@ impl LayerInputs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputConstants {
     pub tails: Vec<TailSketch>,
+    /// Some sketch was thinned to fit [`MAX_MODEL_KNOTS`]: it no longer
+    /// gives every row its exact tail.
+    pub thinned: bool,
     pub evidence: crate::standardize::Standardizer,
 }
 
@@ -1633,7 +1637,7 @@ fn tail_transform(
     width: usize,
     columns: std::ops::Range<usize>,
     knots: usize,
-    mut keep: Option<&mut Vec<TailSketch>>,
+    mut keep: Option<&mut (Vec<TailSketch>, bool)>,
 ) {
     /// Columns read and written in one pass over the table: on a large
     /// table each pass costs as much as a column's sort.
@@ -1676,16 +1680,18 @@ fn tail_transform(
                             tails[(c & u64::from(u32::MAX)) as usize] = sketch.tail(value(c));
                         }
                     }
-                    if let Some(keep) = keep.as_deref_mut() {
+                    if let Some((kept, thinned)) = keep.as_deref_mut() {
                         // At most a share of the model's knots each: the
                         // exact sketch of a large column is thinned here,
                         // so no more than that is ever held.
                         let each = (MAX_MODEL_KNOTS / (end - start).max(1)).max(2);
-                        keep.push(if knots == 0 {
+                        let fewer = if knots == 0 {
                             sketch.thinned(each)
                         } else {
-                            sketch
-                        });
+                            sketch.clone()
+                        };
+                        *thinned |= fewer.values.len() < sketch.values.len();
+                        kept.push(fewer);
                     }
                     if knots > 0 {
                         return tails;

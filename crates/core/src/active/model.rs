@@ -17,7 +17,7 @@
 use super::{
     dot4, kernel, neighbour_term, ActiveLayer, InputConstants, LayerInputs, TailSketch, MAX_LEAVES,
 };
-use crate::forest::ForestModel;
+use crate::forest::{Forest, ForestModel};
 use crate::standardize::Standardizer;
 
 /// A fitted layer's constants (see the module docs).
@@ -75,15 +75,16 @@ pub struct NeighbourModel {
 impl ActiveLayer {
     /// This layer's constants, from the detector's evidence (`rows × m`)
     /// and the standardised features (`rows × d`) it was built from, and
-    /// the trees of its forest when it has one. An error says what does not
-    /// fit: other rows, or a forest that was not grown here.
+    /// its forest (with its trees) when it has one. An error says what
+    /// does not fit: other rows, or a forest without its trees or whose
+    /// trees do not place the rows where it did.
     pub fn model(
         &self,
         evidence: &[f32],
         m: usize,
         features: &[f32],
         d: usize,
-        forest: Option<&ForestModel>,
+        forest: Option<&Forest>,
     ) -> Result<LayerModel, String> {
         let rows = self.rows();
         if m == 0 || evidence.len() != rows * m {
@@ -96,27 +97,22 @@ impl ActiveLayer {
         let wants_forest = have_features && self.config.forest_trees > 0;
         let forest = match (wants_forest, forest) {
             (false, _) => None,
-            (true, Some(f)) if f.trees.len() == self.config.forest_trees => Some(f.clone()),
+            (true, Some(f))
+                if f.trees() == self.config.forest_trees && f.scores().len() == rows =>
+            {
+                let trees = f.model().filter(|t| t.is_valid(d));
+                let trees = trees.ok_or("the layer's forest has no trees here")?;
+                check_placement(trees, f, features, d)?;
+                Some((trees.clone(), f))
+            }
             (true, _) => return Err("the layer's forest has no trees here".into()),
         };
-        let (leaves, isolation) = match &forest {
-            Some(f) => {
-                let (leaves, scores) = f.leaves_and_scores(features, d);
-                (leaves, Some(scores))
-            }
-            None => (Vec::new(), None),
-        };
-        let (inputs, constants) = LayerInputs::build_kept(
-            evidence,
-            m,
-            features,
-            d,
-            &self.config,
-            isolation.as_deref(),
-            true,
-        );
+        let isolation = forest.as_ref().map(|(_, f)| f.scores());
+        let (inputs, constants) =
+            LayerInputs::build_kept(evidence, m, features, d, &self.config, isolation, true);
         let InputConstants {
             tails,
+            thinned,
             evidence: standardizer,
         } = constants.ok_or("no constants were kept")?;
         let same = inputs.values.len() == self.inputs.len()
@@ -128,8 +124,10 @@ impl ActiveLayer {
         if !same || inputs.shape.width() != self.width {
             return Err("these rows are not the ones the layer was built from".into());
         }
-        if self.regions.active() && self.regions.leaves[..] != leaves[..] {
-            return Err("the forest's trees do not place the rows in its leaves".into());
+        if let (true, Some((_, f))) = (self.regions.active(), &forest) {
+            if self.regions.leaves[..] != f.leaves()[..] {
+                return Err("the layer's regions are not its forest's leaves".into());
+            }
         }
         let u = self.u();
         let regions = if self.regions.active() && u.iter().any(|&v| v != 0.0) {
@@ -157,36 +155,52 @@ impl ActiveLayer {
             }
         });
         let shape = inputs.shape;
-        let mut model = LayerModel {
+        Ok(LayerModel {
             m,
             d: if have_features { d } else { 0 },
             marginal: shape.marginal > 0,
             isolation: shape.isolation > 0,
             features: shape.features > 0,
             tails,
-            exact: false,
+            // The sketches hold every distinct value with its exact tail
+            // (or are the layer's own): the rows score here as in the layer
+            // (the tests check it to the bit), unless one was thinned.
+            exact: !thinned,
             evidence: standardizer,
-            forest,
+            forest: forest.map(|(trees, _)| trees),
             w: self.w[..self.width].iter().map(|&w| w as f32).collect(),
             b: self.b as f32,
             regions,
             neighbours,
-        };
-        // Exact when it gives every row of the layer its score to the bit
-        // (a sketch thinned to fit [`MAX_MODEL_KNOTS`] may not).
-        let scores = model.score_placed(
-            rows,
-            evidence,
-            features,
-            &leaves,
-            isolation.as_deref().unwrap_or_default(),
-        );
-        model.exact = scores
-            .iter()
-            .zip(&self.scores)
-            .all(|(a, b)| a.to_bits() == b.to_bits());
-        Ok(model)
+        })
     }
+}
+
+/// Checks on up to 1,024 of the rows, evenly spaced, that `trees` place
+/// them in `forest`'s leaves with its isolation scores, to the bit: a
+/// forest and trees that do not belong together are refused.
+fn check_placement(
+    trees: &ForestModel,
+    forest: &Forest,
+    x: &[f32],
+    d: usize,
+) -> Result<(), String> {
+    let rows = forest.scores().len();
+    let t = forest.trees();
+    let step = rows.div_ceil(1024).max(1);
+    let picked: Vec<usize> = (0..rows).step_by(step).collect();
+    let sample: Vec<f32> = picked
+        .iter()
+        .flat_map(|&r| &x[r * d..(r + 1) * d])
+        .copied()
+        .collect();
+    let (leaves, scores) = trees.leaves_and_scores(&sample, d);
+    let fits = picked.iter().enumerate().all(|(k, &r)| {
+        leaves[k * t..(k + 1) * t] == forest.leaves()[r * t..(r + 1) * t]
+            && scores[k].to_bits() == forest.scores()[r].to_bits()
+    });
+    fits.then_some(())
+        .ok_or_else(|| "the forest's trees do not place the rows in its leaves".to_string())
 }
 
 impl LayerModel {
@@ -273,7 +287,6 @@ impl LayerModel {
 mod tests {
     use super::*;
     use crate::active::ActiveConfig;
-    use crate::forest::Forest;
     use crate::rng::Rng;
 
     /// `rows` rows of `m` evidence and `d` standardised-looking features,
@@ -304,7 +317,7 @@ mod tests {
         config: ActiveConfig,
         rows: usize,
         seed: u64,
-    ) -> (ActiveLayer, Vec<f32>, Vec<f32>, Option<ForestModel>) {
+    ) -> (ActiveLayer, Vec<f32>, Vec<f32>, Option<Forest>) {
         let (m, d) = (3, 4);
         let (ev, z) = data(rows, m, d, seed);
         let forest = (config.forest_trees > 0).then(|| {
@@ -316,8 +329,7 @@ mod tests {
                 config.forest_seed,
             )
         });
-        let model = forest.as_ref().and_then(|f| f.model().cloned());
-        let mut layer = ActiveLayer::with_forest(&ev, m, &z, d, config, forest);
+        let mut layer = ActiveLayer::with_forest(&ev, m, &z, d, config, forest.clone());
         let labels: Vec<(usize, bool)> = [
             (3, true),
             (10, false),
@@ -329,7 +341,7 @@ mod tests {
         .into_iter()
         .collect();
         layer.set_labels(&labels);
-        (layer, ev, z, model)
+        (layer, ev, z, forest)
     }
 
     fn same_bits(a: &[f32], b: &[f32]) -> bool {
@@ -407,9 +419,8 @@ mod tests {
             config.forest_sample,
             config.forest_seed,
         );
-        let trees = forest.model().cloned();
-        let layer = ActiveLayer::with_forest(&ev, m, &z, d, config, Some(forest));
-        let model = layer.model(&ev, m, &z, d, trees.as_ref()).unwrap();
+        let layer = ActiveLayer::with_forest(&ev, m, &z, d, config, Some(forest.clone()));
+        let model = layer.model(&ev, m, &z, d, Some(&forest)).unwrap();
         assert!(model.neighbours.is_none() && model.regions.is_empty());
         assert!(same_bits(&model.score(rows, &ev, &z), layer.scores()));
     }
@@ -454,5 +465,27 @@ mod tests {
             .unwrap_err()
             .contains("not the ones"));
         assert!(layer.model(&ev[3..], 3, &z, 4, forest.as_ref()).is_err());
+        // A forest that came as its arrays has no trees; trees of another
+        // forest do not place the rows where this one did.
+        let grown = forest.unwrap();
+        let mut sent = Forest::from_wire(
+            grown.leaves().to_vec(),
+            grown.scores().to_vec(),
+            &grown.wire_paths(),
+        )
+        .unwrap();
+        assert!(layer
+            .model(&ev, 3, &z, 4, Some(&sent))
+            .unwrap_err()
+            .contains("no trees"));
+        let config = ActiveConfig::default();
+        let other = Forest::fit(&z, 4, config.forest_trees, config.forest_sample, 99);
+        assert!(sent.set_model(other.model().unwrap().clone()));
+        assert!(layer
+            .model(&ev, 3, &z, 4, Some(&sent))
+            .unwrap_err()
+            .contains("do not place"));
+        assert!(sent.set_model(grown.model().unwrap().clone()));
+        assert!(layer.model(&ev, 3, &z, 4, Some(&sent)).unwrap().exact);
     }
 }
