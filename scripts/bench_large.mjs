@@ -6,7 +6,7 @@
 // (default ../shared/datasets/large/cover.csv, the page's default sample
 // size). CPU backend, the page's default settings.
 
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -99,8 +99,9 @@ for (let k = 0; k < 10; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 
 // gives it.
 const te = Date.now();
 const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-button]')]);
-let exported = 0;
-for await (const c of await download.createReadStream()) exported += c.length;
+const scoresPath = join(tmpdir(), 'bench-large.scores.csv');
+await download.saveAs(scoresPath);
+const exported = (await stat(scoresPath)).size;
 const exportSeconds = (Date.now() - te) / 1000;
 // The session file: saved (JSON made, downloaded), then opened over the
 // same data: the detector scores every row with the saved weights (no
@@ -130,6 +131,19 @@ if (epochs[1] && last > 1) {
 console.log(`export: ${(exported / 1e6).toFixed(1)} MB in ${exportSeconds.toFixed(1)} s`);
 console.log(`session file: ${(sessionBytes / 1e3).toFixed(0)} kB saved in ${saveSeconds.toFixed(1)} s; opened (scored with its weights, labels and fit back) in ${openSeconds.toFixed(1)} s`);
 console.log(`label → repaint: median ${median(times).toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
+// The native CLI streams the same file through the page's session: how far
+// its scores are from the page's (docs/SESSION.md, "Exactness").
+const saved_ = JSON.parse(await readFile(sessionPath, 'utf8'));
+if (saved_.scoring) {
+  execFileSync('cargo', ['build', '--release', '-q', '-p', 'anomaly-lab-cli'], { stdio: 'inherit' });
+  const cli = join(process.env.CARGO_TARGET_DIR ?? 'target', 'release', 'anomaly-lab');
+  const cliOut = join(tmpdir(), 'bench-large.cli.csv');
+  const said = execFileSync(cli, ['score', '--session', sessionPath, '--data', path, '--out', cliOut], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const column = async (p) => (await readFile(p, 'utf8')).trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+  const [ours, theirs] = [await column(scoresPath), await column(cliOut)];
+  const worst = ours.reduce((w, s, i) => Math.max(w, Math.abs(s - theirs[i])), ours.length === theirs.length ? 0 : Infinity);
+  console.log(`page → CLI (score --session, streamed): largest score difference over ${ours.length} rows: ${worst} (tails ${saved_.scoring.layer.exact ? 'exact' : 'thinned'})${said}`);
+}
 await context.close();
 await browser.close();
 server.close();
