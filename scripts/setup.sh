@@ -108,6 +108,20 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 }
 
+# The Python the ONNX test runs ONNX Runtime with: a virtual environment
+# with numpy and onnxruntime from PyPI (about 10 s, once), beside the
+# cargo cache. ANOMALY_LAB_PYTHON names it for the test.
+ONNX_VENV="${ONNX_VENV:-$HOME/.cache/anomaly-lab/venv}"
+ensure_onnxruntime() {
+  export ANOMALY_LAB_PYTHON="$ONNX_VENV/bin/python"
+  if "$ANOMALY_LAB_PYTHON" -c 'import numpy, onnxruntime' 2>/dev/null; then return 0; fi
+  have python3 || fail "python3 not found: the ONNX test runs ONNX Runtime in Python 3" || return
+  say "installing numpy and onnxruntime 1.30.0 from PyPI in $ONNX_VENV (about 10 s, once)"
+  python3 -m venv "$ONNX_VENV" \
+    || fail "python3 -m venv failed: install Debian's python3-venv (apt-get install python3-venv)" || return
+  "$ONNX_VENV/bin/python" -m pip install -q --disable-pip-version-check numpy onnxruntime==1.30.0
+}
+
 # Builds the page into dist/: the wasm module through wasm-bindgen (and
 # wasm-opt when WASM_OPT=1), index.html, style/ and public/. The cargo
 # profile is $WEB_PROFILE: `web` (quick to build: the local run and the

@@ -23,6 +23,7 @@ if [ ! -d ../shared/datasets ]; then
 fi
 ensure_chromium
 ensure_node_modules
+ensure_onnxruntime
 
 step "set-up scripts (with each tool hidden)"
 scripts/test_setup.sh 2>&1 | tee -a "$log"

@@ -18,6 +18,7 @@ usage:
                    [--epochs N] [--hidden N] [--bottleneck N] [--lr X] [--train-rows N]
   anomaly-lab score --session FILE.session.json --data FILE --out scores.csv
   anomaly-lab sample --kind clustered|low-density|hidden|high-dimensional|tiny [--rows N] --out FILE
+  anomaly-lab export --session FILE.session.json --onnx model.onnx
 
 --train-rows N: the detector trains on a seeded sample of at most N rows (0: every
 row; default 50000), then scores every row.
@@ -32,6 +33,10 @@ it scores only the data it was saved for.
 
 eval --save-session FILE writes the first seed's session after its queries,
 as the page saves one, for score --session.
+
+export --onnx writes the session's detector and active layer as one ONNX model
+(input: the table's features, double[N, D]; output: the score, float[N, 1]) for
+ONNX Runtime (docs/ONNX.md).
 
 eval plays the expert from the ground truth: it answers about the top-ranked
 unlabelled row, one at a time, and reports found@k (true anomalies among the
@@ -134,7 +139,15 @@ pub enum Command {
     Eval(Box<EvalArgs>),
     Score(ScoreArgs),
     Sample(SampleArgs),
+    Export(ExportArgs),
     Help,
+}
+
+/// `export --session FILE --onnx OUT`.
+#[derive(Debug, Clone)]
+pub struct ExportArgs {
+    pub session: String,
+    pub onnx: String,
 }
 
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
@@ -160,6 +173,22 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     }
     if sub == "sample" {
         return parse_sample(rest);
+    }
+    if sub == "export" {
+        let (mut session, mut onnx) = (None, None);
+        let mut it = rest.iter();
+        while let Some(flag) = it.next() {
+            let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--session" => session = Some(value.clone()),
+                "--onnx" => onnx = Some(value.clone()),
+                _ => return Err(format!("unknown option '{flag}'")),
+            }
+        }
+        return Ok(Command::Export(ExportArgs {
+            session: session.ok_or("--session FILE is required")?,
+            onnx: onnx.ok_or("--onnx FILE is required")?,
+        }));
     }
     if sub != "eval" && sub != "score" {
         return Err(format!("unknown command '{sub}'"));

@@ -11,6 +11,7 @@
 //! a bad command line).
 
 mod args;
+mod onnx;
 mod stream;
 
 use std::process::ExitCode;
@@ -27,7 +28,7 @@ use anomaly_lab_core::synth::{generate, to_csv};
 use burn::tensor::Device;
 use serde_json::{json, Map, Value};
 
-use args::{Backend, Command, EvalArgs, ScoreArgs, USAGE};
+use args::{Backend, Command, EvalArgs, ExportArgs, ScoreArgs, USAGE};
 
 /// Budgets at which found@k is reported.
 const REPORT_AT: [usize; 5] = [10, 25, 50, 100, 300];
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         }
         Command::Eval(a) => eval(&a),
         Command::Score(a) => score(&a),
+        Command::Export(a) => export(&a),
         Command::Sample(a) => {
             let mut config = a.kind.config();
             config.rows = a.rows.unwrap_or(config.rows);
@@ -213,6 +215,28 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
             );
         }
     }
+    Ok(())
+}
+
+/// `export --onnx`: the session file's scoring model as one ONNX model.
+fn export(a: &ExportArgs) -> Result<(), String> {
+    let path = &a.session;
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {path}: {e}"))?
+        .len();
+    session_file::check_size(size).map_err(|e| format!("{path}: {e}"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let file = SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    let model = file.scoring_model().map_err(|e| format!("{path}: {e}"))?;
+    let d = &file.detector;
+    let bytes = onnx::export(&model, &d.spec, &d.weights).map_err(|e| format!("{path}: {e}"))?;
+    std::fs::write(&a.onnx, &bytes).map_err(|e| format!("cannot write {}: {e}", a.onnx))?;
+    eprintln!(
+        "wrote {} ({} kB): input 'features' double[N, {}], output 'score' float[N, 1]",
+        a.onnx,
+        bytes.len() / 1000,
+        model.schema.features
+    );
     Ok(())
 }
 

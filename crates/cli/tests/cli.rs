@@ -464,3 +464,111 @@ fn streaming_scores_donors_in_constant_memory() {
         peaks[1]
     );
 }
+
+/// The Python that has numpy and onnxruntime: `ANOMALY_LAB_PYTHON`, or the
+/// virtual environment scripts/test.sh makes.
+fn onnx_python() -> String {
+    let path = std::env::var("ANOMALY_LAB_PYTHON").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/anomaly-lab/venv/bin/python")
+    });
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "{path} is missing: ./scripts/test.sh installs onnxruntime there (or set ANOMALY_LAB_PYTHON)"
+    );
+    path
+}
+
+/// The ONNX round trip: a session (both detectors; a shared
+/// dataset, and a file with text, formatted and missing cells) exported
+/// with `export --onnx`, run by ONNX Runtime on the CSV encoded by the
+/// session's schema, gives the CLI's scores to 1e-4.
+#[test]
+fn an_onnx_export_scores_in_onnx_runtime_as_the_cli_does() {
+    let python = onnx_python();
+    let script = format!("{}/../../scripts/onnx_score.py", env!("CARGO_MANIFEST_DIR"));
+    let mut mixed = String::from("label,amount,colour,size,note\n");
+    for i in 0..600 {
+        let label = if i % 40 == 7 { "anomaly" } else { "nominal" };
+        let amount = if i % 40 == 7 {
+            9_000 + i
+        } else {
+            1_000 + (i * 37) % 800
+        };
+        let colour = ["red", "blue", "green", ""][i % 4];
+        let size = if i % 13 == 0 {
+            "NA".to_string()
+        } else {
+            format!("{}", (i * 7) % 50)
+        };
+        mixed.push_str(&format!(
+            "{label},\"{},{:03}\",{colour},{size},x\n",
+            amount / 1000,
+            amount % 1000
+        ));
+    }
+    let mixed_path = tmp("mixed.csv");
+    std::fs::write(&mixed_path, mixed).unwrap();
+    let thyroid = shared("ann_thyroid_1v3.csv");
+    for (data, detector) in [
+        (thyroid.as_str(), "autoencoder"),
+        (thyroid.as_str(), "mlp"),
+        (mixed_path.to_str().unwrap(), "autoencoder"),
+    ] {
+        let session = tmp(&format!("onnx-{detector}.session.json"));
+        succeed(
+            bin()
+                .args([
+                    "eval",
+                    "--data",
+                    data,
+                    "--detector",
+                    detector,
+                    "--seeds",
+                    "0",
+                    "--budget",
+                    "20",
+                    "--epochs",
+                    "5",
+                    "--save-session",
+                ])
+                .arg(&session),
+        );
+        let model = tmp(&format!("{detector}.onnx"));
+        let run = succeed(
+            bin()
+                .args(["export", "--session"])
+                .arg(&session)
+                .arg("--onnx")
+                .arg(&model),
+        );
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert!(said.contains("input 'features' double[N,"), "{said}");
+        let scores = tmp(&format!("onnx-cli-{detector}.csv"));
+        succeed(
+            bin()
+                .args(["score", "--session"])
+                .arg(&session)
+                .args(["--data", data, "--out"])
+                .arg(&scores),
+        );
+        let check = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(&model)
+            .arg(&session)
+            .arg(data)
+            .arg("--compare")
+            .arg(&scores)
+            .args(["--tolerance", "1e-4"])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout);
+        eprintln!("{data} {detector}: {said}");
+        assert!(
+            check.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(said.contains("rows flagged differently: 0"), "{said}");
+    }
+}

@@ -142,8 +142,9 @@ impl PartialEq for Forest {
 /// Per tree and leaf, the nodes from the root down to the leaf.
 pub type Paths = Vec<Vec<Vec<u16>>>;
 
-/// `c(n)`: the mean path length of an unsuccessful search among `n` keys.
-fn c(n: usize) -> f64 {
+/// `c(n)`: the mean path length of an unsuccessful search among `n` keys;
+/// the isolation score is `2^(−E[h]/max(c(ψ), 1))`.
+pub fn c(n: usize) -> f64 {
     match n {
         0 | 1 => 0.0,
         2 => 1.0,

@@ -420,13 +420,13 @@ impl LayerInputs {
             inputs.extend(
                 evidence[i * m..(i + 1) * m]
                     .iter()
-                    .map(|&x| libm::log1pf(x.max(0.0))),
+                    .map(|&x| log_evidence(x)),
             );
             if marginal > 0 {
                 inputs.extend(
                     features[i * d..(i + 1) * d]
                         .iter()
-                        .map(|&z| libm::log1pf(z * z)),
+                        .map(|&z| log_marginal(z)),
                 );
             }
             if let (Some(s), 1) = (isolation, shape.isolation) {
@@ -511,6 +511,19 @@ pub struct InputConstants {
     /// gives every row its exact tail.
     pub thinned: bool,
     pub evidence: crate::standardize::Standardizer,
+}
+
+/// `ln(1 + max(e, 0))` of an evidence value, as `(1 + e)` then `ln` in
+/// f64, rounded to f32 once: what an ONNX graph computes the same way
+/// (`Cast` to double, `Add`, `Log`, `Cast` back) to the same f32.
+pub(crate) fn log_evidence(e: f32) -> f32 {
+    libm::log(1.0 + f64::from(e.max(0.0))) as f32
+}
+
+/// `ln(1 + z²)` of a standardised feature, in f64 (see [`log_evidence`]).
+pub(crate) fn log_marginal(z: f32) -> f32 {
+    let z = f64::from(z);
+    libm::log(1.0 + z * z) as f32
 }
 
 /// The learnt state after a prefix of the labels.

@@ -7,7 +7,8 @@
 //!
 //! Per row, from the detector's evidence `e` (`m` values) and the
 //! standardised features `z` (`d`):
-//! 1. `f = [ln(1 + max(e, 0)), ln(1 + z²) (marginal), isolation score, z]`;
+//! 1. `f = [ln(1 + max(e, 0)), ln(1 + z²) (marginal), isolation score, z]`
+//!    (each logarithm in f64, rounded to f32);
 //! 2. each detector and marginal column read by its tail sketch;
 //! 3. the evidence columns standardised with the layer's constants;
 //! 4. `s = w·f (f32, four sums) + ν + ρ + b`, where `ν` is the neighbour
@@ -247,10 +248,10 @@ impl LayerModel {
             f.extend(
                 evidence[i * m..(i + 1) * m]
                     .iter()
-                    .map(|&x| libm::log1pf(x.max(0.0))),
+                    .map(|&x| super::log_evidence(x)),
             );
             if self.marginal {
-                f.extend(z.iter().map(|&z| libm::log1pf(z * z)));
+                f.extend(z.iter().map(|&z| super::log_marginal(z)));
             }
             if self.isolation {
                 f.push(isolation[i]);

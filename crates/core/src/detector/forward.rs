@@ -1,6 +1,8 @@
 //! The trained detector's forward pass in plain Rust: every row scored from
-//! the weights alone, with a fixed order of operations and pure-Rust maths
-//! (`libm`), so a row gets the same bits on every target. The page (in
+//! the weights alone, in f64 with a fixed order of operations and pure-Rust
+//! maths (`libm`), each result rounded to f32 once at the end, so a row
+//! gets the same bits on every target (and an f64 forward pass elsewhere,
+//! ONNX Runtime's, rounds to the same f32 but in rare ties). The page (in
 //! WebAssembly, whichever backend trained the detector) and the native CLI
 //! then score a row alike, and a file of any size can be scored a slice at
 //! a time with the same result as all at once. burn's matrix products do
@@ -15,8 +17,24 @@
 //!   per output, score their sum.
 
 use super::{expected_shapes, DetectorKind, DetectorSpec, DetectorWeights, Scored};
-use crate::active::dot4;
 use crate::error::CoreError;
+
+/// `Σ a_j·b_j` in f64, in four running sums (a fixed order).
+fn dot4(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (qa, ra) = a.as_chunks::<4>();
+    let (qb, rb) = b.as_chunks::<4>();
+    for (x, y) in qa.iter().zip(qb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut last = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        last += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
+}
 
 /// One dense layer, its weights transposed (`out × in`) so that each
 /// output is a dot product over contiguous memory.
@@ -24,8 +42,8 @@ use crate::error::CoreError;
 struct Dense {
     input: usize,
     output: usize,
-    w: Vec<f32>,
-    b: Option<Vec<f32>>,
+    w: Vec<f64>,
+    b: Option<Vec<f64>>,
 }
 
 impl Dense {
@@ -33,18 +51,18 @@ impl Dense {
         let mut t = vec![0.0; input * output];
         for i in 0..input {
             for o in 0..output {
-                t[o * input + i] = w[i * output + o];
+                t[o * input + i] = f64::from(w[i * output + o]);
             }
         }
         Self {
             input,
             output,
             w: t,
-            b: b.map(<[f32]>::to_vec),
+            b: b.map(|b| b.iter().map(|&v| f64::from(v)).collect()),
         }
     }
 
-    fn apply(&self, x: &[f32], out: &mut Vec<f32>) {
+    fn apply(&self, x: &[f64], out: &mut Vec<f64>) {
         out.clear();
         out.extend(self.w.chunks_exact(self.input).map(|w| dot4(x, w)));
         if let Some(b) = &self.b {
@@ -60,7 +78,7 @@ pub struct Forward {
     d: usize,
     layers: Vec<Dense>,
     /// The one-class MLP's centre (empty for the autoencoder).
-    center: Vec<f32>,
+    center: Vec<f64>,
 }
 
 impl Forward {
@@ -94,7 +112,7 @@ impl Forward {
                 kind: spec.kind,
                 d,
                 layers: vec![dense(0, None), dense(1, None)],
-                center: array(2).to_vec(),
+                center: array(2).iter().map(|&v| f64::from(v)).collect(),
             },
         })
     }
@@ -137,31 +155,37 @@ impl Forward {
             latent: Vec::with_capacity(rows * l),
         };
         let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut z: Vec<f64> = Vec::with_capacity(d);
         for (i, row) in x.chunks_exact(d).enumerate() {
             let start = out.evidence.len();
+            z.clear();
+            z.extend(row.iter().map(|&v| f64::from(v)));
             match self.kind {
                 DetectorKind::Autoencoder => {
-                    self.layers[0].apply(row, &mut a);
-                    a.iter_mut().for_each(|v| *v = libm::tanhf(*v));
+                    self.layers[0].apply(&z, &mut a);
+                    a.iter_mut().for_each(|v| *v = libm::tanh(*v));
                     self.layers[1].apply(&a, &mut b);
-                    out.latent.extend_from_slice(&b);
+                    out.latent.extend(b.iter().map(|&v| v as f32));
                     self.layers[2].apply(&b, &mut a);
-                    a.iter_mut().for_each(|v| *v = libm::tanhf(*v));
+                    a.iter_mut().for_each(|v| *v = libm::tanh(*v));
                     self.layers[3].apply(&a, &mut b);
                     out.evidence
-                        .extend(b.iter().zip(row).map(|(y, x)| (y - x) * (y - x)));
+                        .extend(b.iter().zip(&z).map(|(y, x)| ((y - x) * (y - x)) as f32));
                 }
                 DetectorKind::Mlp => {
-                    self.layers[0].apply(row, &mut a);
+                    self.layers[0].apply(&z, &mut a);
                     a.iter_mut().for_each(|v| {
                         if *v < 0.0 {
                             *v *= 0.1;
                         }
                     });
                     self.layers[1].apply(&a, &mut b);
-                    out.latent.extend_from_slice(&b);
-                    out.evidence
-                        .extend(b.iter().zip(&self.center).map(|(z, c)| (z - c) * (z - c)));
+                    out.latent.extend(b.iter().map(|&v| v as f32));
+                    out.evidence.extend(
+                        b.iter()
+                            .zip(&self.center)
+                            .map(|(z, c)| ((z - c) * (z - c)) as f32),
+                    );
                 }
             }
             let evidence = &out.evidence[start..];
