@@ -218,15 +218,20 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `export --onnx`: the session file's scoring model as one ONNX model.
-fn export(a: &ExportArgs) -> Result<(), String> {
-    let path = &a.session;
+/// The session file at `path`, its size checked before it is read.
+fn read_session(path: &str) -> Result<SessionFile, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read {path}: {e}"))?
         .len();
     session_file::check_size(size).map_err(|e| format!("{path}: {e}"))?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let file = SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `export --onnx`: the session file's scoring model as one ONNX model.
+fn export(a: &ExportArgs) -> Result<(), String> {
+    let path = &a.session;
+    let file = read_session(path)?;
     let model = file.scoring_model().map_err(|e| format!("{path}: {e}"))?;
     let d = &file.detector;
     let bytes = onnx::export(&model, &d.spec, &d.weights).map_err(|e| format!("{path}: {e}"))?;
@@ -367,12 +372,7 @@ fn score_stream(a: &ScoreArgs, path: &str, file: &SessionFile) -> Result<(), Str
 /// weights, no training), labels and layer fit over the data it was saved
 /// for; the scores are the page's (docs/SESSION.md).
 fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {path}: {e}"))?
-        .len();
-    session_file::check_size(size).map_err(|e| format!("{path}: {e}"))?;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let file = SessionFile::from_json(&text).map_err(|e| format!("{path}: {e}"))?;
+    let file = read_session(path)?;
     if file.scoring.is_some() {
         return score_stream(a, path, &file);
     }

@@ -135,3 +135,31 @@ mod tests {
         assert_eq!(decode_f32("AAAA", usize::MAX), None);
     }
 }
+
+/// The most f32 values one base64 array of a session file may hold (a
+/// detector's weights, a scoring model's arrays); a longer one is refused
+/// before anything is decoded.
+pub const MAX_ARRAY_VALUES: usize = 1 << 24;
+
+/// `#[serde(with = "crate::base64::f32s")]`: an f32 array as base64 of its
+/// exact bits, at most [`MAX_ARRAY_VALUES`] values.
+pub mod f32s {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(values: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::encode_f32(values))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        let text = String::deserialize(d)?;
+        let len = text.len() * 3 / 4 / 4;
+        if len > super::MAX_ARRAY_VALUES {
+            return Err(serde::de::Error::custom(format!(
+                "an array of {len} values is more than a session file holds ({})",
+                super::MAX_ARRAY_VALUES
+            )));
+        }
+        super::decode_f32(&text, len)
+            .ok_or_else(|| serde::de::Error::custom("an array is not base64 of whole f32 values"))
+    }
+}

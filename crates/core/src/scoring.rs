@@ -18,10 +18,6 @@ use crate::forest::{ForestModel, TreeModel, MAX_LEAVES};
 use crate::session::Session;
 use crate::standardize::Standardizer;
 
-/// The most f32 values one array of the model may hold (a file asking for
-/// more is refused before anything is allocated).
-pub const MAX_MODEL_VALUES: usize = 1 << 24;
-
 /// A session's scores as a function of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoringModel {
@@ -161,21 +157,21 @@ pub struct LayerState {
     pub exact: bool,
     pub evidence: StandardizerState,
     pub forest: Option<ForestState>,
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub w: Vec<f32>,
     pub b: f32,
     /// Per tree, each leaf's offset / T (`trees × 256`); empty without a
     /// region term.
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub regions: Vec<f32>,
     pub neighbours: Option<NeighbourState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SketchState {
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub values: Vec<f32>,
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub tails: Vec<f32>,
 }
 
@@ -190,10 +186,10 @@ pub struct ForestState {
 pub struct TreeState {
     pub height: usize,
     pub features: Vec<u32>,
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub thresholds: Vec<f32>,
     pub bottom: Vec<u8>,
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub path: Vec<f32>,
 }
 
@@ -202,7 +198,7 @@ pub struct NeighbourState {
     pub weight: f64,
     pub scale: f32,
     /// The labelled rows' standardised features, row-major.
-    #[serde(with = "f32s")]
+    #[serde(with = "crate::base64::f32s")]
     pub rows: Vec<f32>,
     pub anomaly: Vec<bool>,
 }
@@ -363,27 +359,5 @@ impl LayerState {
             regions,
             neighbours,
         })
-    }
-}
-
-/// f32 arrays as exact bits in base64, at most [`MAX_MODEL_VALUES`].
-mod f32s {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(values: &[f32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::base64::encode_f32(values))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-        let text = String::deserialize(d)?;
-        let len = text.len() * 3 / 4 / 4;
-        if len > super::MAX_MODEL_VALUES {
-            return Err(serde::de::Error::custom(format!(
-                "an array of {len} values is more than a scoring model holds ({})",
-                super::MAX_MODEL_VALUES
-            )));
-        }
-        crate::base64::decode_f32(&text, len)
-            .ok_or_else(|| serde::de::Error::custom("an array is not base64 of whole f32 values"))
     }
 }

@@ -16,7 +16,7 @@ use crate::error::CoreError;
 pub struct WeightArray {
     pub name: String,
     pub shape: Vec<usize>,
-    #[serde(with = "f32_base64")]
+    #[serde(with = "crate::base64::f32s")]
     pub values: Vec<f32>,
 }
 
@@ -29,7 +29,7 @@ pub struct DetectorWeights {
 /// The most values one detector may hold: the widest default model (4,096
 /// one-hot and numeric columns, hidden 256) has about 2.1 million; a file
 /// asking for more is refused before anything is allocated.
-pub const MAX_WEIGHT_VALUES: usize = 1 << 24;
+pub const MAX_WEIGHT_VALUES: usize = crate::base64::MAX_ARRAY_VALUES;
 
 /// The autoencoder's `(hidden, bottleneck)` for `d` features; a 0 picks the
 /// default (`hidden = d/2` within 2..=[`MAX_HIDDEN`], `bottleneck =
@@ -156,28 +156,6 @@ impl DetectorWeights {
     pub fn from_json(text: &str) -> Result<Self, CoreError> {
         serde_json::from_str(text)
             .map_err(|e| CoreError::SessionFile(format!("the detector's weights: {e}")))
-    }
-}
-
-/// f32 arrays as base64 text in JSON (see [`crate::base64::encode_f32`]).
-mod f32_base64 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(values: &[f32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::base64::encode_f32(values))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-        let text = String::deserialize(d)?;
-        let len = text.len() * 3 / 4 / 4;
-        if len > super::MAX_WEIGHT_VALUES {
-            return Err(serde::de::Error::custom(format!(
-                "an array of {len} values is more than a detector holds ({})",
-                super::MAX_WEIGHT_VALUES
-            )));
-        }
-        crate::base64::decode_f32(&text, len)
-            .ok_or_else(|| serde::de::Error::custom("an array is not base64 of whole f32 values"))
     }
 }
 
