@@ -188,6 +188,32 @@ status=$?
 check "no rustup: fails" [ "$status" != 0 ]
 check "no rustup: says to install Rust" said "rustup not found"
 
+# 8. ONNX Runtime for the ONNX test: a virtual environment with numpy and
+# onnxruntime, made once; without python3, a message.
+make_case onnx
+stub python3 <<'EOF'
+# `python3 -m venv DIR`: a venv whose python records its calls and, once
+# pip has run, imports numpy and onnxruntime.
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin"
+  printf '#!%s\necho "venv-python $*" >>"$CALLS"\ncase "$1" in -c) [ -f "%s/installed" ] ;; -m) : >"%s/installed" ;; esac\n' "$(command -v bash)" "$3" "$3" >"$3/bin/python"
+  chmod +x "$3/bin/python"
+fi
+EOF
+run_in_tree 'ensure_onnxruntime; echo "PY=$ANOMALY_LAB_PYTHON"'
+check "onnx: makes the venv" grep -q "^python3 -m venv" "$calls"
+check "onnx: installs numpy and onnxruntime with its pip" grep -q "^venv-python -m pip install .*numpy onnxruntime==" "$calls"
+check "onnx: names the venv's python for the test" said "PY=.*/.cache/anomaly-lab/venv/bin/python"
+: >"$calls"
+run_in_tree 'ensure_onnxruntime'
+check "onnx: a second run installs nothing" not_called "pip install"
+make_case no_python
+rm "$stubs/python3"
+run_in_tree 'ensure_onnxruntime'
+status=$?
+check "no python3: fails" [ "$status" != 0 ]
+check "no python3: says so" said "python3 not found"
+
 echo
 echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed"
 [ "$failed" = 0 ]
