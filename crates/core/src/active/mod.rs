@@ -391,21 +391,6 @@ impl LayerInputs {
         config: &ActiveConfig,
         isolation: Option<&[f32]>,
     ) -> Self {
-        Self::build_kept(evidence, m, features, d, config, isolation, false).0
-    }
-
-    /// [`build`](Self::build), and with `keep` the constants that map any
-    /// other row the same way: each tailed column's sketch and the
-    /// evidence columns' standardiser.
-    fn build_kept(
-        evidence: &[f32],
-        m: usize,
-        features: &[f32],
-        d: usize,
-        config: &ActiveConfig,
-        isolation: Option<&[f32]>,
-        keep: bool,
-    ) -> (Self, Option<InputConstants>) {
         let rows = evidence.len().checked_div(m).unwrap_or(0);
         let features = &features[..(rows * d).min(features.len())];
         let have_features = d > 0 && rows * d == features.len();
@@ -434,24 +419,16 @@ impl LayerInputs {
             }
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
-        let mut tails = (Vec::new(), false);
         if shape.tails {
-            let keep = keep.then_some(&mut tails);
-            tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, keep);
+            tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, None);
         }
-        let standardizer = standardize_columns_f32(&mut inputs, width, shape.evidence());
-        let built = Self {
+        standardize_columns_f32(&mut inputs, width, shape.evidence());
+        Self {
             shape,
             values: inputs,
             prior_spread: None,
             prior_scores: None,
-        };
-        let constants = keep.then_some(InputConstants {
-            tails: tails.0,
-            thinned: tails.1,
-            evidence: standardizer,
-        });
-        (built, constants)
+        }
     }
 
     /// Inputs that arrived as parts: `None` unless the values fill the
@@ -499,18 +476,6 @@ impl LayerInputs {
         let w = vec![1.0 / (others as f64).sqrt(); others];
         spread_of(&self.values, self.shape.width(), &w)
     }
-}
-
-/// What [`LayerInputs::build`] fitted to the rows, so that any other row
-/// maps the same way: per tailed column (the detector's, then the
-/// marginal block) its sketch, then the evidence columns' standardiser.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputConstants {
-    pub tails: Vec<TailSketch>,
-    /// Some sketch was thinned to fit [`MAX_MODEL_KNOTS`]: it no longer
-    /// gives every row its exact tail.
-    pub thinned: bool,
-    pub evidence: crate::standardize::Standardizer,
 }
 
 /// `ln(1 + max(e, 0))` of an evidence value, as `(1 + e)` then `ln` in
@@ -1641,16 +1606,16 @@ pub(crate) fn dot4(a: &[f32], b: &[f32]) -> f32 {
 /// value, `−ln(share of rows with a value at least as large)`: 0 for a
 /// column's smallest value, `ln N` for its largest; equal values share one.
 /// With `knots > 0` each column's tails come from its [`TailSketch`] of at
-/// most that many knots instead. With `keep`, each column's sketch is
-/// pushed there: with `knots == 0` one knot per distinct value, which
-/// gives every row its exact tail back, thinned to its share of
-/// [`MAX_MODEL_KNOTS`] when the column has more.
+/// most that many knots instead. With `keep = (sketches, thinned, each)`,
+/// each column's sketch is pushed to `sketches`: with `knots == 0` one knot
+/// per distinct value, which gives every row its exact tail back, thinned
+/// to `each` knots (and `thinned` set) when the column has more.
 fn tail_transform(
     values: &mut [f32],
     width: usize,
     columns: std::ops::Range<usize>,
     knots: usize,
-    mut keep: Option<&mut (Vec<TailSketch>, bool)>,
+    mut keep: Option<(&mut Vec<TailSketch>, &mut bool, usize)>,
 ) {
     /// Columns read and written in one pass over the table: on a large
     /// table each pass costs as much as a column's sort.
@@ -1692,22 +1657,17 @@ fn tail_transform(
                         for &c in &column {
                             tails[(c & u64::from(u32::MAX)) as usize] = sketch.tail(value(c));
                         }
-                    }
-                    if let Some((kept, thinned)) = keep.as_deref_mut() {
-                        // At most a share of the model's knots each: the
-                        // exact sketch of a large column is thinned here,
-                        // so no more than that is ever held.
-                        let each = (MAX_MODEL_KNOTS / (end - start).max(1)).max(2);
-                        let fewer = if knots == 0 {
-                            sketch.thinned(each)
-                        } else {
-                            sketch.clone()
-                        };
-                        *thinned |= fewer.values.len() < sketch.values.len();
-                        kept.push(fewer);
-                    }
-                    if knots > 0 {
+                        if let Some((kept, _, _)) = keep.as_mut() {
+                            kept.push(sketch);
+                        }
                         return tails;
+                    }
+                    if let Some((kept, thinned, each)) = keep.as_mut() {
+                        // The exact sketch of a large column is thinned
+                        // here, so no more than its share is ever held.
+                        let fewer = sketch.thinned(*each);
+                        **thinned |= fewer.values.len() < sketch.values.len();
+                        kept.push(fewer);
                     }
                 }
                 let mut k = 0;

@@ -15,11 +15,9 @@
 //!    term over the labelled rows' features and `ρ` each tree's leaf
 //!    offset / T.
 
-use super::{
-    dot4, kernel, neighbour_term, ActiveLayer, InputConstants, LayerInputs, TailSketch, MAX_LEAVES,
-};
+use super::{dot4, kernel, neighbour_term, ActiveLayer, InputShape, TailSketch, MAX_LEAVES};
 use crate::forest::{Forest, ForestModel};
-use crate::standardize::Standardizer;
+use crate::standardize::{standardize_columns_f32, Standardizer};
 
 /// A fitted layer's constants (see the module docs).
 #[derive(Debug, Clone, PartialEq)]
@@ -109,21 +107,52 @@ impl ActiveLayer {
             (true, _) => return Err("the layer's forest has no trees here".into()),
         };
         let isolation = forest.as_ref().map(|(_, f)| f.scores());
-        let (inputs, constants) =
-            LayerInputs::build_kept(evidence, m, features, d, &self.config, isolation, true);
-        let InputConstants {
-            tails,
-            thinned,
-            evidence: standardizer,
-        } = constants.ok_or("no constants were kept")?;
-        let same = inputs.values.len() == self.inputs.len()
-            && inputs
-                .values
-                .iter()
-                .zip(&self.inputs)
-                .all(|(a, b)| a.to_bits() == b.to_bits());
-        if !same || inputs.shape.width() != self.width {
+        // The evidence columns one at a time, as `LayerInputs::build` makes
+        // them (its tails and its standardiser work column by column): each
+        // is compared with the layer's own and its constants kept. One
+        // column of memory, not a second copy of the inputs.
+        let shape = InputShape::new(rows, m, d, have_features, &self.config, isolation.is_some());
+        if shape.width() != self.width {
             return Err("these rows are not the ones the layer was built from".into());
+        }
+        let tailed = if shape.tails { m + shape.marginal } else { 0 };
+        let each = (MAX_MODEL_KNOTS / tailed.max(1)).max(2);
+        let (mut tails, mut thinned) = (Vec::with_capacity(tailed), false);
+        let mut standardizer = Standardizer {
+            unit: Vec::new(),
+            mean: Vec::new(),
+            scale: Vec::new(),
+        };
+        let mut column = vec![0f32; rows];
+        for j in 0..shape.evidence() {
+            for (i, c) in column.iter_mut().enumerate() {
+                *c = match (
+                    j.checked_sub(m),
+                    j.checked_sub(m + shape.marginal),
+                    isolation,
+                ) {
+                    (None, _, _) => super::log_evidence(evidence[i * m + j]),
+                    (Some(k), None, _) => super::log_marginal(features[i * d + k]),
+                    (_, Some(_), Some(s)) => s[i],
+                    (_, Some(_), None) => 0.0,
+                };
+            }
+            if j < tailed {
+                let keep = (&mut tails, &mut thinned, each);
+                super::tail_transform(&mut column, 1, 0..1, shape.knots, Some(keep));
+            }
+            let s = standardize_columns_f32(&mut column, 1, 1);
+            standardizer.unit.extend(s.unit);
+            standardizer.mean.extend(s.mean);
+            standardizer.scale.extend(s.scale);
+            let theirs = self.inputs.iter().skip(j).step_by(self.width);
+            if !column
+                .iter()
+                .zip(theirs)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+            {
+                return Err("these rows are not the ones the layer was built from".into());
+            }
         }
         if let (true, Some((_, f))) = (self.regions.active(), &forest) {
             if self.regions.leaves[..] != f.leaves()[..] {
@@ -155,7 +184,6 @@ impl ActiveLayer {
                 anomaly,
             }
         });
-        let shape = inputs.shape;
         Ok(LayerModel {
             m,
             d: if have_features { d } else { 0 },
