@@ -370,24 +370,6 @@ impl Flat {
             path: tree.path.clone(),
         }
     }
-
-    /// The leaves of the rows of `x` (`at.len() × d`), written into `at`
-    /// (which starts at 0, the root).
-    #[cfg(test)]
-    fn leaves(&self, x: &[f32], d: usize, at: &mut [usize]) {
-        for _ in 0..self.height {
-            for (k, a) in at.iter_mut().enumerate() {
-                let (feature, threshold) = self.splits[*a];
-                // Left (2a + 1) when below; NaN goes right (2a + 2), like
-                // any value not below the threshold.
-                let below = x[k * d + feature as usize] < threshold;
-                *a = 2 * *a + 2 - usize::from(below);
-            }
-        }
-        for a in at.iter_mut() {
-            *a = self.bottom[*a - self.splits.len()] as usize;
-        }
-    }
 }
 
 impl ForestModel {
@@ -452,9 +434,7 @@ impl ForestModel {
                     && t.thresholds.iter().all(|v| !v.is_nan())
             })
     }
-}
 
-impl ForestModel {
     /// The trees as two arrays, for the workers' messages: integers (`ψ`,
     /// the number of trees, then per tree its height, its number of leaves,
     /// its split features and its bottom slots' leaves) and floats (per
@@ -720,7 +700,7 @@ mod tests {
                 stack: Vec::new(),
             };
             grow(&mut tree, &x, 4, &mut picked, 0, height, &mut seed_rng);
-            let flat = Flat::new(&tree, height);
+            let flat = Flat::new(&tree, height).model(&tree);
             let mut at = vec![0usize; rows];
             flat.leaves(&x, 4, &mut at);
             for (i, &leaf) in at.iter().enumerate() {

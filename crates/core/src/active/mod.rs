@@ -128,9 +128,9 @@ pub struct ActiveConfig {
     pub tail_evidence: bool,
     /// With `tail_evidence`: 0 reads each value's tail from its exact rank
     /// among the rows; `K > 0` from a sketch of each column, at most `K`
-    /// knots (value, exact tail) with the tail linear between them, so
-    /// that a row the layer never saw (the CLI's streaming scorer, an
-    /// exported model) gets its tail from the knots alone.
+    /// knots (value, exact tail) with the tail linear between them. Either
+    /// way a session's scoring model carries sketches, so a row the layer
+    /// never saw gets its tail from the knots alone (`LayerModel`).
     #[serde(default)]
     pub tail_knots: usize,
     /// `a`, the largest shift the neighbour term can make; 0 turns it off.
@@ -197,9 +197,9 @@ impl Default for ActiveConfig {
             tail_evidence: true,
             // The exact rank. A sketch of 1,024 knots sums 97.2 / 253.4 /
             // 495.6 / 848.0 / 1298.0 against 97.2 / 252.4 / 498.2 / 850.6 /
-            // 1286.6, but the mistaken-expert scenario on the clustered
-            // sample found 22 of 50 with it (30 exact; engine.rs asks 25):
-            // not the default yet (docs/BENCHMARKS.md).
+            // 1286.6, but one of 4,096 knots cost optdigits found@100 72.8 →
+            // 68.2 (seeds 0–4) and 64.8 → 53.4 (seeds 5–14)
+            // (docs/BENCHMARKS.md).
             tail_knots: 0,
             neighbour_weight: 8.0,
             neighbour_width: 0.4,
@@ -1584,22 +1584,34 @@ fn sigmoid(x: f64) -> f64 {
     }
 }
 
-/// `Σ a_j·b_j` in four running sums (see `Regions::add_to`): the re-score
-/// of every row after each label is this, once a row.
-pub(crate) fn dot4(a: &[f32], b: &[f32]) -> f32 {
+/// `Σ a_j·b_j` in four running sums (see `Regions::add_to`), a fixed order
+/// in f32 or f64: the re-score of every row after each label is this, once
+/// a row, and so is each output of the detector's host forward pass.
+pub(crate) fn dot4<T>(a: &[T], b: &[T]) -> T
+where
+    T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+{
     let (qa, ta) = a.as_chunks::<4>();
     let (qb, tb) = b.as_chunks::<4>();
-    let mut acc = [0.0f32; 4];
+    let mut acc = [T::default(); 4];
     for (x, y) in qa.iter().zip(qb) {
         for k in 0..4 {
-            acc[k] += x[k] * y[k];
+            acc[k] = acc[k] + x[k] * y[k];
         }
     }
-    let mut last = 0.0f32;
+    let mut last = T::default();
     for (x, y) in ta.iter().zip(tb) {
-        last += x * y;
+        last = last + *x * *y;
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
+}
+
+/// The tail of the row ranked `k` (from 0, ascending) among `n`:
+/// `−ln(share of rows at least as large)`. The one formula the exact
+/// tails and every sketch's knots use, so a knot holds the very f32 the
+/// layer gave its rows.
+fn rank_tail(n: usize, k: usize) -> f32 {
+    (-libm::log((n - k) as f64 / n as f64)) as f32
 }
 
 /// Replaces `columns` of the row-major `values` by the upper tail of each
@@ -1626,9 +1638,7 @@ fn tail_transform(
     }
     // The tail of the k-th smallest, the same in every column: one
     // logarithm a row, not one a row and column.
-    let shares: Vec<f32> = (0..n)
-        .map(|k| (-libm::log((n - k) as f64 / n as f64)) as f32)
-        .collect();
+    let shares: Vec<f32> = (0..n).map(|k| rank_tail(n, k)).collect();
     let mut scratch = Vec::new();
     let (start, end) = (columns.start, columns.end.min(width));
     for block in (start..end).step_by(BLOCK) {
@@ -1722,8 +1732,7 @@ impl TailSketch {
         let k = knots.max(2);
         let exact = |out: &mut Self, first: usize| {
             out.values.push(sorted[first]);
-            out.tails
-                .push((-libm::log((n - first) as f64 / n as f64)) as f32);
+            out.tails.push(rank_tail(n, first));
         };
         // Few distinct values (a one-hot or a count column): each is a knot.
         let mut starts = vec![0];

@@ -17,24 +17,8 @@
 //!   per output, score their sum.
 
 use super::{expected_shapes, DetectorKind, DetectorSpec, DetectorWeights, Scored};
+use crate::active::dot4;
 use crate::error::CoreError;
-
-/// `Σ a_j·b_j` in f64, in four running sums (a fixed order).
-fn dot4(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (qa, ra) = a.as_chunks::<4>();
-    let (qb, rb) = b.as_chunks::<4>();
-    for (x, y) in qa.iter().zip(qb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut last = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        last += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
-}
 
 /// One dense layer, its weights transposed (`out × in`) so that each
 /// output is a dot product over contiguous memory.
