@@ -106,7 +106,7 @@ pub struct Forest {
 /// in level order and its leaves' path lengths. Rows the forest never saw
 /// get their leaves and isolation score from it, by the very code that
 /// placed the rows it was grown on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ForestModel {
     /// Rows each tree was grown on (`ψ`): the score's normaliser is `c(ψ)`.
     pub psi: usize,
@@ -118,12 +118,14 @@ pub struct ForestModel {
 /// above the bottom fills its subtree, with threshold +∞), then the leaf at
 /// each of the `2^height` bottom slots, and each leaf's path length
 /// `δ + c(n)`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TreeModel {
     pub height: usize,
     pub features: Vec<u32>,
+    #[serde(with = "crate::base64::f32s")]
     pub thresholds: Vec<f32>,
     pub bottom: Vec<u8>,
+    #[serde(with = "crate::base64::f32s")]
     pub path: Vec<f32>,
 }
 

@@ -4,7 +4,7 @@
 
 /// Per-column unit, mean and scale: `z = (x / unit − mean) / scale`.
 /// A constant column gets scale 1, so it maps to 0.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Standardizer {
     /// The column's largest magnitude (1 for an all-zero column).
     pub unit: Vec<f64>,
@@ -19,6 +19,16 @@ pub struct Standardizer {
 const CONSTANT_SPREAD: f64 = 1e-12;
 
 impl Standardizer {
+    /// Whether it maps `d` columns: every unit and scale positive and
+    /// finite, every mean finite. One read from a file is checked with this.
+    pub fn is_valid(&self, d: usize) -> bool {
+        let positive = |v: &[f64]| v.len() == d && v.iter().all(|x| x.is_finite() && *x > 0.0);
+        positive(&self.unit)
+            && positive(&self.scale)
+            && self.mean.len() == d
+            && self.mean.iter().all(|x| x.is_finite())
+    }
+
     /// Fits on row-major `values` with `d` columns (all finite).
     pub fn fit(values: &[f64], d: usize) -> Self {
         Self::fit_any(values, d, d)

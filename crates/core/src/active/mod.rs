@@ -1711,9 +1711,11 @@ fn tail_transform(
 /// linear, below the first it is 0 and above the last it is the last's.
 /// Equal values share a knot, so a discrete column is exact. A function of
 /// the knots alone: any row, seen or not, gets its tail from them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TailSketch {
+    #[serde(with = "crate::base64::f32s")]
     pub values: Vec<f32>,
+    #[serde(with = "crate::base64::f32s")]
     pub tails: Vec<f32>,
 }
 

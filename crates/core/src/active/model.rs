@@ -19,13 +19,17 @@ use super::{dot4, kernel, neighbour_term, ActiveLayer, InputShape, TailSketch, M
 use crate::forest::{Forest, ForestModel};
 use crate::standardize::{standardize_columns_f32, Standardizer};
 
-/// A fitted layer's constants (see the module docs).
-#[derive(Debug, Clone, PartialEq)]
+/// A fitted layer's constants (see the module docs), as the session file
+/// holds them too (f32 arrays as exact bits in base64; `m` and `d` are the
+/// detector's and the schema's, set by [`check`](Self::check) on load).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LayerModel {
     /// The detector's evidence columns.
+    #[serde(skip)]
     pub m: usize,
     /// The standardised feature columns each row has (0: the layer reads
     /// none).
+    #[serde(skip)]
     pub d: usize,
     /// The marginal block `ln(1 + z²)` follows the detector's evidence.
     pub marginal: bool,
@@ -46,10 +50,12 @@ pub struct LayerModel {
     /// The trees, when the isolation score or the region term reads them.
     pub forest: Option<ForestModel>,
     /// The weights on the inputs, as the layer scores with them (f32).
+    #[serde(with = "crate::base64::f32s")]
     pub w: Vec<f32>,
     pub b: f32,
     /// Per tree, each leaf's region offset / T; empty when the layer has no
-    /// region term (or no offset moved yet).
+    /// region term (or no offset moved yet). In the file: `trees × 256`.
+    #[serde(with = "leaf_tables")]
     pub regions: Vec<[f32; MAX_LEAVES]>,
     pub neighbours: Option<NeighbourModel>,
 }
@@ -62,11 +68,12 @@ pub const MAX_MODEL_KNOTS: usize = 1 << 20;
 /// The neighbour term's constants: its weight `a`, the kernel's scale
 /// `−1/(2·D·h²)`, and the labelled rows' standardised features with their
 /// answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NeighbourModel {
     pub weight: f64,
     pub scale: f32,
     /// Row-major `labelled × d`.
+    #[serde(with = "crate::base64::f32s")]
     pub rows: Vec<f32>,
     pub anomaly: Vec<bool>,
 }
@@ -233,6 +240,72 @@ fn check_placement(
 }
 
 impl LayerModel {
+    /// The layer read from a file, checked over `m` evidence columns and
+    /// `d` features before it is used: every shape, every value finite,
+    /// the sketches ascending and within [`MAX_MODEL_KNOTS`], the trees
+    /// fitting the features, the region offsets the trees, the labelled
+    /// rows the features. `m` and `d` are then its own.
+    pub fn check(mut self, m: usize, d: usize) -> Result<Self, String> {
+        let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+        let marginal = if self.marginal { d } else { 0 };
+        let e = m + marginal + usize::from(self.isolation);
+        let width = e + if self.features { d } else { 0 };
+        if self.w.len() != width || !finite(&self.w) || !self.b.is_finite() {
+            return Err(format!(
+                "has {} weights where its inputs need {width}",
+                self.w.len()
+            ));
+        }
+        let knots: usize = self.tails.iter().map(|t| t.values.len()).sum();
+        if knots > MAX_MODEL_KNOTS {
+            return Err(format!("has {knots} tail knots, more than a model holds"));
+        }
+        if !self.tails.is_empty() && self.tails.len() != m + marginal {
+            return Err(format!(
+                "has {} tail sketches for {} columns",
+                self.tails.len(),
+                m + marginal
+            ));
+        }
+        let sketch_ok = |s: &TailSketch| {
+            s.values.len() == s.tails.len()
+                && s.values.windows(2).all(|w| w[0] < w[1])
+                && finite(&s.values)
+                && finite(&s.tails)
+        };
+        if !self.tails.iter().all(sketch_ok) {
+            return Err("has a tail sketch whose knots are not ascending and finite".into());
+        }
+        if !self.evidence.is_valid(e) {
+            return Err("has a bad evidence standardiser".into());
+        }
+        if let Some(f) = &self.forest {
+            if !f.is_valid(d) || f.trees.is_empty() {
+                return Err("has a forest whose trees do not fit its features".into());
+            }
+        }
+        let trees = self.forest.as_ref().map_or(0, |f| f.trees.len());
+        if self.isolation && self.forest.is_none() {
+            return Err("reads an isolation score but has no forest".into());
+        }
+        let offsets_ok = self.regions.iter().all(|t| finite(t));
+        if !self.regions.is_empty() && self.regions.len() != trees || !offsets_ok {
+            return Err("has region offsets that do not fit its forest".into());
+        }
+        if let Some(n) = &self.neighbours {
+            if d == 0
+                || n.rows.len() != n.anomaly.len() * d
+                || !finite(&n.rows)
+                || !n.weight.is_finite()
+                || !n.scale.is_finite()
+            {
+                return Err("has labelled rows that do not fit its features".into());
+            }
+        }
+        (self.m, self.d) = (m, d);
+        Ok(self)
+    }
+
     /// The width of a row's inputs.
     pub fn width(&self) -> usize {
         self.m
@@ -516,5 +589,33 @@ mod tests {
             .contains("do not place"));
         assert!(sent.set_model(grown.model().unwrap().clone()));
         assert!(layer.model(&ev, 3, &z, 4, Some(&sent)).unwrap().exact);
+    }
+}
+
+/// Per tree, each leaf's offset, as one base64 f32 array of `trees × 256`
+/// (a length that is not a whole number of trees is refused).
+mod leaf_tables {
+    use serde::{Deserializer, Serializer};
+
+    use super::MAX_LEAVES;
+
+    pub fn serialize<S: Serializer>(tables: &[[f32; MAX_LEAVES]], s: S) -> Result<S::Ok, S::Error> {
+        let flat: Vec<f32> = tables.iter().flatten().copied().collect();
+        crate::base64::f32s::serialize(&flat, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<[f32; MAX_LEAVES]>, D::Error> {
+        let flat = crate::base64::f32s::deserialize(d)?;
+        if !flat.len().is_multiple_of(MAX_LEAVES) {
+            return Err(serde::de::Error::custom(
+                "region offsets that are not 256 a tree",
+            ));
+        }
+        Ok(flat
+            .chunks_exact(MAX_LEAVES)
+            .map(|c| std::array::from_fn(|k| c[k]))
+            .collect())
     }
 }
