@@ -292,8 +292,7 @@ fn save_session(
         "wrote the session ({} labels, {}, {} kB) to {path} in {:.2} s",
         session.history().len(),
         match &file.scoring {
-            Some(s) if s.layer.exact => "with its scoring model",
-            Some(_) => "with its scoring model, tails thinned",
+            Some(_) => "with its scoring model",
             None => "no scoring model",
         },
         text.len() / 1000,

@@ -83,7 +83,7 @@ use crate::standardize::standardize_columns_f32;
 mod model;
 mod saved;
 
-pub use model::{LayerModel, NeighbourModel, MAX_MODEL_KNOTS};
+pub use model::{tail_cap, LayerModel, NeighbourModel, MAX_MODEL_KNOTS};
 
 /// The kernel weight of disagreeing labelled neighbours (in rows' worth)
 /// from which a label counts as contradicted.
@@ -420,7 +420,8 @@ impl LayerInputs {
             inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
         if shape.tails {
-            tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, None);
+            let cap = tail_cap(m + marginal);
+            tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, cap, None);
         }
         standardize_columns_f32(&mut inputs, width, shape.evidence());
         Self {
@@ -1618,16 +1619,19 @@ fn rank_tail(n: usize, k: usize) -> f32 {
 /// value, `−ln(share of rows with a value at least as large)`: 0 for a
 /// column's smallest value, `ln N` for its largest; equal values share one.
 /// With `knots > 0` each column's tails come from its [`TailSketch`] of at
-/// most that many knots instead. With `keep = (sketches, thinned, each)`,
-/// each column's sketch is pushed to `sketches`: with `knots == 0` one knot
-/// per distinct value, which gives every row its exact tail back, thinned
-/// to `each` knots (and `thinned` set) when the column has more.
+/// most that many knots instead. With `knots == 0`, a column of more than
+/// `cap` distinct values reads the sketch of all of them thinned to `cap`
+/// knots ([`TailSketch::thinned`]), so that a model holds every column's
+/// tails as the layer read them ([`tail_cap`]). With `keep`, each column's
+/// sketch is pushed to it: with `knots == 0` one knot per distinct value,
+/// which gives every row its exact tail back, or the thinned one.
 fn tail_transform(
     values: &mut [f32],
     width: usize,
     columns: std::ops::Range<usize>,
     knots: usize,
-    mut keep: Option<(&mut Vec<TailSketch>, &mut bool, usize)>,
+    cap: usize,
+    mut keep: Option<&mut Vec<TailSketch>>,
 ) {
     /// Columns read and written in one pass over the table: on a large
     /// table each pass costs as much as a column's sort.
@@ -1660,24 +1664,30 @@ fn tail_transform(
                 radix_sort_high(&mut column, &mut scratch);
                 let mut tails = vec![0f32; n];
                 let value = |c: u64| from_order_key((c >> 32) as u32);
-                if knots > 0 || keep.is_some() {
+                let distinct = || {
+                    1 + column
+                        .windows(2)
+                        .filter(|p| value(p[0]) != value(p[1]))
+                        .count()
+                };
+                let thin = knots == 0 && cap < n && distinct() > cap;
+                if knots > 0 || thin || keep.is_some() {
                     let sorted: Vec<f32> = column.iter().map(|&c| value(c)).collect();
-                    let sketch = TailSketch::of_sorted(&sorted, if knots > 0 { knots } else { n });
-                    if knots > 0 {
+                    let mut sketch =
+                        TailSketch::of_sorted(&sorted, if knots > 0 { knots } else { n });
+                    if thin {
+                        sketch = sketch.thinned(cap);
+                    }
+                    if knots > 0 || thin {
                         for &c in &column {
                             tails[(c & u64::from(u32::MAX)) as usize] = sketch.tail(value(c));
                         }
-                        if let Some((kept, _, _)) = keep.as_mut() {
-                            kept.push(sketch);
-                        }
-                        return tails;
                     }
-                    if let Some((kept, thinned, each)) = keep.as_mut() {
-                        // The exact sketch of a large column is thinned
-                        // here, so no more than its share is ever held.
-                        let fewer = sketch.thinned(*each);
-                        **thinned |= fewer.values.len() < sketch.values.len();
-                        kept.push(fewer);
+                    if let Some(kept) = keep.as_mut() {
+                        kept.push(sketch);
+                    }
+                    if knots > 0 || thin {
+                        return tails;
                     }
                 }
                 let mut k = 0;
@@ -2527,7 +2537,7 @@ mod tests {
     #[test]
     fn tails_rank_values_by_the_share_of_rows_above() {
         let mut v = vec![5.0f32, 0.0, 1.0, 0.0, 3.0, 0.0, 3.0, 0.0];
-        tail_transform(&mut v, 2, 0..1, 0, None);
+        tail_transform(&mut v, 2, 0..1, 0, usize::MAX, None);
         let want = [4f64.ln(), 0.0, (4.0f64 / 3.0).ln(), (4.0f64 / 3.0).ln()];
         for (got, want) in v.chunks(2).zip(want) {
             assert!((got[0] as f64 - want).abs() < 1e-6, "{got:?} {want}");
@@ -2539,24 +2549,24 @@ mod tests {
     /// both zeros, negatives, infinities and subnormals included.
     #[test]
     fn a_tail_sketch_is_exact_on_discrete_columns_and_close_on_continuous_ones() {
-        let exact = |values: &[f32]| {
+        let exact_of = |values: &[f32]| {
             let mut v: Vec<f32> = values.iter().flat_map(|&x| [x, 0.0]).collect();
-            tail_transform(&mut v, 2, 0..1, 0, None);
+            tail_transform(&mut v, 2, 0..1, 0, usize::MAX, None);
             v.iter().step_by(2).copied().collect::<Vec<f32>>()
         };
         let sketched = |values: &[f32], k: usize| {
             let mut v: Vec<f32> = values.iter().flat_map(|&x| [x, 0.0]).collect();
-            tail_transform(&mut v, 2, 0..1, k, None);
+            tail_transform(&mut v, 2, 0..1, k, usize::MAX, None);
             v.iter().step_by(2).copied().collect::<Vec<f32>>()
         };
         // A one-hot column (5% ones) and a column of 7 levels: exact.
         let onehot: Vec<f32> = (0..2000)
             .map(|i| f32::from(u8::from(i % 20 == 3)))
             .collect();
-        assert!(sketched(&onehot, 64) == exact(&onehot));
+        assert!(sketched(&onehot, 64) == exact_of(&onehot));
         let levels: Vec<f32> = (0..3000).map(|i| ((i * 7919) % 7) as f32 * 0.5).collect();
-        assert!(sketched(&levels, 16) == exact(&levels));
-        assert!(sketched(&levels, 7) == exact(&levels));
+        assert!(sketched(&levels, 16) == exact_of(&levels));
+        assert!(sketched(&levels, 7) == exact_of(&levels));
         // A continuous, skewed column: within a knot's step of the exact
         // tail, and never decreasing with the value.
         let mut rng = crate::rng::Rng::new(3);
@@ -2565,7 +2575,7 @@ mod tests {
             .map(|_| (rng.normal().abs() as f32).powi(3))
             .collect();
         for k in [64, 1024] {
-            let (a, b) = (exact(&cont), sketched(&cont, k));
+            let (a, b) = (exact_of(&cont), sketched(&cont, k));
             let step = (n as f32).ln() / (k - 1) as f32;
             let worst = a
                 .iter()
@@ -2603,6 +2613,17 @@ mod tests {
             assert!((thin.tail(*v) - exact.tail(*v)).abs() <= level * 1.01 + 1e-5);
         }
         assert_eq!(exact.thinned(n + 5), exact);
+        // Exact ranks with a cap: a column of more distinct values than
+        // the cap reads the thinned sketch, one of fewer stays exact.
+        let capped = |values: &[f32], cap: usize| {
+            let mut v: Vec<f32> = values.iter().flat_map(|&x| [x, 0.0]).collect();
+            tail_transform(&mut v, 2, 0..1, 0, cap, None);
+            v.iter().step_by(2).copied().collect::<Vec<f32>>()
+        };
+        let got = capped(&cont, 256);
+        assert!(cont.iter().zip(&got).all(|(v, t)| thin.tail(*v) == *t));
+        assert!(capped(&cont, n) == exact_of(&cont));
+        assert!(capped(&levels, 7) == exact_of(&levels));
     }
 
     #[test]
@@ -2644,7 +2665,7 @@ mod tests {
                 .collect();
             for j in 0..3 {
                 let (mut a, mut b) = (v.clone(), v.clone());
-                tail_transform(&mut a, 3, j..j + 1, 0, None);
+                tail_transform(&mut a, 3, j..j + 1, 0, usize::MAX, None);
                 by_comparison(&mut b, 3, j);
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&a), bits(&b), "n {n}, column {j}");
