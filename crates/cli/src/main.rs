@@ -330,7 +330,10 @@ fn score(a: &ScoreArgs) -> Result<(), String> {
 /// columns, streamed (see [`stream`]).
 fn score_stream(a: &ScoreArgs, path: &str, file: &SessionFile) -> Result<(), String> {
     let model = file.scoring_model().map_err(|e| format!("{path}: {e}"))?;
-    let input = std::fs::File::open(&a.data).map_err(|e| format!("cannot read {}: {e}", a.data))?;
+    let (input, note) = stream::open_text(&a.data)?;
+    if let Some(note) = note {
+        eprintln!("{}: {note}", a.data);
+    }
     let output =
         std::fs::File::create(&a.out).map_err(|e| format!("cannot write {}: {e}", a.out))?;
     if !model.layer.exact {
@@ -346,12 +349,7 @@ fn score_stream(a: &ScoreArgs, path: &str, file: &SessionFile) -> Result<(), Str
                 .sum::<usize>()
         );
     }
-    let done = stream::score_csv(
-        &model,
-        std::io::BufReader::with_capacity(1 << 20, input),
-        output,
-    )
-    .map_err(|e| format!("{}: {e}", a.data))?;
+    let done = stream::score_csv(&model, input, output).map_err(|e| format!("{}: {e}", a.data))?;
     eprintln!(
         "wrote {} scores to {} with the session's detector ({} on {}) and its {} labels, \
          streamed in {:.2} s ({:.0} rows/s); {} rows are above the layer's boundary",

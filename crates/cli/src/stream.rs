@@ -9,6 +9,8 @@
 use std::io::{BufWriter, Read, Write};
 use std::time::Instant;
 
+use anomaly_lab_core::data::{sniff, ToUtf8};
+use anomaly_lab_core::error::DataError;
 use anomaly_lab_core::scoring::ScoringModel;
 
 /// Rows scored together: enough to keep the loops busy, small enough that
@@ -24,7 +26,22 @@ pub struct Streamed {
     pub flagged: u64,
 }
 
-/// Scores every record of `input` (a CSV with the session's columns) into
+/// `path` as UTF-8, in whichever encoding the page would read it
+/// (`data::sniff`: a first pass over the file), with the note the page
+/// shows for a file that is not UTF-8.
+pub fn open_text(path: &str) -> Result<(impl Read, Option<String>), String> {
+    let open = || std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"));
+    let (encoding, note) = sniff(std::io::BufReader::new(open()?)).map_err(|e| {
+        match e.get_ref().and_then(|e| e.downcast_ref::<DataError>()) {
+            Some(data) => format!("{path}: {data}"),
+            None => format!("cannot read {path}: {e}"),
+        }
+    })?;
+    Ok((ToUtf8::new(open()?, encoding), note))
+}
+
+/// Scores every record of `input` (a CSV with the session's columns, in
+/// UTF-8: see [`open_text`] for a file in another encoding) into
 /// `output` as `row,score,flagged` (`flagged`: 1 above the layer's
 /// boundary, a score > 0). An error names the line and column it is about.
 pub fn score_csv(
@@ -54,6 +71,12 @@ pub fn score_csv(
     let mut first = true;
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
+            // The decoder's own errors (`ToUtf8`) name their line.
+            if let csv::ErrorKind::Io(io) = e.kind() {
+                if let Some(data) = io.get_ref().and_then(|e| e.downcast_ref::<DataError>()) {
+                    return data.to_string();
+                }
+            }
             let line = e.position().map_or(0, csv::Position::line);
             format!("line {line}: {e}")
         })?;

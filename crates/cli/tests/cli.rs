@@ -199,14 +199,26 @@ fn thyroid_session() -> (
     anomaly_lab_core::session_file::SessionFile,
     String,
 ) {
+    let text = std::fs::read_to_string(shared("ann_thyroid_1v3.csv")).unwrap();
+    let (session, file) = session_of(text.as_bytes(), "thyroid");
+    (session, file, text)
+}
+
+/// A session over the CSV `bytes` (read as the page reads them), trained,
+/// labelled one by one and in bulk, and its file.
+fn session_of(
+    bytes: &[u8],
+    name: &str,
+) -> (
+    anomaly_lab_core::session::Session,
+    anomaly_lab_core::session_file::SessionFile,
+) {
     use anomaly_lab_core::data::{parse_csv, LoadOptions};
     use anomaly_lab_core::detector::{fit_and_score, no_pause, DetectorSpec};
     use anomaly_lab_core::session::Session;
     use anomaly_lab_core::session_file::{SessionFile, TrainedDetector};
 
-    let data = shared("ann_thyroid_1v3.csv");
-    let text = std::fs::read_to_string(&data).unwrap();
-    let mut session = Session::new(parse_csv(text.as_bytes(), &LoadOptions::default()).unwrap());
+    let mut session = Session::new(parse_csv(bytes, &LoadOptions::default()).unwrap());
     let spec = DetectorSpec::default();
     let fitted = pollster::block_on(fit_and_score(
         &spec,
@@ -230,8 +242,8 @@ fn thyroid_session() -> (
         final_loss: fitted.final_loss,
         backend: "CPU".into(),
     };
-    let file = SessionFile::of(&session, "thyroid", &detector, Default::default(), 1).unwrap();
-    (session, file, text)
+    let file = SessionFile::of(&session, name, &detector, Default::default(), 1).unwrap();
+    (session, file)
 }
 
 /// Runs `score --session FILE --data DATA`; the run and the scores file.
@@ -332,6 +344,74 @@ fn score_with_a_session_streams_any_file_with_its_columns() {
     assert_eq!(run.status.code(), Some(1));
     let said = String::from_utf8_lossy(&run.stderr);
     assert!(said.contains("line 3") && said.contains("oops"), "{said}");
+}
+
+/// A file in Windows-1252 or UTF-16 streams as the page reads it: a
+/// session made over a Windows-1252 CSV with accented categories scores
+/// that file, and the same text in UTF-8 and in UTF-16, to the session's
+/// own scores; a file the page refuses (NUL bytes) is refused with its
+/// line.
+#[test]
+fn score_with_a_session_reads_the_encodings_the_page_reads() {
+    let cities = ["Köln", "Zürich", "Ærøskøbing", "Straße €5", "Malmö"];
+    let mut text = String::from("größe,länge,stadt\n");
+    let mut x = 17u64;
+    for i in 0..400 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let a = (x >> 40) as f64 / (1u64 << 24) as f64;
+        let b = ((x >> 20) & 0xFFFF) as f64 / 65536.0;
+        let city = cities[if i % 50 == 7 { 4 } else { i % 4 }];
+        text.push_str(&format!("{:.4},{:.4},{city}\n", a * 10.0, b + a));
+    }
+    let latin: Vec<u8> = text
+        .chars()
+        .map(|c| match c {
+            '€' => 0x80,
+            c => u8::try_from(u32::from(c)).unwrap(),
+        })
+        .collect();
+    let (session, file) = session_of(&latin, "cities");
+    let path = tmp("cities.session.json");
+    std::fs::write(&path, file.to_json()).unwrap();
+    let want: String = session
+        .scores()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{},{s},{}\n", i + 1, u8::from(*s > 0.0)))
+        .collect();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    for (name, bytes, note) in [
+        (
+            "cities-1252.csv",
+            latin.clone(),
+            Some("read as Windows-1252"),
+        ),
+        ("cities-utf8.csv", text.clone().into_bytes(), None),
+        ("cities-utf16.csv", utf16, Some("UTF-16 (little-endian)")),
+    ] {
+        let data = tmp(name);
+        std::fs::write(&data, &bytes).unwrap();
+        let (run, scores) = score_session(&path, data.to_str().unwrap(), "cities-scores.csv");
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{name}: {said}");
+        assert_eq!(scores, format!("row,score,flagged\n{want}"), "{name}");
+        match note {
+            Some(note) => assert!(said.contains(note), "{name}: {said}"),
+            None => assert!(!said.contains("read as"), "{name}: {said}"),
+        }
+    }
+    let mut nul = latin;
+    nul.extend_from_slice(b"1.0,\x002.0,K\n");
+    let data = tmp("cities-nul.csv");
+    std::fs::write(&data, &nul).unwrap();
+    let (run, _) = score_session(&path, data.to_str().unwrap(), "cities-scores.csv");
+    assert_eq!(run.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(said.contains("line 402") && said.contains("NUL"), "{said}");
 }
 
 /// `score --session` with a version 1 file (no scoring model): the data it

@@ -7,6 +7,8 @@
 //!
 //! - `text`: bytes → text (UTF-8, UTF-16, Windows-1252), cell cleaning,
 //!   quoting cells in messages;
+//! - `stream`: the same decoding for a file read a piece at a time (the
+//!   CLI's streaming scorer);
 //! - `sniff`: the delimiter, the header, and the size limits while reading;
 //! - `truth`: the ground-truth column and what marks an anomaly;
 //! - `number`: numbers written as text (`1,234`, `$5`, `5%`, `1,5`);
@@ -17,6 +19,7 @@ mod number;
 mod prepared;
 mod schema;
 mod sniff;
+mod stream;
 mod text;
 mod truth;
 mod wire;
@@ -28,6 +31,7 @@ use crate::error::DataError;
 pub use encode::{median, MAX_CATEGORIES, MAX_ONE_HOT, NUMERIC_SHARE};
 pub use prepared::{fingerprint, raw_value, Prepared};
 pub use schema::{Rule, Schema};
+pub use stream::{sniff, Encoding, ToUtf8};
 pub use text::{shown, QUOTE_CHARS};
 pub use truth::{is_label_name, parse_label, LABEL_NAMES};
 

@@ -49,22 +49,34 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DataError> {
         }),
         Err(e) => {
             let line = line_at(bytes, e.valid_up_to());
-            let text: String = bytes
-                .iter()
-                .map(|&b| match b {
-                    0x80..=0x9F => CP1252_HIGH[(b - 0x80) as usize],
-                    _ => b as char,
-                })
-                .collect();
+            let text: String = bytes.iter().map(|&b| cp1252(b)).collect();
             Ok(Decoded {
                 text: Cow::Owned(text),
-                note: Some(format!(
-                    "the file is not UTF-8 (line {line} has a byte UTF-8 does not allow); it \
-                     was read as Windows-1252 (Latin-1). If letters look wrong, save it as UTF-8"
-                )),
+                note: Some(cp1252_note(line)),
             })
         }
     }
+}
+
+/// Byte `b` read as Windows-1252.
+pub(super) fn cp1252(b: u8) -> char {
+    match b {
+        0x80..=0x9F => CP1252_HIGH[(b - 0x80) as usize],
+        _ => b as char,
+    }
+}
+
+/// What the note says of a file read as Windows-1252, whose first byte
+/// that UTF-8 does not allow is on `line`.
+pub(super) fn cp1252_note(line: u64) -> String {
+    format!(
+        "the file is not UTF-8 (line {line} has a byte UTF-8 does not allow); it was read as \
+         Windows-1252 (Latin-1). If letters look wrong, save it as UTF-8"
+    )
+}
+
+pub(super) fn utf16_note(name: &str) -> String {
+    format!("the file is {name}; it was read as such")
 }
 
 fn utf16<'a>(rest: &[u8], unit: fn([u8; 2]) -> u16, name: &str) -> Result<Decoded<'a>, DataError> {
@@ -87,7 +99,7 @@ fn utf16<'a>(rest: &[u8], unit: fn([u8; 2]) -> u16, name: &str) -> Result<Decode
     }
     Ok(Decoded {
         text: Cow::Owned(text),
-        note: Some(format!("the file is {name}; it was read as such")),
+        note: Some(utf16_note(name)),
     })
 }
 
