@@ -1366,9 +1366,69 @@ const ONE: i64 = 1 << 32;
 /// function for the full sums and the prefix sums, so both agree to the bit.
 fn kernel(scale: f32, a: &[f32], b: &[f32]) -> i64 {
     let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
-    // Ties to even: one instruction in WebAssembly (`f64.nearest`), where
-    // `round` is a library call per row.
-    (libm::expf(d2 * scale) as f64 * ONE as f64).round_ties_even() as i64
+    kernel_of(scale, d2)
+}
+
+/// The kernel from the squared distance `d2`: `exp_neg(scale·d2)` in
+/// units of [`ONE`], rounded to the nearest (ties to even) by adding and
+/// taking away 1.5·2⁵², exact below 2⁵¹: plain arithmetic, with no
+/// library call and no branch, so a loop over rows vectorises.
+fn kernel_of(scale: f32, d2: f32) -> i64 {
+    // The sum's low bits hold the integer (v < 2⁵¹): read from the bits,
+    // with no float-to-integer conversion to check.
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let v = f64::from(exp_neg(d2 * scale)) * ONE as f64;
+    (v + ROUND).to_bits().wrapping_sub(ROUND.to_bits()) as i64
+}
+
+/// [`kernel_of`] of four squared distances, lane by lane (the same bits):
+/// written so the compiler can keep the four in one vector.
+fn kernels4(scale: f32, d2: [f32; 4]) -> [i64; 4] {
+    let mut out = [0; 4];
+    for (o, d2) in out.iter_mut().zip(d2) {
+        *o = kernel_of(scale, d2);
+    }
+    out
+}
+
+/// `e^x` for `x ≤ 0`, to about one unit in the last place of an f32, in
+/// plain f32 arithmetic in a fixed order (no fused operations), so every
+/// target gives the same bits; 0 below −24, where `e^x·2³²` rounds to 0
+/// anyway. `x = n·ln 2 + r` with `n` the nearest integer (1.5·2²³ added
+/// and taken away) and `ln 2` in two parts (Cody and Waite), `e^r` by its
+/// Taylor polynomial of degree 7 on `|r| ≤ ln 2 / 2`, then `2ⁿ` put in the
+/// exponent's bits.
+#[inline(always)]
+fn exp_neg(x: f32) -> f32 {
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.max(-24.0);
+    let t = x * LOG2_E + ROUND;
+    let n = t - ROUND;
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let mut p = 1.0 / 5040.0;
+    for c in [
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    // `t`'s low bits hold n ∈ [−35, 0] (added to those of 1.5·2²³), so
+    // 2ⁿ, a normal f32, is its exponent's bits.
+    let n = t.to_bits().wrapping_sub(ROUND.to_bits());
+    let two_n = f32::from_bits(n.wrapping_add(127) << 23);
+    if x > -24.0 {
+        p * two_n
+    } else {
+        0.0
+    }
 }
 
 /// `a·(p − n)/(1 + p + n)` from the kernel sums over the labelled
@@ -1488,7 +1548,32 @@ impl Neighbours {
         } else {
             &mut self.neg
         };
-        for (k, row) in sums.iter_mut().zip(data.chunks_exact(stride)) {
+        // Four rows at a time, each row's squares summed in the same order
+        // as `kernel` sums them (so the same bits): four independent sums
+        // keep the processor busy where one waits on each add.
+        let (blocks, rest) = sums.as_chunks_mut::<4>();
+        let d = xj.len();
+        for (ks, rows) in blocks.iter_mut().zip(data.chunks_exact(4 * stride)) {
+            let row = |r: usize| &rows[r * stride + offset..][..d];
+            let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+            let mut d2 = [-0.0f32; 4];
+            for c in 0..d {
+                let y = xj[c];
+                for (acc, x) in d2.iter_mut().zip([r0[c], r1[c], r2[c], r3[c]]) {
+                    let t = x - y;
+                    *acc += t * t;
+                }
+            }
+            let k = kernels4(self.scale, d2);
+            for r in 0..4 {
+                ks[r] += sign * k[r];
+            }
+        }
+        let done = blocks.len() * 4;
+        for (k, row) in rest
+            .iter_mut()
+            .zip(data[done * stride..].chunks_exact(stride))
+        {
             *k += sign * kernel(self.scale, &row[offset..], xj);
         }
     }
@@ -2624,6 +2709,39 @@ mod tests {
         assert!(cont.iter().zip(&got).all(|(v, t)| thin.tail(*v) == *t));
         assert!(capped(&cont, n) == exact_of(&cont));
         assert!(capped(&levels, 7) == exact_of(&levels));
+    }
+
+    /// The kernel's own `e^x`: within 2 units in the last place of libm's
+    /// on the whole range it is used on, exactly 1 at 0 (a row's kernel
+    /// with itself is [`ONE`]), never increasing with the distance, and
+    /// 0 where `e^x·2³²` rounds to 0; four lanes give one lane's bits.
+    #[test]
+    fn the_kernels_exponential_is_close_to_libms_and_exact_at_zero() {
+        assert_eq!(exp_neg(0.0), 1.0);
+        assert_eq!(exp_neg(-0.0), 1.0);
+        assert_eq!(kernel_of(-0.5, 0.0), ONE);
+        assert_eq!(exp_neg(-24.0), 0.0);
+        assert_eq!(exp_neg(-1e30), 0.0);
+        let mut last = 1.0f32;
+        let mut worst = 0.0f64;
+        for i in 0..=2_400_000u32 {
+            let x = -(i as f32) * 1e-5;
+            let (ours, theirs) = (exp_neg(x), libm::expf(x));
+            if x > -23.9 {
+                let ulp = f64::from(theirs) * f64::from(f32::EPSILON);
+                worst = worst.max((f64::from(ours) - f64::from(theirs)).abs() / ulp);
+            }
+            assert!(ours <= last, "{x}");
+            last = ours;
+        }
+        assert!(worst <= 2.0, "{worst} units in the last place");
+        let d2 = [0.0, 3.7, 18.5, 400.0];
+        let four = kernels4(-0.31, d2);
+        for (k, d) in four.iter().zip(d2) {
+            assert_eq!(*k, kernel_of(-0.31, d));
+        }
+        let want = (libm::exp(-0.31 * 3.7) * ONE as f64).round() as i64;
+        assert!((four[1] - want).abs() < 1 << 10, "{} vs {want}", four[1]);
     }
 
     #[test]
