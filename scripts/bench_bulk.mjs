@@ -1,0 +1,62 @@
+// A bulk label in the browser: rectangle → "label selection normal" →
+// repainted canvas, at 10k and 100k rows, against one single label in the
+// same page and run (the reference).
+//
+// Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
+//   node scripts/bench_bulk.mjs
+//
+// For each size: the generated sample with that many rows on the CPU
+// backend, 20 labels from the queue one by one (their median is the
+// reference), then squares of growing size around the middle of the
+// scatter, each labelled normal in one step and taken back with undo. The
+// times are the page's own (data-last-update-ms: session update, re-score,
+// queue and full repaint).
+
+import { serve, launch, openPage, waitForState, labelQueueTop, drawOnScatter, foundCounter } from '../tests/e2e/harness.mjs';
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const { server, base } = await serve();
+const browser = await launch();
+console.log('| rows | selected | bulk label → repaint (ms) | one label (median ms) | ratio |');
+console.log('|---|---|---|---|---|');
+for (const rows of [10_000, 100_000]) {
+  const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
+  await waitForState(page, 'ready', 600_000);
+  const singles = [];
+  for (let k = 0; k < 20; k++) singles.push(await labelQueueTop(page, k % 3 ? 'N' : 'A'));
+  const one = median(singles);
+  if ((await page.getAttribute('[data-testid=rect-button]', 'aria-pressed')) !== 'true') {
+    await page.click('[data-testid=rect-button]');
+  }
+  const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
+  const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
+  const [cx, cy] = [width / 2, height / 2];
+  for (const half of [4, 8, 16, 32, 64]) {
+    await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0)
+      .catch(() => {});
+    const selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+    const said = await page.textContent('[data-testid=selection-count]');
+    if (!selected) continue;
+    if (said.includes('at most')) {
+      console.log(`| ${rows} | ${selected} | refused: ${said.trim()} | ${one.toFixed(1)} | |`);
+      await page.click('[data-testid=clear-selection]');
+      continue;
+    }
+    const { queried } = await foundCounter(page);
+    await page.click('[data-testid=label-selection-normal]');
+    await page.waitForFunction(
+      (q) => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > q,
+      queried, { timeout: 120_000 });
+    const ms = Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms'));
+    console.log(`| ${rows} | ${selected} | ${ms.toFixed(1)} | ${one.toFixed(1)} | ${(ms / one).toFixed(1)}× |`);
+    await page.click('[data-testid=label-undo]');
+    await page.waitForFunction(
+      (q) => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) === q,
+      queried, { timeout: 120_000 });
+    if (await page.isEnabled('[data-testid=clear-selection]')) await page.click('[data-testid=clear-selection]');
+  }
+  await context.close();
+}
+await browser.close();
+server.close();
