@@ -3,7 +3,7 @@
 // same page and run (the reference).
 //
 // Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
-//   node scripts/bench_bulk.mjs
+//   node scripts/bench_bulk.mjs [rows ...]      (default: 10000 100000)
 //
 // For each size: the generated sample with that many rows on the CPU
 // backend, 20 labels from the queue one by one (their median is the
@@ -19,7 +19,8 @@ const { server, base } = await serve();
 const browser = await launch();
 console.log('| rows | selected | bulk label → repaint (ms) | one label (median ms) | ratio |');
 console.log('|---|---|---|---|---|');
-for (const rows of [10_000, 100_000]) {
+const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [10_000, 100_000];
+for (const rows of sizes) {
   const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
   await waitForState(page, 'ready', 600_000);
   const singles = [];
@@ -31,7 +32,7 @@ for (const rows of [10_000, 100_000]) {
   const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
   const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
   const [cx, cy] = [width / 2, height / 2];
-  for (const half of [4, 8, 16, 32, 64]) {
+  for (const half of [4, 8, 16, 32, 64, 128]) {
     await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0)
       .catch(() => {});

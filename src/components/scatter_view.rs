@@ -284,7 +284,7 @@ fn SelectionTools() -> impl IntoView {
                     let n = count.get();
                     let max = ctx.with_lab(|l| l.session.max_bulk_labels()).unwrap_or(usize::MAX);
                     (n > max).then(|| format!(
-                        " (at most {} can be labelled in one step on this data)",
+                        " (at most {} can be labelled in one step)",
                         crate::words::thousands(max)
                     ))
                 }}

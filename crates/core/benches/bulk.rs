@@ -48,7 +48,7 @@ fn main() {
             layer.set_labels(&singles);
         }
         let one = median_ms(one);
-        for batch in [10usize, 100, 1000] {
+        for batch in [10usize, 100, 1000, 5000] {
             let mut labels = singles.clone();
             labels.extend(order[20..20 + batch].iter().map(|&r| (r, false)));
             let mut joined = vec![false; 20];

@@ -87,7 +87,8 @@ pub enum CoreError {
     NoSuchRow { row: usize, rows: usize },
     #[error(
         "{asked} rows are too many to label in one step on {rows} rows: at most {max} \
-         (each label is compared with every row). Select fewer rows, for example after zooming in"
+         (the layer fits every label again at each update). Select fewer rows, for example \
+         after zooming in"
     )]
     TooManyLabels {
         asked: usize,

@@ -146,8 +146,8 @@ struct Place {
     time_ms: u64,
 }
 
-/// Row pairs a bulk label may compare ([`Session::max_bulk_labels`]).
-const BULK_PAIRS: usize = 25_000_000;
+/// The most labels one bulk label takes ([`Session::max_bulk_labels`]).
+const MAX_BULK_LABELS: usize = 5_000;
 
 /// How many of the best unlabelled rows the session keeps ready.
 pub const TOP_CACHED: usize = 32;
@@ -471,13 +471,14 @@ impl Session {
         Ok(())
     }
 
-    /// The most labels [`label_rows`](Self::label_rows) takes in one step
-    /// on this data. Each new label adds its kernel row to the neighbour
-    /// sums (a pass over every row), so a batch costs its size times a
-    /// pass: the cap keeps a bulk label near half a second in the page on
-    /// a slow machine (docs/BENCHMARKS.md), and never below 25 rows.
+    /// The most labels [`label_rows`](Self::label_rows) takes in one step:
+    /// 5,000, whatever the number of rows. A batch adds only a few kernel
+    /// rows to the neighbour sums (`active::BULK_KERNEL_PAIRS`), so its cost
+    /// is the fit, `steps` passes over every label (about 40 ms natively
+    /// for 5,000; docs/BENCHMARKS.md), and every later label's fit pays
+    /// for the labels too.
     pub fn max_bulk_labels(&self) -> usize {
-        (BULK_PAIRS / self.rows().max(1)).clamp(25, 20_000)
+        MAX_BULK_LABELS
     }
 
     /// Labels every row of `rows` as `anomaly` in one action (a bulk label
@@ -1088,7 +1089,7 @@ pub(crate) mod tests {
         assert!(s.label_rows(&[1, 10_000], true).is_err());
         assert_eq!(scores(&s), before);
         // Nor does a batch over the cap (the whole sample is under it).
-        assert_eq!(s.max_bulk_labels(), 20_000);
+        assert_eq!(s.max_bulk_labels(), 5_000);
         let all: Vec<usize> = (0..s.rows()).collect();
         assert!(s.label_rows(&all, false).is_ok());
     }
@@ -1119,14 +1120,14 @@ pub(crate) mod tests {
     #[test]
     fn a_bulk_label_over_the_cap_is_refused() {
         let mut s = session_of(8000);
-        assert_eq!(s.max_bulk_labels(), 3125);
+        assert_eq!(s.max_bulk_labels(), 5_000);
         let all: Vec<usize> = (0..8000).collect();
         let err = s.label_rows(&all, false).expect_err("over the cap");
         assert_eq!(
             err,
             CoreError::TooManyLabels {
                 asked: 8000,
-                max: 3125,
+                max: 5_000,
                 rows: 8000
             }
         );
@@ -1134,7 +1135,7 @@ pub(crate) mod tests {
             .to_string()
             .starts_with("8000 rows are too many to label in one step"));
         assert!(s.labelled().is_empty() && !s.can_undo());
-        assert_eq!(s.label_rows(&all[..3125], false), Ok(3125));
+        assert_eq!(s.label_rows(&all[..5_000], false), Ok(5_000));
     }
 
     /// A batch is fitted once (not once per label), and a reload of the

@@ -31,7 +31,10 @@
 //!   and bounded by `a` in size. A labelled row's own label is left out of
 //!   its term while the weights are fitted (leave-one-out), so the term does
 //!   not explain the label away. Each new label costs one pass over the rows
-//!   (`O(N·D)`).
+//!   (`O(N·D)`). A bulk label (a batch of labels fitted together) puts
+//!   only a few of its rows into the term ([`BULK_KERNEL_PAIRS`]: about
+//!   one label's pass in all), so a lasso of thousands costs about what
+//!   one label does; its other rows still move the weights and regions.
 //! - `ρ` is the *region term*: `ρ(x) = (1/T)·Σ_t u[t, leaf_t(x)]`, over the
 //!   `T` trees of a seeded isolation forest grown on the standardised
 //!   features ([`crate::forest`]), with one learnt offset `u` per leaf,
@@ -820,12 +823,15 @@ impl ActiveLayer {
         if let Some(Some(fit)) = self.fits.last().cloned() {
             self.restore(fit);
         }
+        // The labels whose kernel rows enter the neighbour sums: every
+        // single label, a few of each batch's (`kernel_counted`).
+        let counted = kernel_counted(&joined, self.rows());
         // The ranked losses read every row's score after each label.
         let hinge = self.ranked();
         if hinge && !was_current {
             // AAD ranks the rows by the scores before each label.
             self.neighbours
-                .sync(&labels[..start], &self.inputs, self.width);
+                .sync(&labels[..start], &counted, &self.inputs, self.width);
             self.rescore();
         }
         // The fits before the last need the neighbour sums of their prefix
@@ -835,14 +841,18 @@ impl ActiveLayer {
         // A fit follows label `k − 1` unless it joins the next one.
         let fits_after = |k: usize| k == n || !joined[k - 1];
         let mut loo = PrefixSums::default();
+        let push = |loo: &mut PrefixSums, k: usize, layer: &Self| {
+            let (nb, inputs, width) = (&layer.neighbours, &layer.inputs, layer.width);
+            loo.push(labels[k], counted[k], nb, inputs, width);
+        };
         if n > start + 1 {
-            for &label in &labels[..start] {
-                loo.push(label, &self.neighbours, &self.inputs, self.width);
+            for k in 0..start {
+                push(&mut loo, k, self);
             }
         }
         for k in start + 1..=n {
             if k < n {
-                loo.push(labels[k - 1], &self.neighbours, &self.inputs, self.width);
+                push(&mut loo, k - 1, self);
             }
             if !fits_after(k) {
                 self.fits.push(None);
@@ -850,11 +860,13 @@ impl ActiveLayer {
             }
             let nu = if k < n {
                 if hinge {
-                    self.neighbours.sync(&labels[..k], &self.inputs, self.width);
+                    let (nb, inputs) = (&mut self.neighbours, &self.inputs);
+                    nb.sync(&labels[..k], &counted, inputs, self.width);
                 }
                 loo.terms(&self.neighbours)
             } else {
-                self.neighbours.sync(&labels, &self.inputs, self.width);
+                let (nb, inputs) = (&mut self.neighbours, &self.inputs);
+                nb.sync(&labels, &counted, inputs, self.width);
                 labels
                     .iter()
                     .map(|&(i, _)| self.neighbours.term_without_own_label(i))
@@ -872,7 +884,8 @@ impl ActiveLayer {
             self.fits.push(Some(self.checkpoint()));
             self.thin_fits();
         }
-        self.neighbours.sync(&labels, &self.inputs, self.width);
+        let (nb, inputs) = (&mut self.neighbours, &self.inputs);
+        nb.sync(&labels, &counted, inputs, self.width);
         self.fade_nodes(labels.len());
         self.labels = labels;
         self.joined = joined;
@@ -1514,14 +1527,15 @@ impl Neighbours {
         kernel(self.scale, a, b)
     }
 
-    /// Brings the sums to exactly the labels given: each removed or changed
-    /// label is subtracted, each new one added (one `O(N·D)` pass each).
-    fn sync(&mut self, labels: &[(usize, bool)], inputs: &[f32], width: usize) {
+    /// Brings the sums to exactly the labels given whose `counted` entry
+    /// is true ([`kernel_counted`]): each removed or changed label is
+    /// subtracted, each new one added (one `O(N·D)` pass each).
+    fn sync(&mut self, labels: &[(usize, bool)], counted: &[bool], inputs: &[f32], width: usize) {
         if !self.active() {
             return;
         }
         let mut wanted = vec![None; self.counted.len()];
-        for &(i, y) in labels {
+        for (&(i, y), _) in labels.iter().zip(counted).filter(|(_, &c)| c) {
             wanted[i] = Some(y);
         }
         for (j, want) in wanted.into_iter().enumerate() {
@@ -1612,6 +1626,46 @@ impl Neighbours {
     }
 }
 
+/// Kernel rows a bulk label adds to the neighbour sums, in row pairs: a
+/// batch of `B` labels on `N` rows puts `max(1, BULK_KERNEL_PAIRS / N)`
+/// of its rows into the sums (all of them when it has no more), so a bulk
+/// label costs about what one label does, whatever its size.
+pub const BULK_KERNEL_PAIRS: usize = 1 << 20;
+
+/// Which of the labels count in the neighbour sums, from where their fits
+/// fall (`joined[k]`: label `k` joins the next one's fit, a bulk label):
+/// every label given alone, and of each batch of `B` labels at most
+/// `r = max(1, BULK_KERNEL_PAIRS / rows)`, evenly spaced through it (the
+/// `⌊i·B/r⌋`-th for `i < r`). Each counted label is one pass over the rows,
+/// so without this a batch of `B` cost `B` passes (seconds on large data).
+/// The rest of a batch still enters the fit and moves the weights and the
+/// regions around its rows; close to them, the few counted rows' kernels
+/// already carry the term to its bound. A function of `joined` and the
+/// number of rows, so the scores stay a function of the labels.
+fn kernel_counted(joined: &[bool], rows: usize) -> Vec<bool> {
+    counted_of_batches(joined, (BULK_KERNEL_PAIRS / rows.max(1)).max(1))
+}
+
+/// [`kernel_counted`] with `r` rows of a batch counted.
+fn counted_of_batches(joined: &[bool], r: usize) -> Vec<bool> {
+    let r = r.max(1);
+    let mut counted = vec![false; joined.len()];
+    let mut start = 0;
+    while start < joined.len() {
+        let len = joined[start..].iter().take_while(|&&j| j).count() + 1;
+        let len = len.min(joined.len() - start);
+        if len <= r {
+            counted[start..start + len].fill(true);
+        } else {
+            for i in 0..r {
+                counted[start + i * len / r] = true;
+            }
+        }
+        start += len;
+    }
+    counted
+}
+
 /// The neighbour sums at the labelled rows only, over a prefix of the
 /// labels, each without the row's own label: what fitting after `k` labels
 /// needs, in `O(k·D)` per label instead of a pass over every row. Equal,
@@ -1619,32 +1673,49 @@ impl Neighbours {
 /// hold the same labels.
 #[derive(Debug, Default)]
 struct PrefixSums {
-    labels: Vec<(usize, bool)>,
+    /// Each label, and whether its kernel row is counted.
+    labels: Vec<(usize, bool, bool)>,
     pos: Vec<i64>,
     neg: Vec<i64>,
 }
 
 impl PrefixSums {
-    fn push(&mut self, (j, anomaly): (usize, bool), nb: &Neighbours, inputs: &[f32], width: usize) {
+    /// Adds label `(j, anomaly)`: its sums over the counted labels before
+    /// it and, when it is `counted` itself, its kernel to theirs.
+    fn push(
+        &mut self,
+        (j, anomaly): (usize, bool),
+        counted: bool,
+        nb: &Neighbours,
+        inputs: &[f32],
+        width: usize,
+    ) {
         let (mut p, mut n) = (0, 0);
         if nb.active() {
             let (data, stride, offset) = feature_rows(&nb.space, nb.d, inputs, width);
             let xj = &data[j * stride + offset..(j + 1) * stride];
-            for (q, &(i, y)) in self.labels.iter().enumerate() {
-                let k = nb.kernel(&data[i * stride + offset..(i + 1) * stride], xj);
-                if anomaly {
-                    self.pos[q] += k;
-                } else {
-                    self.neg[q] += k;
+            for (q, &(i, y, theirs)) in self.labels.iter().enumerate() {
+                if !counted && !theirs {
+                    continue;
                 }
-                if y {
-                    p += k;
-                } else {
-                    n += k;
+                let k = nb.kernel(&data[i * stride + offset..(i + 1) * stride], xj);
+                if counted {
+                    if anomaly {
+                        self.pos[q] += k;
+                    } else {
+                        self.neg[q] += k;
+                    }
+                }
+                if theirs {
+                    if y {
+                        p += k;
+                    } else {
+                        n += k;
+                    }
                 }
             }
         }
-        self.labels.push((j, anomaly));
+        self.labels.push((j, anomaly, counted));
         self.pos.push(p);
         self.neg.push(n);
     }
@@ -2456,7 +2527,7 @@ mod tests {
         layer.set_labels(&labels);
         let mut prefix = PrefixSums::default();
         for &l in &labels {
-            prefix.push(l, &layer.neighbours, &layer.inputs, layer.width);
+            prefix.push(l, true, &layer.neighbours, &layer.inputs, layer.width);
         }
         let full: Vec<f64> = labels
             .iter()
@@ -2464,6 +2535,89 @@ mod tests {
             .collect();
         assert_eq!(prefix.terms(&layer.neighbours), full);
         assert!(full.iter().any(|&t| t.abs() > 0.5), "{full:?}");
+        // Some labels not counted (the rest of a batch): their own sums
+        // still read the counted ones, and no one reads theirs.
+        let counted = [true, false, true, false, true];
+        let nb = &mut layer.neighbours;
+        nb.sync(&labels, &counted, &layer.inputs, layer.width);
+        let mut prefix = PrefixSums::default();
+        for (&l, &c) in labels.iter().zip(&counted) {
+            prefix.push(l, c, &layer.neighbours, &layer.inputs, layer.width);
+        }
+        let full: Vec<f64> = labels
+            .iter()
+            .map(|&(i, _)| layer.neighbours.term_without_own_label(i))
+            .collect();
+        assert_eq!(prefix.terms(&layer.neighbours), full);
+        assert_eq!(layer.neighbours.counted[5], None);
+        assert_eq!(layer.neighbours.counted[25], Some(false));
+    }
+
+    /// A bulk label on data large enough that only some of its rows enter
+    /// the neighbour sums: the same scores whether the batch is fitted
+    /// after earlier labels, with them from scratch, or restored from its
+    /// saved fit; the sums hold the single labels and the batch's counted
+    /// rows only, and the batch still moves the scores.
+    #[test]
+    fn a_large_batch_counts_a_few_rows_and_comes_back_the_same() {
+        let (rows, m, d) = (30_000, 2, 3);
+        let mut rng = crate::rng::Rng::new(9);
+        let ev: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+        let feats: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+        let config = ActiveConfig {
+            forest_trees: 10,
+            ..ActiveConfig::default()
+        };
+        let r = BULK_KERNEL_PAIRS / rows;
+        assert_eq!(r, 34);
+        let mut labels = vec![(7, true), (11, false)];
+        labels.extend((100..300).map(|i| (i, false)));
+        labels.push((5, true));
+        let mut joined = vec![false; labels.len()];
+        joined[2..201].fill(true);
+        let mut built = ActiveLayer::new(&ev, m, &feats, d, config.clone());
+        let singles = [labels[..2].to_vec(), vec![]].concat();
+        built.set_labels(&singles);
+        let before = built.scores().to_vec();
+        built.set_labels_joined(&labels[..202], &joined[..202]);
+        built.set_labels_joined(&labels, &joined);
+        assert_ne!(built.scores(), &before[..]);
+        let counted = built
+            .neighbours
+            .counted
+            .iter()
+            .filter(|c| c.is_some())
+            .count();
+        assert_eq!(counted, 3 + r);
+        let mut direct = ActiveLayer::new(&ev, m, &feats, d, config.clone());
+        direct.set_labels_joined(&labels, &joined);
+        assert_eq!(direct.scores(), built.scores());
+        let fit = built.saved_fit().expect("a fit");
+        let mut restored = ActiveLayer::new(&ev, m, &feats, d, config);
+        assert!(restored.restore_saved_joined(&labels, &joined, &fit));
+        assert_eq!(restored.scores(), built.scores());
+        assert_eq!(restored.neighbours.counted, built.neighbours.counted);
+    }
+
+    /// Every single label counts in the neighbour sums, and of a batch at
+    /// most `r`, evenly spaced, all of it when it is no larger.
+    #[test]
+    fn a_batch_puts_a_few_evenly_spaced_rows_into_the_neighbour_sums() {
+        let f = false;
+        // A single, a batch of 5, a single, a batch of 2.
+        let joined = [f, true, true, true, true, f, f, true, f];
+        let got = counted_of_batches(&joined, 2);
+        assert_eq!(got, [true, true, f, true, f, f, true, true, true]);
+        assert!(counted_of_batches(&joined, 5).iter().all(|&c| c));
+        assert_eq!(counted_of_batches(&joined, 1)[1..6], [true, f, f, f, f]);
+        assert!(counted_of_batches(&[], 3).is_empty());
+        // The number counted comes from the rows: 2²⁰ / rows, at least 1.
+        let batch = [vec![true; 99], vec![false]].concat();
+        let count = |rows| kernel_counted(&batch, rows).iter().filter(|&&c| c).count();
+        assert_eq!(count(10_000), 100);
+        assert_eq!(count(100_000), 10);
+        assert_eq!(count(1_000_000), 1);
+        assert_eq!(count(20_000_000), 1);
     }
 
     /// Three well-separated groups of 40 rows in 3-D, with evidence that

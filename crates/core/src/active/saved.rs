@@ -47,6 +47,12 @@ impl Fnv {
     }
 }
 
+/// The neighbour kernel's definition, in the fingerprint: a fit saved
+/// under an earlier one (`libm`'s `expf`; every label of a batch counted)
+/// is refused, and its labels replayed, rather than taken with sums it was
+/// not fitted to.
+const KERNEL: &str = "kernel: exp_neg, bulk rows by kernel_counted";
+
 /// The hash of everything a fit depends on besides its labels, computed
 /// the first time a fit is saved or restored, not when the layer is built.
 fn fingerprint(layer: &ActiveLayer) -> u64 {
@@ -58,6 +64,7 @@ fn fingerprint(layer: &ActiveLayer) -> u64 {
             h.word(v.to_bits());
         }
         h.bytes(format!("{:?}", layer.config).as_bytes());
+        h.bytes(KERNEL.as_bytes());
         for w in &layer.w0 {
             h.u64(w.to_bits());
         }
@@ -161,7 +168,9 @@ impl ActiveLayer {
         self.fits[0] = prior;
         self.fits[labels.len()] = Some(fit.clone());
         self.restore(fit);
-        self.neighbours.sync(&labels, &self.inputs, self.width);
+        let counted = super::kernel_counted(&joined, self.rows());
+        let (nb, inputs) = (&mut self.neighbours, &self.inputs);
+        nb.sync(&labels, &counted, inputs, self.width);
         self.fade_nodes(labels.len());
         self.labels = labels;
         self.joined = joined;
