@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testBed, waitForState, shared, labelQueueTop, screenshot, canvasHash } from './harness.mjs';
+import { testBed, waitForState, shared, labelQueueTop, screenshot, canvasHash, drawOnScatter, foundCounter } from './harness.mjs';
 
 const bed = testBed();
 
@@ -120,6 +120,33 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   assert.ok(hover.length > 0, 'hovered during training');
   assert.ok(Math.max(...hover) <= 100, `the tooltip comes within 100 ms while the detector trains: ${hover} ms`);
   assert.equal((await page.locator('[data-testid=queue-item]').count()), 10);
+
+  // A bulk label of hundreds of rows on 286k (the old cap was 87 here):
+  // one rectangle, labelled normal in one step, taken back with undo.
+  await page.click('[data-testid=rect-button]');
+  const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
+  const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
+  let selected = 0;
+  for (const half of [48, 24, 12, 6, 3]) {
+    if (await page.isEnabled('[data-testid=clear-selection]')) await page.click('[data-testid=clear-selection]');
+    await drawOnScatter(page, [[width / 2 - half, height / 2 - half], [width / 2 + half, height / 2 + half]]);
+    await page.waitForFunction(() => document.querySelector('[data-testid=selection-count]')?.dataset.count !== undefined);
+    selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+    if (selected <= 5000) break;
+  }
+  assert.ok(selected > 87 && selected <= 5000, `a rectangle of ${selected} rows`);
+  const { queried } = await foundCounter(page);
+  await page.click('[data-testid=label-selection-normal]');
+  await page.waitForFunction((q) => Number(/queried (\d+)$/.exec(
+    document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > q, queried, { timeout: 60_000 });
+  const after = (await foundCounter(page)).queried;
+  assert.ok(after >= queried + selected - 2 && after <= queried + selected, `${queried} → ${after} after ${selected}`);
+  assert.equal(await page.locator('[data-testid=error-banner]').count(), 0);
+  const bulkMs = Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms'));
+  console.log(`# cover.csv: a bulk label of ${selected} rows → repaint ${Math.round(bulkMs)} ms`);
+  await page.click('[data-testid=label-undo]');
+  await page.waitForFunction((q) => Number(/queried (\d+)$/.exec(
+    document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) === q, queried, { timeout: 60_000 });
   await bed.finish(session);
 });
 
