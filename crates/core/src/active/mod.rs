@@ -845,13 +845,16 @@ impl ActiveLayer {
             let (nb, inputs, width) = (&layer.neighbours, &layer.inputs, layer.width);
             loo.push(labels[k], counted[k], nb, inputs, width);
         };
-        if n > start + 1 {
+        // The prefix sums serve the fits before the last only: none when
+        // the labels after `start` are one batch (a bulk label).
+        let last_inner = (start + 1..n).rev().find(|&k| fits_after(k));
+        if last_inner.is_some() {
             for k in 0..start {
                 push(&mut loo, k, self);
             }
         }
         for k in start + 1..=n {
-            if k < n {
+            if last_inner.is_some_and(|last| k <= last) {
                 push(&mut loo, k - 1, self);
             }
             if !fits_after(k) {
@@ -1675,6 +1678,8 @@ fn counted_of_batches(joined: &[bool], r: usize) -> Vec<bool> {
 struct PrefixSums {
     /// Each label, and whether its kernel row is counted.
     labels: Vec<(usize, bool, bool)>,
+    /// The places of the counted ones.
+    counted: Vec<usize>,
     pos: Vec<i64>,
     neg: Vec<i64>,
 }
@@ -1694,26 +1699,38 @@ impl PrefixSums {
         if nb.active() {
             let (data, stride, offset) = feature_rows(&nb.space, nb.d, inputs, width);
             let xj = &data[j * stride + offset..(j + 1) * stride];
-            for (q, &(i, y, theirs)) in self.labels.iter().enumerate() {
-                if !counted && !theirs {
-                    continue;
-                }
-                let k = nb.kernel(&data[i * stride + offset..(i + 1) * stride], xj);
-                if counted {
+            let kernel = |i: usize| nb.kernel(&data[i * stride + offset..(i + 1) * stride], xj);
+            if counted {
+                // Every earlier label reads this one's kernel.
+                for (q, &(i, y, theirs)) in self.labels.iter().enumerate() {
+                    let k = kernel(i);
                     if anomaly {
                         self.pos[q] += k;
                     } else {
                         self.neg[q] += k;
                     }
+                    if theirs {
+                        if y {
+                            p += k;
+                        } else {
+                            n += k;
+                        }
+                    }
                 }
-                if theirs {
+            } else {
+                // This one reads the counted ones' kernels only.
+                for &q in &self.counted {
+                    let (i, y, _) = self.labels[q];
                     if y {
-                        p += k;
+                        p += kernel(i);
                     } else {
-                        n += k;
+                        n += kernel(i);
                     }
                 }
             }
+        }
+        if counted {
+            self.counted.push(self.labels.len());
         }
         self.labels.push((j, anomaly, counted));
         self.pos.push(p);
