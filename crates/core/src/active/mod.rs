@@ -32,8 +32,8 @@
 //!   its term while the weights are fitted (leave-one-out), so the term does
 //!   not explain the label away. Each new label costs one pass over the rows
 //!   (`O(N·D)`). A bulk label (a batch of labels fitted together) puts
-//!   only a few of its rows into the term ([`BULK_KERNEL_PAIRS`]: about
-//!   one label's pass in all), so a lasso of thousands costs about what
+//!   only a few of its rows into the term ([`BULK_KERNEL_PAIRS`],
+//!   [`BULK_KERNEL_ROWS`]: at most about one label's pass in all), so a lasso of thousands costs about what
 //!   one label does; its other rows still move the weights and regions.
 //! - `ρ` is the *region term*: `ρ(x) = (1/T)·Σ_t u[t, leaf_t(x)]`, over the
 //!   `T` trees of a seeded isolation forest grown on the standardised
@@ -1630,23 +1630,30 @@ impl Neighbours {
 }
 
 /// Kernel rows a bulk label adds to the neighbour sums, in row pairs: a
-/// batch of `B` labels on `N` rows puts `max(1, BULK_KERNEL_PAIRS / N)`
-/// of its rows into the sums (all of them when it has no more), so a bulk
-/// label costs about what one label does, whatever its size.
+/// batch of `B` labels on `N` rows puts `clamp(BULK_KERNEL_PAIRS / N, 1,
+/// BULK_KERNEL_ROWS)` of its rows into the sums (all of them when it has
+/// no more), so a bulk label costs about what one label does, whatever
+/// its size.
 pub const BULK_KERNEL_PAIRS: usize = 1 << 20;
+
+/// The most rows of one batch in the neighbour sums: near the rows of a
+/// selection, 32 of them already bring the term close to its bound.
+pub const BULK_KERNEL_ROWS: usize = 32;
 
 /// Which of the labels count in the neighbour sums, from where their fits
 /// fall (`joined[k]`: label `k` joins the next one's fit, a bulk label):
 /// every label given alone, and of each batch of `B` labels at most
-/// `r = max(1, BULK_KERNEL_PAIRS / rows)`, evenly spaced through it (the
+/// `r = clamp(BULK_KERNEL_PAIRS / rows, 1, BULK_KERNEL_ROWS)`, evenly
+/// spaced through it (the
 /// `⌊i·B/r⌋`-th for `i < r`). Each counted label is one pass over the rows,
 /// so without this a batch of `B` cost `B` passes (seconds on large data).
 /// The rest of a batch still enters the fit and moves the weights and the
 /// regions around its rows; close to them, the few counted rows' kernels
-/// already carry the term to its bound. A function of `joined` and the
+/// already bring the term close to its bound. A function of `joined` and the
 /// number of rows, so the scores stay a function of the labels.
 fn kernel_counted(joined: &[bool], rows: usize) -> Vec<bool> {
-    counted_of_batches(joined, (BULK_KERNEL_PAIRS / rows.max(1)).max(1))
+    let r = (BULK_KERNEL_PAIRS / rows.max(1)).clamp(1, BULK_KERNEL_ROWS);
+    counted_of_batches(joined, r)
 }
 
 /// [`kernel_counted`] with `r` rows of a batch counted.
@@ -2587,6 +2594,7 @@ mod tests {
         };
         let r = BULK_KERNEL_PAIRS / rows;
         assert_eq!(r, 34);
+        let r = r.min(BULK_KERNEL_ROWS);
         let mut labels = vec![(7, true), (11, false)];
         labels.extend((100..300).map(|i| (i, false)));
         labels.push((5, true));
@@ -2628,10 +2636,12 @@ mod tests {
         assert!(counted_of_batches(&joined, 5).iter().all(|&c| c));
         assert_eq!(counted_of_batches(&joined, 1)[1..6], [true, f, f, f, f]);
         assert!(counted_of_batches(&[], 3).is_empty());
-        // The number counted comes from the rows: 2²⁰ / rows, at least 1.
+        // The number counted comes from the rows: 2²⁰ / rows, from 1 to 32.
         let batch = [vec![true; 99], vec![false]].concat();
         let count = |rows| kernel_counted(&batch, rows).iter().filter(|&&c| c).count();
-        assert_eq!(count(10_000), 100);
+        assert_eq!(count(1_000), 32);
+        assert_eq!(count(10_000), 32);
+        assert_eq!(count(50_000), 20);
         assert_eq!(count(100_000), 10);
         assert_eq!(count(1_000_000), 1);
         assert_eq!(count(20_000_000), 1);
