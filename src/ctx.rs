@@ -722,6 +722,21 @@ impl Ctx {
         }
     }
 
+    /// Downloads the detector and the active layer as one ONNX model
+    /// (`name.onnx`), to score files of any size with ONNX Runtime.
+    pub fn save_onnx(&self) {
+        let Some((name, model)) = self.with_lab(|l| (l.name.clone(), l.onnx_model())) else {
+            return;
+        };
+        let done = model.and_then(|bytes| {
+            let name = format!("{}.onnx", file_stem(&name));
+            crate::dom::download_bytes(&name, &bytes, "application/octet-stream")
+        });
+        if let Err(e) = done {
+            self.fail(AppError::Download(format!("the ONNX model: {e}")));
+        }
+    }
+
     /// Reads a session file the user chose and opens it over the data
     /// (see [`crate::jobs::open_session`]); one that cannot be opened
     /// gets a banner saying why, and nothing changes.

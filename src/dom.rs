@@ -112,7 +112,16 @@ pub fn download(name: &str, text: &str) -> Result<(), String> {
 
 /// [`download`] with the file's MIME type.
 pub fn download_as(name: &str, text: &str, mime: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    download_part(name, &JsValue::from_str(text), mime)
+}
+
+/// [`download_as`] for bytes.
+pub fn download_bytes(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    download_part(name, &js_sys::Uint8Array::from(bytes), mime)
+}
+
+fn download_part(name: &str, part: &JsValue, mime: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(part);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)

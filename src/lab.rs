@@ -152,6 +152,19 @@ impl Lab {
         SessionFile::of(&self.session, &self.name, detector, view, now_ms)
     }
 
+    /// The session's detector and active layer as one ONNX model
+    /// (`onnx::export`, docs/ONNX.md): for data read from a file, whose
+    /// schema says how a record becomes features. A built-in sample has
+    /// none, and gets the reason.
+    pub fn onnx_model(&self) -> Result<Vec<u8>, String> {
+        let file = self
+            .session_file(Default::default(), 0)
+            .map_err(|e| e.to_string())?;
+        let model = file.scoring_model().map_err(|e| e.to_string())?;
+        let d = &file.detector;
+        anomaly_lab_core::onnx::export(&model, &d.spec, &d.weights)
+    }
+
     /// The layer's fit to the labels, to store beside them (none for a
     /// very wide table).
     pub fn stored_fit(&self) -> Option<String> {

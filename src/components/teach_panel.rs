@@ -50,6 +50,10 @@ pub fn TeachPanel() -> impl IntoView {
             <button data-testid="session-download" disabled=move || !ready()
                 title="One file with the detector's weights, the layer's fit, the labels in their order and the view: open it later, or on another machine, over the same CSV"
                 on:click=move |_| ctx.save_session()>"Save session"</button>
+            <button data-testid="onnx-download"
+                disabled=move || !ready() || !ctx.with_lab(|l| l.session.table().schema.is_some()).unwrap_or(false)
+                title="The detector and the active layer as one ONNX model: score a file of any size with ONNX Runtime, in Python, Spark or a database (needs data opened from a file)"
+                on:click=move |_| ctx.save_onnx()>"Download ONNX model"</button>
             <label class="file">"Open a session "
                 <input type="file" accept=".json,application/json" data-testid="session-input"
                     on:change=move |e: leptos::ev::Event| {

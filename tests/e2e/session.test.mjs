@@ -130,6 +130,7 @@ test('a wrong session file gives a clear banner and changes nothing', async () =
 test('a CSV\'s session scores every row the same in the native CLI; over other data it says so and keeps the labels that still match', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
+  assert.ok(await page.isDisabled('[data-testid=onnx-download]'), 'a built-in sample has no schema to export');
   await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
   await labelQueueTop(page, 'A');
   await labelQueueTop(page, 'N');
@@ -149,6 +150,21 @@ test('a CSV\'s session scores every row the same in the native CLI; over other d
   console.log(`# page → CLI: largest score difference over 3251 rows: ${worst}`);
   assert.ok(worst <= 1e-5, `the CLI's scores differ from the page's by up to ${worst}`);
   assert.deepEqual(cliScores, pageScores, 'the same scores');
+
+  // The page writes the ONNX model itself: ONNX Runtime scores the CSV as
+  // the page does (to 1e-4: its own f32 arithmetic after the tails).
+  const [onnx] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=onnx-download]')]);
+  assert.equal(onnx.suggestedFilename(), 'ann_thyroid_1v3.onnx');
+  const model = join(dir, 'thyroid.onnx');
+  await onnx.saveAs(model);
+  const pageCsv = join(dir, 'page-scores.csv');
+  writeFileSync(pageCsv, `row,score\n${pageScores.map((s, i) => `${i + 1},${s}`).join('\n')}\n`);
+  const python = process.env.ANOMALY_LAB_PYTHON ?? join(process.env.HOME, '.cache/anomaly-lab/venv/bin/python');
+  const said = execFileSync(python, ['scripts/onnx_score.py', model, path, join(shared, 'ann_thyroid_1v3.csv'),
+    '--compare', pageCsv, '--tolerance', '1e-4'], { encoding: 'utf8' });
+  console.log(`# page → ONNX Runtime: ${said.trim().split('\n').at(-1)}`);
+  assert.match(said, /3251 rows scored by ONNX Runtime/);
+  assert.match(said, /rows flagged differently: 0/);
 
   // The same file with one row more (a copy of its last line): every
   // labelled row holds the same values, the fingerprint differs.

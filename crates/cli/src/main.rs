@@ -11,7 +11,6 @@
 //! a bad command line).
 
 mod args;
-mod onnx;
 mod stream;
 
 use std::process::ExitCode;
@@ -234,7 +233,8 @@ fn export(a: &ExportArgs) -> Result<(), String> {
     let file = read_session(path)?;
     let model = file.scoring_model().map_err(|e| format!("{path}: {e}"))?;
     let d = &file.detector;
-    let bytes = onnx::export(&model, &d.spec, &d.weights).map_err(|e| format!("{path}: {e}"))?;
+    let bytes = anomaly_lab_core::onnx::export(&model, &d.spec, &d.weights)
+        .map_err(|e| format!("{path}: {e}"))?;
     std::fs::write(&a.onnx, &bytes).map_err(|e| format!("cannot write {}: {e}", a.onnx))?;
     eprintln!(
         "wrote {} ({} kB): input 'features' double[N, {}], output 'score' float[N, 1]",

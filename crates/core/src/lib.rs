@@ -13,6 +13,8 @@ pub mod error;
 pub mod eval;
 pub mod forest;
 pub mod metrics;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod projection;
 pub mod query;
 pub mod rng;

@@ -1,6 +1,7 @@
-//! `anomaly-lab export --session FILE --onnx model.onnx`: a session's
-//! scoring model (detector and active layer, everything but the schema) as
-//! one ONNX graph, for ONNX Runtime wherever the data lives (docs/ONNX.md).
+//! A session's scoring model (detector and active layer, everything but
+//! the schema) as one ONNX graph, for ONNX Runtime wherever the data lives
+//! (docs/ONNX.md): `anomaly-lab export --session FILE --onnx model.onnx`,
+//! and the page's "Download ONNX model".
 //!
 //! Input `features`: `double[N, D]`, the table's features (the schema's
 //! encoding of a record, before standardisation). Output `score`:
@@ -29,10 +30,10 @@
 
 mod proto;
 
-use anomaly_lab_core::active::{LayerModel, TailSketch};
-use anomaly_lab_core::detector::{DetectorKind, DetectorSpec, DetectorWeights};
-use anomaly_lab_core::forest::{c, ForestModel};
-use anomaly_lab_core::scoring::ScoringModel;
+use crate::active::{LayerModel, TailSketch};
+use crate::detector::{DetectorKind, DetectorSpec, DetectorWeights};
+use crate::forest::{c, ForestModel};
+use crate::scoring::ScoringModel;
 use prost::Message;
 
 use proto::{attribute_type as at, data_type as dt};
@@ -615,12 +616,7 @@ fn forest_terms(
 /// `a·(p − n)/(1 + p + n)`, `p` and `n` the kernel sums over the labelled
 /// anomalies and normals: `exp(scale·‖z − l‖²)`, with `‖z − l‖²` as
 /// `‖z‖² + ‖l‖² − 2 z·l` (one MatMul, no `N × K × D` tensor).
-fn neighbours(
-    g: &mut Graph,
-    z: &str,
-    nb: &anomaly_lab_core::active::NeighbourModel,
-    d: usize,
-) -> String {
+fn neighbours(g: &mut Graph, z: &str, nb: &crate::active::NeighbourModel, d: usize) -> String {
     let k = nb.anomaly.len();
     let mut lt = vec![0.0f32; d * k];
     let mut ll = vec![0.0f32; k];
