@@ -1644,13 +1644,13 @@ pub const BULK_KERNEL_ROWS: usize = 32;
 /// fall (`joined[k]`: label `k` joins the next one's fit, a bulk label):
 /// every label given alone, and of each batch of `B` labels at most
 /// `r = clamp(BULK_KERNEL_PAIRS / rows, 1, BULK_KERNEL_ROWS)`, evenly
-/// spaced through it (the
-/// `⌊i·B/r⌋`-th for `i < r`). Each counted label is one pass over the rows,
-/// so without this a batch of `B` cost `B` passes (seconds on large data).
-/// The rest of a batch still enters the fit and moves the weights and the
-/// regions around its rows; close to them, the few counted rows' kernels
-/// already bring the term close to its bound. A function of `joined` and the
-/// number of rows, so the scores stay a function of the labels.
+/// spaced through it (the `⌊i·B/r⌋`-th for `i < r`). Each counted label is
+/// one pass over the rows, so without this a batch of `B` cost `B` passes
+/// (seconds on large data). The rest of a batch still enters the fit and
+/// moves the weights and the regions around its rows; close to them, the
+/// few counted rows' kernels already bring the term close to its bound. A
+/// function of `joined` and the number of rows, so the scores stay a
+/// function of the labels.
 fn kernel_counted(joined: &[bool], rows: usize) -> Vec<bool> {
     let r = (BULK_KERNEL_PAIRS / rows.max(1)).clamp(1, BULK_KERNEL_ROWS);
     counted_of_batches(joined, r)
