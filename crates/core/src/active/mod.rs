@@ -918,11 +918,14 @@ impl ActiveLayer {
         };
         let anchor = self.needs_anchor(labels).then(|| self.tau_anchor(tau));
         self.fade_nodes(labels.len());
+        // The labelled rows' leaves, tree by tree, read by every step.
+        let rows: Vec<usize> = labels.iter().map(|l| l.0).collect();
+        let leaves = self.regions.gather(&rows);
         for _ in 0..self.config.steps {
             gw.iter_mut().for_each(|g| *g = 0.0);
             let gb = match anchor {
                 Some((q, tau_row)) if hinge => self.hinge_grad(labels, nu, q, tau_row, &mut gw),
-                _ => self.logistic_grad(labels, nu, anchor.map(|a| a.1), &mut gw),
+                _ => self.logistic_grad(labels, nu, anchor.map(|a| a.1), &leaves, &mut gw),
             };
             let rates = (self.config.learning_rate, self.config.region_learning_rate);
             self.adam
@@ -1057,6 +1060,7 @@ impl ActiveLayer {
         labels: &[(usize, bool)],
         nu: &[f64],
         anchor: Option<usize>,
+        leaves: &[u8],
         gw: &mut [f64],
     ) -> f64 {
         let anchor = anchor.map(|row| (row, self.score_row(row)));
@@ -1072,8 +1076,7 @@ impl ActiveLayer {
         let mut gb = 0.0;
         // The labelled rows share leaves: their region terms and gradients
         // go through each distinct leaf once per tree.
-        let rows: Vec<usize> = labels.iter().map(|l| l.0).collect();
-        let rho = self.regions.values_of(&rows, self.u());
+        let rho = self.regions.values_of(leaves, labels.len(), self.u());
         let mut gs = Vec::with_capacity(labels.len());
         for ((&(i, anomaly), &nu), &rho) in labels.iter().zip(nu).zip(&rho) {
             let (y, count) = if anomaly { (1.0, pos) } else { (-1.0, neg) };
@@ -1104,7 +1107,7 @@ impl ActiveLayer {
             }
         }
         let (dense, regions) = gw.split_at_mut(self.width);
-        self.regions.add_grads(&rows, &gs, regions);
+        self.regions.add_grads(leaves, &gs, regions);
         for (g, r) in dense.iter_mut().zip(&rank) {
             *g += r;
         }
@@ -1286,10 +1289,29 @@ impl Regions {
             .collect()
     }
 
-    /// The region terms of `rows`, as [`Self::value`] gives them, with
-    /// each distinct leaf's offset summed once per tree.
-    fn values_of(&self, rows: &[usize], u: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; rows.len()];
+    /// The leaves of `rows`, tree by tree (`trees × rows.len()`): gathered
+    /// once per fit, so that every step reads each tree's leaves in one
+    /// run rather than a byte from each row's.
+    fn gather(&self, rows: &[usize]) -> Vec<u8> {
+        if !self.active() {
+            return Vec::new();
+        }
+        let n = rows.len();
+        let mut out = vec![0u8; self.trees * n];
+        for (k, &i) in rows.iter().enumerate() {
+            let row = &self.leaves[i * self.trees..(i + 1) * self.trees];
+            for (t, &leaf) in row.iter().enumerate() {
+                out[t * n + k] = leaf;
+            }
+        }
+        out
+    }
+
+    /// The region terms of `n` rows whose leaves are `gathered`
+    /// ([`Self::gather`]), as [`Self::value`] gives them, with each
+    /// distinct leaf's offset summed once per tree.
+    fn values_of(&self, gathered: &[u8], n: usize, u: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; n];
         if !self.active() {
             return out;
         }
@@ -1297,10 +1319,9 @@ impl Regions {
         // cleared for the next tree (a full clear per tree and step cost
         // more than the lookups with few labels).
         let mut cache = [None::<f64>; MAX_LEAVES];
-        let mut met: Vec<u8> = Vec::with_capacity(rows.len().min(MAX_LEAVES));
-        for t in 0..self.trees {
-            for (o, &i) in out.iter_mut().zip(rows) {
-                let leaf = self.leaves[i * self.trees + t];
+        let mut met: Vec<u8> = Vec::with_capacity(n.min(MAX_LEAVES));
+        for (t, leaves) in gathered.chunks_exact(n.max(1)).enumerate() {
+            for (o, &leaf) in out.iter_mut().zip(leaves) {
                 let slot = &mut cache[leaf as usize];
                 if slot.is_none() {
                     met.push(leaf);
@@ -1316,19 +1337,19 @@ impl Regions {
         out
     }
 
-    /// Adds `Σ_k g_k · ∂value(rows_k)/∂u` to `gu`: the gradients meet in
+    /// Adds `Σ_k g_k · ∂value(row_k)/∂u` to `gu`, for the rows whose
+    /// leaves are `gathered` ([`Self::gather`]): the gradients meet in
     /// their leaves first, then go up each distinct leaf's path once.
-    fn add_grads(&self, rows: &[usize], g: &[f64], gu: &mut [f64]) {
+    fn add_grads(&self, gathered: &[u8], g: &[f64], gu: &mut [f64]) {
         if !self.active() {
             return;
         }
         let trees = self.trees as f64;
         let mut acc = [0.0f64; MAX_LEAVES];
         let mut seen = [false; MAX_LEAVES];
-        let mut touched: Vec<u8> = Vec::with_capacity(rows.len().min(MAX_LEAVES));
-        for t in 0..self.trees {
-            for (&i, &g) in rows.iter().zip(g) {
-                let leaf = self.leaves[i * self.trees + t];
+        let mut touched: Vec<u8> = Vec::with_capacity(g.len().min(MAX_LEAVES));
+        for (t, leaves) in gathered.chunks_exact(g.len().max(1)).enumerate() {
+            for (&leaf, &g) in leaves.iter().zip(g) {
                 if !std::mem::replace(&mut seen[leaf as usize], true) {
                     touched.push(leaf);
                 }
