@@ -1,0 +1,182 @@
+//! Reading the workers' messages (events, the forest, typed arrays
+//! copied into the page's memory in steps and their buffers freed at
+//! once) and building the page's.
+
+use super::*;
+
+/// A message that is news on the way, not the end.
+pub(super) fn read_event(data: &JsValue) -> Option<Event> {
+    Some(match kind(data).as_deref()? {
+        "backend" => {
+            let used = get(data, "used").as_string();
+            Event::Backend(
+                used.as_deref().and_then(BackendKind::parse)?,
+                get(data, "note").as_string(),
+            )
+        }
+        "progress" => Event::Progress(Progress {
+            epoch: count(data, "epoch"),
+            epochs: count(data, "epochs"),
+            step: count(data, "step"),
+            total: count(data, "total"),
+            loss: get(data, "loss").as_f64().map(|l| l as f32),
+        }),
+        "reading" => Event::Reading(ParseProgress::Reading {
+            bytes: count(data, "bytes"),
+            total_bytes: count(data, "totalBytes"),
+            rows: count(data, "rows"),
+        }),
+        "columns" => Event::Reading(ParseProgress::Columns {
+            done: count(data, "done"),
+            total: count(data, "total"),
+        }),
+        _ => return None,
+    })
+}
+
+/// The forest the worker grew: `{leaves, scores, paths}`; the leaves (a
+/// byte a row and tree: 100 MB on a million rows) copied in steps.
+pub(super) async fn read_forest(o: &JsValue) -> Option<Forest> {
+    let leaves = get(o, "leaves").dyn_into::<Uint8Array>().ok()?;
+    let leaves = {
+        let a = &leaves;
+        let v = in_steps(a.length(), |s, e, to| a.subarray(s, e).copy_to(to)).await;
+        release(&a.buffer());
+        v
+    };
+    crate::dom::yield_now(0).await;
+    let scores = floats(o, "scores");
+    let paths = get(o, "paths")
+        .dyn_into::<js_sys::Uint32Array>()
+        .ok()?
+        .to_vec();
+    let mut forest = Forest::from_wire(leaves, scores, &paths)?;
+    // The trees, for the session file's scoring model; a forest without
+    // them still serves the layer (the file then has no model).
+    let ints = get(o, "treeInts").dyn_into::<js_sys::Uint32Array>().ok();
+    if let Some(ints) = ints {
+        let model = ForestModel::from_wire(&ints.to_vec(), &floats(o, "treeFloats"), usize::MAX);
+        if let Some(model) = model {
+            forest.set_model(model);
+        }
+    }
+    Some(forest)
+}
+
+pub(super) fn unknown() -> CoreError {
+    CoreError::Worker("it sent a message the page does not know".into())
+}
+
+pub(super) fn kind(data: &JsValue) -> Option<String> {
+    get(data, "kind").as_string()
+}
+
+pub(super) fn count(data: &JsValue, key: &str) -> usize {
+    get(data, key).as_f64().map_or(0, |v| v.max(0.0) as usize)
+}
+
+pub(super) fn floats(data: &JsValue, key: &str) -> Vec<f32> {
+    get(data, key)
+        .dyn_into::<Float32Array>()
+        .map(|a| take_f32(&a))
+        .unwrap_or_default()
+}
+
+/// The bytes copied in one task at most: about 10 ms with the page's
+/// fresh memory touched for the first time.
+pub(super) const COPY_STEP_BYTES: usize = 16 << 20;
+
+/// [`floats`] for the largest arrays (over a hundred megabytes on a
+/// million rows).
+pub(super) async fn floats_in_steps(data: &JsValue, key: &str) -> Vec<f32> {
+    match get(data, key).dyn_into::<Float32Array>() {
+        Ok(a) => {
+            let len = a.length();
+            let v = in_steps(len, |s, e, to| a.subarray(s, e).copy_to(to)).await;
+            release(&a.buffer());
+            v
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A typed array of `len` values copied into the page's memory
+/// [`COPY_STEP_BYTES`] at a time by `copy(start, end, into)`, each step a
+/// task of its own, so the page answers input in between. Empty when the
+/// memory cannot be had (the caller's checks then say the results do not
+/// fit).
+pub(super) async fn in_steps<T: Copy + Default>(
+    len: u32,
+    copy: impl Fn(u32, u32, &mut [T]),
+) -> Vec<T> {
+    let mut v = Vec::new();
+    if v.try_reserve_exact(len as usize).is_err() {
+        return Vec::new();
+    }
+    let step = (COPY_STEP_BYTES / std::mem::size_of::<T>().max(1)) as u32;
+    let mut start = 0;
+    while start < len {
+        let end = len.min(start.saturating_add(step));
+        let at = v.len();
+        v.resize(at + (end - start) as usize, T::default());
+        copy(start, end, &mut v[at..]);
+        start = end;
+        if start < len {
+            crate::dom::yield_now(0).await;
+        }
+    }
+    v
+}
+
+/// The table copied out of the page's memory for the worker
+/// [`COPY_STEP_BYTES`] at a time (40 MB on a million rows), each step a
+/// task of its own.
+pub(super) async fn to_js_in_steps(x: &[f32]) -> Float32Array {
+    let step = COPY_STEP_BYTES / std::mem::size_of::<f32>();
+    let table = Float32Array::new_with_length(x.len() as u32);
+    for (k, part) in x.chunks(step).enumerate() {
+        if k > 0 {
+            crate::dom::yield_now(0).await;
+        }
+        let at = (k * step) as u32;
+        table.subarray(at, at + part.len() as u32).copy_from(part);
+    }
+    table
+}
+
+/// A typed array's values, copied into the page's memory; the array's
+/// buffer is then freed at once ([`release`]).
+pub(super) fn take_f32(a: &Float32Array) -> Vec<f32> {
+    let v = a.to_vec();
+    release(&a.buffer());
+    v
+}
+
+pub(super) fn take_u8(a: &Uint8Array) -> Vec<u8> {
+    let v = a.to_vec();
+    release(&a.buffer());
+    v
+}
+
+/// Frees an array buffer that a worker sent, once its values are copied:
+/// `transfer(0)` detaches it, which gives its memory back now. Left to the
+/// collector, a million rows' arrays (tens of megabytes each) stayed in
+/// the tab long after they were read. Browsers without `transfer` leave it
+/// to the collector.
+pub(super) fn release(buffer: &js_sys::ArrayBuffer) {
+    if let Ok(f) = get(buffer, "transfer").dyn_into::<js_sys::Function>() {
+        let _ = f.call1(buffer, &JsValue::from(0));
+    }
+}
+
+pub(super) fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub(super) fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
