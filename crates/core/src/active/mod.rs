@@ -33,8 +33,9 @@
 //!   not explain the label away. Each new label costs one pass over the rows
 //!   (`O(N·D)`). A bulk label (a batch of labels fitted together) puts
 //!   only a few of its rows into the term ([`BULK_KERNEL_PAIRS`],
-//!   [`BULK_KERNEL_ROWS`]: at most about one label's pass in all), so a lasso of thousands costs about what
-//!   one label does; its other rows still move the weights and regions.
+//!   [`BULK_KERNEL_ROWS`]: at most about one label's pass in all), so a
+//!   lasso of thousands costs about what one label does; its other rows
+//!   still move the weights and regions.
 //! - `ρ` is the *region term*: `ρ(x) = (1/T)·Σ_t u[t, leaf_t(x)]`, over the
 //!   `T` trees of a seeded isolation forest grown on the standardised
 //!   features ([`crate::forest`]), with one learnt offset `u` per leaf,
@@ -1418,16 +1419,6 @@ fn kernel_of(scale: f32, d2: f32) -> i64 {
     (v + ROUND).to_bits().wrapping_sub(ROUND.to_bits()) as i64
 }
 
-/// [`kernel_of`] of four squared distances, lane by lane (the same bits):
-/// written so the compiler can keep the four in one vector.
-fn kernels4(scale: f32, d2: [f32; 4]) -> [i64; 4] {
-    let mut out = [0; 4];
-    for (o, d2) in out.iter_mut().zip(d2) {
-        *o = kernel_of(scale, d2);
-    }
-    out
-}
-
 /// `e^x` for `x ≤ 0`, to about one unit in the last place of an f32, in
 /// plain f32 arithmetic in a fixed order (no fused operations), so every
 /// target gives the same bits; 0 below −24, where `e^x·2³²` rounds to 0
@@ -1602,9 +1593,8 @@ impl Neighbours {
                     *acc += t * t;
                 }
             }
-            let k = kernels4(self.scale, d2);
-            for r in 0..4 {
-                ks[r] += sign * k[r];
+            for (k, d2) in ks.iter_mut().zip(d2) {
+                *k += sign * kernel_of(self.scale, d2);
             }
         }
         let done = blocks.len() * 4;
@@ -1872,14 +1862,16 @@ fn tail_transform(
                         .count()
                 };
                 let thin = knots == 0 && cap < n && distinct() > cap;
-                if knots > 0 || thin || keep.is_some() {
+                // The tails from a sketch, not from the ranks.
+                let sketched = knots > 0 || thin;
+                if sketched || keep.is_some() {
                     let sorted: Vec<f32> = column.iter().map(|&c| value(c)).collect();
                     let mut sketch =
                         TailSketch::of_sorted(&sorted, if knots > 0 { knots } else { n });
                     if thin {
                         sketch = sketch.thinned(cap);
                     }
-                    if knots > 0 || thin {
+                    if sketched {
                         for &c in &column {
                             tails[(c & u64::from(u32::MAX)) as usize] = sketch.tail(value(c));
                         }
@@ -1887,7 +1879,7 @@ fn tail_transform(
                     if let Some(kept) = keep.as_mut() {
                         kept.push(sketch);
                     }
-                    if knots > 0 || thin {
+                    if sketched {
                         return tails;
                     }
                 }
@@ -2916,7 +2908,7 @@ mod tests {
     /// The kernel's own `e^x`: within 2 units in the last place of libm's
     /// on the whole range it is used on, exactly 1 at 0 (a row's kernel
     /// with itself is [`ONE`]), never increasing with the distance, and
-    /// 0 where `e^x·2³²` rounds to 0; four lanes give one lane's bits.
+    /// 0 where `e^x·2³²` rounds to 0.
     #[test]
     fn the_kernels_exponential_is_close_to_libms_and_exact_at_zero() {
         assert_eq!(exp_neg(0.0), 1.0);
@@ -2937,13 +2929,10 @@ mod tests {
             last = ours;
         }
         assert!(worst <= 2.0, "{worst} units in the last place");
-        let d2 = [0.0, 3.7, 18.5, 400.0];
-        let four = kernels4(-0.31, d2);
-        for (k, d) in four.iter().zip(d2) {
-            assert_eq!(*k, kernel_of(-0.31, d));
-        }
+        let got = kernel_of(-0.31, 3.7);
         let want = (libm::exp(-0.31 * 3.7) * ONE as f64).round() as i64;
-        assert!((four[1] - want).abs() < 1 << 10, "{} vs {want}", four[1]);
+        assert!((got - want).abs() < 1 << 10, "{got} vs {want}");
+        assert_eq!(kernel_of(-0.31, 400.0), 0);
     }
 
     #[test]

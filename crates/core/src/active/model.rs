@@ -141,6 +141,7 @@ impl ActiveLayer {
             scale: Vec::new(),
         };
         let mut column = vec![0f32; rows];
+        let cap = tail_cap(tailed);
         for j in 0..shape.evidence() {
             for (i, c) in column.iter_mut().enumerate() {
                 *c = match (
@@ -155,7 +156,6 @@ impl ActiveLayer {
                 };
             }
             if j < tailed {
-                let cap = tail_cap(tailed);
                 super::tail_transform(&mut column, 1, 0..1, shape.knots, cap, Some(&mut tails));
             }
             let s = standardize_columns_f32(&mut column, 1, 1);
