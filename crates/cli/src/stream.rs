@@ -9,8 +9,7 @@
 use std::io::{BufWriter, Read, Write};
 use std::time::Instant;
 
-use anomaly_lab_core::data::{sniff, ToUtf8};
-use anomaly_lab_core::error::DataError;
+use anomaly_lab_core::data::{data_error, sniff, ToUtf8};
 use anomaly_lab_core::scoring::ScoringModel;
 
 /// Rows scored together: enough to keep the loops busy, small enough that
@@ -31,12 +30,11 @@ pub struct Streamed {
 /// shows for a file that is not UTF-8.
 pub fn open_text(path: &str) -> Result<(impl Read, Option<String>), String> {
     let open = || std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"));
-    let (encoding, note) = sniff(std::io::BufReader::new(open()?)).map_err(|e| {
-        match e.get_ref().and_then(|e| e.downcast_ref::<DataError>()) {
+    let (encoding, note) =
+        sniff(std::io::BufReader::new(open()?)).map_err(|e| match data_error(&e) {
             Some(data) => format!("{path}: {data}"),
             None => format!("cannot read {path}: {e}"),
-        }
-    })?;
+        })?;
     Ok((ToUtf8::new(open()?, encoding), note))
 }
 
@@ -73,7 +71,7 @@ pub fn score_csv(
         let more = reader.read_record(&mut record).map_err(|e| {
             // The decoder's own errors (`ToUtf8`) name their line.
             if let csv::ErrorKind::Io(io) = e.kind() {
-                if let Some(data) = io.get_ref().and_then(|e| e.downcast_ref::<DataError>()) {
+                if let Some(data) = data_error(io) {
                     return data.to_string();
                 }
             }

@@ -31,7 +31,7 @@ use crate::error::DataError;
 pub use encode::{median, MAX_CATEGORIES, MAX_ONE_HOT, NUMERIC_SHARE};
 pub use prepared::{fingerprint, raw_value, Prepared};
 pub use schema::{Rule, Schema};
-pub use stream::{sniff, Encoding, ToUtf8};
+pub use stream::{data_error, sniff, Encoding, ToUtf8};
 pub use text::{shown, QUOTE_CHARS};
 pub use truth::{is_label_name, parse_label, LABEL_NAMES};
 

@@ -29,6 +29,12 @@ fn invalid(e: DataError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
+/// The [`DataError`] an error of [`sniff`] or [`ToUtf8`] carries (none
+/// for an error of the reader beneath).
+pub fn data_error(e: &io::Error) -> Option<&DataError> {
+    e.get_ref()?.downcast_ref::<DataError>()
+}
+
 /// Reads into `buf` until it is full or the reader ends: the bytes read.
 fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
@@ -252,10 +258,6 @@ mod tests {
         (page, streamed)
     }
 
-    fn data_error(e: &io::Error) -> Option<DataError> {
-        e.get_ref()?.downcast_ref::<DataError>().cloned()
-    }
-
     #[test]
     fn a_stream_reads_every_encoding_as_the_page_does() {
         // Long enough that sequences fall across pieces.
@@ -305,7 +307,7 @@ mod tests {
         for bytes in [nul, odd, lone] {
             let (page, streamed) = both(&bytes);
             let want = page.unwrap_err();
-            assert_eq!(data_error(&streamed.unwrap_err()), Some(want));
+            assert_eq!(data_error(&streamed.unwrap_err()), Some(&want));
         }
         // A UTF-8 sequence cut by the end of the file: Windows-1252.
         let cut = b"a,b\n1,\xE2\x82";
