@@ -12,7 +12,9 @@
 // times are the page's own (data-last-update-ms: session update, re-score,
 // queue and full repaint).
 
-import { serve, launch, openPage, waitForState, labelQueueTop, drawOnScatter, foundCounter } from '../tests/e2e/harness.mjs';
+import {
+  serve, launch, openPage, waitForState, labelQueueTop, drawOnScatter, foundCounter, waitQueried, waitQueriedAbove,
+} from '../tests/e2e/harness.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
@@ -46,15 +48,11 @@ for (const rows of sizes) {
     }
     const { queried } = await foundCounter(page);
     await page.click('[data-testid=label-selection-normal]');
-    await page.waitForFunction(
-      (q) => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > q,
-      queried, { timeout: 120_000 });
+    await waitQueriedAbove(page, queried, 120_000);
     const ms = Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms'));
     console.log(`| ${rows} | ${selected} | ${ms.toFixed(1)} | ${one.toFixed(1)} | ${(ms / one).toFixed(1)}× |`);
     await page.click('[data-testid=label-undo]');
-    await page.waitForFunction(
-      (q) => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) === q,
-      queried, { timeout: 120_000 });
+    await waitQueried(page, queried, 120_000);
     if (await page.isEnabled('[data-testid=clear-selection]')) await page.click('[data-testid=clear-selection]');
   }
   await context.close();

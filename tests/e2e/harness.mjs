@@ -136,6 +136,14 @@ export async function waitQueried(page, n, timeout = 30_000) {
     (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n, { timeout });
 }
 
+/** Waits until the found counter reads more than `queried n`; returns the count. */
+export async function waitQueriedAbove(page, n, timeout = 30_000) {
+  await page.waitForFunction(
+    (k) => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > k,
+    n, { timeout });
+  return (await foundCounter(page)).queried;
+}
+
 export async function queueRows(page) {
   return page.$$eval('[data-testid=queue-item]', (items) => items.map((i) => Number(i.dataset.row)));
 }

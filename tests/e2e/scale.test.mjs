@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testBed, waitForState, shared, labelQueueTop, screenshot, canvasHash, drawOnScatter, foundCounter } from './harness.mjs';
+import { testBed, waitForState, shared, labelQueueTop, screenshot, canvasHash, drawOnScatter, foundCounter,
+  waitQueried, waitQueriedAbove } from './harness.mjs';
 
 const bed = testBed();
 
@@ -137,16 +138,13 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   assert.ok(selected > 87 && selected <= 5000, `a rectangle of ${selected} rows`);
   const { queried } = await foundCounter(page);
   await page.click('[data-testid=label-selection-normal]');
-  await page.waitForFunction((q) => Number(/queried (\d+)$/.exec(
-    document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > q, queried, { timeout: 60_000 });
-  const after = (await foundCounter(page)).queried;
+  const after = await waitQueriedAbove(page, queried, 60_000);
   assert.ok(after >= queried + selected - 2 && after <= queried + selected, `${queried} → ${after} after ${selected}`);
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0);
   const bulkMs = Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms'));
   console.log(`# cover.csv: a bulk label of ${selected} rows → repaint ${Math.round(bulkMs)} ms`);
   await page.click('[data-testid=label-undo]');
-  await page.waitForFunction((q) => Number(/queried (\d+)$/.exec(
-    document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) === q, queried, { timeout: 60_000 });
+  await waitQueried(page, queried, 60_000);
   await bed.finish(session);
 });
 

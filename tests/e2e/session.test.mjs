@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  testBed, waitForState, exportedScores, labelQueueTop, waitQueried, screenshot, shared, drawOnScatter, openCsv,
+  testBed, waitForState, exportedScores, labelQueueTop, waitQueried, waitQueriedAbove, screenshot, shared, drawOnScatter,
+  openCsv,
 } from './harness.mjs';
 
 const bed = testBed();
@@ -49,9 +50,7 @@ test('session download, then a fresh page opens it: identical scores, no trainin
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0);
   const bulk = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
   await page.click('[data-testid=label-selection-normal]');
-  const labels = await page.waitForFunction(
-    () => Number(/queried (\d+)$/.exec(document.querySelector('[data-testid=found-counter]')?.textContent ?? '')?.[1]) > 2,
-  ).then(() => page.textContent('[data-testid=found-counter]')).then((t) => Number(/queried (\d+)$/.exec(t)[1]));
+  const labels = await waitQueriedAbove(page, 2);
   assert.ok(labels > 2 && labels <= bulk + 2, `${labels} labels after a bulk label of ${bulk}`);
   await page.selectOption('[data-testid=threshold-mode]', 'top');
   await page.fill('[data-testid=threshold-input]', '10');

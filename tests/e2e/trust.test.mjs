@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { testBed, waitForState, screenshot, labelRow, foundCounter, queueRows, waitQueried } from './harness.mjs';
+import { testBed, waitForState, screenshot, labelRow, foundCounter, queueRows, waitQueried,
+  waitQueriedAbove } from './harness.mjs';
 
 const bed = testBed();
 const { openReady, finish } = bed;
@@ -210,8 +211,7 @@ test('colour is not the only signal: a labelled anomaly is a cross, a labelled n
     const [x, y] = (await canvas.getAttribute('data-suggestion')).split(',').map(Number);
     const before = await foundCounter(page);
     await page.keyboard.press(key);
-    await page.waitForFunction((q) => Number(/queried (\d+)/.exec(document.querySelector('[data-testid=found-counter]').textContent)[1]) > q,
-      before.queried);
+    await waitQueriedAbove(page, before.queried);
     return [x, y];
   };
   // The suggestion is selected at start: A labels it, then N the next one.
