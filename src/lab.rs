@@ -8,6 +8,7 @@ use anomaly_lab_core::data::Prepared;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::query::QueryRule;
 use anomaly_lab_core::scorecard::Threshold;
+use anomaly_lab_core::scoring::ScoringModel;
 use anomaly_lab_core::session::Session;
 use anomaly_lab_core::session_file::{SessionFile, TrainedDetector};
 use anomaly_lab_core::synth::{generate, BuiltinSample};
@@ -157,11 +158,12 @@ impl Lab {
     /// schema says how a record becomes features. A built-in sample has
     /// none, and gets the reason.
     pub fn onnx_model(&self) -> Result<Vec<u8>, String> {
-        let file = self
-            .session_file(Default::default(), 0)
-            .map_err(|e| e.to_string())?;
-        let model = file.scoring_model().map_err(|e| e.to_string())?;
-        let d = &file.detector;
+        let d = self
+            .detector
+            .as_ref()
+            .ok_or_else(|| CoreError::NotTrained.to_string())?;
+        let model =
+            ScoringModel::of(&self.session, &d.spec, &d.weights).map_err(|e| e.to_string())?;
         anomaly_lab_core::onnx::export(&model, &d.spec, &d.weights)
     }
 
