@@ -58,12 +58,13 @@ impl ScoringModel {
         Ok(self.layer.score(scored.rows, &scored.evidence, &x))
     }
 
-    /// The state the session file holds.
-    pub fn state(&self) -> ScoringState {
+    /// The state the session file holds (the model's parts moved, not
+    /// copied: the tail sketches are megabytes on a large table).
+    pub fn into_state(self) -> ScoringState {
         ScoringState {
-            schema: self.schema.clone(),
-            standardizer: self.standardizer.clone(),
-            layer: self.layer.clone(),
+            schema: self.schema,
+            standardizer: self.standardizer,
+            layer: self.layer,
         }
     }
 

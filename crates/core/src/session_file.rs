@@ -208,7 +208,7 @@ impl SessionFile {
             // A session without one (a built-in sample's) still saves.
             scoring: ScoringModel::of(session, &detector.spec, &detector.weights)
                 .ok()
-                .map(|m| m.state()),
+                .map(ScoringModel::into_state),
         })
     }
 

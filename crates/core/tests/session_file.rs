@@ -269,7 +269,7 @@ fn the_scoring_model_scores_every_record_of_the_file_to_the_bit() {
         let (session, file) = labelled(csv_table(&text), kind);
         let d = &file.detector;
         let model = ScoringModel::of(&session, &d.spec, &d.weights).unwrap();
-        let json = serde_json::to_string(&model.state()).unwrap();
+        let json = serde_json::to_string(&model.into_state()).unwrap();
         let state: ScoringState = serde_json::from_str(&json).unwrap();
         let model = ScoringModel::from_state(&state, &d.spec, &d.weights).unwrap();
         let schema = &model.schema;
