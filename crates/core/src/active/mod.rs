@@ -2562,30 +2562,23 @@ mod tests {
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 2, ActiveConfig::default());
         let labels = [(0, true), (5, true), (25, false), (45, false), (21, true)];
         layer.set_labels(&labels);
-        let mut prefix = PrefixSums::default();
-        for &l in &labels {
-            prefix.push(l, true, &layer.neighbours, &layer.inputs, layer.width);
+        // Every label counted (the sums `set_labels` made), then some not
+        // (the rest of a batch): their own sums still read the counted
+        // ones, and no one reads theirs.
+        for counted in [[true; 5], [true, false, true, false, true]] {
+            let nb = &mut layer.neighbours;
+            nb.sync(&labels, &counted, &layer.inputs, layer.width);
+            let mut prefix = PrefixSums::default();
+            for (&l, &c) in labels.iter().zip(&counted) {
+                prefix.push(l, c, &layer.neighbours, &layer.inputs, layer.width);
+            }
+            let full: Vec<f64> = labels
+                .iter()
+                .map(|&(i, _)| layer.neighbours.term_without_own_label(i))
+                .collect();
+            assert_eq!(prefix.terms(&layer.neighbours), full);
+            assert!(full.iter().any(|&t| t.abs() > 0.5), "{full:?}");
         }
-        let full: Vec<f64> = labels
-            .iter()
-            .map(|&(i, _)| layer.neighbours.term_without_own_label(i))
-            .collect();
-        assert_eq!(prefix.terms(&layer.neighbours), full);
-        assert!(full.iter().any(|&t| t.abs() > 0.5), "{full:?}");
-        // Some labels not counted (the rest of a batch): their own sums
-        // still read the counted ones, and no one reads theirs.
-        let counted = [true, false, true, false, true];
-        let nb = &mut layer.neighbours;
-        nb.sync(&labels, &counted, &layer.inputs, layer.width);
-        let mut prefix = PrefixSums::default();
-        for (&l, &c) in labels.iter().zip(&counted) {
-            prefix.push(l, c, &layer.neighbours, &layer.inputs, layer.width);
-        }
-        let full: Vec<f64> = labels
-            .iter()
-            .map(|&(i, _)| layer.neighbours.term_without_own_label(i))
-            .collect();
-        assert_eq!(prefix.terms(&layer.neighbours), full);
         assert_eq!(layer.neighbours.counted[5], None);
         assert_eq!(layer.neighbours.counted[25], Some(false));
     }
