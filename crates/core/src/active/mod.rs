@@ -1061,7 +1061,7 @@ impl ActiveLayer {
         labels: &[(usize, bool)],
         nu: &[f64],
         anchor: Option<usize>,
-        leaves: &[u8],
+        leaves: &Gathered,
         gw: &mut [f64],
     ) -> f64 {
         let anchor = anchor.map(|row| (row, self.score_row(row)));
@@ -1077,7 +1077,7 @@ impl ActiveLayer {
         let mut gb = 0.0;
         // The labelled rows share leaves: their region terms and gradients
         // go through each distinct leaf once per tree.
-        let rho = self.regions.values_of(leaves, labels.len(), self.u());
+        let rho = self.regions.values_of(leaves, self.u());
         let mut gs = Vec::with_capacity(labels.len());
         for ((&(i, anomaly), &nu), &rho) in labels.iter().zip(nu).zip(&rho) {
             let (y, count) = if anomaly { (1.0, pos) } else { (-1.0, neg) };
@@ -1290,47 +1290,64 @@ impl Regions {
             .collect()
     }
 
-    /// The leaves of `rows`, tree by tree (`trees × rows.len()`): gathered
-    /// once per fit, so that every step reads each tree's leaves in one
-    /// run rather than a byte from each row's.
-    fn gather(&self, rows: &[usize]) -> Vec<u8> {
-        if !self.active() {
-            return Vec::new();
-        }
+    /// The leaves of `rows`, tree by tree, with each tree's distinct
+    /// leaves: gathered once per fit, so that every step reads each tree's
+    /// leaves in one run rather than a byte from each row's.
+    fn gather(&self, rows: &[usize]) -> Gathered {
         let n = rows.len();
-        let mut out = vec![0u8; self.trees * n];
+        if !self.active() || n == 0 {
+            return Gathered {
+                n,
+                ..Gathered::default()
+            };
+        }
+        let mut leaves = vec![0u8; self.trees * n];
         for (k, &i) in rows.iter().enumerate() {
             let row = &self.leaves[i * self.trees..(i + 1) * self.trees];
             for (t, &leaf) in row.iter().enumerate() {
-                out[t * n + k] = leaf;
+                leaves[t * n + k] = leaf;
             }
         }
-        out
+        let mut distinct = Vec::new();
+        let mut ends = Vec::with_capacity(self.trees);
+        let mut seen = [false; MAX_LEAVES];
+        for tree in leaves.chunks_exact(n) {
+            let from = distinct.len();
+            for &leaf in tree {
+                if !std::mem::replace(&mut seen[leaf as usize], true) {
+                    distinct.push(leaf);
+                }
+            }
+            distinct[from..]
+                .iter()
+                .for_each(|&l| seen[l as usize] = false);
+            ends.push(distinct.len());
+        }
+        Gathered {
+            n,
+            leaves,
+            distinct,
+            ends,
+        }
     }
 
-    /// The region terms of `n` rows whose leaves are `gathered`
-    /// ([`Self::gather`]), as [`Self::value`] gives them, with each
-    /// distinct leaf's offset summed once per tree.
-    fn values_of(&self, gathered: &[u8], n: usize, u: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; n];
+    /// The region terms of the rows `gathered` ([`Self::gather`]), as
+    /// [`Self::value`] gives them, with each distinct leaf's offset summed
+    /// once per tree.
+    fn values_of(&self, gathered: &Gathered, u: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; gathered.n];
         if !self.active() {
             return out;
         }
-        // Per tree, the offsets of the leaves met so far; only those are
-        // cleared for the next tree (a full clear per tree and step cost
-        // more than the lookups with few labels).
-        let mut cache = [None::<f64>; MAX_LEAVES];
-        let mut met: Vec<u8> = Vec::with_capacity(n.min(MAX_LEAVES));
-        for (t, leaves) in gathered.chunks_exact(n.max(1)).enumerate() {
-            for (o, &leaf) in out.iter_mut().zip(leaves) {
-                let slot = &mut cache[leaf as usize];
-                if slot.is_none() {
-                    met.push(leaf);
-                }
-                *o += *slot.get_or_insert_with(|| self.leaf_offset(t, leaf, u));
+        // Per tree, the offsets of the leaves the rows are in; the others
+        // are stale and never read.
+        let mut offset = [0.0f64; MAX_LEAVES];
+        for (t, (leaves, distinct)) in gathered.trees().enumerate() {
+            for &leaf in distinct {
+                offset[leaf as usize] = self.leaf_offset(t, leaf, u);
             }
-            for leaf in met.drain(..) {
-                cache[leaf as usize] = None;
+            for (o, &leaf) in out.iter_mut().zip(leaves) {
+                *o += offset[leaf as usize];
             }
         }
         let trees = self.trees as f64;
@@ -1338,33 +1355,52 @@ impl Regions {
         out
     }
 
-    /// Adds `Σ_k g_k · ∂value(row_k)/∂u` to `gu`, for the rows whose
-    /// leaves are `gathered` ([`Self::gather`]): the gradients meet in
-    /// their leaves first, then go up each distinct leaf's path once.
-    fn add_grads(&self, gathered: &[u8], g: &[f64], gu: &mut [f64]) {
+    /// Adds `Σ_k g_k · ∂value(row_k)/∂u` to `gu`, for the rows
+    /// `gathered` ([`Self::gather`]): the gradients meet in their leaves
+    /// first (in row order), then go up each distinct leaf's path once (in
+    /// the order the rows first meet them).
+    fn add_grads(&self, gathered: &Gathered, g: &[f64], gu: &mut [f64]) {
         if !self.active() {
             return;
         }
         let trees = self.trees as f64;
+        let g: Vec<f64> = g.iter().map(|g| g / trees).collect();
         let mut acc = [0.0f64; MAX_LEAVES];
-        let mut seen = [false; MAX_LEAVES];
-        let mut touched: Vec<u8> = Vec::with_capacity(g.len().min(MAX_LEAVES));
-        for (t, leaves) in gathered.chunks_exact(g.len().max(1)).enumerate() {
-            for (&leaf, &g) in leaves.iter().zip(g) {
-                if !std::mem::replace(&mut seen[leaf as usize], true) {
-                    touched.push(leaf);
-                }
-                acc[leaf as usize] += g / trees;
+        for (t, (leaves, distinct)) in gathered.trees().enumerate() {
+            for (&leaf, &g) in leaves.iter().zip(&g) {
+                acc[leaf as usize] += g;
             }
-            for &leaf in &touched {
-                seen[leaf as usize] = false;
+            for &leaf in distinct {
                 let share = std::mem::take(&mut acc[leaf as usize]);
                 for (n, c) in self.path_weights(t, leaf) {
                     gu[n] += share * c;
                 }
             }
-            touched.clear();
         }
+    }
+}
+
+/// The leaves of a fit's labelled rows ([`Regions::gather`]).
+#[derive(Debug, Default)]
+struct Gathered {
+    /// How many rows.
+    n: usize,
+    /// Tree-major `trees × n`.
+    leaves: Vec<u8>,
+    /// Each tree's distinct leaves, in the order its rows first meet them,
+    /// one run after another; tree `t`'s run ends at `ends[t]`.
+    distinct: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Gathered {
+    /// Per tree: the rows' leaves and the distinct ones among them.
+    fn trees(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.leaves
+            .chunks_exact(self.n.max(1))
+            .zip(starts.zip(&self.ends))
+            .map(|(leaves, (from, &to))| (leaves, &self.distinct[from..to]))
     }
 }
 
