@@ -128,8 +128,9 @@ pub struct Session {
     prior_ranked: std::sync::OnceLock<Vec<u64>>,
 }
 
-/// One label change: the row's place in the history before and after it.
-/// A label set again moves to the end of the history.
+/// One label change of a step (one label, or a bulk label whole): the
+/// row's place in the history before the step and after it. A label set
+/// again moves to the end of the history. A step holds each row once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Change {
     row: usize,
@@ -144,6 +145,28 @@ struct Place {
     anomaly: bool,
     batch: u64,
     time_ms: u64,
+}
+
+impl Place {
+    /// The place of `event`, found at `at` in the history.
+    fn of(at: usize, event: &LabelEvent) -> Self {
+        Self {
+            at,
+            anomaly: event.anomaly,
+            batch: event.batch,
+            time_ms: event.time_ms,
+        }
+    }
+
+    /// Row `row`'s history entry at this place.
+    fn event(self, row: usize) -> LabelEvent {
+        LabelEvent {
+            row,
+            anomaly: self.anomaly,
+            batch: self.batch,
+            time_ms: self.time_ms,
+        }
+    }
 }
 
 /// The most labels one bulk label takes ([`Session::max_bulk_labels`]).
@@ -463,10 +486,10 @@ impl Session {
             return Ok(());
         }
         let batch = self.take_batch();
-        let change = self.change(row, label, batch);
-        self.apply(&change, false);
+        let step = vec![self.change(row, label, batch)];
+        self.apply(&step, false);
         self.refit();
-        self.undo.push(vec![change]);
+        self.undo.push(step);
         self.redo.clear();
         Ok(())
     }
@@ -511,12 +534,36 @@ impl Session {
             });
         }
         let batch = self.take_batch();
-        let mut changes = Vec::with_capacity(todo.len());
-        for row in todo {
-            let change = self.change(row, Some(anomaly), batch);
-            self.apply(&change, false);
-            changes.push(change);
-        }
+        // Where the rows labelled already stand in the history now: one
+        // pass, not one per row (a bulk label of thousands of rows).
+        let mut was: Vec<(usize, Place)> = self
+            .history
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| seen[e.row])
+            .map(|(at, e)| (e.row, Place::of(at, e)))
+            .collect();
+        was.sort_unstable_by_key(|&(row, _)| row);
+        // The others keep their order; these rows go to the end, in turn.
+        let kept = self.history.len() - was.len();
+        let changes: Vec<Change> = todo
+            .iter()
+            .enumerate()
+            .map(|(k, &row)| Change {
+                row,
+                before: was
+                    .binary_search_by_key(&row, |&(r, _)| r)
+                    .ok()
+                    .map(|i| was[i].1),
+                after: Some(Place {
+                    at: kept + k,
+                    anomaly,
+                    batch,
+                    time_ms: self.clock_ms,
+                }),
+            })
+            .collect();
+        self.apply(&changes, false);
         self.refit();
         let count = changes.len();
         self.undo.push(changes);
@@ -546,30 +593,39 @@ impl Session {
         self.history
             .iter()
             .position(|e| e.row == row)
-            .map(|at| Place {
-                at,
-                anomaly: self.history[at].anomaly,
-                batch: self.history[at].batch,
-                time_ms: self.history[at].time_ms,
-            })
+            .map(|at| Place::of(at, &self.history[at]))
     }
 
-    /// Puts the change's row where it was before (`back`) or after it; the
-    /// caller refits once the step's changes are in.
-    fn apply(&mut self, change: &Change, back: bool) {
-        let (row, place) = (change.row, if back { change.before } else { change.after });
-        self.history.retain(|e| e.row != row);
-        self.labels[row] = place.map(|p| p.anomaly);
-        if let Some(p) = place {
-            let at = p.at.min(self.history.len());
-            let event = LabelEvent {
-                row,
-                anomaly: p.anomaly,
-                batch: p.batch,
-                time_ms: p.time_ms,
-            };
-            self.history.insert(at, event);
+    /// Makes the labels and the history those after `step` (`back`: those
+    /// before it): its rows leave the history, then come back at their
+    /// places, merged in order with the others, in one pass. The caller
+    /// refits.
+    fn apply(&mut self, step: &[Change], back: bool) {
+        let capacity = self.history.len() + step.len();
+        let mut rows: Vec<usize> = step.iter().map(|c| c.row).collect();
+        rows.sort_unstable();
+        let others = std::mem::take(&mut self.history)
+            .into_iter()
+            .filter(|e| rows.binary_search(&e.row).is_err());
+        let mut places: Vec<(usize, Place)> = step
+            .iter()
+            .filter_map(|c| {
+                let place = if back { c.before } else { c.after };
+                self.labels[c.row] = place.map(|p| p.anomaly);
+                place.map(|p| (c.row, p))
+            })
+            .collect();
+        places.sort_unstable_by_key(|(_, p)| p.at);
+        let mut places = places.into_iter().peekable();
+        let mut history = Vec::with_capacity(capacity);
+        for e in others {
+            while let Some((row, p)) = places.next_if(|(_, p)| p.at <= history.len()) {
+                history.push(p.event(row));
+            }
+            history.push(e);
         }
+        history.extend(places.map(|(row, p)| p.event(row)));
+        self.history = history;
     }
 
     /// Takes back the newest label action (one label, or a bulk label
@@ -578,9 +634,7 @@ impl Session {
     /// row it changed (the first), or `None` when there is nothing to undo.
     pub fn undo(&mut self) -> Option<usize> {
         let step = self.undo.pop()?;
-        for change in step.iter().rev() {
-            self.apply(change, true);
-        }
+        self.apply(&step, true);
         self.refit();
         let row = step.first().map(|c| c.row);
         self.redo.push(step);
@@ -590,9 +644,7 @@ impl Session {
     /// Gives again the newest action taken back by [`undo`](Session::undo).
     pub fn redo(&mut self) -> Option<usize> {
         let step = self.redo.pop()?;
-        for change in &step {
-            self.apply(change, false);
-        }
+        self.apply(&step, false);
         self.refit();
         let row = step.first().map(|c| c.row);
         self.undo.push(step);
@@ -1092,6 +1144,91 @@ pub(crate) mod tests {
         assert_eq!(s.max_bulk_labels(), 5_000);
         let all: Vec<usize> = (0..s.rows()).collect();
         assert!(s.label_rows(&all, false).is_ok());
+    }
+
+    /// Labels, bulk labels, clears, undo and redo in a random order: the
+    /// history and the labels are always those of a plain model of them
+    /// (a label set again moves to the end, a bulk label appends its new
+    /// rows in order, undo and redo go back to the exact earlier state).
+    #[test]
+    fn undo_and_redo_give_back_the_exact_history() {
+        let table = generate(&SynthConfig::clustered(60, 2, 0.1, 3));
+        let mut s = Session::new(table);
+        let n = s.rows();
+        let mut rng = crate::rng::Rng::new(11);
+        // The model: (row, anomaly, batch) in order; the states before and
+        // after each step, for undo and redo.
+        let mut model: Vec<(usize, bool, u64)> = Vec::new();
+        let (mut undo, mut redo): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
+        let mut batch = 0u64;
+        let seen = |s: &Session| -> Vec<(usize, bool, u64)> {
+            s.history()
+                .iter()
+                .map(|e| (e.row, e.anomaly, e.batch))
+                .collect()
+        };
+        for round in 0..600 {
+            let before = model.clone();
+            let mut stepped = false;
+            match rng.index(6) {
+                0 | 1 => {
+                    let (row, anomaly) = (rng.index(n), rng.index(2) == 0);
+                    let label = (rng.index(5) > 0).then_some(anomaly);
+                    s.label(row, label).expect("row");
+                    let had = model.iter().find(|e| e.0 == row).map(|e| e.1);
+                    if had != label {
+                        model.retain(|e| e.0 != row);
+                        if let Some(a) = label {
+                            model.push((row, a, batch));
+                        }
+                        batch += 1;
+                        stepped = true;
+                    }
+                }
+                2 | 3 => {
+                    let rows: Vec<usize> = (0..rng.index(12)).map(|_| rng.index(n)).collect();
+                    let anomaly = rng.index(2) == 0;
+                    let changed = s.label_rows(&rows, anomaly).expect("rows");
+                    let mut todo: Vec<usize> = Vec::new();
+                    for &r in &rows {
+                        let had = model.iter().find(|e| e.0 == r).map(|e| e.1);
+                        if had != Some(anomaly) && !todo.contains(&r) {
+                            todo.push(r);
+                        }
+                    }
+                    assert_eq!(changed, todo.len(), "round {round}");
+                    if !todo.is_empty() {
+                        model.retain(|e| !todo.contains(&e.0));
+                        model.extend(todo.iter().map(|&r| (r, anomaly, batch)));
+                        batch += 1;
+                        stepped = true;
+                    }
+                }
+                4 => {
+                    if s.undo().is_some() {
+                        let (b, a): (Vec<_>, Vec<_>) = undo.pop().expect("a step");
+                        model = b.clone();
+                        redo.push((b, a));
+                    }
+                }
+                _ => {
+                    if s.redo().is_some() {
+                        let (b, a): (Vec<_>, Vec<_>) = redo.pop().expect("a step");
+                        model = a.clone();
+                        undo.push((b, a));
+                    }
+                }
+            }
+            if stepped {
+                undo.push((before, model.clone()));
+                redo.clear();
+            }
+            assert_eq!(seen(&s), model, "round {round}");
+            for row in 0..n {
+                let want = model.iter().find(|e| e.0 == row).map(|e| e.1);
+                assert_eq!(s.labels[row], want, "round {round}, row {row}");
+            }
+        }
     }
 
     /// The weights start at the prior and move with labels; every input
