@@ -1339,15 +1339,37 @@ impl Regions {
         if !self.active() {
             return out;
         }
-        // Per tree, the offsets of the leaves the rows are in; the others
-        // are stale and never read.
-        let mut offset = [0.0f64; MAX_LEAVES];
-        for (t, (leaves, distinct)) in gathered.trees().enumerate() {
-            for &leaf in distinct {
-                offset[leaf as usize] = self.leaf_offset(t, leaf, u);
+        // Four trees at a time: per tree the offsets of the leaves the rows
+        // are in (the others are stale and never read), then each row's
+        // four added in tree order.
+        let mut offset = [[0.0f64; MAX_LEAVES]; 4];
+        let trees: Vec<(&[u8], &[u8])> = gathered.trees().collect();
+        for (q, quad) in trees.chunks(4).enumerate() {
+            for (j, (_, distinct)) in quad.iter().enumerate() {
+                for &leaf in *distinct {
+                    offset[j][leaf as usize] = self.leaf_offset(4 * q + j, leaf, u);
+                }
             }
-            for (o, &leaf) in out.iter_mut().zip(leaves) {
-                *o += offset[leaf as usize];
+            let [o0, o1, o2, o3] = &offset;
+            match quad {
+                [(a, _), (b, _), (c, _), (d, _)] => {
+                    let rows = a.iter().zip(*b).zip(*c).zip(*d);
+                    for (o, (((&a, &b), &c), &d)) in out.iter_mut().zip(rows) {
+                        let mut v = *o;
+                        v += o0[a as usize];
+                        v += o1[b as usize];
+                        v += o2[c as usize];
+                        v += o3[d as usize];
+                        *o = v;
+                    }
+                }
+                _ => {
+                    for ((leaves, _), offset) in quad.iter().zip(&offset) {
+                        for (o, &leaf) in out.iter_mut().zip(*leaves) {
+                            *o += offset[leaf as usize];
+                        }
+                    }
+                }
             }
         }
         let trees = self.trees as f64;
@@ -1358,22 +1380,43 @@ impl Regions {
     /// Adds `Σ_k g_k · ∂value(row_k)/∂u` to `gu`, for the rows
     /// `gathered` ([`Self::gather`]): the gradients meet in their leaves
     /// first (in row order), then go up each distinct leaf's path once (in
-    /// the order the rows first meet them).
+    /// the order the rows first meet them), tree after tree.
     fn add_grads(&self, gathered: &Gathered, g: &[f64], gu: &mut [f64]) {
         if !self.active() {
             return;
         }
         let trees = self.trees as f64;
         let g: Vec<f64> = g.iter().map(|g| g / trees).collect();
-        let mut acc = [0.0f64; MAX_LEAVES];
-        for (t, (leaves, distinct)) in gathered.trees().enumerate() {
-            for (&leaf, &g) in leaves.iter().zip(&g) {
-                acc[leaf as usize] += g;
+        // Four trees at a time: rows in a selection share leaves, and one
+        // tree's sums alone wait on each other through memory.
+        let mut acc = [[0.0f64; MAX_LEAVES]; 4];
+        let all: Vec<(&[u8], &[u8])> = gathered.trees().collect();
+        for (q, quad) in all.chunks(4).enumerate() {
+            match quad {
+                [(a, _), (b, _), (c, _), (d, _)] => {
+                    let [s0, s1, s2, s3] = &mut acc;
+                    let rows = a.iter().zip(*b).zip(*c).zip(*d);
+                    for ((((&a, &b), &c), &d), &g) in rows.zip(&g) {
+                        s0[a as usize] += g;
+                        s1[b as usize] += g;
+                        s2[c as usize] += g;
+                        s3[d as usize] += g;
+                    }
+                }
+                _ => {
+                    for ((leaves, _), acc) in quad.iter().zip(&mut acc) {
+                        for (&leaf, &g) in leaves.iter().zip(&g) {
+                            acc[leaf as usize] += g;
+                        }
+                    }
+                }
             }
-            for &leaf in distinct {
-                let share = std::mem::take(&mut acc[leaf as usize]);
-                for (n, c) in self.path_weights(t, leaf) {
-                    gu[n] += share * c;
+            for (j, ((_, distinct), acc)) in quad.iter().zip(&mut acc).enumerate() {
+                for &leaf in *distinct {
+                    let share = std::mem::take(&mut acc[leaf as usize]);
+                    for (n, c) in self.path_weights(4 * q + j, leaf) {
+                        gu[n] += share * c;
+                    }
                 }
             }
         }
