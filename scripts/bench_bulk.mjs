@@ -1,5 +1,6 @@
 // A bulk label in the browser: rectangle → "label selection normal" →
-// repainted canvas, at 10k and 100k rows, against one single label in the
+// repainted canvas, at 10k and 100k rows (five times each: the median and
+// the slowest), against one single label in the
 // same page and run (the reference).
 //
 // Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
@@ -19,8 +20,8 @@ import {
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
 const browser = await launch();
-console.log('| rows | selected | bulk label → repaint (ms) | one label (median ms) | ratio |');
-console.log('|---|---|---|---|---|');
+console.log('| rows | selected | bulk label → repaint (median of 5, ms) | slowest (ms) | one label (median ms) | ratio |');
+console.log('|---|---|---|---|---|---|');
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [10_000, 100_000];
 for (const rows of sizes) {
   const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
@@ -34,26 +35,33 @@ for (const rows of sizes) {
   const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
   const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
   const [cx, cy] = [width / 2, height / 2];
-  for (const half of [4, 8, 16, 32, 64, 128]) {
-    await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0)
-      .catch(() => {});
-    const selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
-    const said = await page.textContent('[data-testid=selection-count]');
-    if (!selected) continue;
-    if (said.includes('at most')) {
-      console.log(`| ${rows} | ${selected} | refused: ${said.trim()} | ${one.toFixed(1)} | |`);
-      await page.click('[data-testid=clear-selection]');
-      continue;
+  for (const half of [4, 8, 16, 32, 64, 71, 128]) {
+    // Five times each (label, then undo); the median and the slowest.
+    const times = [];
+    let selected = 0;
+    for (let rep = 0; rep < 5; rep++) {
+      await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0)
+        .catch(() => {});
+      selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+      const said = await page.textContent('[data-testid=selection-count]');
+      if (!selected) break;
+      if (said.includes('at most')) {
+        console.log(`| ${rows} | ${selected} | refused: ${said.trim()} | | ${one.toFixed(1)} | |`);
+        await page.click('[data-testid=clear-selection]');
+        break;
+      }
+      const { queried } = await foundCounter(page);
+      await page.click('[data-testid=label-selection-normal]');
+      await waitQueriedAbove(page, queried, 120_000);
+      times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));
+      await page.click('[data-testid=label-undo]');
+      await waitQueried(page, queried, 120_000);
+      if (await page.isEnabled('[data-testid=clear-selection]')) await page.click('[data-testid=clear-selection]');
     }
-    const { queried } = await foundCounter(page);
-    await page.click('[data-testid=label-selection-normal]');
-    await waitQueriedAbove(page, queried, 120_000);
-    const ms = Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms'));
-    console.log(`| ${rows} | ${selected} | ${ms.toFixed(1)} | ${one.toFixed(1)} | ${(ms / one).toFixed(1)}× |`);
-    await page.click('[data-testid=label-undo]');
-    await waitQueried(page, queried, 120_000);
-    if (await page.isEnabled('[data-testid=clear-selection]')) await page.click('[data-testid=clear-selection]');
+    if (times.length === 0) continue;
+    const ms = median(times);
+    console.log(`| ${rows} | ${selected} | ${ms.toFixed(1)} | ${Math.max(...times).toFixed(1)} | ${one.toFixed(1)} | ${(ms / one).toFixed(1)}× |`);
   }
   await context.close();
 }

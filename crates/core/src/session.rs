@@ -497,7 +497,7 @@ impl Session {
     /// The most labels [`label_rows`](Self::label_rows) takes in one step:
     /// 5,000, whatever the number of rows. A batch adds only a few kernel
     /// rows to the neighbour sums (`active::BULK_KERNEL_PAIRS`), so its cost
-    /// is the fit, `steps` passes over every label (16–23 ms natively for
+    /// is the fit, `steps` passes over every label (12–19 ms natively for
     /// 5,000; docs/BENCHMARKS.md), and every later label's fit pays for
     /// the labels too.
     pub fn max_bulk_labels(&self) -> usize {
