@@ -168,11 +168,10 @@ pub(super) fn take_u8(a: &Uint8Array) -> Vec<u8> {
 /// made, the buffer is detached as before.
 pub(super) fn release(buffer: &js_sys::ArrayBuffer) {
     if let Ok(channel) = web_sys::MessageChannel::new() {
-        let sent = channel
-            .port1()
-            .post_message_with_transferable(&JsValue::NULL, &Array::of1(buffer));
-        channel.port1().close();
-        channel.port2().close();
+        let (port, other) = (channel.port1(), channel.port2());
+        let sent = port.post_message_with_transferable(&JsValue::NULL, &Array::of1(buffer));
+        port.close();
+        other.close();
         if sent.is_ok() {
             return;
         }
