@@ -106,7 +106,7 @@ pub async fn train(
                 // the default settings, as the worker's inputs).
                 if let Some(i) = &mut inputs {
                     let config = ActiveConfig::default();
-                    while !i.settle(&config) {
+                    while !i.settle(&config, x) {
                         crate::dom::yield_now(0).await;
                     }
                 }

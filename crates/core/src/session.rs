@@ -382,12 +382,14 @@ impl Session {
         self.active = self.scored.as_ref().map(|s| {
             inputs
                 .filter(|i| i.shape.m == s.evidence_dim)
-                .and_then(|i| ActiveLayer::from_inputs(i, x, d, config.clone(), forest.clone()))
+                .and_then(|i| {
+                    ActiveLayer::from_inputs_shared(i, x.clone(), d, config.clone(), forest.clone())
+                })
                 .unwrap_or_else(|| {
-                    ActiveLayer::with_forest(
+                    ActiveLayer::with_forest_shared(
                         &s.evidence,
                         s.evidence_dim,
-                        x,
+                        x.clone(),
                         d,
                         config.clone(),
                         forest,

@@ -93,6 +93,10 @@ pub use model::{tail_cap, LayerModel, NeighbourModel, MAX_MODEL_KNOTS};
 /// from which a label counts as contradicted.
 pub const CONTRADICTION_MASS: f64 = 1.5;
 
+/// A standardised table (`rows × d`, row-major), shared between a session
+/// and its layer rather than copied.
+pub type Features = std::sync::Arc<Vec<f32>>;
+
 /// Fits kept at every this many labels (see `ActiveLayer::thin_fits`).
 const KEEP_EVERY: usize = 16;
 
@@ -251,8 +255,12 @@ pub enum Part {
 #[derive(Debug, Clone)]
 pub struct ActiveLayer {
     config: ActiveConfig,
-    /// Row-major `rows × width`.
+    /// The evidence inputs, row-major `rows × evidence_dim`; a row's input
+    /// is these, then its `width − evidence_dim` feature columns.
     inputs: Vec<f32>,
+    /// The standardised table (`rows × d`), shared with the session that
+    /// owns it; the feature inputs and the neighbour term read it.
+    features: Features,
     width: usize,
     evidence_dim: usize,
     /// How many of the evidence columns are the detector's; the marginal
@@ -328,6 +336,9 @@ impl InputShape {
         self.m + self.marginal + self.isolation
     }
 
+    /// The layer's input columns: the evidence columns, then the
+    /// features. [`LayerInputs`] stores the evidence columns only; the
+    /// features are the table's own, read where they are.
     pub fn width(&self) -> usize {
         self.evidence() + self.features
     }
@@ -367,10 +378,13 @@ impl InputShape {
     }
 }
 
-/// A layer's inputs, `rows × width` row-major: the costly part of building
-/// a layer (every row's evidence transformed, each column's tail ranked,
-/// the columns standardised). The page's training worker builds them
-/// beside the detector, so the page's thread does not.
+/// A layer's evidence inputs, `rows × evidence()` row-major: the costly
+/// part of building a layer (every row's evidence transformed, each
+/// column's tail ranked, the columns standardised). The page's training
+/// worker builds them beside the detector, so the page's thread does not.
+/// The feature columns of the layer's input rows are not copied here: the
+/// layer reads them from the standardised table it shares with its
+/// session (one copy of the table, not two: 25 MB on donors.csv).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerInputs {
     pub shape: InputShape,
@@ -400,7 +414,7 @@ impl LayerInputs {
         let have_features = d > 0 && rows * d == features.len();
         let isolation = isolation.filter(|s| s.len() == rows);
         let shape = InputShape::new(rows, m, d, have_features, config, isolation.is_some());
-        let (marginal, fd, width) = (shape.marginal, shape.features, shape.width());
+        let (marginal, width) = (shape.marginal, shape.evidence());
         // Built in place, one row after another, with no second copy: on a
         // million rows each copy of the inputs is tens of megabytes of the
         // page's memory, which a WebAssembly module never gives back.
@@ -421,13 +435,12 @@ impl LayerInputs {
             if let (Some(s), 1) = (isolation, shape.isolation) {
                 inputs.push(s[i]);
             }
-            inputs.extend_from_slice(&features[i * fd..(i + 1) * fd]);
         }
         if shape.tails {
             let cap = tail_cap(m + marginal);
             tail_transform(&mut inputs, width, 0..m + marginal, shape.knots, cap, None);
         }
-        standardize_columns_f32(&mut inputs, width, shape.evidence());
+        standardize_columns_f32(&mut inputs, width, width);
         Self {
             shape,
             values: inputs,
@@ -439,7 +452,7 @@ impl LayerInputs {
     /// Inputs that arrived as parts: `None` unless the values fill the
     /// shape and are all finite.
     pub fn from_parts(shape: InputShape, values: Vec<f32>) -> Option<Self> {
-        let cells = shape.rows.checked_mul(shape.width())?;
+        let cells = shape.rows.checked_mul(shape.evidence())?;
         // Without a branch a value: tens of millions on a large table.
         let finite = values.iter().fold(true, |ok, v| ok & v.is_finite());
         (values.len() == cells && finite).then_some(Self {
@@ -456,14 +469,24 @@ impl LayerInputs {
     /// row's prior score. Building the layer then makes neither pass; the
     /// page calls this in tasks of its own. True once nothing is left. The
     /// layer is the same either way (another config: it computes its own).
-    pub fn settle(&mut self, config: &ActiveConfig) -> bool {
+    /// `features`: the standardised table the inputs were built from
+    /// (`rows × d`), whose columns the layer reads as its feature inputs.
+    pub fn settle(&mut self, config: &ActiveConfig, features: &[f32]) -> bool {
         let Some(spread) = self.prior_spread else {
             self.prior_spread = Some(self.isolation_spread());
             return false;
         };
         if self.prior_scores.is_none() {
             let w = prior_weights(&self.shape, spread, config);
-            let scores = prior_scores(&self.values, self.shape.rows, &w);
+            let (rows, fd) = (self.shape.rows, self.shape.features);
+            let features = match fd {
+                0 => &[][..],
+                _ if features.len() == rows * fd => features,
+                // Not the table these inputs were built from: the layer
+                // computes its own.
+                _ => return true,
+            };
+            let scores = prior_scores(&self.values, features, rows, &w);
             self.prior_scores = Some((w, scores));
         }
         true
@@ -479,7 +502,7 @@ impl LayerInputs {
         }
         let others = self.shape.evidence() - self.shape.isolation;
         let w = vec![1.0 / (others as f64).sqrt(); others];
-        spread_of(&self.values, self.shape.width(), &w)
+        spread_of(&self.values, self.shape.evidence(), &w)
     }
 }
 
@@ -517,6 +540,43 @@ impl ActiveLayer {
         Self::with_forest(evidence, m, features, d, config, None)
     }
 
+    /// [`with_forest`](Self::with_forest) over a table shared with the
+    /// caller (the session's): the layer keeps a handle on it, not a copy.
+    pub fn with_forest_shared(
+        evidence: &[f32],
+        m: usize,
+        features: Features,
+        d: usize,
+        config: ActiveConfig,
+        forest: Option<Forest>,
+    ) -> Self {
+        let rows = evidence.len().checked_div(m).unwrap_or(0);
+        let features = fit_rows(features, rows, d);
+        let have_features = d > 0 && rows * d == features.len();
+        let forest = (config.forest_trees > 0 && have_features).then(|| {
+            forest
+                .filter(|f| f.trees() == config.forest_trees && f.scores().len() == rows)
+                .unwrap_or_else(|| {
+                    Forest::fit(
+                        &features,
+                        d,
+                        config.forest_trees,
+                        config.forest_sample,
+                        config.forest_seed,
+                    )
+                })
+        });
+        let inputs = LayerInputs::build(
+            evidence,
+            m,
+            &features,
+            d,
+            &config,
+            forest.as_ref().map(Forest::scores),
+        );
+        Self::assemble(inputs, features, d, config, forest)
+    }
+
     /// [`new`](Self::new), with the isolation forest already grown on
     /// `features` with this config's `forest_*` settings (it depends only on
     /// the data: a session keeps it across retrains, and the page has the
@@ -531,30 +591,8 @@ impl ActiveLayer {
         forest: Option<Forest>,
     ) -> Self {
         let rows = evidence.len().checked_div(m).unwrap_or(0);
-        let features = &features[..(rows * d).min(features.len())];
-        let have_features = d > 0 && rows * d == features.len();
-        let forest = (config.forest_trees > 0 && have_features).then(|| {
-            forest
-                .filter(|f| f.trees() == config.forest_trees && f.scores().len() == rows)
-                .unwrap_or_else(|| {
-                    Forest::fit(
-                        features,
-                        d,
-                        config.forest_trees,
-                        config.forest_sample,
-                        config.forest_seed,
-                    )
-                })
-        });
-        let inputs = LayerInputs::build(
-            evidence,
-            m,
-            features,
-            d,
-            &config,
-            forest.as_ref().map(Forest::scores),
-        );
-        Self::assemble(inputs, features, d, config, forest)
+        let features = Features::new(features[..(rows * d).min(features.len())].to_vec());
+        Self::with_forest_shared(evidence, m, features, d, config, forest)
     }
 
     /// The layer from inputs built elsewhere ([`LayerInputs::build`], which
@@ -565,6 +603,19 @@ impl ActiveLayer {
     pub fn from_inputs(
         inputs: LayerInputs,
         features: &[f32],
+        d: usize,
+        config: ActiveConfig,
+        forest: Option<Forest>,
+    ) -> Option<Self> {
+        let features = Features::new(features.to_vec());
+        Self::from_inputs_shared(inputs, features, d, config, forest)
+    }
+
+    /// [`from_inputs`](Self::from_inputs) over a table shared with the
+    /// caller (the session's): the layer keeps a handle on it, not a copy.
+    pub fn from_inputs_shared(
+        inputs: LayerInputs,
+        features: Features,
         d: usize,
         config: ActiveConfig,
         forest: Option<Forest>,
@@ -587,7 +638,7 @@ impl ActiveLayer {
     /// the neighbour term, and every row's prior score.
     fn assemble(
         inputs: LayerInputs,
-        features: &[f32],
+        features: Features,
         d: usize,
         config: ActiveConfig,
         forest: Option<Forest>,
@@ -602,8 +653,8 @@ impl ActiveLayer {
             ..
         } = inputs;
         let (rows, m, marginal) = (shape.rows, shape.m, shape.marginal);
-        let (e, fd, width) = (shape.evidence(), shape.features, shape.width());
-        let features = &features[..(rows * d).min(features.len())];
+        let (e, width) = (shape.evidence(), shape.width());
+        let features = fit_rows(features, rows, d);
         let have_features = d > 0 && rows * d == features.len();
         let regions = match forest {
             Some(f) if config.region_learning_rate > 0.0 => Regions::new(f, config.region_scales),
@@ -617,14 +668,14 @@ impl ActiveLayer {
             .filter(|(w, s)| w[..] == w0[..width] && s.len() == rows)
             .map(|(_, s)| s);
         let neighbours = if config.neighbour_weight != 0.0 && have_features {
-            // With the features among the inputs, the term reads them there.
-            Neighbours::new(features, d, &config, fd == 0)
+            Neighbours::new(features.clone(), d, &config)
         } else {
             Neighbours::off(rows)
         };
         let mut layer = Self {
             adam: Adam::new(params),
             inputs,
+            features,
             width,
             evidence_dim: e,
             detector_dim: m,
@@ -741,9 +792,8 @@ impl ActiveLayer {
         if row >= self.rows() {
             return Vec::new();
         }
-        let f = &self.inputs[row * self.width..(row + 1) * self.width];
-        let mut parts: Vec<(Part, f64)> = f
-            .iter()
+        let mut parts: Vec<(Part, f64)> = self
+            .input_row(row)
             .zip(&self.w)
             .enumerate()
             .map(|(j, (&x, &w))| (self.part_of(j), x as f64 * w))
@@ -831,8 +881,7 @@ impl ActiveLayer {
         let hinge = self.ranked();
         if hinge && !was_current {
             // AAD ranks the rows by the scores before each label.
-            self.neighbours
-                .sync(&labels[..start], &counted, &self.inputs, self.width);
+            self.neighbours.sync(&labels[..start], &counted);
             self.rescore();
         }
         // The fits before the last need the neighbour sums of their prefix
@@ -843,8 +892,7 @@ impl ActiveLayer {
         let fits_after = |k: usize| k == n || !joined[k - 1];
         let mut loo = PrefixSums::default();
         let push = |loo: &mut PrefixSums, k: usize, layer: &Self| {
-            let (nb, inputs, width) = (&layer.neighbours, &layer.inputs, layer.width);
-            loo.push(labels[k], counted[k], nb, inputs, width);
+            loo.push(labels[k], counted[k], &layer.neighbours);
         };
         // The prefix sums serve the fits before the last only: none when
         // the labels after `start` are one batch (a bulk label).
@@ -864,13 +912,11 @@ impl ActiveLayer {
             }
             let nu = if k < n {
                 if hinge {
-                    let (nb, inputs) = (&mut self.neighbours, &self.inputs);
-                    nb.sync(&labels[..k], &counted, inputs, self.width);
+                    self.neighbours.sync(&labels[..k], &counted);
                 }
                 loo.terms(&self.neighbours)
             } else {
-                let (nb, inputs) = (&mut self.neighbours, &self.inputs);
-                nb.sync(&labels, &counted, inputs, self.width);
+                self.neighbours.sync(&labels, &counted);
                 labels
                     .iter()
                     .map(|&(i, _)| self.neighbours.term_without_own_label(i))
@@ -888,8 +934,7 @@ impl ActiveLayer {
             self.fits.push(Some(self.checkpoint()));
             self.thin_fits();
         }
-        let (nb, inputs) = (&mut self.neighbours, &self.inputs);
-        nb.sync(&labels, &counted, inputs, self.width);
+        self.neighbours.sync(&labels, &counted);
         self.fade_nodes(labels.len());
         self.labels = labels;
         self.joined = joined;
@@ -973,14 +1018,30 @@ impl ActiveLayer {
     /// Row `i`'s score with the neighbour term `nu` and the region term
     /// `rho` in place of its own.
     fn score_with_region(&self, i: usize, nu: f64, rho: f64) -> f64 {
-        let f = &self.inputs[i * self.width..(i + 1) * self.width];
-        f.iter()
+        self.input_row(i)
             .zip(&self.w)
             .map(|(&x, &w)| x as f64 * w)
             .sum::<f64>()
             + self.b
             + nu
             + rho
+    }
+
+    /// Row `i`'s evidence inputs.
+    fn evidence_row(&self, i: usize) -> &[f32] {
+        let e = self.evidence_dim;
+        &self.inputs[i * e..(i + 1) * e]
+    }
+
+    /// Row `i`'s feature inputs (none without them).
+    fn feature_row(&self, i: usize) -> &[f32] {
+        let fd = self.width - self.evidence_dim;
+        &self.features[i * fd..(i + 1) * fd]
+    }
+
+    /// Row `i`'s input columns in order: its evidence, then its features.
+    fn input_row(&self, i: usize) -> impl Iterator<Item = &f32> + '_ {
+        self.evidence_row(i).iter().chain(self.feature_row(i))
     }
 
     /// The region offsets (empty when the regions are off).
@@ -1008,9 +1069,16 @@ impl ActiveLayer {
             (0, false) => scores.fill(0.0),
             (0, true) => (0..scores.len()).for_each(|i| scores[i] = nb.term(i) as f32),
             (width, active) => {
+                let (e, fd) = (self.evidence_dim, width - self.evidence_dim);
                 let rows = scores.iter_mut().enumerate();
-                for ((i, s), f) in rows.zip(self.inputs.chunks_exact(width)) {
-                    *s = dot4(f, &w);
+                let mut features = self.features.chunks_exact(fd.max(1));
+                for ((i, s), f) in rows.zip(self.inputs.chunks_exact(e.max(1))) {
+                    let x = if fd > 0 {
+                        features.next().unwrap_or(&[])
+                    } else {
+                        &[]
+                    };
+                    *s = dot4_pair(f, x, &w);
                     if active {
                         *s += nb.term(i) as f32;
                     }
@@ -1085,9 +1153,8 @@ impl ActiveLayer {
             let s = self.score_with_region(i, nu, rho);
             // d/ds log(1 + exp(-y s)) = -y σ(-y s)
             let g = -y * sigmoid(-y * s) * weight;
-            let f = &self.inputs[i * self.width..(i + 1) * self.width];
             if !hold {
-                for (gw, &x) in gw.iter_mut().zip(f) {
+                for (gw, &x) in gw.iter_mut().zip(self.input_row(i)) {
                     *gw += g * x as f64;
                 }
             }
@@ -1101,7 +1168,7 @@ impl ActiveLayer {
                 // softplus(s − s_a): normals below the anchor row. The bias
                 // cancels.
                 let g = -y * sigmoid(-y * (s - sa)) * weight * self.config.rank_weight;
-                let fa = &self.inputs[a * self.width..(a + 1) * self.width];
+                let (f, fa) = (self.input_row(i), self.input_row(a));
                 for ((r, &x), &xa) in rank.iter_mut().zip(f).zip(fa) {
                     *r += g * (x as f64 - xa as f64);
                 }
@@ -1142,21 +1209,21 @@ impl ActiveLayer {
         gw: &mut [f64],
     ) -> f64 {
         let q_tau = self.score_row(tau_row);
-        let z_tau = &self.inputs[tau_row * self.width..(tau_row + 1) * self.width];
+        let z_tau = || self.input_row(tau_row);
         let l = labels.len() as f64;
         for (&(i, anomaly), &nu) in labels.iter().zip(nu) {
             let s = self.score_with(i, nu);
-            let f = &self.inputs[i * self.width..(i + 1) * self.width];
+            let f = || self.input_row(i);
             let sign = if anomaly { -1.0 } else { 1.0 };
             // Hinge against the fixed quantile q: anomalies above, normals below.
             if sign * (s - q) > 0.0 {
-                for (g, &x) in gw.iter_mut().zip(f) {
+                for (g, &x) in gw.iter_mut().zip(f()) {
                     *g += sign * x as f64 / l;
                 }
             }
             // Hinge against the τ-ranked row, whose score moves with w.
             if sign * (s - q_tau) > 0.0 {
-                for ((g, &x), &z) in gw.iter_mut().zip(f).zip(z_tau) {
+                for ((g, &x), &z) in gw.iter_mut().zip(f()).zip(z_tau()) {
                     *g += sign * (x as f64 - z as f64) / l;
                 }
             }
@@ -1550,28 +1617,12 @@ fn neighbour_term(weight: f64, pos: i64, neg: i64) -> f64 {
     weight * (p - n) / (1.0 + p + n)
 }
 
-/// The feature rows the kernel reads, their stride and the offset of the
-/// `d` features in a row: the copy, or else the last `d` of the `width`
-/// input columns.
-fn feature_rows<'a>(
-    copy: &'a Option<Vec<f32>>,
-    d: usize,
-    inputs: &'a [f32],
-    width: usize,
-) -> (&'a [f32], usize, usize) {
-    match copy {
-        Some(space) => (space, d, 0),
-        None => (inputs, width, width - d),
-    }
-}
-
 /// The neighbour term's state: per row, the kernel sums over the labelled
 /// anomalies and normals, kept up to date one label at a time.
 #[derive(Debug, Clone)]
 struct Neighbours {
-    /// A copy of the standardised features (`rows × d`), kept only when
-    /// they are not the last `d` columns of the layer's inputs.
-    space: Option<Vec<f32>>,
+    /// The standardised features (`rows × d`): the layer's shared table.
+    space: Features,
     d: usize,
     weight: f64,
     /// `−1 / (2·D·h²)`.
@@ -1587,11 +1638,11 @@ struct Neighbours {
 }
 
 impl Neighbours {
-    fn new(features: &[f32], d: usize, config: &ActiveConfig, copy: bool) -> Self {
+    fn new(features: Features, d: usize, config: &ActiveConfig) -> Self {
         let rows = features.len().checked_div(d).unwrap_or(0);
         let h = config.neighbour_width.max(1e-6);
         Self {
-            space: copy.then(|| features.to_vec()),
+            space: features,
             d,
             weight: config.neighbour_weight,
             scale: (-1.0 / (2.0 * d as f64 * h * h)) as f32,
@@ -1604,7 +1655,7 @@ impl Neighbours {
 
     fn off(rows: usize) -> Self {
         Self {
-            space: None,
+            space: Features::default(),
             d: 0,
             weight: 0.0,
             scale: 0.0,
@@ -1627,7 +1678,7 @@ impl Neighbours {
     /// Brings the sums to exactly the labels given whose `counted` entry
     /// is true ([`kernel_counted`]): each removed or changed label is
     /// subtracted, each new one added (one `O(N·D)` pass each).
-    fn sync(&mut self, labels: &[(usize, bool)], counted: &[bool], inputs: &[f32], width: usize) {
+    fn sync(&mut self, labels: &[(usize, bool)], counted: &[bool]) {
         if !self.active() {
             return;
         }
@@ -1653,10 +1704,10 @@ impl Neighbours {
         // is free.
         let (blocks, rest) = changes.as_chunks::<BLOCK>();
         for block in blocks {
-            self.count_block(block, inputs, width);
+            self.count_block(block);
         }
         for &(j, y, sign) in rest {
-            self.count(j, y, sign, inputs, width);
+            self.count(j, y, sign);
         }
         self.any = !labels.is_empty();
     }
@@ -1667,12 +1718,12 @@ impl Neighbours {
     /// (so the same bits). A reload taking back a saved fit counts every
     /// label this way: 1.35× faster than one pass per label (10k rows, 21
     /// features, natively).
-    fn count_block(&mut self, block: &[(usize, bool, i64); BLOCK], inputs: &[f32], width: usize) {
-        let (data, stride, offset) = feature_rows(&self.space, self.d, inputs, width);
+    fn count_block(&mut self, block: &[(usize, bool, i64); BLOCK]) {
+        let (data, stride) = (&self.space[..], self.d);
         let d = self.d;
         // The block's rows' features, feature-major: `ys[c][l]`.
         let ys: Vec<[f32; BLOCK]> = (0..d)
-            .map(|c| std::array::from_fn(|l| data[block[l].0 * stride + offset + c]))
+            .map(|c| std::array::from_fn(|l| data[block[l].0 * stride + c]))
             .collect();
         // What each kernel adds to the anomalies' and the normals' sums.
         let to_pos: [i64; BLOCK] = std::array::from_fn(|l| if block[l].1 { block[l].2 } else { 0 });
@@ -1682,7 +1733,7 @@ impl Neighbours {
             .chunks_exact(stride)
             .zip(self.pos.iter_mut().zip(&mut self.neg));
         for (row, (pos, neg)) in rows {
-            let x = &row[offset..offset + d];
+            let x = &row[..d];
             let mut d2 = [-0.0f32; BLOCK];
             for (&x, y) in x.iter().zip(&ys) {
                 for (acc, &y) in d2.iter_mut().zip(y) {
@@ -1702,9 +1753,9 @@ impl Neighbours {
     }
 
     /// Adds (`sign` 1) or subtracts (−1) row `j`'s kernel row to the sums.
-    fn count(&mut self, j: usize, anomaly: bool, sign: i64, inputs: &[f32], width: usize) {
-        let (data, stride, offset) = feature_rows(&self.space, self.d, inputs, width);
-        let xj = &data[j * stride + offset..(j + 1) * stride];
+    fn count(&mut self, j: usize, anomaly: bool, sign: i64) {
+        let (data, stride) = (&self.space[..], self.d);
+        let xj = &data[j * stride..(j + 1) * stride];
         let sums = if anomaly {
             &mut self.pos
         } else {
@@ -1716,7 +1767,7 @@ impl Neighbours {
         let (blocks, rest) = sums.as_chunks_mut::<4>();
         let d = xj.len();
         for (ks, rows) in blocks.iter_mut().zip(data.chunks_exact(4 * stride)) {
-            let row = |r: usize| &rows[r * stride + offset..][..d];
+            let row = |r: usize| &rows[r * stride..][..d];
             let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
             let mut d2 = [-0.0f32; 4];
             for c in 0..d {
@@ -1735,7 +1786,7 @@ impl Neighbours {
             .iter_mut()
             .zip(data[done * stride..].chunks_exact(stride))
         {
-            *k += sign * kernel(self.scale, &row[offset..], xj);
+            *k += sign * kernel(self.scale, row, xj);
         }
     }
 
@@ -1838,19 +1889,12 @@ struct PrefixSums {
 impl PrefixSums {
     /// Adds label `(j, anomaly)`: its sums over the counted labels before
     /// it and, when it is `counted` itself, its kernel to theirs.
-    fn push(
-        &mut self,
-        (j, anomaly): (usize, bool),
-        counted: bool,
-        nb: &Neighbours,
-        inputs: &[f32],
-        width: usize,
-    ) {
+    fn push(&mut self, (j, anomaly): (usize, bool), counted: bool, nb: &Neighbours) {
         let (mut p, mut n) = (0, 0);
         if nb.active() {
-            let (data, stride, offset) = feature_rows(&nb.space, nb.d, inputs, width);
-            let xj = &data[j * stride + offset..(j + 1) * stride];
-            let kernel = |i: usize| nb.kernel(&data[i * stride + offset..(i + 1) * stride], xj);
+            let (data, stride) = (&nb.space[..], nb.d);
+            let xj = &data[j * stride..(j + 1) * stride];
+            let kernel = |i: usize| nb.kernel(&data[i * stride..(i + 1) * stride], xj);
             if counted {
                 // Every earlier label reads this one's kernel.
                 for (q, &(i, y, theirs)) in self.labels.iter().enumerate() {
@@ -1929,6 +1973,59 @@ where
         last = last + *x * *y;
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
+}
+
+/// [`dot4`] of `a` then `b` (as one row) with `w`, to the bit, without
+/// the row in one piece: the layer keeps its evidence inputs and the
+/// features it reads apart. The four lanes take the columns in the order
+/// `dot4` does, the chunk across the seam included.
+pub(crate) fn dot4_pair(a: &[f32], b: &[f32], w: &[f32]) -> f32 {
+    let mut acc = [0f32; 4];
+    let (qa, ta) = a.as_chunks::<4>();
+    for (x, y) in qa.iter().zip(w.as_chunks::<4>().0) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut w = &w[4 * qa.len()..];
+    let mut last = 0f32;
+    let need = (4 - ta.len()) % 4;
+    let b = if ta.is_empty() {
+        b
+    } else if b.len() >= need {
+        // The chunk across the seam: the end of `a`, the start of `b`.
+        for (k, &x) in ta.iter().chain(&b[..need]).enumerate() {
+            acc[k] += x * w[k];
+        }
+        w = &w[4..];
+        &b[need..]
+    } else {
+        // Fewer than four columns left in all: the tail.
+        for (&x, &y) in ta.iter().chain(b).zip(w) {
+            last += x * y;
+        }
+        &[]
+    };
+    let (qb, tb) = b.as_chunks::<4>();
+    let (wq, wt) = w.split_at((4 * qb.len()).min(w.len()));
+    for (x, y) in qb.iter().zip(wq.as_chunks::<4>().0) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    for (&x, &y) in tb.iter().zip(wt) {
+        last += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + last
+}
+
+/// The table as the layer was built on `rows` rows of `d`: longer tables
+/// are cut to that (a copy; the session's table fits and is shared).
+fn fit_rows(features: Features, rows: usize, d: usize) -> Features {
+    match rows.checked_mul(d) {
+        Some(n) if features.len() > n => Features::new(features[..n].to_vec()),
+        _ => features,
+    }
 }
 
 /// The tail of the row ranked `k` (from 0, ascending) among `n`:
@@ -2177,13 +2274,20 @@ fn prior_weights(shape: &InputShape, spread: f64, config: &ActiveConfig) -> Vec<
 }
 
 /// Every row's prior score before the bias: what
-/// [`ActiveLayer::rescore_without_bias`] gives before the first label.
-fn prior_scores(inputs: &[f32], rows: usize, w: &[f64]) -> Vec<f32> {
-    if w.is_empty() {
+/// [`ActiveLayer::rescore_without_bias`] gives before the first label,
+/// from the evidence inputs and the feature inputs (`rows × fd`, empty
+/// when there are none).
+fn prior_scores(inputs: &[f32], features: &[f32], rows: usize, w: &[f64]) -> Vec<f32> {
+    if w.is_empty() || rows == 0 {
         return vec![0.0; rows];
     }
     let w: Vec<f32> = w.iter().map(|&w| w as f32).collect();
-    inputs.chunks_exact(w.len()).map(|f| dot4(f, &w)).collect()
+    let (e, fd) = (inputs.len() / rows, features.len() / rows);
+    let mut x = features.chunks_exact(fd.max(1));
+    inputs
+        .chunks_exact(e.max(1))
+        .map(|f| dot4_pair(f, if fd > 0 { x.next().unwrap_or(&[]) } else { &[] }, &w))
+        .collect()
 }
 
 /// The standard deviation over rows of `Σ_j w_j·x_j` on the first columns
@@ -2470,7 +2574,7 @@ mod tests {
     }
 
     #[test]
-    fn the_neighbour_term_reads_a_copy_when_the_features_are_not_inputs() {
+    fn the_neighbour_term_reads_the_table_whether_or_not_the_features_are_inputs() {
         let (ev, feats) = groups();
         let labels = [(0, true), (25, false), (45, false)];
         let mut inside = ActiveLayer::new(&ev, 1, &feats, 2, ActiveConfig::default());
@@ -2486,7 +2590,15 @@ mod tests {
         );
         inside.set_labels(&labels);
         copied.set_labels(&labels);
-        assert!(inside.neighbours.space.is_none() && copied.neighbours.space.is_some());
+        // Both read the layer's one table.
+        assert!(std::sync::Arc::ptr_eq(
+            &inside.neighbours.space,
+            &inside.features
+        ));
+        assert!(std::sync::Arc::ptr_eq(
+            &copied.neighbours.space,
+            &copied.features
+        ));
         assert_eq!(inside.neighbours.pos, copied.neighbours.pos);
         assert_eq!(inside.neighbours.neg, copied.neighbours.neg);
     }
@@ -2524,9 +2636,9 @@ mod tests {
         assert_eq!(parts.scores(), whole.scores());
         // Settled first (the page's separate pass): the same layer, to the bit.
         let mut settled_inputs = inputs.clone();
-        assert!(!settled_inputs.settle(&config), "two passes");
-        assert!(settled_inputs.settle(&config));
-        assert!(settled_inputs.settle(&config));
+        assert!(!settled_inputs.settle(&config, &feats), "two passes");
+        assert!(settled_inputs.settle(&config, &feats));
+        assert!(settled_inputs.settle(&config, &feats));
         assert!(settled_inputs.prior_spread.is_some_and(|s| s > 0.0));
         assert!(settled_inputs.prior_scores.is_some());
         // The settled prior is the one the layer takes (a changed one shows).
@@ -2545,7 +2657,7 @@ mod tests {
             forest_share: 0.5,
             ..config.clone()
         };
-        while !elsewhere.settle(&shared) {}
+        while !elsewhere.settle(&shared, &feats) {}
         let own =
             ActiveLayer::from_inputs(elsewhere, &feats, 1, config.clone(), Some(forest.clone()))
                 .unwrap();
@@ -2593,6 +2705,24 @@ mod tests {
         }
     }
 
+    /// The layer's dot product over its evidence and the table's features,
+    /// apart, is `dot4` over the joined row to the bit, at every length
+    /// and seam (the chunk across the seam, a tail across it, none).
+    #[test]
+    fn a_row_in_two_pieces_has_the_dot_product_of_the_whole_row() {
+        let mut rng = crate::rng::Rng::new(9);
+        for n in 0..40 {
+            let row: Vec<f32> = (0..n).map(|_| rng.normal() as f32 * 3.0).collect();
+            let w: Vec<f32> = (0..n).map(|_| rng.normal() as f32).collect();
+            let whole = dot4(&row, &w);
+            for seam in 0..=n {
+                let (a, b) = row.split_at(seam);
+                let pair = dot4_pair(a, b, &w);
+                assert_eq!(pair.to_bits(), whole.to_bits(), "n {n}, seam {seam}");
+            }
+        }
+    }
+
     #[test]
     fn the_isolation_score_carries_its_share_of_the_prior_spread() {
         let (ev, feats) = groups();
@@ -2600,7 +2730,9 @@ mod tests {
         let (we, _, _) = layer.weights();
         // 1 detector column, 2 marginal, then the isolation score.
         assert_eq!(we.len(), 4);
-        let width = layer.width;
+        // The inputs hold the evidence columns; the features are the table.
+        let width = layer.evidence_dim;
+        assert_eq!((width, layer.inputs.len()), (4, 4 * layer.rows()));
         let mut others = vec![0.0; width];
         others[..3].copy_from_slice(&we[..3]);
         let mut isolation = vec![0.0; width];
@@ -2613,8 +2745,10 @@ mod tests {
         assert!((share - 0.35).abs() < 1e-3, "{share}");
         // Before any label the scores are exactly that sum, less the bias.
         let row = 5;
-        let f = &layer.inputs[row * width..(row + 1) * width];
-        let direct: f64 = f.iter().zip(&layer.w).map(|(&x, &w)| x as f64 * w).sum();
+        let f = layer.inputs[row * width..(row + 1) * width]
+            .iter()
+            .chain(&feats[row * 2..(row + 1) * 2]);
+        let direct: f64 = f.zip(&layer.w).map(|(&x, &w)| x as f64 * w).sum();
         assert!((direct + layer.b - layer.scores()[row] as f64).abs() < 1e-4);
     }
 
@@ -2697,7 +2831,7 @@ mod tests {
         let (rows, d) = (203, 5);
         let mut rng = crate::rng::Rng::new(4);
         let feats: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
-        let mut nb = Neighbours::new(&feats, d, &ActiveConfig::default(), true);
+        let mut nb = Neighbours::new(Features::new(feats.clone()), d, &ActiveConfig::default());
         let labels: Vec<(usize, bool)> = (0..23).map(|k| (k * 37 % rows, k % 3 == 0)).collect();
         // 23 labels (two blocks and seven one by one), then 9 of them
         // relabelled and 5 taken away (more blocks, with both signs).
@@ -2707,7 +2841,7 @@ mod tests {
             l.1 = !l.1;
         }
         for labels in [&labels, &later] {
-            nb.sync(labels, &vec![true; labels.len()], &[], 0);
+            nb.sync(labels, &vec![true; labels.len()]);
             for i in 0..rows {
                 let xi = &feats[i * d..(i + 1) * d];
                 let (mut pos, mut neg) = (0, 0);
@@ -2734,11 +2868,10 @@ mod tests {
         // (the rest of a batch): their own sums still read the counted
         // ones, and no one reads theirs.
         for counted in [[true; 5], [true, false, true, false, true]] {
-            let nb = &mut layer.neighbours;
-            nb.sync(&labels, &counted, &layer.inputs, layer.width);
+            layer.neighbours.sync(&labels, &counted);
             let mut prefix = PrefixSums::default();
             for (&l, &c) in labels.iter().zip(&counted) {
-                prefix.push(l, c, &layer.neighbours, &layer.inputs, layer.width);
+                prefix.push(l, c, &layer.neighbours);
             }
             let full: Vec<f64> = labels
                 .iter()

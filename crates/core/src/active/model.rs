@@ -162,7 +162,7 @@ impl ActiveLayer {
             standardizer.unit.extend(s.unit);
             standardizer.mean.extend(s.mean);
             standardizer.scale.extend(s.scale);
-            let theirs = self.inputs.iter().skip(j).step_by(self.width);
+            let theirs = self.inputs.iter().skip(j).step_by(self.evidence_dim);
             if !column
                 .iter()
                 .zip(theirs)
@@ -184,13 +184,12 @@ impl ActiveLayer {
         };
         let nb = &self.neighbours;
         let neighbours = (nb.active() && nb.any).then(|| {
-            let (data, stride, offset) =
-                super::feature_rows(&nb.space, nb.d, &self.inputs, self.width);
+            let (data, stride) = (&nb.space[..], nb.d);
             let mut rows = Vec::new();
             let mut anomaly = Vec::new();
             for (j, label) in nb.counted.iter().enumerate() {
                 if let Some(y) = label {
-                    rows.extend_from_slice(&data[j * stride + offset..(j + 1) * stride]);
+                    rows.extend_from_slice(&data[j * stride..(j + 1) * stride]);
                     anomaly.push(*y);
                 }
             }

@@ -60,8 +60,12 @@ fn fingerprint(layer: &ActiveLayer) -> u64 {
         let mut h = Fnv::new();
         h.u64(layer.width as u64);
         h.u64(layer.scores.len() as u64);
-        for v in &layer.inputs {
-            h.word(v.to_bits());
+        // Row by row, each row's evidence then its features: the hash of
+        // the rows the layer reads, however it keeps them.
+        for i in 0..layer.rows() {
+            for v in layer.input_row(i) {
+                h.word(v.to_bits());
+            }
         }
         h.bytes(format!("{:?}", layer.config).as_bytes());
         h.bytes(KERNEL.as_bytes());
@@ -169,8 +173,7 @@ impl ActiveLayer {
         self.fits[labels.len()] = Some(fit.clone());
         self.restore(fit);
         let counted = super::kernel_counted(&joined, self.rows());
-        let (nb, inputs) = (&mut self.neighbours, &self.inputs);
-        nb.sync(&labels, &counted, inputs, self.width);
+        self.neighbours.sync(&labels, &counted);
         self.fade_nodes(labels.len());
         self.labels = labels;
         self.joined = joined;
