@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anomaly_lab_core::active::{ActiveConfig, ActiveLayer};
 use anomaly_lab_core::data::ParseProgress;
 use anomaly_lab_core::detector::wire::BackendKind;
+use anomaly_lab_core::detector::Forward;
 use anomaly_lab_core::projection::ProjectionKind;
 use anomaly_lab_core::session_file::{SessionFile, TrainedDetector};
 use leptos::prelude::*;
@@ -139,7 +140,12 @@ fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
                     if let Some((key, f)) = grown {
                         let _ = lab.session.set_forest(key, f);
                     }
-                    lab.session.attach_with_inputs(scored, inputs)?;
+                    // The detector as a host forward pass: what gives the
+                    // evidence again, which stayed in the worker.
+                    let forward = weights
+                        .as_ref()
+                        .and_then(|(w, _)| Forward::new(&spec, lab.session.cols(), w).ok());
+                    lab.session.attach_from(scored, inputs, forward)?;
                     lab.detector = weights.map(|(weights, final_loss)| TrainedDetector {
                         spec: spec.clone(),
                         weights,

@@ -124,12 +124,13 @@ pub async fn train(
                     .as_string()
                     .and_then(|t| DetectorWeights::from_json(&t).ok())
                     .map(|w| (w, get(&data, "loss").as_f64().unwrap_or(f64::NAN) as f32));
-                let evidence = floats_in_steps(&data, "evidence").await;
-                Scored::from_parts(
+                // The evidence stayed in the worker (the layer's inputs
+                // are built from it); the session computes it again from
+                // the weights if it needs it.
+                Scored::without_evidence(
                     count(&data, "rows"),
                     count(&data, "evidenceDim"),
                     get(&data, "perFeature").as_bool().unwrap_or(false),
-                    evidence,
                     floats(&data, "score"),
                     count(&data, "latentDim"),
                     floats(&data, "latent"),

@@ -255,7 +255,9 @@ fn save_session(
     path: &str,
 ) -> Result<(), String> {
     let mut session = Session::new(table.clone());
-    session.set_active_config(a.active.clone());
+    session
+        .set_active_config(a.active.clone())
+        .map_err(|e| e.to_string())?;
     let fitted = pollster::block_on(fit_and_score(
         &a.spec,
         session.x(),
@@ -388,7 +390,9 @@ fn score_session(a: &ScoreArgs, path: &str) -> Result<(), String> {
             file.labels.len()
         ));
     }
-    session.set_active_config(file.layer.settings.clone());
+    session
+        .set_active_config(file.layer.settings.clone())
+        .map_err(|e| e.to_string())?;
     let device = device(a.backend)?;
     let start = Instant::now();
     let d = &file.detector;

@@ -76,7 +76,7 @@ pub async fn run_experiment(
 ) -> Result<RunResult, CoreError> {
     let truth = table.labels.clone().ok_or(CoreError::NoGroundTruth)?;
     let mut session = Session::new(table.clone());
-    session.set_active_config(active.clone());
+    session.set_active_config(active.clone())?;
     let fitted = fit_and_score(spec, session.x(), session.cols(), device, no_pause)
         .await?
         .ok_or(CoreError::NotTrained)?;

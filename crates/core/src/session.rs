@@ -5,7 +5,7 @@
 
 use crate::active::{ActiveConfig, ActiveLayer, LayerInputs, Part};
 use crate::data::{raw_value, Prepared, Table};
-use crate::detector::Scored;
+use crate::detector::{Forward, Scored};
 use crate::error::CoreError;
 use crate::forest::{Forest, ForestKey};
 use crate::projection::{columns_2d, pca_2d, ProjectionKind};
@@ -95,6 +95,9 @@ pub struct Session {
     x: std::sync::Arc<Vec<f32>>,
     fingerprint: u64,
     scored: Option<Scored>,
+    /// The detector that gave `scored`, when its evidence stayed in the
+    /// worker: [`evidence`](Self::evidence) recomputes it from this.
+    forward: Option<Forward>,
     active: Option<ActiveLayer>,
     /// A fit saved with restored labels (`ActiveLayer::saved_fit`), tried
     /// when a layer is next built: it spares the replay when it matches.
@@ -198,6 +201,7 @@ impl Session {
             x: std::sync::Arc::new(x),
             fingerprint,
             scored: None,
+            forward: None,
             active: None,
             saved_fit: None,
             active_config: ActiveConfig::default(),
@@ -267,9 +271,42 @@ impl Session {
         &self.active_config
     }
 
-    pub fn set_active_config(&mut self, config: ActiveConfig) {
-        self.active_config = config;
-        self.rebuild_active();
+    /// An error (the settings as they were) when the layer cannot be
+    /// built: its inputs need the detector's evidence, and it can no
+    /// longer be had.
+    pub fn set_active_config(&mut self, config: ActiveConfig) -> Result<(), CoreError> {
+        let before = std::mem::replace(&mut self.active_config, config);
+        self.rebuild_active().map_err(|why| {
+            self.active_config = before;
+            CoreError::Worker(why)
+        })
+    }
+
+    /// The detector's evidence, `rows × evidence_dim`: the one kept, or,
+    /// when it stayed in the worker, computed again from the detector's
+    /// weights (the host forward pass gives the same bits on every target;
+    /// the scores are checked against the ones the results came with).
+    fn evidence(&self) -> Result<std::borrow::Cow<'_, [f32]>, String> {
+        let scored = self.scored.as_ref().ok_or("the data is not scored yet")?;
+        if scored.has_evidence() {
+            return Ok(std::borrow::Cow::Borrowed(&scored.evidence));
+        }
+        let forward = self
+            .forward
+            .as_ref()
+            .ok_or("the detector's evidence was not kept, nor its weights")?;
+        let again = forward.score(&self.x).map_err(|e| e.to_string())?;
+        let same = again.evidence_dim == scored.evidence_dim
+            && again.score.len() == scored.score.len()
+            && again
+                .score
+                .iter()
+                .zip(&scored.score)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same {
+            return Err("the detector's weights do not give the scores it came with".into());
+        }
+        Ok(std::borrow::Cow::Owned(again.evidence))
     }
 
     /// The forest the layer's settings ask for (none without trees).
@@ -291,7 +328,7 @@ impl Session {
             return Err("the data is not scored yet".into());
         };
         layer.model(
-            &scored.evidence,
+            &self.evidence()?,
             scored.evidence_dim,
             &self.x,
             self.cols(),
@@ -350,25 +387,46 @@ impl Session {
         scored: Scored,
         inputs: Option<LayerInputs>,
     ) -> Result<(), CoreError> {
+        self.attach_from(scored, inputs, None)
+    }
+
+    /// [`attach_with_inputs`](Self::attach_with_inputs), with the detector
+    /// that gave the results as a host forward pass: then they may come
+    /// without their evidence ([`Scored::without_evidence`]), which is
+    /// computed again only when a layer needs it (other settings, or
+    /// inputs that do not fit) and for the scoring model. An error leaves
+    /// the session as it was.
+    pub fn attach_from(
+        &mut self,
+        scored: Scored,
+        inputs: Option<LayerInputs>,
+        forward: Option<Forward>,
+    ) -> Result<(), CoreError> {
         if scored.rows != self.rows() {
             return Err(CoreError::RowCount {
                 scored: scored.rows,
                 rows: self.rows(),
             });
         }
-        self.scored = Some(scored);
-        self.rebuild_active_with(inputs);
-        Ok(())
+        let scored_before = self.scored.replace(scored);
+        let forward_before = std::mem::replace(&mut self.forward, forward);
+        self.rebuild_active_with(inputs).map_err(|why| {
+            self.scored = scored_before;
+            self.forward = forward_before;
+            CoreError::Worker(why)
+        })
     }
 
     /// A new layer over the detector's results, fitted to the history: from
     /// the saved fit when it is this layer's for these labels, else by
     /// replaying them.
-    fn rebuild_active(&mut self) {
-        self.rebuild_active_with(None);
+    fn rebuild_active(&mut self) -> Result<(), String> {
+        self.rebuild_active_with(None)
     }
 
-    fn rebuild_active_with(&mut self, inputs: Option<LayerInputs>) {
+    /// An error, and no change to the layer, when its inputs must be built
+    /// here and the detector's evidence cannot be had.
+    fn rebuild_active_with(&mut self, inputs: Option<LayerInputs>) -> Result<(), String> {
         let forest = match (self.forest().cloned(), self.needs_forest()) {
             (Some(f), _) => Some(f),
             (None, Some(key)) if self.scored.is_some() => {
@@ -378,30 +436,42 @@ impl Session {
             }
             _ => None,
         };
-        let (x, d, config) = (&self.x, self.cols(), &self.active_config);
-        self.active = self.scored.as_ref().map(|s| {
-            inputs
-                .filter(|i| i.shape.m == s.evidence_dim)
-                .and_then(|i| {
-                    ActiveLayer::from_inputs_shared(i, x.clone(), d, config.clone(), forest.clone())
-                })
-                .unwrap_or_else(|| {
-                    ActiveLayer::with_forest_shared(
-                        &s.evidence,
+        let (d, config) = (self.cols(), &self.active_config);
+        let active = match &self.scored {
+            None => None,
+            Some(s) => {
+                let taken = inputs
+                    .filter(|i| i.shape.m == s.evidence_dim)
+                    .and_then(|i| {
+                        ActiveLayer::from_inputs_shared(
+                            i,
+                            self.x.clone(),
+                            d,
+                            config.clone(),
+                            forest.clone(),
+                        )
+                    });
+                Some(match taken {
+                    Some(layer) => layer,
+                    None => ActiveLayer::with_forest_shared(
+                        &self.evidence()?,
                         s.evidence_dim,
-                        x.clone(),
+                        self.x.clone(),
                         d,
                         config.clone(),
                         forest,
-                    )
+                    ),
                 })
-        });
+            }
+        };
+        self.active = active;
         self.prior = self
             .active
             .as_ref()
             .map(|l| std::sync::Arc::new(l.scores().to_vec()));
         self.prior_ranked = std::sync::OnceLock::new();
         self.fit_labels();
+        Ok(())
     }
 
     /// Fits the layer to the history: from the saved fit when there is one

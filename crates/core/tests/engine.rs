@@ -436,10 +436,12 @@ fn the_cached_queue_matches_a_fresh_selection() {
     let first = session.history()[0].row;
     session.label(first, None).unwrap();
     check(&session);
-    session.set_active_config(ActiveConfig {
-        neighbour_weight: 0.0,
-        ..ActiveConfig::default()
-    });
+    session
+        .set_active_config(ActiveConfig {
+            neighbour_weight: 0.0,
+            ..ActiveConfig::default()
+        })
+        .unwrap();
     check(&session);
 }
 
@@ -593,6 +595,84 @@ fn the_forest_is_grown_once_and_one_from_elsewhere_gives_the_same_scores() {
         sent.set_forest(other, grown).is_err(),
         "other settings do not fit"
     );
+}
+
+/// Results whose evidence stayed in the worker (the page's): the layer is
+/// built from the worker's inputs, and the evidence, when a layer with
+/// other settings or the scoring model needs it, is computed again from the
+/// weights: the same scores, the same model, as a session that kept it.
+/// Without the weights, or with other ones, attaching is a clear error and
+/// the session is as it was.
+#[test]
+fn evidence_left_in_the_worker_is_computed_again_from_the_weights() {
+    use anomaly_lab_core::active::LayerInputs;
+    use anomaly_lab_core::forest::Forest;
+    use anomaly_lab_core::Scored;
+    let table = generate(&SynthConfig::clustered(600, 5, 0.05, 7));
+    let mut kept = Session::new(table.clone());
+    let s = spec(DetectorKind::Autoencoder, 2);
+    let fitted = block_on(fit_and_score(&s, kept.x(), kept.cols(), &cpu(), no_pause))
+        .unwrap()
+        .unwrap();
+    let scored = fitted.scored;
+    let key = kept.needs_forest().unwrap();
+    let (x, d) = (kept.x_shared(), kept.cols());
+    let forest = Forest::fit(&x, d, key.trees, key.sample, key.seed);
+    let inputs = || {
+        let (config, m) = (ActiveConfig::default(), scored.evidence_dim);
+        let scores = Some(forest.scores());
+        LayerInputs::build(&scored.evidence, m, &x, d, &config, scores)
+    };
+    let lean = |s: &Scored| {
+        let (l, ld) = (s.latent.clone(), s.latent_dim);
+        let (rows, m, per) = (s.rows, s.evidence_dim, s.evidence_per_feature);
+        Scored::without_evidence(rows, m, per, s.score.clone(), ld, l).unwrap()
+    };
+    let forward = || Some(Forward::new(&s, d, &fitted.weights).unwrap());
+    kept.set_forest(key, forest.clone()).unwrap();
+    kept.attach_with_inputs(scored.clone(), Some(inputs()))
+        .unwrap();
+    let mut left = Session::new(table.clone());
+    left.set_forest(key, forest.clone()).unwrap();
+    left.attach_from(lean(&scored), Some(inputs()), forward())
+        .unwrap();
+    assert!(!left.detector_output().unwrap().has_evidence());
+    for _ in 0..12 {
+        let event = kept.auto_label_next(QueryRule::Highest).unwrap();
+        left.label(event.row, Some(event.anomaly)).unwrap();
+    }
+    assert_eq!(kept.scores(), left.scores());
+    // The scoring model reads the evidence: computed again, the same.
+    let (a, b) = (kept.layer_model().unwrap(), left.layer_model().unwrap());
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    // Other settings build the inputs here, from the evidence again.
+    let other = ActiveConfig {
+        marginal_evidence: false,
+        ..ActiveConfig::default()
+    };
+    kept.set_active_config(other.clone()).unwrap();
+    left.set_active_config(other).unwrap();
+    assert_eq!(kept.scores(), left.scores());
+    // Inputs that do not fit, and no weights: an error, nothing changed.
+    let before = left.scores().unwrap().to_vec();
+    let err = left.attach_from(lean(&scored), None, None).unwrap_err();
+    assert!(err.to_string().contains("evidence"), "{err}");
+    assert_eq!(left.scores().unwrap(), &before[..]);
+    // Another detector's weights do not give these scores.
+    let other_fit = block_on(fit_and_score(
+        &spec(DetectorKind::Autoencoder, 9),
+        left.x(),
+        left.cols(),
+        &cpu(),
+        no_pause,
+    ))
+    .unwrap()
+    .unwrap();
+    let wrong = Forward::new(&s, left.cols(), &other_fit.weights).ok();
+    let err = left.attach_from(lean(&scored), None, wrong).unwrap_err();
+    assert!(err.to_string().contains("do not give the scores"), "{err}");
+    assert_eq!(left.scores().unwrap(), &before[..]);
+    assert!(left.layer_model().is_ok(), "the weights it had are kept");
 }
 
 /// A session given `n` greedy labels from the ground truth, one at a time.

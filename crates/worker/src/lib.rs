@@ -26,9 +26,11 @@
 //!   `{kind: "backend", used, note}` once the device is chosen,
 //!   `{kind: "progress", epoch, epochs, step, total, loss}` at most every
 //!   [`PROGRESS_MS`] and after each epoch,
-//!   `{kind: "done", rows, evidenceDim, perFeature, evidence, score,
-//!   latentDim, latent, loss, weights, forest, inputs, inputsShape}` (the
-//!   trained weights as `DetectorWeights::to_json` text) with the arrays
+//!   `{kind: "done", rows, evidenceDim, perFeature, score, latentDim,
+//!   latent, loss, weights, forest, inputs, inputsShape}` (the trained
+//!   weights as `DetectorWeights::to_json` text; the evidence stays here:
+//!   the layer's inputs are built from it, and the page computes it again
+//!   from the weights only if it needs it) with the arrays
 //!   transferred (the forest, when asked for, as `{leaves, scores, paths}`:
 //!   `Forest`'s wire arrays, grown here so the page's thread does not; the
 //!   active layer's inputs, `LayerInputs`, built here for the same reason,
@@ -248,14 +250,10 @@ mod worker {
                 final_loss,
                 weights,
             })) => {
-                let evidence = Float32Array::from(&scored.evidence[..]);
                 let score = Float32Array::from(&scored.score[..]);
                 let latent = Float32Array::from(&scored.latent[..]);
-                let mut transfer: Vec<JsValue> = vec![
-                    evidence.buffer().into(),
-                    score.buffer().into(),
-                    latent.buffer().into(),
-                ];
+                let mut transfer: Vec<JsValue> =
+                    vec![score.buffer().into(), latent.buffer().into()];
                 let beside = if run.forest_beside {
                     isolation::wait().await
                 } else {
@@ -288,7 +286,6 @@ mod worker {
                         ("rows", scored.rows.into()),
                         ("evidenceDim", scored.evidence_dim.into()),
                         ("perFeature", scored.evidence_per_feature.into()),
-                        ("evidence", evidence.into()),
                         ("score", score.into()),
                         ("latentDim", scored.latent_dim.into()),
                         ("latent", latent.into()),
