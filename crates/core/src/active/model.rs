@@ -184,12 +184,11 @@ impl ActiveLayer {
         };
         let nb = &self.neighbours;
         let neighbours = (nb.active() && nb.any).then(|| {
-            let (data, stride) = (&nb.space[..], nb.d);
             let mut rows = Vec::new();
             let mut anomaly = Vec::new();
             for (j, label) in nb.counted.iter().enumerate() {
                 if let Some(y) = label {
-                    rows.extend_from_slice(&data[j * stride..(j + 1) * stride]);
+                    rows.extend_from_slice(nb.row(j));
                     anomaly.push(*y);
                 }
             }
