@@ -73,6 +73,11 @@ crates/core/src/active/mod.rs for the math):
   --node-fade N                after N labels the nodes above the leaves count N/labels
                                of their offset, so the leaves speak once answers pile
                                up; 0: always in full (100)
+  --vote-weight X              each forest leaf adds -X*normals/(prior + labels) of the
+                               labelled rows it holds: rows that share leaves with a
+                               normal answer sink with it; 0 turns it off (8)
+  --vote-prior X               the votes' pseudo-count: normal answers a leaf needs for
+                               half of the largest shift (2)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
   --rank-tau X                 tau (0.03)
@@ -279,6 +284,15 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--tail-knots" => active.tail_knots = number(flag, value)?,
             "--region-scales" => active.region_scales = number(flag, value)?,
             "--node-fade" => active.node_fade = number(flag, value)?,
+            "--vote-weight" => active.vote_weight = number(flag, value)?,
+            "--vote-prior" => {
+                active.vote_prior = number(flag, value)?;
+                if !(active.vote_prior >= 0.0 && active.vote_prior.is_finite()) {
+                    return Err(format!(
+                        "--vote-prior is a count of labels, 0 or more, got '{value}'"
+                    ));
+                }
+            }
             "--noise" => {
                 expert.noise = number(flag, value)?;
                 if !(0.0..=1.0).contains(&expert.noise) {
@@ -398,7 +412,8 @@ mod tests {
         let Command::Eval(a) = parse(&words(
             "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
-             --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30",
+             --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
+             --vote-weight 3 --vote-prior 0.5",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -415,6 +430,7 @@ mod tests {
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         assert_eq!(c.node_fade, 30);
+        assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -426,6 +442,8 @@ mod tests {
             ("--forest-share X", d.forest_share.to_string()),
             ("--region-scales N", d.region_scales.to_string()),
             ("--node-fade N", d.node_fade.to_string()),
+            ("--vote-weight X", d.vote_weight.to_string()),
+            ("--vote-prior X", d.vote_prior.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",

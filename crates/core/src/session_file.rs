@@ -311,12 +311,15 @@ impl SessionFile {
             l.region_prior,
             l.rank_weight,
             l.rank_tau,
+            l.vote_weight,
+            l.vote_prior,
         ];
         if l.forest_trees > 1_000
             || l.forest_sample > crate::forest::MAX_LEAVES
             || l.steps > 10_000
             || l.region_scales > 64
             || l.tail_knots > 1 << 20
+            || l.vote_prior < 0.0
             || numbers.iter().any(|v| !v.is_finite())
         {
             return bad("its active layer's settings are out of range".into());

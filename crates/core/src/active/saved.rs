@@ -175,6 +175,7 @@ impl ActiveLayer {
         let counted = super::kernel_counted(&joined, self.rows());
         self.neighbours.sync(&labels, &counted);
         self.fade_nodes(labels.len());
+        self.regions.set_votes(&labels);
         self.labels = labels;
         self.joined = joined;
         self.rescore();
