@@ -73,9 +73,9 @@ crates/core/src/active/mod.rs for the math):
   --node-fade N                after N labels the nodes above the leaves count N/labels
                                of their offset, so the leaves speak once answers pile
                                up; 0: always in full (100)
-  --vote-weight X              each forest leaf adds -X*normals/(prior + labels) of the
-                               labelled rows it holds: rows that share leaves with a
-                               normal answer sink with it; 0 turns it off (8)
+  --vote-weight X              each forest leaf adds -X*n/(prior + n), n the normal
+                               answers it holds: rows that share leaves with a normal
+                               answer sink with it; 0 turns it off (8)
   --vote-prior X               the votes' pseudo-count: normal answers a leaf needs for
                                half of the largest shift (2)
   --rank-weight X              weight of the rank term: labelled normals below the row

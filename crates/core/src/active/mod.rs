@@ -56,13 +56,13 @@
 //!   number of labels, so the scores stay a function of the labels.
 //!
 //!   Each leaf also carries a *vote* from the labelled rows it holds:
-//!   `v = −a_v·n⁻/(c_v + n⁺ + n⁻)` (`vote_weight`, `vote_prior`), added
+//!   `v = −a_v·n⁻/(c_v + n⁻)` (`vote_weight`, `vote_prior`), added
 //!   to its offset, so `ρ(x) = (1/T)·Σ_t (u_t(x) + v_t(x))`. The offsets
 //!   are fitted and stop moving once the labelled row itself is
 //!   explained; a vote is counted and does not: every row that shares
 //!   leaves with a "normal" answer sinks, in proportion to how many of its
 //!   `T` leaves it shares (B-ALIF's Beta counts, Sartor et al., as an
-//!   additive term), and less where those leaves also hold anomalies.
+//!   additive term).
 //!   The forest's leaves are small where the data is dense, so the votes
 //!   are a neighbourhood that adapts to the density, and the ranking
 //!   moves on from an answered region at once. Only "normal" answers
@@ -198,10 +198,10 @@ pub struct ActiveConfig {
     /// `w` only from this many answers on, so one mistaken first answer
     /// cannot turn them (0 or 1: from the first answer).
     pub normal_wait: usize,
-    /// `a_v`, the weight of the leaf votes: a forest leaf that holds `n⁺`
-    /// labelled anomalies and `n⁻` labelled normals adds
-    /// `−a_v·n⁻/(vote_prior + n⁺ + n⁻)` to its rows' region term (0 turns
-    /// the votes off; a session saved without it has them off).
+    /// `a_v`, the weight of the leaf votes: a forest leaf that holds `n⁻`
+    /// labelled normals adds `−a_v·n⁻/(vote_prior + n⁻)` to its rows'
+    /// region term (0 turns the votes off; a session saved without it has
+    /// them off).
     #[serde(default)]
     pub vote_weight: f64,
     /// The votes' pseudo-count: how many "normal" answers a leaf needs
@@ -262,11 +262,9 @@ impl Default for ActiveConfig {
             normal_wait: 2,
             // "Normal" leaf votes: sums at 10 / 25 / 50 / 100 / 300 from
             // 97.2 / 252.2 / 498.0 / 850.6 / 1294.6 to 98.2 / 258.0 /
-            // 505.6 / 854.0 / 1298.0 (seeds 0–4; 99.6 / 255.8 / 490.2 /
-            // 835.0 / 1289.6 against 98.0 / 253.0 / 491.0 / 836.2 /
-            // 1292.8 with seeds 1000–1004). A weight of 16 finds more over
-            // both sets of seeds but keeps 89.8% of found@50 after a
-            // flipped first answer (docs/BENCHMARKS.md).
+            // 505.6 / 854.0 / 1298.0 (seeds 0–4; 99.4 / 255.4 / 489.2 /
+            // 832.0 / 1291.8 against 98.0 / 253.0 / 491.0 / 836.2 /
+            // 1292.8 with seeds 1000–1004) (docs/BENCHMARKS.md).
             vote_weight: 8.0,
             vote_prior: default_vote_prior(),
         }
@@ -1306,8 +1304,8 @@ struct Regions {
     /// [`ActiveConfig::node_fade`]); set for the labels fitted to.
     upper: f64,
     /// Per tree and leaf (`t·MAX_LEAVES + leaf`), how many labelled
-    /// anomalies and normals it holds: the leaf votes
-    /// ([`ActiveConfig::vote_weight`]), set for the labels fitted to.
+    /// anomalies and normals it holds (the votes read the normals:
+    /// [`ActiveConfig::vote_weight`]), set for the labels fitted to.
     votes: Vec<[u32; 2]>,
     vote_weight: f64,
     vote_prior: f64,
@@ -1382,25 +1380,23 @@ impl Regions {
         self.voting() && self.votes.iter().any(|v| *v != [0; 2])
     }
 
-    /// Leaf `leaf` of tree `t`'s vote, `−a·n⁻/(c + n⁺ + n⁻)`, with
-    /// the label `own` taken out of its counts (a labelled row's own label,
-    /// while the weights are fitted).
+    /// Leaf `leaf` of tree `t`'s vote, `−a·n⁻/(c + n⁻)`, with the label
+    /// `own` taken out of its count (a labelled row's own label, while the
+    /// weights are fitted).
     fn vote(&self, t: usize, leaf: u8, own: Option<bool>) -> f64 {
         if !self.voting() {
             return 0.0;
         }
-        let [mut p, mut n] = self.votes[t * MAX_LEAVES + leaf as usize];
-        match own {
-            Some(true) => p = p.saturating_sub(1),
-            Some(false) => n = n.saturating_sub(1),
-            None => {}
+        let mut n = self.votes[t * MAX_LEAVES + leaf as usize][1];
+        if own == Some(false) {
+            n = n.saturating_sub(1);
         }
-        if p + n == 0 {
+        if n == 0 {
             return 0.0;
         }
-        let (p, n) = (f64::from(p), f64::from(n));
+        let n = f64::from(n);
         // A negative pseudo-count counts as none: never a division by 0.
-        -self.vote_weight * n / (self.vote_prior.max(0.0) + p + n)
+        -self.vote_weight * n / (self.vote_prior.max(0.0) + n)
     }
 
     /// Row `i`'s mean leaf vote without its own label `anomaly`.
@@ -3277,12 +3273,12 @@ mod tests {
         // row's own label left out, its fit reads no vote.
         assert!((layer.regions.vote_without(0, false)).abs() < 1e-15);
         assert!((layer.regions.value(0, layer.u()) + 2.0).abs() < 1e-12);
-        // Two normals in the same leaves: −6·2/4; an anomaly beside the
-        // normal there halves the normal's vote, and alone it casts none.
+        // Two normals in the same leaves: −6·2/4. An anomaly casts no
+        // vote, beside a normal or alone.
         layer.set_labels(&[(0, false), (0, false)]);
         assert!((layer.regions.value(0, layer.u()) + 3.0).abs() < 1e-12);
         layer.set_labels(&[(0, false), (0, true)]);
-        assert!((layer.regions.value(0, layer.u()) + 1.5).abs() < 1e-12);
+        assert!((layer.regions.value(0, layer.u()) + 2.0).abs() < 1e-12);
         layer.set_labels(&[(0, true)]);
         assert_eq!(layer.regions.value(0, layer.u()), 0.0);
         layer.set_labels(&[]);
