@@ -1404,11 +1404,16 @@ impl Regions {
         if !self.voting() {
             return 0.0;
         }
+        self.mean_over_leaves(i, |t, leaf| self.vote(t, leaf, Some(anomaly)))
+    }
+
+    /// The mean over the trees of `f(tree, row i's leaf in it)`.
+    fn mean_over_leaves(&self, i: usize, f: impl Fn(usize, u8) -> f64) -> f64 {
         let sum: f64 = self
             .of(i)
             .iter()
             .enumerate()
-            .map(|(t, &leaf)| self.vote(t, leaf, Some(anomaly)))
+            .map(|(t, &leaf)| f(t, leaf))
             .sum();
         sum / self.trees as f64
     }
@@ -1444,13 +1449,9 @@ impl Regions {
         if !self.active() {
             return 0.0;
         }
-        let sum: f64 = self
-            .of(i)
-            .iter()
-            .enumerate()
-            .map(|(t, &leaf)| self.leaf_offset(t, leaf, u) + self.vote(t, leaf, None))
-            .sum();
-        sum / self.trees as f64
+        self.mean_over_leaves(i, |t, leaf| {
+            self.leaf_offset(t, leaf, u) + self.vote(t, leaf, None)
+        })
     }
 
     /// Adds every row's region term to `scores`, in f32 from a table of
