@@ -73,11 +73,13 @@ crates/core/src/active/mod.rs for the math):
   --node-fade N                after N labels the nodes above the leaves count N/labels
                                of their offset, so the leaves speak once answers pile
                                up; 0: always in full (100)
-  --vote-weight X              each forest leaf adds -X*n/(prior + n), n the normal
-                               answers it holds: rows that share leaves with a normal
-                               answer sink with it; 0 turns it off (8)
-  --vote-prior X               the votes' pseudo-count: normal answers a leaf needs for
-                               half of the largest shift (2)
+  --vote-weight X              each forest leaf adds X*(a - n)/(prior + a + n), a and n
+                               the anomaly and normal answers it holds: rows that share
+                               leaves with an answer follow it; 0 turns it off (8)
+  --vote-prior X               the votes' pseudo-count: answers a leaf needs for half
+                               of the largest shift (2)
+  --anomaly-votes-after N      anomalies vote once N are in, so one mistaken first
+                               anomaly lifts no leaf; 0: never (2)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
   --rank-tau X                 tau (0.03)
@@ -285,6 +287,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--region-scales" => active.region_scales = number(flag, value)?,
             "--node-fade" => active.node_fade = number(flag, value)?,
             "--vote-weight" => active.vote_weight = number(flag, value)?,
+            "--anomaly-votes-after" => active.anomaly_votes_after = number(flag, value)?,
             "--vote-prior" => {
                 active.vote_prior = number(flag, value)?;
                 if !(active.vote_prior >= 0.0 && active.vote_prior.is_finite()) {
@@ -413,7 +416,8 @@ mod tests {
             "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
-             --vote-weight 3 --vote-prior 0.5",
+             --vote-weight 3 --vote-prior 0.5 \
+             --anomaly-votes-after 4",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -431,6 +435,7 @@ mod tests {
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
+        assert_eq!(c.anomaly_votes_after, 4);
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -444,6 +449,7 @@ mod tests {
             ("--node-fade N", d.node_fade.to_string()),
             ("--vote-weight X", d.vote_weight.to_string()),
             ("--vote-prior X", d.vote_prior.to_string()),
+            ("--anomaly-votes-after N", d.anomaly_votes_after.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",

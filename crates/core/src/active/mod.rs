@@ -56,7 +56,9 @@
 //!   number of labels, so the scores stay a function of the labels.
 //!
 //!   Each leaf also carries a *vote* from the labelled rows it holds:
-//!   `v = −a_v·n⁻/(c_v + n⁻)` (`vote_weight`, `vote_prior`), added
+//!   `v = a_v·(n⁺ − n⁻)/(c_v + n⁺ + n⁻)` (`vote_weight`, `vote_prior`),
+//!   with `n⁺` counted only once there are `anomaly_votes_after` (2)
+//!   anomaly answers, added
 //!   to its offset, so `ρ(x) = (1/T)·Σ_t (u_t(x) + v_t(x))`. The offsets
 //!   are fitted and stop moving once the labelled row itself is
 //!   explained; a vote is counted and does not: every row that shares
@@ -65,11 +67,12 @@
 //!   additive term).
 //!   The forest's leaves are small where the data is dense, so the votes
 //!   are a neighbourhood that adapts to the density, and the ranking
-//!   moves on from an answered region at once. Only "normal" answers
-//!   vote: anomaly votes found more clean but let one mistaken first
-//!   "anomaly" cost 12% of found@50 (the neighbour term already lifts the
-//!   rows near an anomaly). A labelled row's own label is left out of its
-//!   votes while the weights are fitted.
+//!   moves on from an answered region at once; once two anomalies are in,
+//!   the leaves that hold them rise too. Anomalies voting from the first
+//!   let one mistaken first "anomaly" cost 12% of found@50; with the
+//!   wait, a lone wrong "anomaly" lifts nothing, and by the second real
+//!   one the normal answers around it outvote it. A labelled row's own
+//!   label is left out of its votes while the weights are fitted.
 //!
 //! Loss, on the labelled rows, each class weighted to half:
 //! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
@@ -198,16 +201,21 @@ pub struct ActiveConfig {
     /// `w` only from this many answers on, so one mistaken first answer
     /// cannot turn them (0 or 1: from the first answer).
     pub normal_wait: usize,
-    /// `a_v`, the weight of the leaf votes: a forest leaf that holds `n⁻`
-    /// labelled normals adds `−a_v·n⁻/(vote_prior + n⁻)` to its rows'
-    /// region term (0 turns the votes off; a session saved without it has
-    /// them off).
+    /// `a_v`, the weight of the leaf votes: a forest leaf that holds `n⁺`
+    /// labelled anomalies and `n⁻` labelled normals adds
+    /// `a_v·(n⁺ − n⁻)/(vote_prior + n⁺ + n⁻)` to its rows' region term,
+    /// with `n⁺ = 0` until `anomaly_votes_after` anomalies are in (0 turns
+    /// the votes off; a session saved without it has them off).
     #[serde(default)]
     pub vote_weight: f64,
-    /// The votes' pseudo-count: how many "normal" answers a leaf needs
-    /// before its vote reaches half of `vote_weight`.
+    /// The votes' pseudo-count: how many answers a leaf needs before its
+    /// vote reaches half of `vote_weight`.
     #[serde(default = "default_vote_prior")]
     pub vote_prior: f64,
+    /// The labelled anomalies vote once there are this many of them (0:
+    /// never), so that one mistaken first "anomaly" lifts no leaf.
+    #[serde(default)]
+    pub anomaly_votes_after: usize,
 }
 
 fn default_vote_prior() -> f64 {
@@ -267,6 +275,11 @@ impl Default for ActiveConfig {
             // 1292.8 with seeds 1000–1004) (docs/BENCHMARKS.md).
             vote_weight: 8.0,
             vote_prior: default_vote_prior(),
+            // Anomalies vote from the second one on: 98.6 / 259.4 /
+            // 512.2 / 855.4 / 1301.2 (seeds 0–4) and 99.8 / 256.0 / 488.0
+            // / 837.6 / 1292.4 (seeds 1000–1004); a flipped first answer
+            // keeps 91.5% of found@50. From the first one on: 88.0%.
+            anomaly_votes_after: 2,
         }
     }
 }
@@ -1304,11 +1317,15 @@ struct Regions {
     /// [`ActiveConfig::node_fade`]); set for the labels fitted to.
     upper: f64,
     /// Per tree and leaf (`t·MAX_LEAVES + leaf`), how many labelled
-    /// anomalies and normals it holds (the votes read the normals:
-    /// [`ActiveConfig::vote_weight`]), set for the labels fitted to.
+    /// anomalies and normals it holds: the leaf votes
+    /// ([`ActiveConfig::vote_weight`]), set for the labels fitted to.
     votes: Vec<[u32; 2]>,
     vote_weight: f64,
     vote_prior: f64,
+    /// [`ActiveConfig::anomaly_votes_after`], and whether the labels
+    /// counted have that many anomalies.
+    anomaly_votes_after: usize,
+    anomalies_vote: bool,
 }
 
 impl Regions {
@@ -1322,6 +1339,8 @@ impl Regions {
             votes: Vec::new(),
             vote_weight: 0.0,
             vote_prior: 1.0,
+            anomaly_votes_after: 0,
+            anomalies_vote: false,
         }
     }
 
@@ -1348,6 +1367,8 @@ impl Regions {
             votes: vec![[0; 2]; trees * MAX_LEAVES],
             vote_weight: config.vote_weight,
             vote_prior: config.vote_prior,
+            anomaly_votes_after: config.anomaly_votes_after,
+            anomalies_vote: false,
         }
     }
 
@@ -1361,6 +1382,8 @@ impl Regions {
             return;
         }
         self.votes.iter_mut().for_each(|v| *v = [0; 2]);
+        let after = self.anomaly_votes_after;
+        self.anomalies_vote = after > 0 && labels.iter().filter(|l| l.1).count() >= after;
         for &(i, anomaly) in labels {
             for (t, &leaf) in self.leaves[i * self.trees..(i + 1) * self.trees]
                 .iter()
@@ -1380,23 +1403,29 @@ impl Regions {
         self.voting() && self.votes.iter().any(|v| *v != [0; 2])
     }
 
-    /// Leaf `leaf` of tree `t`'s vote, `−a·n⁻/(c + n⁻)`, with the label
-    /// `own` taken out of its count (a labelled row's own label, while the
-    /// weights are fitted).
+    /// Leaf `leaf` of tree `t`'s vote, `a·(n⁺ − n⁻)/(c + n⁺ + n⁻)` with
+    /// `n⁺ = 0` until the anomalies vote, with the label `own` taken out
+    /// of its counts (a labelled row's own label, while the weights are
+    /// fitted).
     fn vote(&self, t: usize, leaf: u8, own: Option<bool>) -> f64 {
         if !self.voting() {
             return 0.0;
         }
-        let mut n = self.votes[t * MAX_LEAVES + leaf as usize][1];
-        if own == Some(false) {
-            n = n.saturating_sub(1);
+        let [mut p, mut n] = self.votes[t * MAX_LEAVES + leaf as usize];
+        match own {
+            Some(true) => p = p.saturating_sub(1),
+            Some(false) => n = n.saturating_sub(1),
+            None => {}
         }
-        if n == 0 {
+        if !self.anomalies_vote {
+            p = 0;
+        }
+        if p + n == 0 {
             return 0.0;
         }
-        let n = f64::from(n);
+        let (p, n) = (f64::from(p), f64::from(n));
         // A negative pseudo-count counts as none: never a division by 0.
-        -self.vote_weight * n / (self.vote_prior.max(0.0) + n)
+        self.vote_weight * (p - n) / (self.vote_prior.max(0.0) + p + n)
     }
 
     /// Row `i`'s mean leaf vote without its own label `anomaly`.
@@ -3274,14 +3303,17 @@ mod tests {
         // row's own label left out, its fit reads no vote.
         assert!((layer.regions.vote_without(0, false)).abs() < 1e-15);
         assert!((layer.regions.value(0, layer.u()) + 2.0).abs() < 1e-12);
-        // Two normals in the same leaves: −6·2/4. An anomaly casts no
-        // vote, beside a normal or alone.
+        // Two normals in the same leaves: −6·2/4. One anomaly casts no
+        // vote, beside a normal or alone; from the second on they count,
+        // (2 − 1)·6/5 where both share the leaves with the normal.
         layer.set_labels(&[(0, false), (0, false)]);
         assert!((layer.regions.value(0, layer.u()) + 3.0).abs() < 1e-12);
         layer.set_labels(&[(0, false), (0, true)]);
         assert!((layer.regions.value(0, layer.u()) + 2.0).abs() < 1e-12);
         layer.set_labels(&[(0, true)]);
         assert_eq!(layer.regions.value(0, layer.u()), 0.0);
+        layer.set_labels(&[(0, false), (0, true), (0, true)]);
+        assert!((layer.regions.value(0, layer.u()) - 1.2).abs() < 1e-12);
         layer.set_labels(&[]);
         assert_eq!(layer.scores(), &before[..]);
         // Off, nothing moves without a fit.
