@@ -78,8 +78,8 @@ crates/core/src/active/mod.rs for the math):
                                leaves with an answer follow it; 0 turns it off (8)
   --vote-prior X               the votes' pseudo-count: answers a leaf needs for half
                                of the largest shift (2)
-  --anomaly-votes-after N      anomalies vote once N are in, so one mistaken first
-                               anomaly lifts no leaf; 0: never (2)
+  --anomaly-votes-after N      anomalies vote once N are in (2: one mistaken first
+                               anomaly lifts no leaf); 0: never (0)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
   --rank-tau X                 tau (0.03)

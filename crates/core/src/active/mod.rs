@@ -57,8 +57,8 @@
 //!
 //!   Each leaf also carries a *vote* from the labelled rows it holds:
 //!   `v = a_v·(n⁺ − n⁻)/(c_v + n⁺ + n⁻)` (`vote_weight`, `vote_prior`),
-//!   with `n⁺` counted only once there are `anomaly_votes_after` (2)
-//!   anomaly answers, added
+//!   with `n⁺` counted only once there are `anomaly_votes_after` anomaly
+//!   answers (by default never: `n⁺` is then 0), added
 //!   to its offset, so `ρ(x) = (1/T)·Σ_t (u_t(x) + v_t(x))`. The offsets
 //!   are fitted and stop moving once the labelled row itself is
 //!   explained; a vote is counted and does not: every row that shares
@@ -67,12 +67,12 @@
 //!   additive term).
 //!   The forest's leaves are small where the data is dense, so the votes
 //!   are a neighbourhood that adapts to the density, and the ranking
-//!   moves on from an answered region at once; once two anomalies are in,
-//!   the leaves that hold them rise too. Anomalies voting from the first
-//!   let one mistaken first "anomaly" cost 12% of found@50; with the
-//!   wait, a lone wrong "anomaly" lifts nothing, and by the second real
-//!   one the normal answers around it outvote it. A labelled row's own
-//!   label is left out of its votes while the weights are fitted.
+//!   moves on from an answered region at once. Anomalies voting from the
+//!   first let one mistaken first "anomaly" cost 12% of found@50; waiting
+//!   for a second (a lone wrong "anomaly" lifts nothing, and by the second
+//!   real one the normals around it outvote it) keeps that harm away, but
+//!   is not the default yet (see the setting). A labelled row's own label
+//!   is left out of its votes while the weights are fitted.
 //!
 //! Loss, on the labelled rows, each class weighted to half:
 //! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
@@ -275,11 +275,15 @@ impl Default for ActiveConfig {
             // 1292.8 with seeds 1000–1004) (docs/BENCHMARKS.md).
             vote_weight: 8.0,
             vote_prior: default_vote_prior(),
-            // Anomalies vote from the second one on: 98.6 / 259.4 /
-            // 512.2 / 855.4 / 1301.2 (seeds 0–4) and 99.8 / 256.0 / 488.0
-            // / 837.6 / 1292.4 (seeds 1000–1004); a flipped first answer
-            // keeps 91.5% of found@50. From the first one on: 88.0%.
-            anomaly_votes_after: 2,
+            // Anomalies do not vote. From the second one on they find more
+            // (98.6 / 259.4 / 512.2 / 855.4 / 1301.2, seeds 0–4; 99.8 /
+            // 256.0 / 488.0 / 837.6 / 1292.4, seeds 1000–1004; a flipped
+            // first answer keeps 91.5% of found@50), but on ann_thyroid in
+            // the page the suggestion after 50 auto-labels is then a row
+            // close to labelled normals, picked for its isolation score,
+            // not one near the 30 anomalies found (tests/e2e/app.test.mjs);
+            // not adopted until that is understood (docs/BENCHMARKS.md).
+            anomaly_votes_after: 0,
         }
     }
 }
@@ -3271,6 +3275,7 @@ mod tests {
             steps: 0,
             vote_weight: 6.0,
             vote_prior: 2.0,
+            anomaly_votes_after: 2,
             ..ActiveConfig::default()
         };
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
