@@ -939,8 +939,7 @@ impl ActiveLayer {
         if hinge && !was_current {
             // AAD ranks the rows by the scores before each label.
             self.neighbours.sync(&labels[..start], &counted);
-            self.fade_nodes(start);
-            self.regions.set_votes(&labels[..start]);
+            self.count_labels(&labels[..start]);
             self.rescore();
         }
         // The fits before the last need the neighbour sums of their prefix
@@ -994,17 +993,19 @@ impl ActiveLayer {
             self.thin_fits();
         }
         self.neighbours.sync(&labels, &counted);
-        self.fade_nodes(labels.len());
-        self.regions.set_votes(&labels);
+        self.count_labels(&labels);
         self.labels = labels;
         self.joined = joined;
         self.rescore();
     }
 
-    /// Sets how much the nodes above the leaves count with `n` labels
-    /// ([`ActiveConfig::node_fade`]).
-    fn fade_nodes(&mut self, n: usize) {
-        let fade = self.config.node_fade;
+    /// Sets what the regions read from the labels themselves, not from a
+    /// fit: how much the nodes above the leaves count with that many
+    /// labels ([`ActiveConfig::node_fade`]) and the leaf votes. Every path
+    /// to a set of labels (a fit, a replay, a restored fit) calls it.
+    fn count_labels(&mut self, labels: &[(usize, bool)]) {
+        self.regions.set_votes(labels);
+        let (fade, n) = (self.config.node_fade, labels.len());
         self.regions.upper = if fade == 0 || n <= fade {
             1.0
         } else {
@@ -1023,10 +1024,9 @@ impl ActiveLayer {
             ActiveLoss::Logistic => (false, self.config.rank_tau),
         };
         let anchor = self.needs_anchor(labels).then(|| self.tau_anchor(tau));
-        self.fade_nodes(labels.len());
+        self.count_labels(labels);
         // The leaf votes enter the labelled rows' scores as the neighbour
         // term does: each without the row's own label.
-        self.regions.set_votes(labels);
         let nu: Vec<f64> = labels
             .iter()
             .zip(nu)
@@ -1487,12 +1487,19 @@ impl Regions {
         })
     }
 
+    /// Whether any row's region term can be non-zero: an offset or a
+    /// leaf vote is. Not before the first label.
+    fn any_terms(&self, u: &[f64]) -> bool {
+        self.active() && (u.iter().any(|&v| v != 0.0) || self.any_votes())
+    }
+
     /// Adds every row's region term to `scores`, in f32 from a table of
     /// leaf offsets / T (one byte lookup and one add per row and tree).
     fn add_to(&self, scores: &mut [f32], u: &[f64]) {
-        // No offsets yet (a new layer, before its first label): every term
-        // is zero, and the pass over every row's leaves is skipped.
-        if u.iter().all(|&v| v == 0.0) && !self.any_votes() {
+        // No offsets or votes yet (a new layer, before its first label):
+        // every term is zero, and the pass over every row's leaves is
+        // skipped.
+        if !self.any_terms(u) {
             return;
         }
         add_leaf_terms(scores, &self.leaves, &self.table(u));

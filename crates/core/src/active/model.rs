@@ -177,12 +177,11 @@ impl ActiveLayer {
             }
         }
         let u = self.u();
-        let regions =
-            if self.regions.active() && (u.iter().any(|&v| v != 0.0) || self.regions.any_votes()) {
-                self.regions.table(u)
-            } else {
-                Vec::new()
-            };
+        let regions = if self.regions.any_terms(u) {
+            self.regions.table(u)
+        } else {
+            Vec::new()
+        };
         let nb = &self.neighbours;
         let neighbours = (nb.active() && nb.any).then(|| {
             let mut rows = Vec::new();

@@ -174,8 +174,7 @@ impl ActiveLayer {
         self.restore(fit);
         let counted = super::kernel_counted(&joined, self.rows());
         self.neighbours.sync(&labels, &counted);
-        self.fade_nodes(labels.len());
-        self.regions.set_votes(&labels);
+        self.count_labels(&labels);
         self.labels = labels;
         self.joined = joined;
         self.rescore();
