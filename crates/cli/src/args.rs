@@ -73,13 +73,15 @@ crates/core/src/active/mod.rs for the math):
   --node-fade N                after N labels the nodes above the leaves count N/labels
                                of their offset, so the leaves speak once answers pile
                                up; 0: always in full (100)
-  --vote-weight X              each forest leaf adds X*(a - n)/(prior + a + n), a and n
+  --vote-weight X              each forest leaf adds X*(k*a - n)/(prior + a + n), a and n
                                the anomaly and normal answers it holds: rows that share
                                leaves with an answer follow it; 0 turns it off (8)
   --vote-prior X               the votes' pseudo-count: answers a leaf needs for half
                                of the largest shift (2)
   --anomaly-votes-after N      anomalies vote once N are in (2: one mistaken first
-                               anomaly lifts no leaf); 0: never (0)
+                               anomaly lifts no leaf); 0: never (2)
+  --anomaly-vote-scale K       how many normal answers' worth one anomaly counts in a
+                               leaf's vote (3)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
   --rank-tau X                 tau (0.03)
@@ -288,6 +290,14 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--node-fade" => active.node_fade = number(flag, value)?,
             "--vote-weight" => active.vote_weight = number(flag, value)?,
             "--anomaly-votes-after" => active.anomaly_votes_after = number(flag, value)?,
+            "--anomaly-vote-scale" => {
+                active.anomaly_vote_scale = number(flag, value)?;
+                if !(active.anomaly_vote_scale >= 0.0 && active.anomaly_vote_scale.is_finite()) {
+                    return Err(format!(
+                        "--anomaly-vote-scale is a count of answers, 0 or more, got '{value}'"
+                    ));
+                }
+            }
             "--vote-prior" => {
                 active.vote_prior = number(flag, value)?;
                 if !(active.vote_prior >= 0.0 && active.vote_prior.is_finite()) {
@@ -417,7 +427,7 @@ mod tests {
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
              --vote-weight 3 --vote-prior 0.5 \
-             --anomaly-votes-after 4",
+             --anomaly-votes-after 4 --anomaly-vote-scale 1.5",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -436,6 +446,7 @@ mod tests {
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
+        assert_eq!(c.anomaly_vote_scale, 1.5);
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -450,6 +461,7 @@ mod tests {
             ("--vote-weight X", d.vote_weight.to_string()),
             ("--vote-prior X", d.vote_prior.to_string()),
             ("--anomaly-votes-after N", d.anomaly_votes_after.to_string()),
+            ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",
@@ -497,6 +509,9 @@ mod tests {
             ("eval --data x --marginal-evidence maybe", "on or off"),
             ("eval --data x --noise 1.5", "probability"),
             ("eval --data x --forest-evidence yes", "on or off"),
+            ("eval --data x --vote-prior -1", "0 or more"),
+            ("eval --data x --anomaly-vote-scale -1", "0 or more"),
+            ("eval --data x --anomaly-vote-scale inf", "0 or more"),
             ("frobnicate", "frobnicate"),
         ] {
             let err = parse(&words(line)).unwrap_err();

@@ -313,6 +313,7 @@ impl SessionFile {
             l.rank_tau,
             l.vote_weight,
             l.vote_prior,
+            l.anomaly_vote_scale,
         ];
         if l.forest_trees > 1_000
             || l.forest_sample > crate::forest::MAX_LEAVES
@@ -320,6 +321,7 @@ impl SessionFile {
             || l.region_scales > 64
             || l.tail_knots > 1 << 20
             || l.vote_prior < 0.0
+            || l.anomaly_vote_scale < 0.0
             || numbers.iter().any(|v| !v.is_finite())
         {
             return bad("its active layer's settings are out of range".into());

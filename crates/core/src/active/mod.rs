@@ -56,23 +56,26 @@
 //!   number of labels, so the scores stay a function of the labels.
 //!
 //!   Each leaf also carries a *vote* from the labelled rows it holds:
-//!   `v = a_v·(n⁺ − n⁻)/(c_v + n⁺ + n⁻)` (`vote_weight`, `vote_prior`),
-//!   with `n⁺` counted only once there are `anomaly_votes_after` anomaly
-//!   answers (by default never: `n⁺` is then 0), added
-//!   to its offset, so `ρ(x) = (1/T)·Σ_t (u_t(x) + v_t(x))`. The offsets
+//!   `v = a_v·(k·n⁺ − n⁻)/(c_v + n⁺ + n⁻)` (`vote_weight`,
+//!   `anomaly_vote_scale`, `vote_prior`), with `n⁺` counted only once
+//!   there are `anomaly_votes_after` anomaly answers (0: never), added to
+//!   its offset, so `ρ(x) = (1/T)·Σ_t (u_t(x) + v_t(x))`. The offsets
 //!   are fitted and stop moving once the labelled row itself is
 //!   explained; a vote is counted and does not: every row that shares
-//!   leaves with a "normal" answer sinks, in proportion to how many of its
+//!   leaves with an answer follows it, in proportion to how many of its
 //!   `T` leaves it shares (B-ALIF's Beta counts, Sartor et al., as an
 //!   additive term).
 //!   The forest's leaves are small where the data is dense, so the votes
 //!   are a neighbourhood that adapts to the density, and the ranking
-//!   moves on from an answered region at once. Anomalies voting from the
-//!   first let one mistaken first "anomaly" cost 12% of found@50; waiting
-//!   for a second (a lone wrong "anomaly" lifts nothing, and by the second
-//!   real one the normals around it outvote it) keeps that harm away, but
-//!   is not the default yet (see the setting). A labelled row's own label
-//!   is left out of its votes while the weights are fitted.
+//!   moves on from an answered region at once. An anomaly counts `k`
+//!   normal answers (3 by default): it is the rarer news, and a labelled
+//!   anomaly already above the boundary gives the logistic loss almost
+//!   no gradient, so without the vote a "yes" taught the regions little
+//!   while every "no" sank them. The anomalies vote from the second
+//!   one on: a lone mistaken first "anomaly" lifts nothing, and by the
+//!   second real one the normals around a wrong one outvote it. A
+//!   labelled row's own label is left out of its votes while the weights
+//!   are fitted.
 //!
 //! Loss, on the labelled rows, each class weighted to half:
 //! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
@@ -203,7 +206,8 @@ pub struct ActiveConfig {
     pub normal_wait: usize,
     /// `a_v`, the weight of the leaf votes: a forest leaf that holds `n⁺`
     /// labelled anomalies and `n⁻` labelled normals adds
-    /// `a_v·(n⁺ − n⁻)/(vote_prior + n⁺ + n⁻)` to its rows' region term,
+    /// `a_v·(k·n⁺ − n⁻)/(vote_prior + n⁺ + n⁻)` to its rows' region term
+    /// (`k`: `anomaly_vote_scale`),
     /// with `n⁺ = 0` until `anomaly_votes_after` anomalies are in (0 turns
     /// the votes off; a session saved without it has them off).
     #[serde(default)]
@@ -216,6 +220,15 @@ pub struct ActiveConfig {
     /// never), so that one mistaken first "anomaly" lifts no leaf.
     #[serde(default)]
     pub anomaly_votes_after: usize,
+    /// How many normal answers' worth one anomaly counts in a leaf's vote,
+    /// `a_v·(k·n⁺ − n⁻)/(vote_prior + n⁺ + n⁻)`: an anomaly is the rarer,
+    /// stronger news (a session saved without it counts 1).
+    #[serde(default = "one")]
+    pub anomaly_vote_scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 fn default_vote_prior() -> f64 {
@@ -275,15 +288,15 @@ impl Default for ActiveConfig {
             // 1292.8 with seeds 1000–1004) (docs/BENCHMARKS.md).
             vote_weight: 8.0,
             vote_prior: default_vote_prior(),
-            // Anomalies do not vote. From the second one on they find more
-            // (98.6 / 259.4 / 512.2 / 855.4 / 1301.2, seeds 0–4; 99.8 /
-            // 256.0 / 488.0 / 837.6 / 1292.4, seeds 1000–1004; a flipped
-            // first answer keeps 91.5% of found@50), but on ann_thyroid in
-            // the page the suggestion after 50 auto-labels is then a row
-            // close to labelled normals, picked for its isolation score,
-            // not one near the 30 anomalies found (tests/e2e/app.test.mjs);
-            // not adopted until that is understood (docs/BENCHMARKS.md).
-            anomaly_votes_after: 0,
+            // Anomalies vote from the second one on, each worth three
+            // normal answers: sums at 10 / 25 / 50 / 100 / 300 from 98.2 /
+            // 258.0 / 505.6 / 854.0 / 1298.0 to 101.6 / 266.8 / 506.0 /
+            // 854.2 / 1293.4 (seeds 0–4), from 99.4 / 255.4 / 489.2 /
+            // 832.0 / 1291.8 to 101.4 / 263.4 / 490.8 / 835.0 / 1291.0
+            // (seeds 1000–1004); a flipped first answer keeps 93.3% of
+            // found@50 against 91.7% (docs/BENCHMARKS.md).
+            anomaly_votes_after: 2,
+            anomaly_vote_scale: 3.0,
         }
     }
 }
@@ -1330,6 +1343,8 @@ struct Regions {
     /// counted have that many anomalies.
     anomaly_votes_after: usize,
     anomalies_vote: bool,
+    /// [`ActiveConfig::anomaly_vote_scale`].
+    anomaly_vote_scale: f64,
 }
 
 impl Regions {
@@ -1345,6 +1360,7 @@ impl Regions {
             vote_prior: 1.0,
             anomaly_votes_after: 0,
             anomalies_vote: false,
+            anomaly_vote_scale: 1.0,
         }
     }
 
@@ -1373,6 +1389,7 @@ impl Regions {
             vote_prior: config.vote_prior,
             anomaly_votes_after: config.anomaly_votes_after,
             anomalies_vote: false,
+            anomaly_vote_scale: config.anomaly_vote_scale,
         }
     }
 
@@ -1407,7 +1424,7 @@ impl Regions {
         self.voting() && self.votes.iter().any(|v| *v != [0; 2])
     }
 
-    /// Leaf `leaf` of tree `t`'s vote, `a·(n⁺ − n⁻)/(c + n⁺ + n⁻)` with
+    /// Leaf `leaf` of tree `t`'s vote, `a·(k·n⁺ − n⁻)/(c + n⁺ + n⁻)` with
     /// `n⁺ = 0` until the anomalies vote, with the label `own` taken out
     /// of its counts (a labelled row's own label, while the weights are
     /// fitted).
@@ -1429,7 +1446,7 @@ impl Regions {
         }
         let (p, n) = (f64::from(p), f64::from(n));
         // A negative pseudo-count counts as none: never a division by 0.
-        self.vote_weight * (p - n) / (self.vote_prior.max(0.0) + p + n)
+        self.vote_weight * (self.anomaly_vote_scale * p - n) / (self.vote_prior.max(0.0) + p + n)
     }
 
     /// Row `i`'s mean leaf vote without its own label `anomaly`.
@@ -3271,6 +3288,28 @@ mod tests {
         );
     }
 
+    /// Settings saved before the leaf votes read back with the votes off,
+    /// and those saved before the anomaly vote scale with anomalies
+    /// counting as one answer: an old session re-scores as it did.
+    #[test]
+    fn settings_saved_before_the_votes_keep_their_scores() {
+        let mut json = serde_json::to_value(ActiveConfig::default()).unwrap();
+        let fields = json.as_object_mut().unwrap();
+        for key in [
+            "vote_weight",
+            "vote_prior",
+            "anomaly_votes_after",
+            "anomaly_vote_scale",
+        ] {
+            assert!(fields.remove(key).is_some(), "{key}");
+        }
+        let old: ActiveConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(old.vote_weight, 0.0);
+        assert_eq!(old.vote_prior, 2.0);
+        assert_eq!(old.anomaly_votes_after, 0);
+        assert_eq!(old.anomaly_vote_scale, 1.0);
+    }
+
     /// With nothing fitted (no steps), a "normal" answer moves every row
     /// by its leaf votes alone: `−a_v/(c_v + 1)` times the share of its
     /// trees in which it shares the labelled row's leaf; a second answer in
@@ -3283,6 +3322,7 @@ mod tests {
             vote_weight: 6.0,
             vote_prior: 2.0,
             anomaly_votes_after: 2,
+            anomaly_vote_scale: 3.0,
             ..ActiveConfig::default()
         };
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
@@ -3317,7 +3357,8 @@ mod tests {
         assert!((layer.regions.value(0, layer.u()) + 2.0).abs() < 1e-12);
         // Two normals in the same leaves: −6·2/4. One anomaly casts no
         // vote, beside a normal or alone; from the second on they count,
-        // (2 − 1)·6/5 where both share the leaves with the normal.
+        // each as three normals: (3·2 − 1)·6/5 where both share the leaves
+        // with the normal.
         layer.set_labels(&[(0, false), (0, false)]);
         assert!((layer.regions.value(0, layer.u()) + 3.0).abs() < 1e-12);
         layer.set_labels(&[(0, false), (0, true)]);
@@ -3325,7 +3366,7 @@ mod tests {
         layer.set_labels(&[(0, true)]);
         assert_eq!(layer.regions.value(0, layer.u()), 0.0);
         layer.set_labels(&[(0, false), (0, true), (0, true)]);
-        assert!((layer.regions.value(0, layer.u()) - 1.2).abs() < 1e-12);
+        assert!((layer.regions.value(0, layer.u()) - 6.0).abs() < 1e-12);
         layer.set_labels(&[]);
         assert_eq!(layer.scores(), &before[..]);
         // Off, nothing moves without a fit.
