@@ -82,6 +82,9 @@ crates/core/src/active/mod.rs for the math):
                                anomaly lifts no leaf); 0: never (2)
   --anomaly-vote-scale K       how many normal answers' worth one anomaly counts in a
                                leaf's vote (3)
+  --block-rate X               each fitting step also scales the detector's, the marginal
+                               and the isolation evidence as blocks by e^(+-X), toward
+                               the one the labels favour; 0 turns it off (0.02)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
   --rank-tau X                 tau (0.03)
@@ -290,6 +293,12 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--node-fade" => active.node_fade = number(flag, value)?,
             "--vote-weight" => active.vote_weight = number(flag, value)?,
             "--anomaly-votes-after" => active.anomaly_votes_after = number(flag, value)?,
+            "--block-rate" => {
+                active.block_rate = number(flag, value)?;
+                if !(active.block_rate >= 0.0 && active.block_rate.is_finite()) {
+                    return Err(format!("--block-rate is 0 or more, got '{value}'"));
+                }
+            }
             "--anomaly-vote-scale" => {
                 active.anomaly_vote_scale = number(flag, value)?;
                 if !(active.anomaly_vote_scale >= 0.0 && active.anomaly_vote_scale.is_finite()) {
@@ -427,7 +436,7 @@ mod tests {
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
              --vote-weight 3 --vote-prior 0.5 \
-             --anomaly-votes-after 4 --anomaly-vote-scale 1.5",
+             --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -447,6 +456,7 @@ mod tests {
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
         assert_eq!(c.anomaly_vote_scale, 1.5);
+        assert_eq!(c.block_rate, 0.05);
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -462,6 +472,7 @@ mod tests {
             ("--vote-prior X", d.vote_prior.to_string()),
             ("--anomaly-votes-after N", d.anomaly_votes_after.to_string()),
             ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
+            ("--block-rate X", d.block_rate.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",
@@ -512,6 +523,7 @@ mod tests {
             ("eval --data x --vote-prior -1", "0 or more"),
             ("eval --data x --anomaly-vote-scale -1", "0 or more"),
             ("eval --data x --anomaly-vote-scale inf", "0 or more"),
+            ("eval --data x --block-rate -0.1", "0 or more"),
             ("frobnicate", "frobnicate"),
         ] {
             let err = parse(&words(line)).unwrap_err();

@@ -98,6 +98,17 @@
 //! starting from the current weights; the result is a function of the
 //! labels in their order (see [`ActiveLayer::set_labels`]).
 //!
+//! The evidence columns form three *blocks*, three detectors of an
+//! ensemble: the detector's columns, the marginal columns and the
+//! isolation score. Adam moves each weight by about its step size, which
+//! re-weighs a block of many columns against another only slowly, and
+//! the isolation weight (about 15 times the others, to carry its share)
+//! hardly at all. So each step of the logistic fit also scales every
+//! weight of block `B` by `e^(−r·sign(Σ_{j∈B} w_j·∂L/∂w_j))`
+//! (`block_rate` `r`): the sign of the loss's slope in the block's
+//! log-scale, a multiplicative (Hedge-like) step on which detector to
+//! trust. Up to `e^(10r)` per label, 22% with the default 0.02.
+//!
 //! The layer is small (`E + D + 1` weights and `511·T` offsets), so it runs
 //! on the host in f64: one update plus a re-score of 100k rows takes
 //! milliseconds, with no device round trip.
@@ -225,6 +236,14 @@ pub struct ActiveConfig {
     /// stronger news (a session saved without it counts 1).
     #[serde(default = "one")]
     pub anomaly_vote_scale: f64,
+    /// How fast the labels re-weigh the evidence blocks against each other
+    /// (the detector's columns, the marginal columns, the isolation score:
+    /// an ensemble of three detectors): each Adam step of the logistic fit
+    /// also scales every weight of a block by `e^(∓block_rate)`, by the
+    /// sign of the loss's slope in the block's log-scale. 0 turns it off
+    /// (a session saved without it has it off).
+    #[serde(default)]
+    pub block_rate: f64,
 }
 
 fn one() -> f64 {
@@ -297,6 +316,12 @@ impl Default for ActiveConfig {
             // found@50 against 91.7% (docs/BENCHMARKS.md).
             anomaly_votes_after: 2,
             anomaly_vote_scale: 3.0,
+            // The blocks re-weighed by up to 2% a step: sums 101.6 / 266.8 /
+            // 506.0 / 854.2 / 1293.4 → 100.2 / 274.0 / 506.4 / 845.2 /
+            // 1301.8 (seeds 0–4), 101.4 / 263.4 / 490.8 / 835.0 / 1291.0 →
+            // 99.6 / 271.0 / 511.4 / 851.6 / 1296.6 (seeds 1000–1004)
+            // (docs/BENCHMARKS.md).
+            block_rate: 0.02,
         }
     }
 }
@@ -1056,14 +1081,45 @@ impl ActiveLayer {
                 _ => self.logistic_grad(labels, nu, anchor.map(|a| a.1), &leaves, &mut gw),
             };
             let rates = (self.config.learning_rate, self.config.region_learning_rate);
+            // The blocks' slopes in their log-scales, at the weights the
+            // gradient was taken at: Σ_{j ∈ block} ∂L/∂w_j · w_j.
+            let slopes = (!hinge && self.config.block_rate > 0.0).then(|| {
+                self.blocks()
+                    .map(|r| r.map(|j| gw[j] * self.w[j]).sum::<f64>())
+                    .collect::<Vec<f64>>()
+            });
             self.adam
                 .step(&mut self.w, &mut self.b, &gw, gb, self.width, rates);
+            if let Some(slopes) = slopes {
+                self.scale_blocks(&slopes);
+            }
             if hinge {
                 // AAD keeps ‖w‖ fixed; the prior has unit norm.
                 let norm = self.w.iter().map(|w| w * w).sum::<f64>().sqrt();
                 if norm > 0.0 {
                     self.w.iter_mut().for_each(|w| *w /= norm);
                 }
+            }
+        }
+    }
+
+    /// The evidence blocks' columns: the detector's, the marginal ones,
+    /// the isolation score (each may be empty).
+    fn blocks(&self) -> impl Iterator<Item = std::ops::Range<usize>> {
+        let (m, marginal) = (self.detector_dim, self.marginal_dim);
+        [0..m, m..m + marginal, m + marginal..self.evidence_dim].into_iter()
+    }
+
+    /// Scales each evidence block's weights by `e^(−block_rate·sign(slope))`:
+    /// up where a larger block lowers the loss. A flat block (a slope of
+    /// about 0: no labels reach it, or it has no columns) stays.
+    fn scale_blocks(&mut self, slopes: &[f64]) {
+        let rate = self.config.block_rate;
+        let blocks: Vec<_> = self.blocks().collect();
+        for (range, &slope) in blocks.into_iter().zip(slopes) {
+            if slope.abs() > 1e-12 {
+                let factor = (-rate * slope.signum()).exp();
+                self.w[range].iter_mut().for_each(|w| *w *= factor);
             }
         }
     }
@@ -3289,8 +3345,9 @@ mod tests {
     }
 
     /// Settings saved before the leaf votes read back with the votes off,
-    /// and those saved before the anomaly vote scale with anomalies
-    /// counting as one answer: an old session re-scores as it did.
+    /// those saved before the anomaly vote scale with anomalies counting
+    /// as one answer, and those saved before the block rate with the
+    /// blocks left alone: an old session re-scores as it did.
     #[test]
     fn settings_saved_before_the_votes_keep_their_scores() {
         let mut json = serde_json::to_value(ActiveConfig::default()).unwrap();
@@ -3300,6 +3357,7 @@ mod tests {
             "vote_prior",
             "anomaly_votes_after",
             "anomaly_vote_scale",
+            "block_rate",
         ] {
             assert!(fields.remove(key).is_some(), "{key}");
         }
@@ -3308,6 +3366,60 @@ mod tests {
         assert_eq!(old.vote_prior, 2.0);
         assert_eq!(old.anomaly_votes_after, 0);
         assert_eq!(old.anomaly_vote_scale, 1.0);
+        assert_eq!(old.block_rate, 0.0);
+    }
+
+    /// With Adam's steps at 0, one labelled anomaly scales each evidence
+    /// block as a whole by `e^(±r)` per step: up where the block adds to
+    /// the row's score (the loss falls as it grows), down where it takes
+    /// away; the features' weights and the bias stay. AAD's hinge loss
+    /// leaves the blocks alone.
+    #[test]
+    fn the_block_rate_scales_whole_evidence_blocks() {
+        let (ev, feats) = three_groups();
+        let config = ActiveConfig {
+            learning_rate: 0.0,
+            region_learning_rate: 0.0,
+            steps: 3,
+            block_rate: 0.1,
+            vote_weight: 0.0,
+            neighbour_weight: 0.0,
+            ..ActiveConfig::default()
+        };
+        let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
+        let (w0, b0) = (layer.w.clone(), layer.b);
+        let row = 0;
+        let input: Vec<f64> = layer.input_row(row).map(|&x| f64::from(x)).collect();
+        layer.set_labels(&[(row, true)]);
+        let blocks: Vec<_> = layer.blocks().collect();
+        assert_eq!(
+            blocks.iter().map(|r| r.len()).sum::<usize>(),
+            layer.evidence_dim
+        );
+        assert!(blocks.iter().all(|r| !r.is_empty()), "{blocks:?}");
+        for range in blocks {
+            let part: f64 = range.clone().map(|j| w0[j] * input[j]).sum();
+            let want = (3.0 * 0.1 * part.signum()).exp();
+            for j in range {
+                assert!(
+                    (layer.w[j] - w0[j] * want).abs() <= 1e-12 * w0[j].abs(),
+                    "{j}"
+                );
+            }
+        }
+        assert_eq!(&layer.w[layer.evidence_dim..], &w0[layer.evidence_dim..]);
+        assert_eq!(layer.b, b0);
+        let aad = ActiveConfig {
+            loss: ActiveLoss::AadHinge { tau: AAD_TAU },
+            ..config
+        };
+        let mut hinge = ActiveLayer::new(&ev, 1, &feats, 3, aad);
+        let w = hinge.w.clone();
+        hinge.set_labels(&[(row, true)]);
+        let norm = w.iter().map(|w| w * w).sum::<f64>().sqrt();
+        for (a, b) in hinge.w.iter().zip(&w) {
+            assert!((a - b / norm).abs() < 1e-12);
+        }
     }
 
     /// With nothing fitted (no steps), a "normal" answer moves every row
