@@ -167,6 +167,17 @@ fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
         .map_err(|_| format!("{flag} expects a number, got '{v}'"))
 }
 
+/// A finite number, 0 or more; `what` says what it counts (with its
+/// trailing ", "), for the message.
+fn non_negative(flag: &str, v: &str, what: &str) -> Result<f64, String> {
+    let x: f64 = number(flag, v)?;
+    if x >= 0.0 && x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("{flag} is {what}0 or more, got '{v}'"))
+    }
+}
+
 /// `on` or `off` (also `true`/`false`, `1`/`0`).
 fn switch(flag: &str, v: &str) -> Result<bool, String> {
     match v {
@@ -293,28 +304,11 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--node-fade" => active.node_fade = number(flag, value)?,
             "--vote-weight" => active.vote_weight = number(flag, value)?,
             "--anomaly-votes-after" => active.anomaly_votes_after = number(flag, value)?,
-            "--block-rate" => {
-                active.block_rate = number(flag, value)?;
-                if !(active.block_rate >= 0.0 && active.block_rate.is_finite()) {
-                    return Err(format!("--block-rate is 0 or more, got '{value}'"));
-                }
-            }
+            "--block-rate" => active.block_rate = non_negative(flag, value, "")?,
             "--anomaly-vote-scale" => {
-                active.anomaly_vote_scale = number(flag, value)?;
-                if !(active.anomaly_vote_scale >= 0.0 && active.anomaly_vote_scale.is_finite()) {
-                    return Err(format!(
-                        "--anomaly-vote-scale is a count of answers, 0 or more, got '{value}'"
-                    ));
-                }
+                active.anomaly_vote_scale = non_negative(flag, value, "a count of answers, ")?
             }
-            "--vote-prior" => {
-                active.vote_prior = number(flag, value)?;
-                if !(active.vote_prior >= 0.0 && active.vote_prior.is_finite()) {
-                    return Err(format!(
-                        "--vote-prior is a count of labels, 0 or more, got '{value}'"
-                    ));
-                }
-            }
+            "--vote-prior" => active.vote_prior = non_negative(flag, value, "a count of labels, ")?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
                 if !(0.0..=1.0).contains(&expert.noise) {

@@ -1086,12 +1086,11 @@ impl ActiveLayer {
             let slopes = (!hinge && self.config.block_rate > 0.0).then(|| {
                 self.blocks()
                     .map(|r| r.map(|j| gw[j] * self.w[j]).sum::<f64>())
-                    .collect::<Vec<f64>>()
             });
             self.adam
                 .step(&mut self.w, &mut self.b, &gw, gb, self.width, rates);
             if let Some(slopes) = slopes {
-                self.scale_blocks(&slopes);
+                self.scale_blocks(slopes);
             }
             if hinge {
                 // AAD keeps ‖w‖ fixed; the prior has unit norm.
@@ -1105,18 +1104,17 @@ impl ActiveLayer {
 
     /// The evidence blocks' columns: the detector's, the marginal ones,
     /// the isolation score (each may be empty).
-    fn blocks(&self) -> impl Iterator<Item = std::ops::Range<usize>> {
+    fn blocks(&self) -> [std::ops::Range<usize>; 3] {
         let (m, marginal) = (self.detector_dim, self.marginal_dim);
-        [0..m, m..m + marginal, m + marginal..self.evidence_dim].into_iter()
+        [0..m, m..m + marginal, m + marginal..self.evidence_dim]
     }
 
     /// Scales each evidence block's weights by `e^(−block_rate·sign(slope))`:
     /// up where a larger block lowers the loss. A flat block (a slope of
     /// about 0: no labels reach it, or it has no columns) stays.
-    fn scale_blocks(&mut self, slopes: &[f64]) {
+    fn scale_blocks(&mut self, slopes: [f64; 3]) {
         let rate = self.config.block_rate;
-        let blocks: Vec<_> = self.blocks().collect();
-        for (range, &slope) in blocks.into_iter().zip(slopes) {
+        for (range, slope) in self.blocks().into_iter().zip(slopes) {
             if slope.abs() > 1e-12 {
                 let factor = (-rate * slope.signum()).exp();
                 self.w[range].iter_mut().for_each(|w| *w *= factor);
@@ -3391,7 +3389,7 @@ mod tests {
         let row = 0;
         let input: Vec<f64> = layer.input_row(row).map(|&x| f64::from(x)).collect();
         layer.set_labels(&[(row, true)]);
-        let blocks: Vec<_> = layer.blocks().collect();
+        let blocks = layer.blocks();
         assert_eq!(
             blocks.iter().map(|r| r.len()).sum::<usize>(),
             layer.evidence_dim
