@@ -35,7 +35,7 @@ def main():
             from sklearn.ensemble import IsolationForest
             top = np.argsort(-model.decision_function(x))
             iso = IsolationForest(n_estimators=100, random_state=seed).fit(x)
-            top_if = np.argsort(-(-iso.score_samples(x)))
+            top_if = np.argsort(iso.score_samples(x))  # lowest first: most anomalous
             print(seed, "prior B-ALIF", [int(y[top[:k]].sum()) for k in (10, 25, 50)],
                   "Isolation Forest", [int(y[top_if[:k]].sum()) for k in (10, 25, 50)])
         unasked, hits = np.ones(len(x), bool), []

@@ -10,18 +10,11 @@ is seed noise, not a finding.
     cargo build --release -p anomaly-lab-cli
     python3 scripts/paired_seeds.py --base "--anomaly-votes-after 0"
 """
-import argparse, json, os, re, shlex, statistics, subprocess, sys
+import argparse, json, os, shlex, statistics, subprocess, sys
+
+from found_table import parse_peers
 
 KS = [10, 25, 50, 100, 300]
-
-
-def datasets(peers):
-    names = []
-    for line in open(peers):
-        cells = [c.strip() for c in line.split("|")]
-        if len(cells) > 5 and re.match(r"[a-z]", cells[1]) and "AAD" in line:
-            names.append(cells[1])
-    return names
 
 
 def per_seed_sums(binary, folder, names, seeds, flags):
@@ -50,7 +43,7 @@ def main():
     ap.add_argument("--new", default="", help="eval flags of the configuration tried")
     ap.add_argument("--base", default="", help="eval flags of the one compared with")
     args = ap.parse_args()
-    names = datasets(args.peers)
+    names = list(parse_peers(args.peers))
     new = per_seed_sums(args.bin, args.datasets, names, args.seeds, shlex.split(args.new))
     base = per_seed_sums(args.bin, args.datasets, names, args.seeds, shlex.split(args.base))
     seeds = sorted(new)
