@@ -833,7 +833,7 @@ fn one_mistaken_answer_is_flagged_and_does_not_wreck_the_session() {
 /// true answers, and 25 wrong answers among 32 flags (78%), 25 of 64;
 /// docs/BENCHMARKS.md, "The contradiction warning".
 #[test]
-fn the_contradiction_warning_is_rarely_wrong_on_overlapping_data() {
+fn the_contradiction_warning_is_rarely_wrong_on_the_shared_datasets() {
     use anomaly_lab_core::session::LabelWarning;
     let flagged = |session: &Session| -> Vec<usize> {
         session
