@@ -126,19 +126,23 @@ impl Lab {
     /// them, spares replaying them when it still matches. Returns how many
     /// came back.
     pub fn restore(&mut self, stored: &str, fit: Option<String>) -> usize {
-        let (labels, joined, times) = decode_labels(stored, self.session.rows());
+        let (labels, joined, times, asked) = decode_labels(stored, self.session.rows());
         let n = self.session.restore_labels_joined(&labels, &joined, fit);
         self.session.set_label_times(&times);
+        self.session.set_label_asked(&asked);
         n
     }
 
     /// The labels as local storage keeps them.
     pub fn stored_labels(&self) -> String {
-        let times: Vec<u64> = self.session.history().iter().map(|e| e.time_ms).collect();
+        let history = self.session.history();
+        let times: Vec<u64> = history.iter().map(|e| e.time_ms).collect();
+        let asked: Vec<_> = history.iter().map(|e| e.asked).collect();
         encode_labels(
             &self.session.labelled(),
             &self.session.labelled_joined(),
             &times,
+            &asked,
         )
     }
 

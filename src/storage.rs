@@ -2,6 +2,7 @@
 //! what text. Nothing else is stored, and nothing is sent anywhere.
 
 use anomaly_lab_core::data::Prepared;
+use anomaly_lab_core::Asked;
 
 /// A key that names one dataset's labels in the browser's local storage:
 /// the name, the shape and a hash of every raw value (the table's
@@ -70,8 +71,15 @@ pub fn oldest_other(index: &str, key: &str) -> Option<String> {
 /// comma-separated; a capital `A`/`N` marks a label given in one action
 /// with the next (a bulk label), so that the layer fits them as it did;
 /// `@t` adds the time it was given (milliseconds since the Unix epoch)
-/// when it is known.
-pub fn encode_labels(labels: &[(usize, bool)], joined: &[bool], times: &[u64]) -> String {
+/// when it is known, and `@t~k` which rankings had the row as their next
+/// question ([`Asked::bits`], when not 0; `t` is then written even when 0,
+/// so a page that predates it still reads the label).
+pub fn encode_labels(
+    labels: &[(usize, bool)],
+    joined: &[bool],
+    times: &[u64],
+    asked: &[Asked],
+) -> String {
     labels
         .iter()
         .enumerate()
@@ -83,27 +91,39 @@ pub fn encode_labels(labels: &[(usize, bool)], joined: &[bool], times: &[u64]) -
                 (true, true) => 'A',
                 (false, true) => 'N',
             };
-            match times.get(k) {
-                Some(&t) if t > 0 => format!("{r}:{mark}@{t}"),
-                _ => format!("{r}:{mark}"),
+            let t = times.get(k).copied().unwrap_or(0);
+            match asked.get(k).map_or(0, |a| a.bits()) {
+                0 if t > 0 => format!("{r}:{mark}@{t}"),
+                0 => format!("{r}:{mark}"),
+                bits => format!("{r}:{mark}@{t}~{bits}"),
             }
         })
         .collect::<Vec<_>>()
         .join(",")
 }
 
-/// [`encode_labels`]' text back: the labels, their joins and their times
-/// (0 where none is written). Items that do not read, or name a row past
-/// `rows`, are skipped.
-pub fn decode_labels(text: &str, rows: usize) -> (Vec<(usize, bool)>, Vec<bool>, Vec<u64>) {
-    let mut out = (Vec::new(), Vec::new(), Vec::new());
+/// What [`decode_labels`] reads: the labels, whether each joins the next
+/// one's fit, their times and which rankings asked them.
+pub type StoredLabels = (Vec<(usize, bool)>, Vec<bool>, Vec<u64>, Vec<Asked>);
+
+/// [`encode_labels`]' text back: the labels, their joins, their times
+/// (0 where none is written) and which rankings asked them (neither where
+/// none is written). Items that do not read, or name a row past `rows`,
+/// are skipped.
+pub fn decode_labels(text: &str, rows: usize) -> StoredLabels {
+    let mut out = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for item in text.split(',') {
         let Some((r, rest)) = item.split_once(':') else {
             continue;
         };
-        let (mark, time) = match rest.split_once('@') {
-            Some((m, t)) => (m, t.trim().parse::<u64>().unwrap_or(0)),
-            None => (rest, 0),
+        let (mark, time, asked) = match rest.split_once('@') {
+            Some((m, t)) => {
+                let (t, k) = t.split_once('~').unwrap_or((t, "0"));
+                let bits = k.trim().parse::<u8>().unwrap_or(0);
+                let t = t.trim().parse::<u64>().unwrap_or(0);
+                (m, t, Asked::from_bits(bits))
+            }
+            None => (rest, 0, Asked::default()),
         };
         let Ok(r) = r.trim().parse::<usize>() else {
             continue;
@@ -119,6 +139,7 @@ pub fn decode_labels(text: &str, rows: usize) -> (Vec<(usize, bool)>, Vec<bool>,
             out.0.push((r, a));
             out.1.push(joins);
             out.2.push(time);
+            out.3.push(asked);
         }
     }
     out
@@ -150,33 +171,49 @@ mod tests {
     #[test]
     fn labels_round_trip_through_storage_text_and_keys_follow_the_data() {
         let labels = vec![(4, true), (0, false), (17, true)];
-        let text = encode_labels(&labels, &[], &[]);
+        let none = vec![Asked::default(); 3];
+        let text = encode_labels(&labels, &[], &[], &[]);
         assert_eq!(text, "4:a,0:n,17:a");
         assert_eq!(
             decode_labels(&text, 20),
-            (labels.clone(), vec![false; 3], vec![0; 3])
+            (labels.clone(), vec![false; 3], vec![0; 3], none.clone())
         );
         assert_eq!(
             decode_labels("4:a,x:n,3:q,99:a,,2:n", 20),
-            (vec![(4, true), (2, false)], vec![false; 2], vec![0; 2])
+            (
+                vec![(4, true), (2, false)],
+                vec![false; 2],
+                vec![0; 2],
+                vec![Asked::default(); 2]
+            )
         );
         // A bulk label's marks come back with it.
         let joined = [true, true, false];
-        let text = encode_labels(&labels, &joined, &[]);
+        let text = encode_labels(&labels, &joined, &[], &[]);
         assert_eq!(text, "4:A,0:N,17:a");
         assert_eq!(
             decode_labels(&text, 20),
-            (labels.clone(), joined.to_vec(), vec![0; 3])
+            (labels.clone(), joined.to_vec(), vec![0; 3], none.clone())
         );
         // Times ride along where known; a bad time reads as unknown.
         let times = [1_700_000_000_123, 0, 5];
-        let text = encode_labels(&labels, &joined, &times);
+        let text = encode_labels(&labels, &joined, &times, &[]);
         assert_eq!(text, "4:A@1700000000123,0:N,17:a@5");
         assert_eq!(
             decode_labels(&text, 20),
-            (labels, joined.to_vec(), times.to_vec())
+            (labels.clone(), joined.to_vec(), times.to_vec(), none)
         );
         assert_eq!(decode_labels("4:a@x", 20).2, vec![0]);
+        // Which ranking asked rides after the time (written as 0 when not
+        // known), so an older page still reads the label itself.
+        let asked = [Asked::from_bits(1), Asked::default(), Asked::from_bits(3)];
+        let text = encode_labels(&labels, &joined, &[7, 0, 0], &asked);
+        assert_eq!(text, "4:A@7~1,0:N,17:a@0~3");
+        assert_eq!(
+            decode_labels(&text, 20),
+            (labels, joined.to_vec(), vec![7, 0, 0], asked.to_vec())
+        );
+        assert_eq!(decode_labels("4:a@5~x", 20).3, vec![Asked::default()]);
         let t = sample_table("tiny", None).unwrap();
         assert_eq!(storage_key("a", &t), storage_key("a", &t));
         assert_ne!(storage_key("a", &t), storage_key("b", &t));

@@ -3,7 +3,7 @@
 
 use anomaly_lab_core::data::ParseProgress;
 use anomaly_lab_core::detector::Progress;
-use anomaly_lab_core::session::{Cause, LabelWarning, Reason, Subject};
+use anomaly_lab_core::session::{Asker, Cause, LabelWarning, Reason, Subject};
 
 /// A value as a person would write it: integers plainly, others to at most
 /// 4 decimals with trailing zeros dropped (`0.02`, `4.0151`, `-3`); a value
@@ -193,6 +193,34 @@ pub fn warning_text(warning: &LabelWarning) -> String {
             any more: the layer now calls every remaining row normal. If that is not what \
             you expect, a recent answer may have been a mistake: undo it (Z)."
             .into(),
+    }
+}
+
+/// Which ranking asks the next question, in words, with how each has
+/// done; `None` until the second ranking has asked or is about to (so a
+/// session that never uses it says nothing).
+pub fn asker_text(asker: &Asker) -> Option<String> {
+    let record = |(hits, asked): (usize, usize)| {
+        let a = if hits == 1 { "anomaly" } else { "anomalies" };
+        let q = if asked == 1 { "question" } else { "questions" };
+        format!("{hits} {a} in {asked} {q}")
+    };
+    let (first, second) = (record(asker.first_record), record(asker.second_record));
+    match (asker.second, asker.second_record.1) {
+        (false, 0) => None,
+        (true, 0) => Some(format!(
+            "Next question from the isolation forest's ranking, for a second opinion \
+             (the layer's ranking: {first}). Colours and scores stay the layer's."
+        )),
+        (true, _) => Some(format!(
+            "Next question from the isolation forest's ranking: it finds anomalies at least \
+             as often ({second}; the layer's ranking: {first}). Colours and scores stay \
+             the layer's."
+        )),
+        (false, _) => Some(format!(
+            "Next question from the layer's ranking ({first}; the isolation forest's \
+             ranking: {second})."
+        )),
     }
 }
 

@@ -37,6 +37,15 @@ pub fn QueuePanel() -> impl IntoView {
         })
         .unwrap_or_default()
     });
+    // Which ranking asks next, for the orders that follow a ranking.
+    let asker = move || {
+        ctx.version.get();
+        if !matches!(review.get(), QueryRule::Highest | QueryRule::TopK(_)) {
+            return None;
+        }
+        let text = ctx.with_lab(|l| crate::words::asker_text(&l.session.asker()))??;
+        Some(view! { <p class="hint" data-testid="asker">{text}</p> })
+    };
     let row_at = move |k: usize| rows.with_untracked(|q| q.get(k).map(|&(r, _)| r));
     let set_order = move |e: leptos::ev::Event| {
         if let Ok(rule) = QueryRule::parse(&event_target_value(&e)) {
@@ -129,6 +138,7 @@ pub fn QueuePanel() -> impl IntoView {
                     <option value=o.name() selected=move || review.get() == o>{o.title()}</option>
                 }).collect_view()}
             </select>
+            {asker}
             <ol class="queue" id="queue" role="listbox" tabindex="0" data-testid="queue"
                 aria-labelledby="queue-heading" aria-describedby="queue-keys"
                 aria-activedescendant=active_id on:keydown=on_key on:focus=on_focus>

@@ -186,3 +186,30 @@ fn chart_names_are_short() {
     assert_eq!(shown_name("a very long column name"), "a very long c…");
     assert_eq!(shown_name("é".repeat(20).as_str()).chars().count(), 14);
 }
+
+#[test]
+fn who_asks_is_said_once_the_second_ranking_is_in_play() {
+    let asker = |second, first_record, second_record| Asker {
+        second,
+        first_record,
+        second_record,
+    };
+    assert_eq!(asker_text(&asker(false, (1, 1), (0, 0))), None);
+    let t = asker_text(&asker(true, (0, 2), (0, 0))).unwrap();
+    assert!(
+        t.contains("second opinion") && t.contains("0 anomalies in 2 questions"),
+        "{t}"
+    );
+    let t = asker_text(&asker(true, (1, 4), (3, 4))).unwrap();
+    assert!(
+        t.starts_with("Next question from the isolation forest's ranking")
+            && t.contains("3 anomalies in 4 questions; the layer's ranking: 1 anomaly in 4"),
+        "{t}"
+    );
+    let t = asker_text(&asker(false, (5, 9), (0, 1))).unwrap();
+    assert!(
+        t.starts_with("Next question from the layer's ranking (5 anomalies in 9 questions")
+            && t.contains("0 anomalies in 1 question)"),
+        "{t}"
+    );
+}

@@ -92,7 +92,14 @@ crates/core/src/active/mod.rs for the math):
                                normal, so the ranking keeps exploring (10)
   --normal-wait N              while every answer is normal, the weights move only from
                                the N-th answer on: one mistaken first answer cannot
-                               turn them (2)";
+                               turn them (2)
+  --second-share X             share of the isolation score in the second ranking's prior;
+                               0 turns it off (0.6). The second ranking is the layer's
+                               score with its learnt weights swapped for that prior; it
+                               asks while it finds anomalies at least as often as the
+                               layer's own ranking (scores stay the layer's)
+  --second-after N             the second ranking asks its first question once the
+                               layer's own has asked N (2)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -305,6 +312,10 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--vote-weight" => active.vote_weight = number(flag, value)?,
             "--anomaly-votes-after" => active.anomaly_votes_after = number(flag, value)?,
             "--block-rate" => active.block_rate = non_negative(flag, value, "")?,
+            "--second-share" => {
+                active.second_share = non_negative(flag, value, "a share of the spread, ")?
+            }
+            "--second-after" => active.second_after = number(flag, value)?,
             "--anomaly-vote-scale" => {
                 active.anomaly_vote_scale = non_negative(flag, value, "a count of answers, ")?
             }
@@ -430,7 +441,8 @@ mod tests {
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
              --vote-weight 3 --vote-prior 0.5 \
-             --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05",
+             --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
+             --second-share 0.5 --second-after 3",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -451,6 +463,7 @@ mod tests {
         assert_eq!(c.anomaly_votes_after, 4);
         assert_eq!(c.anomaly_vote_scale, 1.5);
         assert_eq!(c.block_rate, 0.05);
+        assert_eq!((c.second_share, c.second_after), (0.5, 3));
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -467,6 +480,8 @@ mod tests {
             ("--anomaly-votes-after N", d.anomaly_votes_after.to_string()),
             ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
             ("--block-rate X", d.block_rate.to_string()),
+            ("--second-share X", d.second_share.to_string()),
+            ("--second-after N", d.second_after.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",
@@ -518,6 +533,7 @@ mod tests {
             ("eval --data x --anomaly-vote-scale -1", "0 or more"),
             ("eval --data x --anomaly-vote-scale inf", "0 or more"),
             ("eval --data x --block-rate -0.1", "0 or more"),
+            ("eval --data x --second-share -1", "0 or more"),
             ("frobnicate", "frobnicate"),
         ] {
             let err = parse(&words(line)).unwrap_err();

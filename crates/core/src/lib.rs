@@ -33,4 +33,4 @@ pub use detector::{DetectorKind, DetectorSpec, Scored};
 pub use detector::{DetectorModel, TrainingRun};
 pub use error::{CoreError, DataError};
 pub use query::QueryStrategy;
-pub use session::Session;
+pub use session::{Asked, Asker, Session};

@@ -24,6 +24,46 @@ pub struct LabelEvent {
     /// When it was given, in milliseconds since the Unix epoch (0: not
     /// known); set by the caller's clock ([`Session::set_clock`]).
     pub time_ms: u64,
+    /// Which rankings had this row as their next question when the label
+    /// was given ([`Session::asker`]).
+    pub asked: Asked,
+}
+
+/// Which of the two rankings (the layer's own, the second one: see
+/// [`ActiveConfig::second_share`]) had a row as its next question when it
+/// was labelled. A label on any other row (a click elsewhere, a bulk
+/// label) counts for neither; a row relabelled keeps what it had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Asked {
+    pub first: bool,
+    pub second: bool,
+}
+
+impl Asked {
+    /// As one small number, for a file: bit 0 the first ranking, bit 1
+    /// the second.
+    pub fn bits(self) -> u8 {
+        u8::from(self.first) | (u8::from(self.second) << 1)
+    }
+
+    pub fn from_bits(bits: u8) -> Self {
+        Self {
+            first: bits & 1 != 0,
+            second: bits & 2 != 0,
+        }
+    }
+}
+
+/// Which ranking asks the next question, and how each has done: the
+/// questions it asked that were answered, and the anomalies among them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Asker {
+    /// The second ranking asks (else the layer's own).
+    pub second: bool,
+    /// (anomalies, questions) of the layer's own ranking.
+    pub first_record: (usize, usize),
+    /// (anomalies, questions) of the second ranking.
+    pub second_record: (usize, usize),
 }
 
 /// What one reason for a row's score is about.
@@ -120,8 +160,11 @@ pub struct Session {
     clock_ms: u64,
     /// The last fit to the labels came from a saved fit, not a replay.
     fit_taken: bool,
-    /// The `TOP_CACHED` best unlabelled rows under the current scores.
+    /// The `TOP_CACHED` best unlabelled rows under the asking ranking.
     top: Vec<usize>,
+    /// The best unlabelled row of each ranking (the layer's own, the
+    /// second), what a new label's [`Asked`] is read from.
+    tops: (Option<usize>, Option<usize>),
     /// Every row's rank under the current scores, made when first asked for.
     ranks: std::sync::OnceLock<Vec<usize>>,
     /// The layer's scores before any label (the ranking without
@@ -148,6 +191,7 @@ struct Place {
     anomaly: bool,
     batch: u64,
     time_ms: u64,
+    asked: Asked,
 }
 
 impl Place {
@@ -158,6 +202,7 @@ impl Place {
             anomaly: event.anomaly,
             batch: event.batch,
             time_ms: event.time_ms,
+            asked: event.asked,
         }
     }
 
@@ -168,6 +213,7 @@ impl Place {
             anomaly: self.anomaly,
             batch: self.batch,
             time_ms: self.time_ms,
+            asked: self.asked,
         }
     }
 }
@@ -214,6 +260,7 @@ impl Session {
             clock_ms: 0,
             fit_taken: false,
             top: Vec::new(),
+            tops: (None, None),
             ranks: std::sync::OnceLock::new(),
             prior: None,
             prior_ranked: std::sync::OnceLock::new(),
@@ -524,10 +571,76 @@ impl Session {
     /// times per label by the page) cost nothing until the next change.
     fn refresh_top(&mut self) {
         self.ranks = std::sync::OnceLock::new();
-        self.top = match self.scores() {
-            Some(s) => select(s, &self.labelled_mask(), QueryStrategy::TopK(TOP_CACHED)),
-            None => Vec::new(),
+        let Some(layer) = &self.active else {
+            self.top = Vec::new();
+            self.tops = (None, None);
+            return;
         };
+        let mask = self.labelled_mask();
+        let second = self.asker().second;
+        let top_of = |s: &[f32], k: usize| select(s, &mask, QueryStrategy::TopK(k));
+        let (asking, other) = match (second, layer.second_scores()) {
+            (true, Some(t)) => (t, Some(layer.scores())),
+            (_, t) => (layer.scores(), t),
+        };
+        self.top = top_of(asking, TOP_CACHED);
+        let other = other.and_then(|s| top_of(s, 1).first().copied());
+        let first = self.top.first().copied();
+        self.tops = if second {
+            (other, first)
+        } else {
+            (first, other)
+        };
+    }
+
+    /// Which ranking asks the next question (the rule at the top of
+    /// [`crate::active`]): the second once the layer's own has asked
+    /// `second_after` questions and it has asked none, then while it has
+    /// found an anomaly and its rate, `(anomalies + 1)/(questions + 2)`,
+    /// is at least the other's. A function of the history alone, so undo,
+    /// reload and replay ask the same questions.
+    pub fn asker(&self) -> Asker {
+        let (mut first, mut second) = ((0, 0), (0, 0));
+        for e in &self.history {
+            let hit = usize::from(e.anomaly);
+            if e.asked.first {
+                first = (first.0 + hit, first.1 + 1);
+            }
+            if e.asked.second {
+                second = (second.0 + hit, second.1 + 1);
+            }
+        }
+        let on = self
+            .active
+            .as_ref()
+            .is_some_and(|l| l.second_scores().is_some());
+        let (after, (ha, na), (hb, nb)) = (self.active_config.second_after, first, second);
+        let asks = on
+            && ((nb == 0 && na >= after)
+                || (hb >= 1 && (hb + 1) * (na + 2) >= (ha + 1) * (nb + 2)));
+        Asker {
+            second: asks,
+            first_record: first,
+            second_record: second,
+        }
+    }
+
+    /// The scores the next questions are ranked by: the second ranking's
+    /// while it asks ([`asker`](Self::asker)), else the layer's own.
+    pub fn asking_scores(&self) -> Option<&[f32]> {
+        let layer = self.active.as_ref()?;
+        match layer.second_scores() {
+            Some(t) if self.asker().second => Some(t),
+            _ => Some(layer.scores()),
+        }
+    }
+
+    /// What a label on `row` now records: which rankings had it next.
+    fn asked_now(&self, row: usize) -> Asked {
+        Asked {
+            first: self.tops.0 == Some(row),
+            second: self.tops.1 == Some(row),
+        }
     }
 
     pub fn is_scored(&self) -> bool {
@@ -621,18 +734,23 @@ impl Session {
         let changes: Vec<Change> = todo
             .iter()
             .enumerate()
-            .map(|(k, &row)| Change {
-                row,
-                before: was
+            .map(|(k, &row)| {
+                let before = was
                     .binary_search_by_key(&row, |&(r, _)| r)
                     .ok()
-                    .map(|i| was[i].1),
-                after: Some(Place {
-                    at: kept + k,
-                    anomaly,
-                    batch,
-                    time_ms: self.clock_ms,
-                }),
+                    .map(|i| was[i].1);
+                Change {
+                    row,
+                    before,
+                    after: Some(Place {
+                        at: kept + k,
+                        anomaly,
+                        batch,
+                        time_ms: self.clock_ms,
+                        // A bulk label asks no ranking's question.
+                        asked: before.map(|p| p.asked).unwrap_or_default(),
+                    }),
+                }
             })
             .collect();
         self.apply(&changes, false);
@@ -651,11 +769,13 @@ impl Session {
     /// The change that gives `row` the label `label` now, in `batch`.
     fn change(&self, row: usize, label: Option<bool>, batch: u64) -> Change {
         let before = self.place(row);
+        let asked = before.map_or_else(|| self.asked_now(row), |p| p.asked);
         let after = label.map(|anomaly| Place {
             at: self.history.len() - usize::from(before.is_some()),
             anomaly,
             batch,
             time_ms: self.clock_ms,
+            asked,
         });
         Change { row, before, after }
     }
@@ -784,6 +904,7 @@ impl Session {
                 anomaly,
                 batch,
                 time_ms: 0,
+                asked: Asked::default(),
             });
             if !joins && k + 1 < kept.len() {
                 batch = self.take_batch();
@@ -811,6 +932,16 @@ impl Session {
         }
     }
 
+    /// Sets which rankings asked each label in the history, in its order
+    /// (after a restore, which does not know it); extra entries are
+    /// ignored. The next questions follow from it.
+    pub fn set_label_asked(&mut self, asked: &[Asked]) {
+        for (e, &a) in self.history.iter_mut().zip(asked) {
+            e.asked = a;
+        }
+        self.refresh_top();
+    }
+
     /// Gives back every label of a session file saved for this data, with
     /// their times and batches, and the layer's saved fit: it spares the
     /// replay when the layer is the file's detector's to the bit.
@@ -818,6 +949,7 @@ impl Session {
         let (labels, joined, times) = file.all_labels();
         let n = self.restore_labels_joined(&labels, &joined, file.layer.fit.clone());
         self.set_label_times(&times);
+        self.set_label_asked(&file.labels_asked());
         n
     }
 
@@ -935,6 +1067,10 @@ impl Session {
             (QueryStrategy::TopK(k), _) if k <= TOP_CACHED => {
                 self.top.iter().take(k).copied().collect()
             }
+            (QueryStrategy::TopK(_), Some(_)) => match self.asking_scores() {
+                Some(t) => select(t, &self.labelled_mask(), strategy),
+                None => Vec::new(),
+            },
             (_, Some(s)) => select(s, &self.labelled_mask(), strategy),
             (_, None) => Vec::new(),
         }
@@ -1162,6 +1298,7 @@ impl Session {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::query::QueryRule;
     use crate::synth::{generate, SynthConfig};
 
     /// A session over a clustered sample (420 rows, 20 anomalies) with
@@ -1183,6 +1320,104 @@ pub(crate) mod tests {
 
     fn scores(s: &Session) -> Vec<f32> {
         s.scores().expect("scored").to_vec()
+    }
+
+    /// The best unlabelled row of `scores`.
+    fn best(s: &Session, scores: &[f32]) -> usize {
+        select(scores, &s.labelled_mask(), QueryStrategy::Greedy)[0]
+    }
+
+    fn second_scores(s: &Session) -> Vec<f32> {
+        let layer = s.active.as_ref().expect("scored");
+        layer.second_scores().expect("on by default").to_vec()
+    }
+
+    /// The second ranking asks by the rule at the top of `active`, read
+    /// from the history alone: the questions each ranking asked that were
+    /// answered, and the anomalies among them. Played here by the ground
+    /// truth and checked against the rule written out again, step by
+    /// step; a click elsewhere counts for neither, undo and a restore ask
+    /// the same next question.
+    #[test]
+    fn the_second_ranking_asks_while_it_finds_as_often() {
+        let mut s = clustered_session();
+        let truth = s.table().labels.clone().expect("truth");
+        let after = s.active_config().second_after;
+        let (mut first, mut second) = ((0usize, 0usize), (0usize, 0usize));
+        let mut asked_by_second = 0;
+        for step in 0..40 {
+            let (top1, top2) = (best(&s, &scores(&s)), best(&s, &second_scores(&s)));
+            let (ha, na) = first;
+            let (hb, nb) = second;
+            let asks =
+                (nb == 0 && na >= after) || (hb >= 1 && (hb + 1) * (na + 2) >= (ha + 1) * (nb + 2));
+            assert_eq!(s.asker().second, asks, "step {step}");
+            assert_eq!(s.asker().first_record, first);
+            assert_eq!(s.asker().second_record, second);
+            let row = if asks { top2 } else { top1 };
+            assert_eq!(s.suggestion(), Some(row), "step {step}");
+            assert_eq!(s.queue(QueryStrategy::TopK(3))[0], row);
+            let wanted = if asks { second_scores(&s) } else { scores(&s) };
+            assert_eq!(s.asking_scores().expect("scored"), &wanted[..]);
+            let hit = usize::from(truth[row]);
+            s.label(row, Some(truth[row])).expect("row");
+            let e = *s.history().last().expect("a label");
+            assert_eq!((e.asked.first, e.asked.second), (row == top1, row == top2));
+            if row == top1 {
+                first = (first.0 + hit, first.1 + 1);
+            }
+            if row == top2 {
+                second = (second.0 + hit, second.1 + 1);
+            }
+            asked_by_second += usize::from(asks);
+        }
+        // On this sample the second ranking gets its turn.
+        assert!(asked_by_second > 0 && first.1 > 0);
+        // A click on another row counts for neither ranking; relabelling a
+        // row keeps what it had; undo gives back the same next question.
+        let before = (s.asker(), s.suggestion());
+        let other = (0..s.rows())
+            .find(|&r| s.label_of(r).is_none() && !s.top.contains(&r))
+            .expect("an unlabelled row");
+        s.label(other, Some(false)).expect("row");
+        assert_eq!(s.history().last().expect("a label").asked, Asked::default());
+        let asked_first = s.history()[0].asked;
+        let row0 = s.history()[0].row;
+        s.label(row0, Some(!truth[row0])).expect("row");
+        assert_eq!(s.history().last().expect("a label").asked, asked_first);
+        s.undo();
+        s.undo();
+        assert_eq!((s.asker(), s.suggestion()), before);
+        // Labels restored with what asked them ask the same next question;
+        // without it, none of them counts.
+        let history = s.history().to_vec();
+        let labels = s.labelled();
+        let mut again = clustered_session();
+        again.restore_labels(&labels);
+        assert_eq!(again.asker().first_record, (0, 0));
+        let asked: Vec<Asked> = history.iter().map(|e| e.asked).collect();
+        again.set_label_asked(&asked);
+        assert_eq!((again.asker(), again.suggestion()), before);
+    }
+
+    /// With `second_share` 0 there is no second ranking: the questions
+    /// follow the layer's scores.
+    #[test]
+    fn without_the_second_ranking_the_scores_ask() {
+        let mut s = clustered_session();
+        s.set_active_config(ActiveConfig {
+            second_share: 0.0,
+            ..ActiveConfig::default()
+        })
+        .expect("built");
+        assert!(s.active.as_ref().expect("scored").second_scores().is_none());
+        for _ in 0..10 {
+            assert!(!s.asker().second);
+            let top = best(&s, &scores(&s));
+            assert_eq!(s.suggestion(), Some(top));
+            s.auto_label_next(QueryRule::Highest).expect("truth");
+            assert!(s.history().last().expect("a label").asked.first);
+        }
     }
 
     /// A bulk label is one undo step and one batch: undo gives back the

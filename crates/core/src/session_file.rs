@@ -30,7 +30,7 @@ use crate::data::shown;
 use crate::detector::{DetectorSpec, DetectorWeights};
 use crate::error::CoreError;
 use crate::scoring::{ScoringModel, ScoringState};
-use crate::session::Session;
+use crate::session::{Asked, Session};
 
 /// The `format` field's value.
 pub const FORMAT: &str = "anomaly-lab-session";
@@ -124,6 +124,11 @@ pub struct LabelRecord {
     pub batch: u64,
     /// Milliseconds since the Unix epoch; 0 when not known.
     pub time_ms: u64,
+    /// Which rankings had the row as their next question ([`Asked::bits`]:
+    /// 1 the layer's own, 2 the second); 0, or absent in an older file:
+    /// neither.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub asked: u8,
     /// The row's values as loaded, one per feature column.
     pub values: Vec<f64>,
 }
@@ -174,6 +179,7 @@ impl SessionFile {
                     anomaly: e.anomaly,
                     batch: *batches.entry(e.batch).or_insert(next),
                     time_ms: e.time_ms,
+                    asked: e.asked.bits(),
                     values: (0..cols).map(|j| session.value(e.row, j)).collect(),
                 }
             })
@@ -447,9 +453,21 @@ impl SessionFile {
         (labels, joined, times)
     }
 
+    /// Which rankings asked each label, in the order of `labels`.
+    pub fn labels_asked(&self) -> Vec<Asked> {
+        self.labels
+            .iter()
+            .map(|l| Asked::from_bits(l.asked))
+            .collect()
+    }
+
     /// Every label, to restore (see [`labels_to_restore`](Self::labels_to_restore)).
     pub fn all_labels(&self) -> (Vec<(usize, bool)>, Vec<bool>, Vec<u64>) {
         let all: Vec<usize> = (0..self.labels.len()).collect();
         self.labels_to_restore(&all)
     }
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }

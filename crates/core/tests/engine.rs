@@ -409,7 +409,8 @@ fn one_labelled_member_surfaces_a_hidden_cluster() {
 }
 
 /// The session keeps its best rows cached; they must always be what a
-/// fresh selection over the current scores and labels gives.
+/// fresh selection over the asking ranking's scores (the layer's, or the
+/// second ranking's while it asks) and the labels gives.
 #[test]
 fn the_cached_queue_matches_a_fresh_selection() {
     use anomaly_lab_core::query::{select, QueryStrategy};
@@ -420,7 +421,7 @@ fn the_cached_queue_matches_a_fresh_selection() {
     session.attach(scored).unwrap();
     let check = |s: &Session| {
         let fresh = select(
-            s.scores().unwrap(),
+            s.asking_scores().unwrap(),
             &s.labelled_mask(),
             QueryStrategy::TopK(100),
         );
@@ -460,6 +461,35 @@ fn anomalies_hidden_inside_the_bulk_are_found_by_elimination() {
     );
     assert!(r.roc_auc_before.unwrap() < 0.1, "{:?}", r.roc_auc_before);
     assert_eq!(alone, 0);
+    assert!(2 * active >= total, "found {active} of {total}");
+}
+
+/// The same sample with the first answer wrong: the first suggestion, a
+/// normal row, called "anomaly". The second ranking (the isolation
+/// forest's, which the labels cannot turn) keeps the search going while
+/// the layer's own ranking holds on to the mistake: 52.8 of 60 by 300
+/// over seeds 0–4, against 24.0 without it (docs/BENCHMARKS.md).
+#[test]
+fn hidden_anomalies_are_found_after_a_mistaken_first_answer() {
+    use anomaly_lab_core::eval::Expert;
+    let table = generate(&BuiltinSample::Hidden.config());
+    let total = table.report.anomalies.unwrap();
+    let r = block_on(run_experiment(
+        &table,
+        &spec(DetectorKind::Autoencoder, 0),
+        &ActiveConfig::default(),
+        QueryRule::Highest,
+        300,
+        Expert {
+            flip_first: true,
+            noise: 0.0,
+        },
+        &cpu(),
+    ))
+    .unwrap();
+    assert_eq!(r.wrong_answers, 1);
+    let active = found_at(&r.found, 300);
+    eprintln!("hidden, first answer wrong: {active} of {total}");
     assert!(2 * active >= total, "found {active} of {total}");
 }
 
@@ -724,6 +754,8 @@ fn the_same_labels_give_the_same_scores_on_every_path() {
         }
         assert_same_scores(&s, &reference, &format!("{name}: undo then redo"));
         assert_eq!(s.labelled(), labels);
+        assert_eq!(s.history(), reference.history(), "{name}: who asked");
+        assert_eq!(s.suggestion(), reference.suggestion());
 
         // Change a label in the middle, clear another, then take both back.
         let mut s = reference.clone();
@@ -736,11 +768,19 @@ fn the_same_labels_give_the_same_scores_on_every_path() {
         assert_same_scores(&s, &reference, &format!("{name}: changes taken back"));
         assert_eq!(s.labelled(), labels);
 
-        // Reload: the stored labels given to a new session at once.
+        // Reload: the stored labels given to a new session at once, with
+        // which ranking asked each (the page stores it beside them).
+        let asked: Vec<_> = reference.history().iter().map(|e| e.asked).collect();
+        assert!(
+            asked.iter().any(|a| a.second),
+            "{name}: the second ranking asked"
+        );
         let mut s = Session::new(table.clone());
         s.attach(scored.clone()).unwrap();
         assert_eq!(s.restore_labels(&labels), 40);
+        s.set_label_asked(&asked);
         assert_same_scores(&s, &reference, &format!("{name}: reload"));
+        assert_eq!(s.asker(), reference.asker());
         assert_eq!(
             s.queue(anomaly_lab_core::QueryStrategy::TopK(10)),
             reference.queue(anomaly_lab_core::QueryStrategy::TopK(10))

@@ -122,6 +122,11 @@ fn a_session_file_gives_back_every_score_to_the_bit_without_training() {
             session.history(),
             "order, batches and times"
         );
+        // Which ranking asked each label comes back with it, so the next
+        // question is the one the saved session would have asked.
+        assert!(back.labels[0].asked & 1 == 1, "{:?}", back.labels[0]);
+        assert_eq!(again.asker(), session.asker());
+        assert_eq!(again.suggestion(), session.suggestion());
         assert!(!again.can_undo() && again.labelled().len() == 7);
         // The bulk label is still one action: its five labels share a batch.
         let b = &back.labels[2..];

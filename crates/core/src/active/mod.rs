@@ -109,6 +109,25 @@
 //! log-scale, a multiplicative (Hedge-like) step on which detector to
 //! trust. Up to `e^(10r)` per label, 22% with the default 0.02.
 //!
+//! *The second ranking* (`second_share`, on by default) orders the
+//! questions, never the scores: `t = s − (w·f + b) + p₂`, the layer's score
+//! with its learnt linear part swapped for a fixed prior `p₂` in which the
+//! isolation score carries `second_share` (0.6) of the spread, less its own
+//! `init_quantile` quantile. It shares the neighbour term, the offsets and
+//! the votes, so every answer moves it as it moves the layer, but the
+//! labels cannot turn its weights away from the isolation score. Where the
+//! forest's top holds the anomalies (AAD's own prior) and the first answers
+//! would move the layer off it, the second ranking keeps asking there. Who
+//! asks is a function of the labels in their order and of which ranking
+//! had each labelled row as its next question ([`crate::session::Asked`]):
+//! with `h₁/n₁` and `h₂/n₂` the anomalies among the questions each ranking
+//! asked, the second asks once the first has asked `second_after` (2) and
+//! it has asked none (a mistaken first answer falls on the layer's own top
+//! row, as without it), and afterwards while `h₂ ≥ 1` and
+//! `(h₂ + 1)/(n₂ + 2) ≥ (h₁ + 1)/(n₁ + 2)`. A label on any other row counts
+//! for neither. It costs one stored number per row and one subtraction per
+//! row at each re-score.
+//!
 //! The layer is small (`E + D + 1` weights and `511·T` offsets), so it runs
 //! on the host in f64: one update plus a re-score of 100k rows takes
 //! milliseconds, with no device round trip.
@@ -253,10 +272,30 @@ pub struct ActiveConfig {
     /// (a session saved without it has it off).
     #[serde(default)]
     pub block_rate: f64,
+    /// The *second ranking* (see the module's notes): the layer's score
+    /// with its learnt weights swapped for a fixed prior in which the
+    /// isolation score carries this share of the spread. It asks the next
+    /// question while it finds anomalies at least as often as the layer's
+    /// own ranking. 0 turns it off. It never changes a score: only which
+    /// row is suggested.
+    #[serde(default = "default_second_share")]
+    pub second_share: f64,
+    /// The second ranking asks its first question once the layer's own
+    /// ranking has asked this many.
+    #[serde(default = "default_second_after")]
+    pub second_after: usize,
 }
 
 fn one() -> f64 {
     1.0
+}
+
+fn default_second_share() -> f64 {
+    0.6
+}
+
+fn default_second_after() -> usize {
+    2
 }
 
 fn default_vote_prior() -> f64 {
@@ -331,6 +370,11 @@ impl Default for ActiveConfig {
             // 99.6 / 271.0 / 511.4 / 851.6 / 1296.6 (seeds 1000–1004)
             // (docs/BENCHMARKS.md).
             block_rate: 0.02,
+            // A second, isolation-led ranking asks while it hits: 6 → 4
+            // cells behind AAD with seeds 0–4, 7 → 2 with seeds 1000–1004
+            // (docs/BENCHMARKS.md, "The second ranking").
+            second_share: default_second_share(),
+            second_after: default_second_after(),
         }
     }
 }
@@ -390,6 +434,12 @@ pub struct ActiveLayer {
     neighbours: Neighbours,
     regions: Regions,
     scores: Vec<f32>,
+    /// The second ranking's prior score of every row, its own bias
+    /// included (`second_share`); empty when it is off.
+    second_prior: Vec<f32>,
+    /// Every row's second-ranking score: its score with `w·f + b` swapped
+    /// for `second_prior`. Empty when off.
+    second_scores: Vec<f32>,
 }
 
 /// Which columns a layer's inputs have, as its settings and the data give
@@ -794,6 +844,8 @@ impl ActiveLayer {
             neighbours,
             regions,
             scores: Vec::new(),
+            second_prior: Vec::new(),
+            second_scores: Vec::new(),
             config,
         };
         // Before any label the region offsets are zero and no row is
@@ -809,7 +861,9 @@ impl ActiveLayer {
         let q = quantile(&layer.scores, layer.config.init_quantile);
         layer.b = -q;
         layer.fits.push(Some(layer.checkpoint()));
+        layer.second_prior = second_prior(&layer, &shape, spread);
         layer.add_bias();
+        layer.second_scores = layer.second_prior.clone();
         layer
     }
 
@@ -854,6 +908,13 @@ impl ActiveLayer {
     /// the layer calls it an anomaly).
     pub fn scores(&self) -> &[f32] {
         &self.scores
+    }
+
+    /// Every row's score under the second ranking (`second_share`), or
+    /// `None` when it is off. It orders the questions only: no score,
+    /// colour or export reads it.
+    pub fn second_scores(&self) -> Option<&[f32]> {
+        (!self.second_scores.is_empty()).then_some(&self.second_scores[..])
     }
 
     /// The weights on the evidence columns (the detector's, then the
@@ -1203,6 +1264,18 @@ impl ActiveLayer {
     fn rescore(&mut self) {
         self.rescore_without_bias();
         self.add_bias();
+        if !self.second_prior.is_empty() {
+            // `second_scores` holds each row's `w·f` from the pass above.
+            let b = self.b as f32;
+            for ((t, &s), &p) in self
+                .second_scores
+                .iter_mut()
+                .zip(&self.scores)
+                .zip(&self.second_prior)
+            {
+                *t = s - (*t + b) + p;
+            }
+        }
     }
 
     /// Every row's score but the bias: the weighted inputs, then the
@@ -1218,8 +1291,14 @@ impl ActiveLayer {
             (width, active) => {
                 let (e, fd) = (self.evidence_dim, width - self.evidence_dim);
                 let dots = row_dots(&self.inputs, e, &self.features, fd, &w);
+                // With the second ranking on, its scores keep each row's
+                // dot product for `rescore` (no second pass, no buffer).
+                let mut kept = self.second_scores.iter_mut();
                 for ((i, s), dot) in scores.iter_mut().enumerate().zip(dots) {
                     *s = dot;
+                    if let Some(k) = kept.next() {
+                        *k = dot;
+                    }
                     if active {
                         *s += nb.term(i) as f32;
                     }
@@ -2497,6 +2576,33 @@ impl TailSketch {
 /// The prior's weights over the input columns: the evidence columns but
 /// the isolation score share one weight (`1/√count`), the isolation score
 /// carries `forest_share` of their score's `spread`, the rest start at 0.
+/// The second ranking's prior score of every row, its bias included, from
+/// a layer's prior scores before the bias (its `scores` then): the same
+/// prior with the isolation score at `second_share` of the spread, less
+/// its own `init_quantile` quantile. Empty when the setting is 0 or the
+/// inputs have no isolation column.
+fn second_prior(layer: &ActiveLayer, shape: &InputShape, spread: f64) -> Vec<f32> {
+    let share = layer.config.second_share;
+    if share.is_nan() || share <= 0.0 || shape.isolation != 1 || layer.scores.is_empty() {
+        return Vec::new();
+    }
+    let config = ActiveConfig {
+        forest_share: share,
+        ..layer.config.clone()
+    };
+    let e = layer.evidence_dim;
+    let shift = (prior_weights(shape, spread, &config)[e - 1] - layer.w0[e - 1]) as f32;
+    let mut prior: Vec<f32> = layer
+        .scores
+        .iter()
+        .zip(layer.inputs.chunks_exact(e))
+        .map(|(&s, row)| s + shift * row[e - 1])
+        .collect();
+    let b = -quantile(&prior, layer.config.init_quantile) as f32;
+    prior.iter_mut().for_each(|p| *p += b);
+    prior
+}
+
 fn prior_weights(shape: &InputShape, spread: f64, config: &ActiveConfig) -> Vec<f64> {
     let (e, isolation) = (shape.evidence(), shape.isolation);
     let mut w = vec![0.0; shape.width()];
@@ -2656,6 +2762,73 @@ mod tests {
             neighbour_weight: 0.0,
             ..ActiveConfig::default()
         }
+    }
+
+    /// 400 rows of 3 standardised-like features, 12 of them far out, with
+    /// `z²` as the detector's evidence.
+    fn spread_rows() -> (Vec<f32>, Vec<f32>) {
+        let mut rng = crate::rng::Rng::new(7);
+        let feats: Vec<f32> = (0..400 * 3)
+            .map(|k| {
+                let far = if k / 3 < 12 { 4.0 } else { 0.0 };
+                (rng.normal() + far) as f32
+            })
+            .collect();
+        let ev = feats.iter().map(|z| z * z).collect();
+        (ev, feats)
+    }
+
+    /// The second ranking is the layer's score with the learnt `w·f + b`
+    /// swapped for its own prior: before any label it ranks by that prior
+    /// (its top 3% above 0), and with the layer's own share and no
+    /// learnt weights it is the layer's score after labels too.
+    #[test]
+    fn the_second_ranking_swaps_the_learnt_part_for_its_prior() {
+        let (ev, feats) = spread_rows();
+        let layer = ActiveLayer::new(&ev, 3, &feats, 3, ActiveConfig::default());
+        let second = layer.second_scores().expect("on by default").to_vec();
+        let above = second.iter().filter(|&&t| t > 0.0).count();
+        assert!((10..=14).contains(&above), "{above}");
+        // Its prior weighs the isolation score more than the layer's.
+        let iso = |i: usize| layer.evidence_row(i)[layer.evidence_dim - 1];
+        let corr = |s: &[f32]| {
+            let n = s.len() as f64;
+            let (ms, mi) = (
+                s.iter().map(|&v| f64::from(v)).sum::<f64>() / n,
+                (0..s.len()).map(|i| f64::from(iso(i))).sum::<f64>() / n,
+            );
+            let cov: f64 = (0..s.len())
+                .map(|i| (f64::from(s[i]) - ms) * (f64::from(iso(i)) - mi))
+                .sum();
+            let vs: f64 = s.iter().map(|&v| (f64::from(v) - ms).powi(2)).sum();
+            let vi: f64 = (0..s.len()).map(|i| (f64::from(iso(i)) - mi).powi(2)).sum();
+            cov / (vs * vi).sqrt()
+        };
+        assert!(corr(&second) > corr(layer.scores()) + 0.01);
+
+        let same = ActiveConfig {
+            second_share: ActiveConfig::default().forest_share,
+            learning_rate: 0.0,
+            block_rate: 0.0,
+            ..ActiveConfig::default()
+        };
+        let mut layer = ActiveLayer::new(&ev, 3, &feats, 3, same);
+        layer.set_labels(&[(0, true), (200, false), (1, true), (201, false)]);
+        for (&s, &t) in layer
+            .scores()
+            .iter()
+            .zip(layer.second_scores().expect("on"))
+        {
+            assert!((s - t).abs() <= 1e-4 * (1.0 + s.abs()), "{s} vs {t}");
+        }
+        // Off: none, and a share of 0 is off.
+        let off = ActiveConfig {
+            second_share: 0.0,
+            ..ActiveConfig::default()
+        };
+        assert!(ActiveLayer::new(&ev, 3, &feats, 3, off)
+            .second_scores()
+            .is_none());
     }
 
     #[test]

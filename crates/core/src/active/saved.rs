@@ -10,7 +10,7 @@
 //! exactly those a replay gives; anything else is ignored and the labels
 //! are replayed.
 
-use super::{ActiveLayer, Adam, Fit};
+use super::{ActiveConfig, ActiveLayer, Adam, Fit};
 use crate::base64;
 
 /// The first word of the text: its format. `fit3`: the fingerprint and
@@ -67,7 +67,13 @@ fn fingerprint(layer: &ActiveLayer) -> u64 {
                 h.word(v.to_bits());
             }
         }
-        h.bytes(format!("{:?}", layer.config).as_bytes());
+        // The second ranking orders the questions and changes no fit.
+        let config = ActiveConfig {
+            second_share: 0.0,
+            second_after: 0,
+            ..layer.config.clone()
+        };
+        h.bytes(format!("{config:?}").as_bytes());
         h.bytes(KERNEL.as_bytes());
         for w in &layer.w0 {
             h.u64(w.to_bits());
