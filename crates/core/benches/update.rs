@@ -13,6 +13,11 @@
 //! (back to the saved fit, one label subtracted from the neighbour sums,
 //! a re-score) and a reload (a fresh layer replaying all 60 labels, as a
 //! page reload or a retrained detector does).
+//!
+//! Each size runs twice: with the second ranking (the default; its scores
+//! are one more subtraction per row at each re-score, and the session
+//! picks its top row with one more selection, timed as "its top") and
+//! without it (`second_share` 0), in the same run.
 
 // Test and benchmark code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,6 +26,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use anomaly_lab_core::active::{ActiveConfig, ActiveLayer};
+use anomaly_lab_core::query::{select, QueryStrategy};
 use anomaly_lab_core::rng::Rng;
 
 fn median_ms(mut samples: Vec<f64>) -> f64 {
@@ -30,13 +36,27 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
 
 fn main() {
     let (m, d) = (21usize, 21usize);
-    println!("| rows | evidence + marginal + features | update + re-score (median ms) | reference pass (median ms) | ratio | undo (median ms) | reload of 60 labels (median ms) |");
-    println!("|---|---|---|---|---|---|---|");
-    for rows in [10_000usize, 100_000] {
+    println!("| rows | second ranking | evidence + marginal + features | update + re-score (median ms) | reference pass (median ms) | ratio | its top (median ms) | undo (median ms) | reload of 60 labels (median ms) |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (rows, second) in [
+        (10_000usize, true),
+        (10_000, false),
+        (100_000, true),
+        (100_000, false),
+    ] {
+        let config = ActiveConfig {
+            second_share: if second {
+                ActiveConfig::default().second_share
+            } else {
+                0.0
+            },
+            ..ActiveConfig::default()
+        };
         let mut rng = Rng::new(1);
         let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
         let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
-        let mut layer = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
+        let mut layer = ActiveLayer::new(&evidence, m, &features, d, config.clone());
+        let mut top = Vec::new();
         let mut labels = Vec::new();
         let mut update = Vec::new();
         for q in 0..60 {
@@ -52,6 +72,13 @@ fn main() {
             layer.set_labels(&labels);
             black_box(layer.scores());
             update.push(t.elapsed().as_secs_f64() * 1e3);
+            if let Some(t2) = layer.second_scores() {
+                let mut mask = vec![false; rows];
+                labels.iter().for_each(|&(i, _)| mask[i] = true);
+                let t = Instant::now();
+                black_box(select(t2, &mask, QueryStrategy::TopK(1)));
+                top.push(t.elapsed().as_secs_f64() * 1e3);
+            }
         }
         let mut undo = Vec::new();
         for _ in 0..20 {
@@ -63,7 +90,7 @@ fn main() {
         }
         let mut reload = Vec::new();
         for _ in 0..5 {
-            let mut fresh = ActiveLayer::new(&evidence, m, &features, d, ActiveConfig::default());
+            let mut fresh = ActiveLayer::new(&evidence, m, &features, d, config.clone());
             let t = Instant::now();
             fresh.set_labels(&labels);
             black_box(fresh.scores());
@@ -84,8 +111,12 @@ fn main() {
             reference.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let (u, r) = (median_ms(update), median_ms(reference));
+        let (on, top) = match second {
+            true => ("on", format!("{:.2}", median_ms(top))),
+            false => ("off", "–".to_string()),
+        };
         println!(
-            "| {rows} | {m} + {d} + {d} | {u:.2} | {r:.2} | {:.1}× | {:.2} | {:.1} |",
+            "| {rows} | {on} | {m} + {d} + {d} | {u:.2} | {r:.2} | {:.1}× | {top} | {:.2} | {:.1} |",
             u / r,
             median_ms(undo),
             median_ms(reload)
