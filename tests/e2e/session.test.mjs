@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   testBed, waitForState, exportedScores, labelQueueTop, waitQueried, waitQueriedAbove, screenshot, shared, drawOnScatter,
-  openCsv,
+  openCsv, queueRows,
 } from './harness.mjs';
 
 const bed = testBed();
@@ -56,6 +56,7 @@ test('session download, then a fresh page opens it: identical scores, no trainin
   await page.fill('[data-testid=threshold-input]', '10');
   await page.press('[data-testid=threshold-input]', 'Enter');
   const before = await exportedScores(page);
+  const queueBefore = await queueRows(page);
   const { path, json, suggested } = await saveSession(page, 'tiny.session.json');
   assert.equal(suggested, 'tiny.session.json');
   assert.equal(json.format, 'anomaly-lab-session');
@@ -65,6 +66,10 @@ test('session download, then a fresh page opens it: identical scores, no trainin
   // The bulk label's rows share one batch, after the two single labels'.
   assert.deepEqual([...new Set(json.labels.map((l) => l.batch))], [0, 1, 2]);
   assert.ok(json.labels.every((l) => l.time_ms > 1.7e12), 'every label has its time');
+  // The two single labels were the suggestion: the file says which
+  // ranking had each next; the bulk label's rows were nobody's question.
+  assert.ok(json.labels.slice(0, 2).every((l) => l.asked >= 1 && l.asked <= 3), JSON.stringify(json.labels.slice(0, 2)));
+  assert.ok(json.labels.slice(2).every((l) => l.asked === undefined));
   assert.equal(json.detector.spec.kind, 'autoencoder');
   assert.equal(json.view.threshold, 'top:0.1');
   assert.match(json.layer.fit, /^fit3 /);
@@ -82,6 +87,7 @@ test('session download, then a fresh page opens it: identical scores, no trainin
   const after = await exportedScores(p2);
   assert.equal(after.length, before.length);
   assert.deepEqual(after, before, 'every score to the bit');
+  assert.deepEqual(await queueRows(p2), queueBefore, 'the same next questions');
   await waitQueried(p2, labels);
   // The file's settings and view came with it; the training panel says
   // where the detector came from.
