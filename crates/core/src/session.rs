@@ -1067,10 +1067,11 @@ impl Session {
             (QueryStrategy::TopK(k), _) if k <= TOP_CACHED => {
                 self.top.iter().take(k).copied().collect()
             }
-            (QueryStrategy::TopK(_), Some(_)) => match self.asking_scores() {
-                Some(t) => select(t, &self.labelled_mask(), strategy),
-                None => Vec::new(),
-            },
+            (QueryStrategy::TopK(_), Some(s)) => select(
+                self.asking_scores().unwrap_or(s),
+                &self.labelled_mask(),
+                strategy,
+            ),
             (_, Some(s)) => select(s, &self.labelled_mask(), strategy),
             (_, None) => Vec::new(),
         }
