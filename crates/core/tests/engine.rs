@@ -74,13 +74,22 @@ fn trained(spec: &DetectorSpec, x: &[f32], d: usize) -> DetectorModel {
 
 /// The default detector (autoencoder, seed 0) and layer, `budget` greedy queries.
 fn default_experiment(table: &Table, budget: usize) -> anomaly_lab_core::eval::RunResult {
+    experiment_with(table, budget, Expert::default())
+}
+
+/// [`default_experiment`] answered by `expert`.
+fn experiment_with(
+    table: &Table,
+    budget: usize,
+    expert: Expert,
+) -> anomaly_lab_core::eval::RunResult {
     block_on(run_experiment(
         table,
         &spec(DetectorKind::Autoencoder, 0),
         &ActiveConfig::default(),
         QueryRule::Highest,
         budget,
-        Expert::default(),
+        expert,
         &cpu(),
     ))
     .unwrap()
@@ -471,22 +480,13 @@ fn anomalies_hidden_inside_the_bulk_are_found_by_elimination() {
 /// over seeds 0–4, against 24.0 without it (docs/BENCHMARKS.md).
 #[test]
 fn hidden_anomalies_are_found_after_a_mistaken_first_answer() {
-    use anomaly_lab_core::eval::Expert;
     let table = generate(&BuiltinSample::Hidden.config());
     let total = table.report.anomalies.unwrap();
-    let r = block_on(run_experiment(
-        &table,
-        &spec(DetectorKind::Autoencoder, 0),
-        &ActiveConfig::default(),
-        QueryRule::Highest,
-        300,
-        Expert {
-            flip_first: true,
-            noise: 0.0,
-        },
-        &cpu(),
-    ))
-    .unwrap();
+    let expert = Expert {
+        flip_first: true,
+        noise: 0.0,
+    };
+    let r = experiment_with(&table, 300, expert);
     assert_eq!(r.wrong_answers, 1);
     let active = found_at(&r.found, 300);
     eprintln!("hidden, first answer wrong: {active} of {total}");
