@@ -82,6 +82,9 @@ crates/core/src/active/mod.rs for the math):
                                anomaly lifts no leaf); 0: never (2)
   --anomaly-vote-scale K       how many normal answers' worth one anomaly counts in a
                                leaf's vote (3)
+  --explore-vote-scale K       leaf votes x K while every answer was normal and there are
+                               --rank-after or more: a search that finds nothing leaves
+                               each region it has seen at once; 1 turns it off (10)
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
                                the one the labels favour; 0 turns it off (0.02)
@@ -319,6 +322,9 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--anomaly-vote-scale" => {
                 active.anomaly_vote_scale = non_negative(flag, value, "a count of answers, ")?
             }
+            "--explore-vote-scale" => {
+                active.explore_vote_scale = non_negative(flag, value, "a factor, ")?
+            }
             "--vote-prior" => active.vote_prior = non_negative(flag, value, "a count of labels, ")?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
@@ -442,7 +448,7 @@ mod tests {
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
-             --second-share 0.5 --second-after 3",
+             --second-share 0.5 --second-after 3 --explore-vote-scale 4",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -464,6 +470,7 @@ mod tests {
         assert_eq!(c.anomaly_vote_scale, 1.5);
         assert_eq!(c.block_rate, 0.05);
         assert_eq!((c.second_share, c.second_after), (0.5, 3));
+        assert_eq!(c.explore_vote_scale, 4.0);
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -479,6 +486,7 @@ mod tests {
             ("--vote-prior X", d.vote_prior.to_string()),
             ("--anomaly-votes-after N", d.anomaly_votes_after.to_string()),
             ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
+            ("--explore-vote-scale K", d.explore_vote_scale.to_string()),
             ("--block-rate X", d.block_rate.to_string()),
             ("--second-share X", d.second_share.to_string()),
             ("--second-after N", d.second_after.to_string()),

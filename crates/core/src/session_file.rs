@@ -320,6 +320,7 @@ impl SessionFile {
             l.vote_weight,
             l.vote_prior,
             l.anomaly_vote_scale,
+            l.explore_vote_scale,
             l.block_rate,
         ];
         if l.forest_trees > 1_000
@@ -329,6 +330,7 @@ impl SessionFile {
             || l.tail_knots > 1 << 20
             || l.vote_prior < 0.0
             || l.anomaly_vote_scale < 0.0
+            || l.explore_vote_scale < 0.0
             || l.block_rate < 0.0
             || numbers.iter().any(|v| !v.is_finite())
         {
