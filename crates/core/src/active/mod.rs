@@ -3653,6 +3653,20 @@ mod tests {
         }
     }
 
+    /// No fit (no steps): the leaf votes `6·(3·n⁺ − n⁻)/(2 + n⁺ + n⁻)`,
+    /// anomalies voting from the second, are all that a label moves in
+    /// the region term.
+    fn votes_alone() -> ActiveConfig {
+        ActiveConfig {
+            steps: 0,
+            vote_weight: 6.0,
+            vote_prior: 2.0,
+            anomaly_votes_after: 2,
+            anomaly_vote_scale: 3.0,
+            ..ActiveConfig::default()
+        }
+    }
+
     /// With nothing fitted (no steps), a "normal" answer moves every row
     /// by its leaf votes alone: `−a_v/(c_v + 1)` times the share of its
     /// trees in which it shares the labelled row's leaf; a second answer in
@@ -3660,14 +3674,7 @@ mod tests {
     #[test]
     fn a_normal_answer_votes_down_the_rows_that_share_its_leaves() {
         let (ev, feats) = three_groups();
-        let config = ActiveConfig {
-            steps: 0,
-            vote_weight: 6.0,
-            vote_prior: 2.0,
-            anomaly_votes_after: 2,
-            anomaly_vote_scale: 3.0,
-            ..ActiveConfig::default()
-        };
+        let config = votes_alone();
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
         let before = layer.scores().to_vec();
         let trees = layer.regions.trees;
@@ -3735,14 +3742,9 @@ mod tests {
     fn the_votes_count_more_while_a_search_finds_nothing() {
         let (ev, feats) = three_groups();
         let config = ActiveConfig {
-            steps: 0,
-            vote_weight: 6.0,
-            vote_prior: 2.0,
-            anomaly_votes_after: 2,
-            anomaly_vote_scale: 3.0,
             rank_after: 3,
             explore_vote_scale: 10.0,
-            ..ActiveConfig::default()
+            ..votes_alone()
         };
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
         let value = |layer: &mut ActiveLayer, labels: &[(usize, bool)]| {
