@@ -82,9 +82,9 @@ crates/core/src/active/mod.rs for the math):
                                anomaly lifts no leaf); 0: never (2)
   --anomaly-vote-scale K       how many normal answers' worth one anomaly counts in a
                                leaf's vote (3)
-  --explore-vote-scale K       leaf votes x K while every answer was normal and there are
-                               --rank-after or more: a search that finds nothing leaves
-                               each region it has seen at once; 1 turns it off (10)
+  --explore-vote-scale K       answers N..2N-1 (N: --rank-after) while all are normal: leaf
+                               votes x K in the scores, not the fit, so a search that finds
+                               nothing leaves each region it has seen; 1 turns it off (10)
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
                                the one the labels favour; 0 turns it off (0.02)

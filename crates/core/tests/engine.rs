@@ -493,14 +493,36 @@ fn hidden_anomalies_are_found_after_a_mistaken_first_answer() {
     assert!(2 * active >= total, "found {active} of {total}");
 }
 
+/// The hidden sample at 5,000 rows (150 anomalies): the rank term, which
+/// turns the evidence weights over after ten "normal" answers, is what
+/// reaches them. The search's strong votes must not get in its way: in
+/// the fit, or for every answer while nothing is found, they sank the
+/// bulk where these rows sit (found@100 about 10 at seed 0 instead of
+/// 73; docs/BENCHMARKS.md, "the search").
+#[test]
+fn a_larger_hidden_sample_is_still_found_by_the_rank_term() {
+    let mut config = BuiltinSample::Hidden.config();
+    config.rows = 5000;
+    let table = generate(&config);
+    assert_eq!(table.report.anomalies, Some(150));
+    let r = default_experiment(&table, 100);
+    let found = found_at(&r.found, 100);
+    eprintln!(
+        "hidden, 5000 rows: found@50 {}, @100 {found}",
+        found_at(&r.found, 50)
+    );
+    assert!(found >= 60, "found@100 {found} of 150");
+}
+
 /// optdigits: 150 rows of one digit among 5,066 of the others, which
 /// every unsupervised score ranks low (the detector's ROC-AUC is 0.43).
 /// The layer must search: the first anomaly comes when the ranking
-/// reaches the right region, then the rest follow. With the votes ten
-/// times as strong while nothing is found (`explore_vote_scale`),
-/// found@50 summed over seeds 0–4 is 150 (the first anomaly at query 10,
-/// 20, 14, 28, 25); at their usual weight 106 (11, 23, 83, 16, 39). AAD:
-/// 28.0 a seed, 140 (docs/BENCHMARKS.md).
+/// reaches the right region, then the rest follow. With the search's
+/// votes (ten times as strong in the scores for answers 10 to 19 while
+/// all are "normal", `explore_vote_scale`) found@50 summed over seeds 0–4
+/// is 121 (the first anomaly at query 15, 17, 33, 18, 44); at their usual
+/// weight 106 (11, 23, 83, 16, 39). AAD: 28.0 a seed, 140
+/// (docs/BENCHMARKS.md).
 #[test]
 fn a_digit_hidden_among_digits_is_found_by_a_search_that_leaves_what_it_has_seen() {
     let table = require_shared("optdigits.csv");
@@ -522,7 +544,7 @@ fn a_digit_hidden_among_digits_is_found_by_a_search_that_leaves_what_it_has_seen
     }
     eprintln!("optdigits: found@50 summed over seeds 0-4 {found}, first anomalies {firsts:?}");
     assert!(
-        found >= 125,
+        found >= 115,
         "found@50 summed {found}, first anomalies {firsts:?}"
     );
 }
