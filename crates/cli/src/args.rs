@@ -44,6 +44,9 @@ first k rows asked about) against the detector's own ranking.
   --flip-first        the expert gets the first answer wrong
   --noise P           the expert gets each answer wrong with probability P
                       (seeded by the run's seed); found@k still counts true anomalies
+  --vary-forest       each seed also grows its own isolation forest (the layer's regions
+                      and isolation score), as each of AAD's runs does; without it every
+                      seed shares the one forest the page grows for the data
 
 active-layer settings (the defaults are the page's; see the top of
 crates/core/src/active/mod.rs for the math):
@@ -133,6 +136,8 @@ pub struct EvalArgs {
     pub expert: Expert,
     /// Where to write the first seed's session (`--save-session`).
     pub save_session: Option<String>,
+    /// Each seed grows its own isolation forest (`--vary-forest`).
+    pub vary_forest: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +244,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     let mut active = ActiveConfig::default();
     let mut strategy = QueryRule::Highest;
     let mut expert = Expert::default();
+    let mut vary_forest = false;
     let mut learning_rate = None;
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
@@ -248,6 +254,10 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         }
         if flag == "--flip-first" {
             expert.flip_first = true;
+            continue;
+        }
+        if flag == "--vary-forest" && sub == "eval" {
+            vary_forest = true;
             continue;
         }
         let value = it
@@ -361,6 +371,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             strategy,
             expert,
             save_session,
+            vary_forest,
         })))
     } else {
         Ok(Command::Score(ScoreArgs {
@@ -443,7 +454,7 @@ mod tests {
     #[test]
     fn layer_and_expert_flags_are_parsed_and_documented() {
         let Command::Eval(a) = parse(&words(
-            "eval --data x --flip-first --noise 0.05 --forest-trees 50 --forest-sample 128 \
+            "eval --data x --flip-first --vary-forest --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
              --vote-weight 3 --vote-prior 0.5 \
@@ -453,7 +464,7 @@ mod tests {
         .unwrap() else {
             panic!("not eval")
         };
-        assert!(a.expert.flip_first);
+        assert!(a.expert.flip_first && a.vary_forest);
         assert_eq!(a.expert.noise, 0.05);
         let c = &a.active;
         assert_eq!((c.forest_trees, c.forest_sample), (50, 128));

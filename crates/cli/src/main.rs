@@ -133,9 +133,13 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
     for &seed in &a.seeds {
         let mut spec = a.spec.clone();
         spec.train.seed = seed;
+        let mut active = active.clone();
+        if a.vary_forest {
+            active.forest_seed ^= seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
         let start = Instant::now();
         let r = pollster::block_on(run_experiment(
-            &table, &spec, active, a.strategy, budget, a.expert, &device,
+            &table, &spec, &active, a.strategy, budget, a.expert, &device,
         ))
         .map_err(|e| format!("seed {seed}: {e}"))?;
         let secs = start.elapsed().as_secs_f64();
