@@ -2629,9 +2629,6 @@ impl TailSketch {
     }
 }
 
-/// The prior's weights over the input columns: the evidence columns but
-/// the isolation score share one weight (`1/√count`), the isolation score
-/// carries `forest_share` of their score's `spread`, the rest start at 0.
 /// The second ranking's prior score of every row, its bias included, from
 /// a layer's prior scores before the bias (its `scores` then): the same
 /// prior with the isolation score at `second_share` of the spread, less
@@ -2659,6 +2656,9 @@ fn second_prior(layer: &ActiveLayer, shape: &InputShape, spread: f64) -> Vec<f32
     prior
 }
 
+/// The prior's weights over the input columns: the evidence columns but
+/// the isolation score share one weight (`1/√count`), the isolation score
+/// carries `forest_share` of their score's `spread`, the rest start at 0.
 fn prior_weights(shape: &InputShape, spread: f64, config: &ActiveConfig) -> Vec<f64> {
     let (e, isolation) = (shape.evidence(), shape.isolation);
     let mut w = vec![0.0; shape.width()];
