@@ -21,6 +21,7 @@ use anomaly_lab_core::data::{parse_csv, LoadOptions, Table};
 use anomaly_lab_core::detector::{fit_and_score, no_pause, score_with_weights};
 use anomaly_lab_core::eval::{run_experiment, RunResult};
 use anomaly_lab_core::metrics::found_at;
+use anomaly_lab_core::rng::GOLDEN_GAMMA;
 use anomaly_lab_core::session::Session;
 use anomaly_lab_core::session_file::{self, Fit, SessionFile, TrainedDetector};
 use anomaly_lab_core::synth::{generate, to_csv};
@@ -135,7 +136,7 @@ fn eval(a: &EvalArgs) -> Result<(), String> {
         spec.train.seed = seed;
         let mut active = active.clone();
         if a.vary_forest {
-            active.forest_seed ^= seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            active.forest_seed ^= seed.wrapping_mul(GOLDEN_GAMMA);
         }
         let start = Instant::now();
         let r = pollster::block_on(run_experiment(

@@ -13,7 +13,7 @@ use crate::detector::{fit_and_score, no_pause, DetectorSpec};
 use crate::error::CoreError;
 use crate::metrics::{average_precision, discovery_curve, ranking, roc_auc, roc_auc_masked};
 use crate::query::QueryRule;
-use crate::rng::Rng;
+use crate::rng::{Rng, GOLDEN_GAMMA};
 use crate::session::Session;
 
 /// The simulated expert: the ground truth, with the mistakes asked for.
@@ -91,8 +91,8 @@ pub async fn run_experiment(
     let mut wrong_answers = 0;
     let mut queried: Vec<usize> = Vec::with_capacity(budget);
     while queried.len() < budget {
-        let seed = spec.train.seed.rotate_left(32)
-            ^ (queried.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let seed =
+            spec.train.seed.rotate_left(32) ^ (queried.len() as u64).wrapping_mul(GOLDEN_GAMMA);
         let picks = session.queue(rule.strategy(rule.batch(), seed));
         if picks.is_empty() {
             break;

@@ -4,6 +4,11 @@
 //! synthetic data, random queries) draws from this generator, so a seed gives
 //! the same run natively and in the browser, on every backend.
 
+/// SplitMix64's step, `2⁶⁴/φ`: also what the core and the CLI multiply a
+/// counter or a seed by to spread it over all 64 bits before mixing it
+/// into another seed.
+pub const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// SplitMix64: tiny, fast and good enough for initialisation and shuffling.
 #[derive(Debug, Clone)]
 pub struct Rng {
@@ -14,13 +19,13 @@ impl Rng {
     /// A generator whose whole stream is fixed by `seed`.
     pub fn new(seed: u64) -> Self {
         Self {
-            state: seed ^ 0x9E37_79B9_7F4A_7C15,
+            state: seed ^ GOLDEN_GAMMA,
         }
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
