@@ -206,6 +206,17 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
         format!("{hits} {a} in {asked} {q}")
     };
     let (first, second) = (record(asker.first_record), record(asker.second_record));
+    if asker.third {
+        let (third, others) = (record(asker.third_record), record(asker.others_record));
+        let how = match asker.third_record.1 {
+            0 => format!("a first try, now that there are many answers (the rankings: {others})"),
+            _ => format!("they find anomalies at least as often ({third}; the rankings: {others})"),
+        };
+        return Some(format!(
+            "Next question from trees fitted to your answers: {how}. Colours and scores \
+             stay the layer's."
+        ));
+    }
     match (asker.second, asker.second_record.1) {
         (false, 0) => None,
         (true, 0) => Some(format!(

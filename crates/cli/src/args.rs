@@ -105,7 +105,13 @@ crates/core/src/active/mod.rs for the math):
                                asks while it finds anomalies at least as often as the
                                layer's own ranking (scores stay the layer's)
   --second-after N             the second ranking asks its first question once the
-                               layer's own has asked N (2)";
+                               layer's own has asked N (2)
+  --boost-after N              from N labels on, trees boosted on the labels propose
+                               questions while they hit as often as the rankings;
+                               they never change a score; 0: off (0). Refitted every
+                               5 labels, they pick among the asking ranking's best rows
+  --boost-candidates N         how many of the asking ranking's best unlabelled rows
+                               the trees pick from (500)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -329,6 +335,8 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 active.second_share = non_negative(flag, value, "a share of the spread, ")?
             }
             "--second-after" => active.second_after = number(flag, value)?,
+            "--boost-after" => active.boost_after = number(flag, value)?,
+            "--boost-candidates" => active.boost_candidates = number(flag, value)?,
             "--anomaly-vote-scale" => {
                 active.anomaly_vote_scale = non_negative(flag, value, "a count of answers, ")?
             }
@@ -459,7 +467,8 @@ mod tests {
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
-             --second-share 0.5 --second-after 3 --explore-vote-scale 4",
+             --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
+             --boost-after 100 --boost-candidates 250",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -475,6 +484,7 @@ mod tests {
             (0.01, 2.0, 0.05)
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
+        assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
@@ -501,6 +511,8 @@ mod tests {
             ("--block-rate X", d.block_rate.to_string()),
             ("--second-share X", d.second_share.to_string()),
             ("--second-after N", d.second_after.to_string()),
+            ("--boost-after N", d.boost_after.to_string()),
+            ("--boost-candidates N", d.boost_candidates.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",

@@ -6,6 +6,7 @@
 
 pub mod active;
 mod base64;
+pub mod boost;
 pub mod data;
 pub mod detector;
 pub mod error;

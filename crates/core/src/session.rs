@@ -4,6 +4,7 @@
 //! asynchronous), then [`attach`](Session::attach)es the result.
 
 use crate::active::{ActiveConfig, ActiveLayer, LayerInputs, Part};
+use crate::boost::Boosted;
 use crate::data::{raw_value, Prepared, Table};
 use crate::detector::{Forward, Scored};
 use crate::error::CoreError;
@@ -29,27 +30,39 @@ pub struct LabelEvent {
     pub asked: Asked,
 }
 
-/// Which of the two rankings (the layer's own, the second one: see
-/// [`ActiveConfig::second_share`]) had a row as its next question when it
+/// Which of the rankings (the layer's own, the second one: see
+/// [`ActiveConfig::second_share`]; the labels' classifier: see
+/// [`ActiveConfig::boost_after`]) had a row as its next question when it
 /// was labelled. A label on any other row (a click elsewhere, a bulk
-/// label) counts for neither; a row relabelled keeps what it had.
+/// label) counts for none; a row relabelled keeps what it had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Asked {
     pub first: bool,
     pub second: bool,
+    /// The labels' classifier proposed this row.
+    pub third: bool,
+    /// The classifier proposed a row (this one or another): its record
+    /// and the others' count only such questions.
+    pub third_open: bool,
 }
 
 impl Asked {
     /// As one small number, for a file: bit 0 the first ranking, bit 1
-    /// the second.
+    /// the second, bit 2 the classifier, bit 3 the classifier had a
+    /// proposal.
     pub fn bits(self) -> u8 {
-        u8::from(self.first) | (u8::from(self.second) << 1)
+        u8::from(self.first)
+            | (u8::from(self.second) << 1)
+            | (u8::from(self.third) << 2)
+            | (u8::from(self.third_open) << 3)
     }
 
     pub fn from_bits(bits: u8) -> Self {
         Self {
             first: bits & 1 != 0,
             second: bits & 2 != 0,
+            third: bits & 4 != 0,
+            third_open: bits & 8 != 0,
         }
     }
 }
@@ -64,6 +77,14 @@ pub struct Asker {
     pub first_record: (usize, usize),
     /// (anomalies, questions) of the second ranking.
     pub second_record: (usize, usize),
+    /// The labels' classifier asks (before either ranking).
+    pub third: bool,
+    /// (anomalies, questions) of the classifier, over the questions where
+    /// its proposal was not also the asking ranking's.
+    pub third_record: (usize, usize),
+    /// (anomalies, questions) of the two rankings over the questions where
+    /// the classifier proposed another row.
+    pub others_record: (usize, usize),
 }
 
 /// What one reason for a row's score is about.
@@ -163,8 +184,12 @@ pub struct Session {
     /// The `TOP_CACHED` best unlabelled rows under the asking ranking.
     top: Vec<usize>,
     /// The best unlabelled row of each ranking (the layer's own, the
-    /// second), what a new label's [`Asked`] is read from.
-    tops: (Option<usize>, Option<usize>),
+    /// second, the classifier's), what a new label's [`Asked`] is read
+    /// from.
+    tops: (Option<usize>, Option<usize>, Option<usize>),
+    /// The labels' classifier and the labels it was fitted to (see
+    /// [`ActiveConfig::boost_after`]).
+    boosted: Option<BoostedFit>,
     /// Every row's rank under the current scores, made when first asked for.
     ranks: std::sync::OnceLock<Vec<usize>>,
     /// The layer's scores before any label (the ranking without
@@ -224,6 +249,14 @@ const MAX_BULK_LABELS: usize = 5_000;
 /// How many of the best unlabelled rows the session keeps ready.
 pub const TOP_CACHED: usize = 32;
 
+/// The labels' classifier (`None`: nothing to learn yet) and the labels
+/// it was fitted to.
+type BoostedFit = (Vec<(usize, bool)>, Option<std::sync::Arc<Boosted>>);
+
+/// The labels' classifier is fitted again every this many labels (see
+/// [`ActiveConfig::boost_after`]).
+pub const BOOST_EVERY: usize = 5;
+
 impl Session {
     /// Standardises the table (f64 fit, f32 values) and lets its raw
     /// values go.
@@ -260,7 +293,8 @@ impl Session {
             clock_ms: 0,
             fit_taken: false,
             top: Vec::new(),
-            tops: (None, None),
+            tops: (None, None, None),
+            boosted: None,
             ranks: std::sync::OnceLock::new(),
             prior: None,
             prior_ranked: std::sync::OnceLock::new(),
@@ -571,9 +605,9 @@ impl Session {
     /// times per label by the page) cost nothing until the next change.
     fn refresh_top(&mut self) {
         self.ranks = std::sync::OnceLock::new();
+        self.tops = (None, None, None);
         let Some(layer) = &self.active else {
             self.top = Vec::new();
-            self.tops = (None, None);
             return;
         };
         let mask = self.labelled_mask();
@@ -583,14 +617,69 @@ impl Session {
             (true, Some(t)) => (t, Some(layer.scores())),
             (_, t) => (layer.scores(), t),
         };
-        self.top = top_of(asking, TOP_CACHED);
+        let boosting = self.active_config.boost_after > 0;
+        let wanted = match boosting {
+            true => self.active_config.boost_candidates.max(TOP_CACHED),
+            false => TOP_CACHED,
+        };
+        let mut candidates = top_of(asking, wanted);
         let other = other.and_then(|s| top_of(s, 1).first().copied());
-        let first = self.top.first().copied();
-        self.tops = if second {
+        let first = candidates.first().copied();
+        let (a, b) = if second {
             (other, first)
         } else {
             (first, other)
         };
+        self.top = candidates.iter().take(TOP_CACHED).copied().collect();
+        candidates.truncate(self.active_config.boost_candidates);
+        let proposal = match boosting {
+            true => self.boosted_now().and_then(|model| {
+                // The best by the classifier; ties go to the asking
+                // ranking's order.
+                let mut best: Option<(f64, usize)> = None;
+                for &r in &candidates {
+                    let v = model.score(&self.x, r);
+                    if best.is_none_or(|(bv, _)| v > bv) {
+                        best = Some((v, r));
+                    }
+                }
+                best.map(|(_, r)| r)
+            }),
+            false => None,
+        };
+        self.tops = (a, b, proposal);
+        if let Some(p) = proposal.filter(|_| self.asker().third) {
+            self.top.retain(|&r| r != p);
+            self.top.insert(0, p);
+            self.top.truncate(TOP_CACHED);
+        }
+    }
+
+    /// The labels' classifier for the labels as they now stand: fitted to
+    /// the first `boost_after + k·BOOST_EVERY` labels (the most that are
+    /// in), so that it is a function of the labels in their order and is
+    /// fitted again only every [`BOOST_EVERY`] labels. `None` before
+    /// `boost_after` labels, when it is off, or without both answers.
+    fn boosted_now(&mut self) -> Option<std::sync::Arc<Boosted>> {
+        let after = self.active_config.boost_after;
+        let n = self.history.len();
+        if after == 0 || n < after || self.active_config.boost_candidates == 0 {
+            self.boosted = None;
+            return None;
+        }
+        let upto = after + (n - after) / BOOST_EVERY * BOOST_EVERY;
+        let labels: Vec<(usize, bool)> = self.history[..upto]
+            .iter()
+            .map(|e| (e.row, e.anomaly))
+            .collect();
+        if let Some((fitted, model)) = &self.boosted {
+            if *fitted == labels {
+                return model.clone();
+            }
+        }
+        let model = Boosted::fit(&self.x, self.cols(), &labels).map(std::sync::Arc::new);
+        self.boosted = Some((labels, model.clone()));
+        model
     }
 
     /// Which ranking asks the next question (the rule at the top of
@@ -618,10 +707,28 @@ impl Session {
         let asks = on
             && ((nb == 0 && na >= after)
                 || (hb >= 1 && (hb + 1) * (na + 2) >= (ha + 1) * (nb + 2)));
+        // The classifier against the two rankings, on the questions where
+        // it proposed a row other than theirs.
+        let (mut third, mut others) = ((0, 0), (0, 0));
+        for e in self.history.iter().filter(|e| e.asked.third_open) {
+            let hit = usize::from(e.anomaly);
+            match (e.asked.third, e.asked.first || e.asked.second) {
+                (true, false) => third = (third.0 + hit, third.1 + 1),
+                (false, true) => others = (others.0 + hit, others.1 + 1),
+                _ => {}
+            }
+        }
+        let asking = if asks { self.tops.1 } else { self.tops.0 };
+        let ((hc, nc), (ho, no)) = (third, others);
+        let third_asks = self.tops.2.is_some_and(|p| Some(p) != asking)
+            && (nc == 0 || (hc >= 1 && (hc + 1) * (no + 2) >= (ho + 1) * (nc + 2)));
         Asker {
             second: asks,
             first_record: first,
             second_record: second,
+            third: third_asks,
+            third_record: third,
+            others_record: others,
         }
     }
 
@@ -640,6 +747,8 @@ impl Session {
         Asked {
             first: self.tops.0 == Some(row),
             second: self.tops.1 == Some(row),
+            third: self.tops.2 == Some(row),
+            third_open: self.tops.2.is_some(),
         }
     }
 
@@ -1067,11 +1176,20 @@ impl Session {
             (QueryStrategy::TopK(k), _) if k <= TOP_CACHED => {
                 self.top.iter().take(k).copied().collect()
             }
-            (QueryStrategy::TopK(_), Some(s)) => select(
-                self.asking_scores().unwrap_or(s),
-                &self.labelled_mask(),
-                strategy,
-            ),
+            (QueryStrategy::TopK(k), Some(s)) => {
+                let mut rows = select(
+                    self.asking_scores().unwrap_or(s),
+                    &self.labelled_mask(),
+                    strategy,
+                );
+                // The classifier's proposal, when it asks, comes first.
+                if let Some(&first) = self.top.first().filter(|&&r| rows.first() != Some(&r)) {
+                    rows.retain(|&r| r != first);
+                    rows.insert(0, first);
+                    rows.truncate(k);
+                }
+                rows
+            }
             (_, Some(s)) => select(s, &self.labelled_mask(), strategy),
             (_, None) => Vec::new(),
         }
@@ -1309,7 +1427,11 @@ pub(crate) mod tests {
     }
 
     fn session_of(rows: usize) -> Session {
-        let table = generate(&SynthConfig::clustered(rows, 4, 20.0 / 420.0, 1));
+        session_from(SynthConfig::clustered(rows, 4, 20.0 / 420.0, 1))
+    }
+
+    fn session_from(config: SynthConfig) -> Session {
+        let table = generate(&config);
         let mut s = Session::new(table);
         let (rows, d) = (s.rows(), s.cols());
         let evidence: Vec<f32> = s.x().iter().map(|v| v * v).collect();
@@ -1399,6 +1521,90 @@ pub(crate) mod tests {
         let asked: Vec<Asked> = history.iter().map(|e| e.asked).collect();
         again.set_label_asked(&asked);
         assert_eq!((again.asker(), again.suggestion()), before);
+    }
+
+    /// The labels' classifier proposes from `boost_after` labels on, among
+    /// the asking ranking's best `boost_candidates` rows, and asks by its
+    /// rule (written out again here): first once, then while it finds
+    /// anomalies at least as often as the rankings, on the questions where
+    /// its proposal differed from theirs. It is a function of the labels
+    /// in their order: undo and a restore ask the same next question.
+    #[test]
+    fn the_labels_classifier_asks_while_it_finds_as_often() {
+        let data = || session_from(SynthConfig::low_density(1500, 4, 0.1, 3));
+        let mut s = data();
+        let config = ActiveConfig {
+            boost_after: 12,
+            boost_candidates: 60,
+            ..ActiveConfig::default()
+        };
+        s.set_active_config(config).expect("built");
+        let truth = s.table().labels.clone().expect("truth");
+        let (mut third, mut others) = ((0usize, 0usize), (0usize, 0usize));
+        let mut asked_by_third = 0;
+        for step in 0..60 {
+            let asker = s.asker();
+            let proposal = s.tops.2;
+            // Fitted to the first 12 + 5k labels, once they hold both answers.
+            let fitted = &s.history()[..if step < 12 {
+                0
+            } else {
+                12 + (step - 12) / 5 * 5
+            }];
+            let both = fitted.iter().any(|e| e.anomaly) && fitted.iter().any(|e| !e.anomaly);
+            assert_eq!(proposal.is_some(), both, "step {step}");
+            let asking = if asker.second { s.tops.1 } else { s.tops.0 };
+            let (hc, nc) = third;
+            let (ho, no) = others;
+            let asks = proposal.is_some_and(|p| Some(p) != asking)
+                && (nc == 0 || (hc >= 1 && (hc + 1) * (no + 2) >= (ho + 1) * (nc + 2)));
+            assert_eq!(asker.third, asks, "step {step}");
+            assert_eq!((asker.third_record, asker.others_record), (third, others));
+            let row = if asks {
+                proposal.expect("a proposal")
+            } else {
+                asking.expect("a row")
+            };
+            assert_eq!(s.suggestion(), Some(row), "step {step}");
+            assert_eq!(s.queue(QueryStrategy::TopK(3))[0], row);
+            assert_eq!(s.queue(QueryStrategy::TopK(100))[0], row);
+            s.label(row, Some(truth[row])).expect("row");
+            let e = *s.history().last().expect("a label");
+            assert_eq!(
+                (e.asked.third, e.asked.third_open),
+                (Some(row) == proposal, proposal.is_some())
+            );
+            let hit = usize::from(truth[row]);
+            match (
+                row == proposal.unwrap_or(usize::MAX),
+                e.asked.first || e.asked.second,
+            ) {
+                _ if proposal.is_none() => {}
+                (true, false) => third = (third.0 + hit, third.1 + 1),
+                (false, true) => others = (others.0 + hit, others.1 + 1),
+                _ => {}
+            }
+            asked_by_third += usize::from(asks);
+        }
+        assert!(asked_by_third > 0);
+        let before = (s.asker(), s.suggestion(), s.tops);
+        let last = s.history().last().expect("a label").row;
+        s.label(last, None).expect("row");
+        s.undo();
+        assert_eq!((s.asker(), s.suggestion(), s.tops), before);
+        let history = s.history().to_vec();
+        let mut again = data();
+        again
+            .set_active_config(s.active_config().clone())
+            .expect("built");
+        again.restore_labels(&s.labelled());
+        let asked: Vec<Asked> = history.iter().map(|e| e.asked).collect();
+        again.set_label_asked(&asked);
+        assert_eq!((again.asker(), again.suggestion(), again.tops), before);
+        // Each label's record survives a file as one small number.
+        for a in asked {
+            assert_eq!(Asked::from_bits(a.bits()), a);
+        }
     }
 
     /// With `second_share` 0 there is no second ranking: the questions

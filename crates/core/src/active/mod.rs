@@ -142,6 +142,18 @@
 //! for neither. It costs one stored number per row and one subtraction per
 //! row at each re-score.
 //!
+//! *The labels' classifier* (`boost_after`, [`crate::boost`]) also orders
+//! the questions and never the scores: from `boost_after` labels on,
+//! gradient-boosted trees fitted to the first `boost_after + 5k` labels
+//! (refitted every 5) propose the row they rank first among the asking
+//! ranking's best `boost_candidates`. It asks first once its proposal
+//! differs from the asking ranking's, then while `h₃ ≥ 1` and
+//! `(h₃ + 1)/(n₃ + 2) ≥ (h₀ + 1)/(n₀ + 2)`, with `h₃/n₃` its anomalies
+//! among the questions it asked and `h₀/n₀` the rankings' among theirs,
+//! both counted only on the questions where it proposed another row. The
+//! layer is linear in its inputs; the trees' capacity grows with the
+//! labels, which tells once there are many of them.
+//!
 //! The layer is small (`E + D + 1` weights and `511·T` offsets), so it runs
 //! on the host in f64: one update plus a re-score of 100k rows takes
 //! milliseconds, with no device round trip.
@@ -306,6 +318,22 @@ pub struct ActiveConfig {
     /// ranking has asked this many.
     #[serde(default = "default_second_after")]
     pub second_after: usize,
+    /// *The labels' classifier* ([`crate::boost`]): once this many labels
+    /// are in, gradient-boosted trees fitted to them propose the next
+    /// question among the asking ranking's best `boost_candidates`
+    /// unlabelled rows, while they find anomalies at least as often as
+    /// the rankings do. It never changes a score. 0 turns it off (a
+    /// session saved without it has it off).
+    #[serde(default)]
+    pub boost_after: usize,
+    /// How many of the asking ranking's best unlabelled rows the
+    /// classifier picks from.
+    #[serde(default = "default_boost_candidates")]
+    pub boost_candidates: usize,
+}
+
+fn default_boost_candidates() -> usize {
+    500
 }
 
 fn one() -> f64 {
@@ -404,6 +432,8 @@ impl Default for ActiveConfig {
             // (docs/BENCHMARKS.md, "the second ranking").
             second_share: default_second_share(),
             second_after: default_second_after(),
+            boost_after: 0,
+            boost_candidates: default_boost_candidates(),
         }
     }
 }
@@ -2021,6 +2051,28 @@ impl Neighbours {
     fn new(features: Features, d: usize, config: &ActiveConfig) -> Self {
         let rows = features.len().checked_div(d).unwrap_or(0);
         let h = config.neighbour_width.max(1e-6);
+        let features = if std::env::var("EXP_RANKNB").is_ok() && d > 0 && rows > 0 {
+            let mut out = vec![0f32; rows * d];
+            for j in 0..d {
+                let mut idx: Vec<usize> = (0..rows).collect();
+                idx.sort_by(|&a, &b| features[a * d + j].total_cmp(&features[b * d + j]));
+                let mut k = 0;
+                while k < rows {
+                    let mut e = k;
+                    while e + 1 < rows && features[idx[e + 1] * d + j] == features[idx[k] * d + j] {
+                        e += 1;
+                    }
+                    let u = ((k + e) as f64 / 2.0 + 0.5) / rows as f64;
+                    for &r in &idx[k..=e] {
+                        out[r * d + j] = ((u - 0.5) / 0.288_675) as f32;
+                    }
+                    k = e + 1;
+                }
+            }
+            Features::new(out)
+        } else {
+            features
+        };
         Self {
             space: features,
             d,

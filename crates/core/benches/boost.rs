@@ -1,0 +1,73 @@
+//! The labels' classifier: one fit of the boosted trees to the labelled
+//! rows, and the scores of 500 candidates, at 100 to 4,096 labels of 62
+//! columns (campaign's width).
+//!
+//! Run: `cargo bench -p anomaly-lab-core --bench boost`
+//!
+//! The reference in the same run is the active layer's own update for one
+//! label plus its re-score of 10,000 rows (the `update` bench's path), so
+//! the ratio says what a refit costs against a label the page already
+//! makes.
+
+// Test and benchmark code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use anomaly_lab_core::active::{ActiveConfig, ActiveLayer};
+use anomaly_lab_core::boost::Boosted;
+use anomaly_lab_core::rng::Rng;
+
+fn median_ms(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let (rows, d) = (10_000usize, 62usize);
+    let mut rng = Rng::new(7);
+    let x: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+    // The reference: one label's update and re-score of the layer.
+    let evidence: Vec<f32> = (0..rows * d).map(|_| rng.uniform() as f32).collect();
+    let mut layer = ActiveLayer::new(&evidence, d, &x, d, ActiveConfig::default());
+    let mut labels: Vec<(usize, bool)> = Vec::new();
+    let mut reference = Vec::new();
+    for i in 0..20 {
+        labels.push((i * 97 % rows, i % 4 == 0));
+        let t = Instant::now();
+        layer.set_labels(&labels);
+        black_box(layer.scores());
+        reference.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let reference = median_ms(reference);
+    println!("| labels | columns | fit (median ms) | 500 candidates scored (median ms) | one label's layer update at 10k rows (median ms) | ratio |");
+    println!("|---|---|---|---|---|---|");
+    for n in [100usize, 300, 1000, 4096] {
+        // Anomalies where two columns are both high, as a classifier would
+        // meet them, plus 5% of the answers flipped.
+        let labels: Vec<(usize, bool)> = (0..n)
+            .map(|i| {
+                let r = (i * 7919) % rows;
+                let corner = x[r * d] > 0.5 && x[r * d + 1] > 0.5;
+                (r, corner ^ (rng.uniform() < 0.05))
+            })
+            .collect();
+        let (mut fits, mut scores) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let t = Instant::now();
+            let model = Boosted::fit(&x, d, &labels).unwrap();
+            fits.push(t.elapsed().as_secs_f64() * 1e3);
+            let t = Instant::now();
+            let s: f64 = (0..500).map(|r| model.score(&x, r)).sum();
+            black_box(s);
+            scores.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let fit = median_ms(fits);
+        println!(
+            "| {n} | {d} | {fit:.1} | {:.2} | {reference:.2} | {:.1}× |",
+            median_ms(scores),
+            fit / reference
+        );
+    }
+}
