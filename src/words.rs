@@ -205,7 +205,6 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
         let q = if asked == 1 { "question" } else { "questions" };
         format!("{hits} {a} in {asked} {q}")
     };
-    let (first, second) = (record(asker.first_record), record(asker.second_record));
     if asker.third {
         let (third, others) = (record(asker.third_record), record(asker.others_record));
         let how = match asker.third_record.1 {
@@ -217,6 +216,7 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
              stay the layer's."
         ));
     }
+    let (first, second) = (record(asker.first_record), record(asker.second_record));
     match (asker.second, asker.second_record.1) {
         (false, 0) => None,
         (true, 0) => Some(format!(

@@ -249,6 +249,13 @@ const MAX_BULK_LABELS: usize = 5_000;
 /// How many of the best unlabelled rows the session keeps ready.
 pub const TOP_CACHED: usize = 32;
 
+/// Whether a ranking with record `(hits, questions)` keeps asking against
+/// `other`'s: it has found an anomaly, and its rate `(h + 1)/(n + 2)` is
+/// at least the other's (the rule at the top of [`crate::active`]).
+fn finds_as_often((h, n): (usize, usize), (ho, no): (usize, usize)) -> bool {
+    h >= 1 && (h + 1) * (no + 2) >= (ho + 1) * (n + 2)
+}
+
 /// The labels' classifier (`None`: nothing to learn yet) and the labels
 /// it was fitted to.
 type BoostedFit = (Vec<(usize, bool)>, Option<std::sync::Arc<Boosted>>);
@@ -686,42 +693,43 @@ impl Session {
     /// [`crate::active`]): the second once the layer's own has asked
     /// `second_after` questions and it has asked none, then while it has
     /// found an anomaly and its rate, `(anomalies + 1)/(questions + 2)`,
-    /// is at least the other's. A function of the history alone, so undo,
-    /// reload and replay ask the same questions.
+    /// is at least the other's; the labels' classifier before either, by
+    /// the same rule against their joint record, once it proposes a row
+    /// other than theirs. A function of the history (and, for the
+    /// classifier, of its proposal, itself a function of the labels), so
+    /// undo, reload and replay ask the same questions.
     pub fn asker(&self) -> Asker {
         let (mut first, mut second) = ((0, 0), (0, 0));
+        // The classifier against the two rankings, on the questions where
+        // it proposed a row other than theirs.
+        let (mut third, mut others) = ((0, 0), (0, 0));
+        let count =
+            |record: &mut (usize, usize), hit: usize| *record = (record.0 + hit, record.1 + 1);
         for e in &self.history {
-            let hit = usize::from(e.anomaly);
-            if e.asked.first {
-                first = (first.0 + hit, first.1 + 1);
+            let (hit, a) = (usize::from(e.anomaly), e.asked);
+            if a.first {
+                count(&mut first, hit);
             }
-            if e.asked.second {
-                second = (second.0 + hit, second.1 + 1);
+            if a.second {
+                count(&mut second, hit);
+            }
+            if a.third_open {
+                match (a.third, a.first || a.second) {
+                    (true, false) => count(&mut third, hit),
+                    (false, true) => count(&mut others, hit),
+                    _ => {}
+                }
             }
         }
         let on = self
             .active
             .as_ref()
             .is_some_and(|l| l.second_scores().is_some());
-        let (after, (ha, na), (hb, nb)) = (self.active_config.second_after, first, second);
-        let asks = on
-            && ((nb == 0 && na >= after)
-                || (hb >= 1 && (hb + 1) * (na + 2) >= (ha + 1) * (nb + 2)));
-        // The classifier against the two rankings, on the questions where
-        // it proposed a row other than theirs.
-        let (mut third, mut others) = ((0, 0), (0, 0));
-        for e in self.history.iter().filter(|e| e.asked.third_open) {
-            let hit = usize::from(e.anomaly);
-            match (e.asked.third, e.asked.first || e.asked.second) {
-                (true, false) => third = (third.0 + hit, third.1 + 1),
-                (false, true) => others = (others.0 + hit, others.1 + 1),
-                _ => {}
-            }
-        }
+        let after = self.active_config.second_after;
+        let asks = on && ((second.1 == 0 && first.1 >= after) || finds_as_often(second, first));
         let asking = if asks { self.tops.1 } else { self.tops.0 };
-        let ((hc, nc), (ho, no)) = (third, others);
         let third_asks = self.tops.2.is_some_and(|p| Some(p) != asking)
-            && (nc == 0 || (hc >= 1 && (hc + 1) * (no + 2) >= (ho + 1) * (nc + 2)));
+            && (third.1 == 0 || finds_as_often(third, others));
         Asker {
             second: asks,
             first_record: first,
@@ -1182,10 +1190,11 @@ impl Session {
                     &self.labelled_mask(),
                     strategy,
                 );
-                // The classifier's proposal, when it asks, comes first.
-                if let Some(&first) = self.top.first().filter(|&&r| rows.first() != Some(&r)) {
-                    rows.retain(|&r| r != first);
-                    rows.insert(0, first);
+                // The classifier's proposal, when it asks (it heads the
+                // cached rows), comes first.
+                if let Some(p) = self.tops.2.filter(|&p| self.top.first() == Some(&p)) {
+                    rows.retain(|&r| r != p);
+                    rows.insert(0, p);
                     rows.truncate(k);
                 }
                 rows
