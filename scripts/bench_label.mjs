@@ -3,6 +3,10 @@
 // Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
 //   node scripts/bench_label.mjs          (colour by score, the default)
 //   node scripts/bench_label.mjs rank     (colour by rank: a sort per repaint)
+//   node scripts/bench_label.mjs score 105
+//                                         (the 20 labels timed after 105 untimed
+//                                          ones: the labels' classifier grows a
+//                                          slice of its next fit at each)
 //
 // For each size: load the clustered sample with that many rows on the CPU
 // backend, label 20 rows from the queue and read the page's own timing of
@@ -22,6 +26,8 @@ for (const rows of [10_000, 100_000]) {
   const colour = process.argv[2] === 'rank' ? '&colour=rank' : '';
   const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3${colour}`);
   await waitForState(page, 'ready', 600_000);
+  const before = Number(process.argv[3] ?? 0);
+  for (let k = 0; k < before; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
   const times = [];
   for (let k = 0; k < 20; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 'A'));
   const reference = await page.evaluate((n) => {

@@ -200,7 +200,11 @@ fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
                 } else {
                     saved_on == here
                 };
-                ctx.messages.notice.set(Some(if exact {
+                let other_settings =
+                    file.layer.settings.scoring_part() != ActiveConfig::default().scoring_part();
+                ctx.messages.notice.set(Some(if other_settings {
+                    format!("Session opened: {n} labels. It was saved with other active-layer settings than this page's (an earlier version, or the command line with other flags), so its labels were replayed with this page's settings: the scores and the next questions can differ from the saved ones.")
+                } else if exact {
                     format!("Session opened: {n} labels, every score as it was saved (its detector scored the rows again; nothing was trained).")
                 } else {
                     format!("Session opened: {n} labels. It was saved on {saved_on} and scored here on {here}; the detector's output differs in its last bits, so the labels were replayed: the scores are close to the saved ones (about a thousandth), not equal.")

@@ -205,6 +205,17 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
         let q = if asked == 1 { "question" } else { "questions" };
         format!("{hits} {a} in {asked} {q}")
     };
+    if asker.third {
+        let (third, others) = (record(asker.third_record), record(asker.others_record));
+        let how = match asker.third_record.1 {
+            0 => format!("a first try, now that there are many answers (the rankings: {others})"),
+            _ => format!("they find anomalies at least as often ({third}; the rankings: {others})"),
+        };
+        return Some(format!(
+            "Next question from trees fitted to your answers: {how}. Colours and scores \
+             stay the layer's."
+        ));
+    }
     let (first, second) = (record(asker.first_record), record(asker.second_record));
     match (asker.second, asker.second_record.1) {
         (false, 0) => None,

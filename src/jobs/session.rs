@@ -5,14 +5,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use anomaly_lab_core::active::ActiveConfig;
 use anomaly_lab_core::session_file::{Fit, SessionFile};
 use leptos::prelude::*;
 
 use super::{cancel_training, start_run};
 use crate::ctx::{Ctx, Phase};
 use crate::dom::now_ms;
-use crate::error::AppError;
 
 /// Opens a session file over the data that is open. The same data: the
 /// file's detector is rebuilt from its weights in the training worker and
@@ -26,14 +24,9 @@ pub fn open_session(ctx: Ctx, file: SessionFile) {
     ctx.view.session_offer.set(None);
     match fit {
         Fit::Same => {
-            if file.layer.settings != ActiveConfig::default() {
-                ctx.fail(AppError::Session(
-                    "its active layer's settings are not the ones this page uses \
-                     (it was not saved by this page)"
-                        .into(),
-                ));
-                return;
-            }
+            // A file saved with other layer settings (an earlier version of
+            // this page, or the CLI with flags) opens too: its labels are
+            // replayed under this page's settings, and the notice says so.
             // The file's labels replace this data's: ask before losing any.
             let saved: HashSet<(usize, bool)> =
                 file.labels.iter().map(|l| (l.row, l.anomaly)).collect();

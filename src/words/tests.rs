@@ -207,6 +207,23 @@ fn who_asks_is_said_once_the_second_ranking_is_in_play() {
             && t.contains("3 anomalies in 4 questions; the layer's ranking: 1 anomaly in 4"),
         "{t}"
     );
+    let third = |third_record, others_record| Asker {
+        third: true,
+        third_record,
+        others_record,
+        ..asker(false, (5, 9), (0, 1))
+    };
+    let t = asker_text(&third((0, 0), (40, 100))).unwrap();
+    assert!(
+        t.starts_with("Next question from trees fitted to your answers: a first try")
+            && t.contains("the rankings: 40 anomalies in 100 questions"),
+        "{t}"
+    );
+    let t = asker_text(&third((3, 4), (2, 5))).unwrap();
+    assert!(
+        t.contains("at least as often (3 anomalies in 4 questions; the rankings: 2 anomalies in 5"),
+        "{t}"
+    );
     let t = asker_text(&asker(false, (5, 9), (0, 1))).unwrap();
     assert!(
         t.starts_with("Next question from the layer's ranking (5 anomalies in 9 questions")

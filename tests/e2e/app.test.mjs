@@ -102,6 +102,44 @@ test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () 
   await finish(session);
 });
 
+// Past 105 answers, trees fitted to them propose questions (the labels'
+// classifier): the page says so, with their record, and undo gives back
+// who asked.
+test('past 105 labels the trees fitted to the answers ask, and the page says so', async () => {
+  const session = await openReady('?backend=cpu&sample=tiny');
+  const { page } = session;
+  await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
+  const autoLabel = async (count, total) => {
+    await page.fill('[data-testid=auto-label-count]', String(count));
+    await page.click('[data-testid=auto-label-button]');
+    await waitQueried(page, total, 300_000);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
+  };
+  await autoLabel(104, 104);
+  const asker = () => page.textContent('[data-testid=asker]');
+  assert.doesNotMatch(await asker(), /trees/, 'no trees before 105 labels');
+  await autoLabel(1, 105);
+  const first = await asker();
+  assert.match(first, /^Next question from trees fitted to your answers: a first try, now that there are many answers \(the rankings: \d+ anomalies in \d+ questions\)\. Colours and scores stay the layer's\.$/);
+  const scores = await exportedScores(page);
+  const { found } = await foundCounter(page);
+  await autoLabel(1, 106);
+  const hit = (await foundCounter(page)).found - found;
+  const after = await asker();
+  if (hit) {
+    assert.match(after, /trees fitted to your answers: they find anomalies at least as often \(1 anomaly in 1 question;/);
+  } else {
+    // A miss: the rankings ask again.
+    assert.match(after, /^Next question from the (layer's|isolation forest's) ranking/);
+  }
+  await page.keyboard.press('z');
+  await waitQueried(page, 105);
+  assert.equal(await asker(), first, 'undo gives back who asks');
+  assert.ok(maxDifference(await exportedScores(page), scores) <= 1e-6, 'and the scores');
+  await finish(session);
+});
+
 // Bad input: a ragged and an empty CSV each show the banner; labels stay.
 test('a ragged and an empty CSV show error-banner and keep the labels', async () => {
   const session = await openReady('?backend=cpu');

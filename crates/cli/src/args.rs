@@ -106,10 +106,11 @@ crates/core/src/active/mod.rs for the math):
                                layer's own ranking (scores stay the layer's)
   --second-after N             the second ranking asks its first question once the
                                layer's own has asked N (2)
-  --boost-after N              from N labels on, trees boosted on the labels propose
+  --boost-after N              from N+5 labels on, trees boosted on the labels propose
                                questions while they hit as often as the rankings;
-                               they never change a score; 0: off (0). Refitted every
-                               5 labels, they pick among the asking ranking's best rows
+                               they never change a score; 0: off (100). Refitted every
+                               5 labels (to the labels of 5 labels before), they pick
+                               among the asking ranking's best rows
   --boost-candidates N         how many of the asking ranking's best unlabelled rows
                                the trees pick from (500)";
 

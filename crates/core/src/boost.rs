@@ -18,25 +18,43 @@
 //! largest, each side keeping a hessian of at least [`MIN_HESSIAN`] (a
 //! node of fewer than [`MIN_SPLIT_ROWS`] rows does not split), and
 //! a leaf's value is `−G/(H + λ)`, shrunk by [`SHRINK`]. Thresholds fall
-//! half-way between two distinct values of the labelled rows. Every sum
-//! runs in a fixed order, so the same labels give the same trees, to the
-//! bit.
+//! half-way between two distinct values of the labelled rows. Each tree
+//! splits only on a seeded draw of [`COLUMN_SHARE`] of the columns, and
+//! there are [`TREES`] of them, so a fit costs about a sixth of 100 trees
+//! on every column, with no loss in what it finds (docs/BENCHMARKS.md, "the
+//! classifier made cheap"). Every sum runs in a fixed order, so the same
+//! labels give the same trees, to the bit, and [`BoostFit`] grows them a
+//! few at a time: a session spreads one fit over the labels before it is
+//! needed.
 
 /// Trees in the ensemble.
-pub const TREES: usize = 100;
+pub const TREES: usize = 50;
 /// Depth of each tree (at most `2^DEPTH` leaves).
 pub const DEPTH: usize = 4;
 /// Shrinkage: each tree adds this share of its leaf values.
-pub const SHRINK: f64 = 0.1;
+pub const SHRINK: f64 = 0.2;
+/// The share of the columns each tree may split on, drawn afresh for each
+/// tree (at least one).
+pub const COLUMN_SHARE: f64 = 0.34;
+/// The seed of the columns' draws: part of the method, so the same labels
+/// give the same trees.
+const COLUMN_SEED: u64 = 0x5eed;
 /// `λ`, the L2 penalty on a leaf's value.
 pub const LAMBDA: f64 = 1.0;
 /// The least hessian either side of a split keeps.
 pub const MIN_HESSIAN: f64 = 1.0;
 /// A node of fewer labelled rows than this stays a leaf.
 pub const MIN_SPLIT_ROWS: usize = 4;
+/// The fewest labelled anomalies the trees learn from: with one or two
+/// they can only look for rows like those, and after a mistaken first
+/// "anomaly" that is a wasted question that derails the layer's search
+/// (docs/BENCHMARKS.md, "the classifier made cheap").
+pub const MIN_ANOMALIES: usize = 3;
 /// The most labelled rows one fit reads (the latest ones): the fit costs
-/// `O(TREES·DEPTH·d·rows)` after one sort per column.
-pub const MAX_FIT_ROWS: usize = 4096;
+/// `O(TREES·DEPTH·COLUMN_SHARE·d·rows)` after one sort per column, and a
+/// session grows a fifth of it per label, about 13 ms natively at this
+/// many rows of 62 columns (docs/BENCHMARKS.md).
+pub const MAX_FIT_ROWS: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Node {
@@ -79,51 +97,13 @@ struct Open {
 
 impl Boosted {
     /// Fits to `labels` (row, anomaly) over the row-major table `x` of `d`
-    /// columns. `None` without both classes, without columns, or when a
-    /// row is out of range: nothing to learn.
+    /// columns, all at once ([`BoostFit`] grows the same trees a few at a
+    /// time). `None` without [`MIN_ANOMALIES`] anomalies and a normal row,
+    /// without columns, or when a row is out of range: nothing to learn.
     pub fn fit(x: &[f32], d: usize, labels: &[(usize, bool)]) -> Option<Self> {
-        let rows = x.len().checked_div(d)?;
-        let labels = &labels[labels.len().saturating_sub(MAX_FIT_ROWS)..];
-        let pos = labels.iter().filter(|l| l.1).count();
-        let neg = labels.len() - pos;
-        if pos == 0 || neg == 0 || labels.iter().any(|l| l.0 >= rows) {
-            return None;
-        }
-        let n = labels.len();
-        // The labelled rows' values, gathered once (row-major, `n × d`).
-        let xs: Vec<f32> = labels
-            .iter()
-            .flat_map(|&(r, _)| x[r * d..(r + 1) * d].iter().copied())
-            .collect();
-        let value = |s: usize, j: usize| xs[s * d + j];
-        // Each class weighs half of the total.
-        let weight = |anomaly: bool| n as f64 / (2.0 * if anomaly { pos } else { neg } as f64);
-        // The samples in each column's order, ties by place.
-        // Each column's (sample, value) pairs in its order, contiguous.
-        let sorted: Vec<Vec<(u32, f32)>> = (0..d)
-            .map(|j| {
-                let mut order: Vec<(u32, f32)> = (0..n).map(|s| (s as u32, value(s, j))).collect();
-                order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                order
-            })
-            .collect();
-        let mut fit = vec![0.0f64; n];
-        let (mut g, mut h) = (vec![0.0f64; n], vec![0.0f64; n]);
-        let mut trees = Vec::with_capacity(TREES);
-        for _ in 0..TREES {
-            for (s, &(_, anomaly)) in labels.iter().enumerate() {
-                let p = 1.0 / (1.0 + (-fit[s]).exp());
-                let (c, y) = (weight(anomaly), f64::from(u8::from(anomaly)));
-                g[s] = c * (p - y);
-                h[s] = c * (p * (1.0 - p)).max(1e-12);
-            }
-            let tree = grow(&sorted, &value, &g, &h);
-            for (s, f) in fit.iter_mut().enumerate() {
-                *f += leaf_value(&tree, |j| value(s, j));
-            }
-            trees.push(tree);
-        }
-        Some(Self { d, trees })
+        let mut fit = BoostFit::new(x, d, labels)?;
+        fit.grow(TREES);
+        Some(fit.finish())
     }
 
     /// The ensemble's log-odds for row `row` of the table `x` (higher: more
@@ -131,6 +111,108 @@ impl Boosted {
     pub fn score(&self, x: &[f32], row: usize) -> f64 {
         let cells = &x[row * self.d..(row + 1) * self.d];
         self.trees.iter().map(|t| leaf_value(t, |j| cells[j])).sum()
+    }
+}
+
+/// A fit in progress: [`Boosted::fit`]'s trees, grown a few per call, so
+/// that a session can spread one fit over the labels before it is needed
+/// ([`crate::session::Session`]). The trees are the same however the
+/// growing is sliced.
+#[derive(Debug, Clone)]
+pub struct BoostFit {
+    d: usize,
+    /// The labels fitted to (at most [`MAX_FIT_ROWS`], the latest).
+    anomaly: Vec<bool>,
+    /// The labelled rows' values, row-major `n × d`.
+    xs: Vec<f32>,
+    /// Each column's (sample, value) pairs in its order, ties by place.
+    sorted: Vec<Vec<(u32, f32)>>,
+    /// Each class's weight: half of the total each.
+    weight: [f64; 2],
+    /// The ensemble's log-odds for each sample so far.
+    fit: Vec<f64>,
+    rng: crate::rng::Rng,
+    /// The columns, drawn to the front for each tree.
+    columns: Vec<usize>,
+    trees: Vec<Vec<Node>>,
+}
+
+impl BoostFit {
+    /// Starts a fit (one sort per column); `None` as [`Boosted::fit`].
+    pub fn new(x: &[f32], d: usize, labels: &[(usize, bool)]) -> Option<Self> {
+        let rows = x.len().checked_div(d)?;
+        let labels = &labels[labels.len().saturating_sub(MAX_FIT_ROWS)..];
+        let pos = labels.iter().filter(|l| l.1).count();
+        let neg = labels.len() - pos;
+        if pos < MIN_ANOMALIES || neg == 0 || labels.iter().any(|l| l.0 >= rows) {
+            return None;
+        }
+        let n = labels.len();
+        let xs: Vec<f32> = labels
+            .iter()
+            .flat_map(|&(r, _)| x[r * d..(r + 1) * d].iter().copied())
+            .collect();
+        let sorted = (0..d)
+            .map(|j| {
+                let mut order: Vec<(u32, f32)> =
+                    (0..n).map(|s| (s as u32, xs[s * d + j])).collect();
+                order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                order
+            })
+            .collect();
+        Some(Self {
+            d,
+            anomaly: labels.iter().map(|l| l.1).collect(),
+            xs,
+            sorted,
+            weight: [n as f64 / (2.0 * neg as f64), n as f64 / (2.0 * pos as f64)],
+            fit: vec![0.0; n],
+            rng: crate::rng::Rng::new(COLUMN_SEED),
+            columns: (0..d).collect(),
+            trees: Vec::with_capacity(TREES),
+        })
+    }
+
+    /// Grows up to `count` more trees (of [`TREES`] in all).
+    pub fn grow(&mut self, count: usize) {
+        let d = self.d;
+        let take = ((d as f64 * COLUMN_SHARE).ceil() as usize).clamp(1, d);
+        let (mut g, mut h) = (vec![0.0f64; self.fit.len()], vec![0.0f64; self.fit.len()]);
+        for _ in 0..count.min(TREES - self.trees.len()) {
+            for (s, &anomaly) in self.anomaly.iter().enumerate() {
+                let p = 1.0 / (1.0 + (-self.fit[s]).exp());
+                let (c, y) = (
+                    self.weight[usize::from(anomaly)],
+                    f64::from(u8::from(anomaly)),
+                );
+                g[s] = c * (p - y);
+                h[s] = c * (p * (1.0 - p)).max(1e-12);
+            }
+            self.rng.draw_to_front(&mut self.columns, take);
+            let mut columns = self.columns[..take].to_vec();
+            columns.sort_unstable();
+            let xs = &self.xs;
+            let value = |s: usize, j: usize| xs[s * d + j];
+            let tree = grow(&self.sorted, &columns, &value, &g, &h);
+            for (s, f) in self.fit.iter_mut().enumerate() {
+                *f += leaf_value(&tree, |j| value(s, j));
+            }
+            self.trees.push(tree);
+        }
+    }
+
+    /// Whether every tree is grown.
+    pub fn is_done(&self) -> bool {
+        self.trees.len() == TREES
+    }
+
+    /// The ensemble, its remaining trees grown first.
+    pub fn finish(mut self) -> Boosted {
+        self.grow(TREES);
+        Boosted {
+            d: self.d,
+            trees: self.trees,
+        }
     }
 }
 
@@ -150,10 +232,11 @@ fn leaf_value(tree: &[Node], at: impl Fn(usize) -> f32) -> f64 {
     }
 }
 
-/// One tree, level by level: at each level one pass over each column's
-/// order finds every open node's best split.
+/// One tree, level by level: at each level one pass over the order of each
+/// of `columns` (ascending) finds every open node's best split.
 fn grow(
     sorted: &[Vec<(u32, f32)>],
+    columns: &[usize],
     value: &impl Fn(usize, usize) -> f32,
     g: &[f64],
     h: &[f64],
@@ -180,7 +263,8 @@ fn grow(
         let mut gl = vec![0.0f64; open.len()];
         let mut hl = vec![0.0f64; open.len()];
         let mut last: Vec<Option<f32>> = vec![None; open.len()];
-        for (j, order) in sorted.iter().enumerate() {
+        for &j in columns {
+            let order = &sorted[j];
             gl.iter_mut().for_each(|v| *v = 0.0);
             hl.iter_mut().for_each(|v| *v = 0.0);
             last.iter_mut().for_each(|v| *v = None);
@@ -328,6 +412,31 @@ mod tests {
         assert!(Boosted::fit(&x, 2, &[(0, true), (99, false)]).is_none());
         assert!(Boosted::fit(&x, 0, &[(0, true), (1, false)]).is_none());
         assert!(Boosted::fit(&[], 2, &[(0, true), (1, false)]).is_none());
+    }
+
+    #[test]
+    fn fewer_than_three_anomalies_give_none() {
+        let (x, _) = corner(50, 4);
+        let mut labels: Vec<(usize, bool)> = (0..30).map(|i| (i, false)).collect();
+        labels.extend([(40, true), (41, true)]);
+        assert!(Boosted::fit(&x, 2, &labels).is_none());
+        labels.push((42, true));
+        assert!(Boosted::fit(&x, 2, &labels).is_some());
+    }
+
+    #[test]
+    fn a_fit_grown_in_slices_is_the_fit_grown_at_once() {
+        let (x, y) = corner(800, 5);
+        let labels: Vec<(usize, bool)> = (0..200).map(|i| (i * 4, y[i * 4])).collect();
+        let whole = Boosted::fit(&x, 2, &labels).expect("both answers");
+        let mut sliced = BoostFit::new(&x, 2, &labels).expect("both answers");
+        for k in [1, 0, 7, 3] {
+            sliced.grow(k);
+            assert!(!sliced.is_done());
+        }
+        sliced.grow(TREES);
+        assert!(sliced.is_done());
+        assert_eq!(sliced.finish(), whole);
     }
 
     #[test]

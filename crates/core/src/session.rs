@@ -4,7 +4,7 @@
 //! asynchronous), then [`attach`](Session::attach)es the result.
 
 use crate::active::{ActiveConfig, ActiveLayer, LayerInputs, Part};
-use crate::boost::Boosted;
+use crate::boost::{BoostFit, Boosted};
 use crate::data::{raw_value, Prepared, Table};
 use crate::detector::{Forward, Scored};
 use crate::error::CoreError;
@@ -190,6 +190,8 @@ pub struct Session {
     /// The labels' classifier and the labels it was fitted to (see
     /// [`ActiveConfig::boost_after`]).
     boosted: Option<BoostedFit>,
+    /// The next one, grown a few trees per label until it is needed.
+    pending: Option<PendingFit>,
     /// Every row's rank under the current scores, made when first asked for.
     ranks: std::sync::OnceLock<Vec<usize>>,
     /// The layer's scores before any label (the ranking without
@@ -260,8 +262,13 @@ fn finds_as_often((h, n): (usize, usize), (ho, no): (usize, usize)) -> bool {
 /// it was fitted to.
 type BoostedFit = (Vec<(usize, bool)>, Option<std::sync::Arc<Boosted>>);
 
+/// A fit of the classifier in progress (`None`: nothing to learn) and the
+/// labels it is for.
+type PendingFit = (Vec<(usize, bool)>, Option<BoostFit>);
+
 /// The labels' classifier is fitted again every this many labels (see
-/// [`ActiveConfig::boost_after`]).
+/// [`ActiveConfig::boost_after`]), to the labels as they stood this many
+/// labels before, so that each fit is grown over the labels in between.
 pub const BOOST_EVERY: usize = 5;
 
 impl Session {
@@ -302,6 +309,7 @@ impl Session {
             top: Vec::new(),
             tops: (None, None, None),
             boosted: None,
+            pending: None,
             ranks: std::sync::OnceLock::new(),
             prior: None,
             prior_ranked: std::sync::OnceLock::new(),
@@ -663,29 +671,49 @@ impl Session {
     }
 
     /// The labels' classifier for the labels as they now stand: fitted to
-    /// the first `boost_after + k·BOOST_EVERY` labels (the most that are
-    /// in), so that it is a function of the labels in their order and is
-    /// fitted again only every [`BOOST_EVERY`] labels. `None` before
-    /// `boost_after` labels, when it is off, or without both answers.
+    /// the first `boost_after + (k − 1)·BOOST_EVERY` labels once `boost_after
+    /// + k·BOOST_EVERY` are in (`k ≥ 1`), so that it is a function of the
+    /// labels in their order, changes only every [`BOOST_EVERY`] labels, and
+    /// each fit can be grown a slice per label over the [`BOOST_EVERY`]
+    /// labels before it is needed. `None` before then, when it is off, or
+    /// with nothing to learn ([`BoostFit::new`]).
     fn boosted_now(&mut self) -> Option<std::sync::Arc<Boosted>> {
         let after = self.active_config.boost_after;
         let n = self.history.len();
-        if after == 0 || n < after || self.active_config.boost_candidates == 0 {
+        if after == 0 || n < after + BOOST_EVERY || self.active_config.boost_candidates == 0 {
             self.boosted = None;
+            self.pending = None;
             return None;
         }
-        let upto = after + (n - after) / BOOST_EVERY * BOOST_EVERY;
-        let labels: Vec<(usize, bool)> = self.history[..upto]
-            .iter()
-            .map(|e| (e.row, e.anomaly))
-            .collect();
-        if let Some((fitted, model)) = &self.boosted {
-            if *fitted == labels {
-                return model.clone();
+        let newest = after + (n - after) / BOOST_EVERY * BOOST_EVERY;
+        let prefix = |upto: usize, history: &[LabelEvent]| -> Vec<(usize, bool)> {
+            history[..upto].iter().map(|e| (e.row, e.anomaly)).collect()
+        };
+        let labels = prefix(newest - BOOST_EVERY, &self.history);
+        let model = match self.boosted.take() {
+            Some((fitted, model)) if fitted == labels => model,
+            _ => {
+                let grown = match self.pending.take() {
+                    Some((fitted, fit)) if fitted == labels => fit,
+                    _ => BoostFit::new(&self.x, self.cols(), &labels),
+                };
+                grown.map(|fit| std::sync::Arc::new(fit.finish()))
             }
-        }
-        let model = Boosted::fit(&self.x, self.cols(), &labels).map(std::sync::Arc::new);
+        };
         self.boosted = Some((labels, model.clone()));
+        // The next fit, a slice of its trees per label.
+        let next = prefix(newest, &self.history);
+        if self
+            .pending
+            .as_ref()
+            .is_none_or(|(fitted, _)| *fitted != next)
+        {
+            let fit = BoostFit::new(&self.x, self.cols(), &next);
+            self.pending = Some((next, fit));
+        }
+        if let Some((_, Some(fit))) = &mut self.pending {
+            fit.grow(crate::boost::TREES.div_ceil(BOOST_EVERY));
+        }
         model
     }
 
@@ -1554,14 +1582,16 @@ pub(crate) mod tests {
         for step in 0..60 {
             let asker = s.asker();
             let proposal = s.tops.2;
-            // Fitted to the first 12 + 5k labels, once they hold both answers.
-            let fitted = &s.history()[..if step < 12 {
+            // Fitted to the first 12 + 5(k − 1) labels once 12 + 5k are in,
+            // when they hold three anomalies and a normal row.
+            let fitted = &s.history()[..if step < 12 + BOOST_EVERY {
                 0
             } else {
-                12 + (step - 12) / 5 * 5
+                12 + (step - 12) / BOOST_EVERY * BOOST_EVERY - BOOST_EVERY
             }];
-            let both = fitted.iter().any(|e| e.anomaly) && fitted.iter().any(|e| !e.anomaly);
-            assert_eq!(proposal.is_some(), both, "step {step}");
+            let anomalies = fitted.iter().filter(|e| e.anomaly).count();
+            let learns = anomalies >= crate::boost::MIN_ANOMALIES && anomalies < fitted.len();
+            assert_eq!(proposal.is_some(), learns, "step {step}");
             let asking = if asker.second { s.tops.1 } else { s.tops.0 };
             let (hc, nc) = third;
             let (ho, no) = others;

@@ -10,7 +10,7 @@
 //! exactly those a replay gives; anything else is ignored and the labels
 //! are replayed.
 
-use super::{ActiveConfig, ActiveLayer, Adam, Fit};
+use super::{ActiveLayer, Adam, Fit};
 use crate::base64;
 
 /// The first word of the text: its format. `fit3`: the fingerprint and
@@ -67,12 +67,9 @@ fn fingerprint(layer: &ActiveLayer) -> u64 {
                 h.word(v.to_bits());
             }
         }
-        // The second ranking orders the questions and changes no fit.
-        let config = ActiveConfig {
-            second_share: 0.0,
-            second_after: 0,
-            ..layer.config.clone()
-        };
+        // The second ranking and the labels' classifier order the
+        // questions and change no fit.
+        let config = layer.config.scoring_part();
         h.bytes(format!("{config:?}").as_bytes());
         h.bytes(KERNEL.as_bytes());
         for w in &layer.w0 {
@@ -364,6 +361,30 @@ mod tests {
         assert!(!wider.restore_saved(&labels, &text), "other settings");
         assert_eq!(other.scores(), &before[..], "nothing changed");
         assert!(other.restore_saved(&labels, &text));
+    }
+
+    #[test]
+    fn settings_that_only_order_the_questions_keep_a_saved_fit() {
+        let labels = labels();
+        // Saved by a page whose classifier was off and whose second ranking
+        // had other settings: the same fit, so it is taken back.
+        let saved_by = ActiveConfig {
+            boost_after: 0,
+            boost_candidates: 50,
+            second_share: 0.3,
+            second_after: 5,
+            ..ActiveConfig::default()
+        };
+        assert_eq!(
+            saved_by.scoring_part(),
+            ActiveConfig::default().scoring_part()
+        );
+        let mut first = layer(saved_by);
+        first.set_labels(&labels);
+        let text = first.saved_fit().unwrap();
+        let mut here = layer(ActiveConfig::default());
+        assert!(here.restore_saved(&labels, &text));
+        assert_eq!(here.scores(), first.scores());
     }
 
     #[test]
