@@ -206,10 +206,20 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
         format!("{hits} {a} in {asked} {q}")
     };
     if asker.third {
-        let (third, others) = (record(asker.third_record), record(asker.others_record));
+        let third = record(asker.third_record);
+        let others = match asker.others_record {
+            (_, 0) => "none yet".to_string(),
+            r => record(r),
+        };
+        let so_far = record(asker.rankings_record);
         let how = match asker.third_record.1 {
-            0 => format!("a first try, now that there are many answers (the rankings: {others})"),
-            _ => format!("they find anomalies at least as often ({third}; the rankings: {others})"),
+            0 => format!(
+                "a first try, now that there are many answers (the rankings so far: {so_far})"
+            ),
+            _ => format!(
+                "they find anomalies at least as often ({third}; the rankings, on the \
+                 questions where the two differed: {others})"
+            ),
         };
         return Some(format!(
             "Next question from trees fitted to your answers: {how}. Colours and scores \

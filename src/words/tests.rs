@@ -213,17 +213,27 @@ fn who_asks_is_said_once_the_second_ranking_is_in_play() {
         others_record,
         ..asker(false, (5, 9), (0, 1))
     };
-    let t = asker_text(&third((0, 0), (40, 100))).unwrap();
+    // The rankings' record so far counts a question both had next once.
+    let t = asker_text(&Asker {
+        rankings_record: (5, 9),
+        ..third((0, 0), (0, 0))
+    })
+    .unwrap();
     assert!(
         t.starts_with("Next question from trees fitted to your answers: a first try")
-            && t.contains("the rankings: 40 anomalies in 100 questions"),
+            && t.contains("(the rankings so far: 5 anomalies in 9 questions)"),
         "{t}"
     );
     let t = asker_text(&third((3, 4), (2, 5))).unwrap();
     assert!(
-        t.contains("at least as often (3 anomalies in 4 questions; the rankings: 2 anomalies in 5"),
+        t.contains(
+            "at least as often (3 anomalies in 4 questions; the rankings, on the questions \
+             where the two differed: 2 anomalies in 5 questions)"
+        ),
         "{t}"
     );
+    let t = asker_text(&third((1, 1), (0, 0))).unwrap();
+    assert!(t.contains("where the two differed: none yet)"), "{t}");
     let t = asker_text(&asker(false, (5, 9), (0, 1))).unwrap();
     assert!(
         t.starts_with("Next question from the layer's ranking (5 anomalies in 9 questions")

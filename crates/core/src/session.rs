@@ -85,6 +85,9 @@ pub struct Asker {
     /// (anomalies, questions) of the two rankings over the questions where
     /// the classifier proposed another row.
     pub others_record: (usize, usize),
+    /// (anomalies, questions) over every question either ranking asked
+    /// (one that both had next counts once).
+    pub rankings_record: (usize, usize),
 }
 
 /// What one reason for a row's score is about.
@@ -730,7 +733,7 @@ impl Session {
         let (mut first, mut second) = ((0, 0), (0, 0));
         // The classifier against the two rankings, on the questions where
         // it proposed a row other than theirs.
-        let (mut third, mut others) = ((0, 0), (0, 0));
+        let (mut third, mut others, mut rankings) = ((0, 0), (0, 0), (0, 0));
         let count =
             |record: &mut (usize, usize), hit: usize| *record = (record.0 + hit, record.1 + 1);
         for e in &self.history {
@@ -740,6 +743,9 @@ impl Session {
             }
             if a.second {
                 count(&mut second, hit);
+            }
+            if a.first || a.second {
+                count(&mut rankings, hit);
             }
             if a.third_open {
                 match (a.third, a.first || a.second) {
@@ -765,6 +771,7 @@ impl Session {
             third: third_asks,
             third_record: third,
             others_record: others,
+            rankings_record: rankings,
         }
     }
 
@@ -1626,6 +1633,14 @@ pub(crate) mod tests {
             asked_by_third += usize::from(asks);
         }
         assert!(asked_by_third > 0);
+        let ranked: Vec<&LabelEvent> = s
+            .history()
+            .iter()
+            .filter(|e| e.asked.first || e.asked.second)
+            .collect();
+        let hits = ranked.iter().filter(|e| e.anomaly).count();
+        assert_eq!(s.asker().rankings_record, (hits, ranked.len()));
+        assert!(ranked.len() < 60, "the trees asked some");
         let before = (s.asker(), s.suggestion(), s.tops);
         let last = s.history().last().expect("a label").row;
         s.label(last, None).expect("row");
