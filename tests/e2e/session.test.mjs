@@ -104,6 +104,42 @@ test('session download, then a fresh page opens it: identical scores, no trainin
   await finish(second);
 });
 
+// A file saved with other layer settings still opens, its labels kept:
+// settings that only order the questions (the classifier off, as an
+// earlier page saved them) take the saved fit back; other scoring
+// settings replay the labels under the page's own, and the notice says
+// so. The labels were given under the page's settings, so either way the
+// scores are the saved page's to the bit (with the file's neighbour
+// weight they would not be).
+test('a session saved with other layer settings opens with its labels', async () => {
+  const first = await openReady('?backend=cpu&sample=tiny');
+  const { page } = first;
+  for (const key of ['A', 'N', 'N', 'A']) await labelQueueTop(page, key);
+  const before = await exportedScores(page);
+  const { json } = await saveSession(page, 'settings.session.json');
+  await finish(first);
+  const files = [];
+  const questionsOnly = structuredClone(json);
+  assert.equal(questionsOnly.layer.settings.boost_after, 100);
+  questionsOnly.layer.settings.boost_after = 0;
+  questionsOnly.layer.settings.second_share = 0.3;
+  files.push(['order.session.json', questionsOnly, /Session opened: 4 labels, every score as it was saved/]);
+  const scoring = structuredClone(json);
+  scoring.layer.settings.neighbour_weight = 2;
+  files.push(['scoring.session.json', scoring, /Session opened: 4 labels\. It was saved with other active-layer settings than this page's .* its labels were replayed with this page's settings/]);
+  for (const [name, file, notice] of files) {
+    const fresh = await openReady('?backend=cpu&sample=tiny&epochs=2');
+    const p2 = fresh.page;
+    await p2.setInputFiles('[data-testid=session-input]', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    await p2.waitForFunction(() => /Session opened/.test(document.querySelector('[data-testid=notice]')?.textContent ?? ''));
+    await waitForState(p2, 'ready');
+    assert.match(await p2.textContent('[data-testid=notice]'), notice, name);
+    await waitQueried(p2, 4);
+    assert.deepEqual(await exportedScores(p2), before, `${name}: every score to the bit`);
+    await finish(fresh);
+  }
+});
+
 test('a wrong session file gives a clear banner and changes nothing', async () => {
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
