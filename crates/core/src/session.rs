@@ -683,7 +683,7 @@ impl Session {
     fn boosted_now(&mut self) -> Option<std::sync::Arc<Boosted>> {
         let after = self.active_config.boost_after;
         let n = self.history.len();
-        if after == 0 || n < after + BOOST_EVERY || self.active_config.boost_candidates == 0 {
+        if after == 0 || n < after || self.active_config.boost_candidates == 0 {
             self.boosted = None;
             self.pending = None;
             return None;
@@ -692,18 +692,26 @@ impl Session {
         let prefix = |upto: usize, history: &[LabelEvent]| -> Vec<(usize, bool)> {
             history[..upto].iter().map(|e| (e.row, e.anomaly)).collect()
         };
-        let labels = prefix(newest - BOOST_EVERY, &self.history);
-        let model = match self.boosted.take() {
-            Some((fitted, model)) if fitted == labels => model,
-            _ => {
-                let grown = match self.pending.take() {
-                    Some((fitted, fit)) if fitted == labels => fit,
-                    _ => BoostFit::new(&self.x, self.cols(), &labels),
-                };
-                grown.map(|fit| std::sync::Arc::new(fit.finish()))
-            }
+        // From `after` labels on the first fit grows; it is used from
+        // `after + BOOST_EVERY` on.
+        let model = if newest >= after + BOOST_EVERY {
+            let labels = prefix(newest - BOOST_EVERY, &self.history);
+            let model = match self.boosted.take() {
+                Some((fitted, model)) if fitted == labels => model,
+                _ => {
+                    let grown = match self.pending.take() {
+                        Some((fitted, fit)) if fitted == labels => fit,
+                        _ => BoostFit::new(&self.x, self.cols(), &labels),
+                    };
+                    grown.map(|fit| std::sync::Arc::new(fit.finish()))
+                }
+            };
+            self.boosted = Some((labels, model.clone()));
+            model
+        } else {
+            self.boosted = None;
+            None
         };
-        self.boosted = Some((labels, model.clone()));
         // The next fit, a slice of its trees per label.
         let next = prefix(newest, &self.history);
         if self
