@@ -624,8 +624,13 @@ impl Session {
     fn refresh_top(&mut self) {
         self.ranks = std::sync::OnceLock::new();
         self.tops = (None, None, None);
-        let Some(layer) = &self.active else {
+        if self.active.is_none() {
             self.top = Vec::new();
+            return;
+        }
+        // Grows a slice of the classifier's next fit at every change.
+        let model = self.boosted_now();
+        let Some(layer) = &self.active else {
             return;
         };
         let mask = self.labelled_mask();
@@ -635,10 +640,11 @@ impl Session {
             (true, Some(t)) => (t, Some(layer.scores())),
             (_, t) => (layer.scores(), t),
         };
-        let boosting = self.active_config.boost_after > 0;
-        let wanted = match boosting {
-            true => self.active_config.boost_candidates.max(TOP_CACHED),
-            false => TOP_CACHED,
+        // The classifier's candidates only when it has a fit: before that
+        // the page's labels select the top rows it reads, not 500.
+        let wanted = match &model {
+            Some(_) => self.active_config.boost_candidates.max(TOP_CACHED),
+            None => TOP_CACHED,
         };
         let mut candidates = top_of(asking, wanted);
         let other = other.and_then(|s| top_of(s, 1).first().copied());
@@ -650,21 +656,18 @@ impl Session {
         };
         self.top = candidates.iter().take(TOP_CACHED).copied().collect();
         candidates.truncate(self.active_config.boost_candidates);
-        let proposal = match boosting {
-            true => self.boosted_now().and_then(|model| {
-                // The best by the classifier; ties go to the asking
-                // ranking's order.
-                let mut best: Option<(f64, usize)> = None;
-                for &r in &candidates {
-                    let v = model.score(&self.x, r);
-                    if best.is_none_or(|(bv, _)| v > bv) {
-                        best = Some((v, r));
-                    }
+        let proposal = model.and_then(|model| {
+            // The best by the classifier; ties go to the asking ranking's
+            // order.
+            let mut best: Option<(f64, usize)> = None;
+            for &r in &candidates {
+                let v = model.score(&self.x, r);
+                if best.is_none_or(|(bv, _)| v > bv) {
+                    best = Some((v, r));
                 }
-                best.map(|(_, r)| r)
-            }),
-            false => None,
-        };
+            }
+            best.map(|(_, r)| r)
+        });
         self.tops = (a, b, proposal);
         if let Some(p) = proposal.filter(|_| self.asker().third) {
             self.top.retain(|&r| r != p);
@@ -689,36 +692,50 @@ impl Session {
             return None;
         }
         let newest = after + (n - after) / BOOST_EVERY * BOOST_EVERY;
-        let prefix = |upto: usize, history: &[LabelEvent]| -> Vec<(usize, bool)> {
+        // Whether `fitted` are the first `upto` labels (compared in place:
+        // this runs at every label).
+        let history = &self.history;
+        let is_prefix = |fitted: &[(usize, bool)], upto: usize| {
+            fitted.len() == upto
+                && fitted
+                    .iter()
+                    .zip(history)
+                    .all(|(&f, e)| f == (e.row, e.anomaly))
+        };
+        let prefix = |upto: usize| -> Vec<(usize, bool)> {
             history[..upto].iter().map(|e| (e.row, e.anomaly)).collect()
         };
         // From `after` labels on the first fit grows; it is used from
         // `after + BOOST_EVERY` on.
         let model = if newest >= after + BOOST_EVERY {
-            let labels = prefix(newest - BOOST_EVERY, &self.history);
-            let model = match self.boosted.take() {
-                Some((fitted, model)) if fitted == labels => model,
+            let upto = newest - BOOST_EVERY;
+            match self.boosted.take() {
+                Some((fitted, model)) if is_prefix(&fitted, upto) => {
+                    self.boosted = Some((fitted, model.clone()));
+                    model
+                }
                 _ => {
+                    let labels = prefix(upto);
                     let grown = match self.pending.take() {
                         Some((fitted, fit)) if fitted == labels => fit,
                         _ => BoostFit::new(&self.x, self.cols(), &labels),
                     };
-                    grown.map(|fit| std::sync::Arc::new(fit.finish()))
+                    let model = grown.map(|fit| std::sync::Arc::new(fit.finish()));
+                    self.boosted = Some((labels, model.clone()));
+                    model
                 }
-            };
-            self.boosted = Some((labels, model.clone()));
-            model
+            }
         } else {
             self.boosted = None;
             None
         };
         // The next fit, a slice of its trees per label.
-        let next = prefix(newest, &self.history);
         if self
             .pending
             .as_ref()
-            .is_none_or(|(fitted, _)| *fitted != next)
+            .is_none_or(|(fitted, _)| !is_prefix(fitted, newest))
         {
+            let next = prefix(newest);
             let fit = BoostFit::new(&self.x, self.cols(), &next);
             self.pending = Some((next, fit));
         }
