@@ -200,8 +200,13 @@ fn start_run(ctx: Ctx, restore: Option<Arc<SessionFile>>) {
                 } else {
                     saved_on == here
                 };
-                let other_settings =
-                    file.layer.settings.scoring_part() != ActiveConfig::default().scoring_part();
+                // The layer's settings here, not the file's, scored it.
+                let other_settings = ctx
+                    .with_lab(|l| {
+                        file.layer.settings.scoring_part()
+                            != l.session.active_config().scoring_part()
+                    })
+                    .unwrap_or(false);
                 ctx.messages.notice.set(Some(if other_settings {
                     format!("Session opened: {n} labels. It was saved with other active-layer settings than this page's (an earlier version, or the command line with other flags), so its labels were replayed with this page's settings: the scores and the next questions can differ from the saved ones.")
                 } else if exact {
