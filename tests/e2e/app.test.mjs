@@ -121,6 +121,7 @@ test('past 105 labels the trees fitted to the answers ask, and the page says so'
   assert.doesNotMatch(await asker(), /trees/, 'no trees before 105 labels');
   await autoLabel(1, 105);
   const first = await asker();
+  await screenshot(page, 'trees-ask.png');
   // Every label so far was on a ranking's suggestion: the rankings' record
   // counts all 105.
   assert.match(first, /^Next question from trees fitted to your answers: a first try, now that there are many answers \(the rankings so far: \d+ anomalies in 105 questions\)\. Colours and scores stay the layer's\.$/);
