@@ -5,6 +5,10 @@
 //
 // Run (after a build into dist/, e.g. by ./scripts/test.sh or ./scripts/app.sh):
 //   node scripts/bench_bulk.mjs [rows ...]      (default: 10000 100000)
+//   node scripts/bench_bulk.mjs --anomaly --before 105 10000
+//                                  (the squares labelled anomaly, after 105
+//                                   single labels instead of 20: past the
+//                                   point where the labels' classifier fits)
 //
 // For each size: the generated sample with that many rows on the CPU
 // backend, 20 labels from the queue one by one (their median is the
@@ -20,15 +24,22 @@ import {
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
 const browser = await launch();
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const kind = flag('--anomaly') ? 'anomaly' : 'normal';
+const before = value('--before', 20);
+const sizes = args.filter((a, i) => /^[0-9]+$/.test(a) && args[i - 1] !== '--before').map(Number);
+if (sizes.length === 0) sizes.push(10_000, 100_000);
+console.log(`(squares labelled ${kind}, after ${before} single labels; the reference is the median of the last 20)\n`);
 console.log('| rows | selected | bulk label → repaint (median of 5, ms) | slowest (ms) | one label (median ms) | ratio |');
 console.log('|---|---|---|---|---|---|');
-const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [10_000, 100_000];
 for (const rows of sizes) {
   const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
   await waitForState(page, 'ready', 600_000);
   const singles = [];
-  for (let k = 0; k < 20; k++) singles.push(await labelQueueTop(page, k % 3 ? 'N' : 'A'));
-  const one = median(singles);
+  for (let k = 0; k < before; k++) singles.push(await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000));
+  const one = median(singles.slice(-20));
   if ((await page.getAttribute('[data-testid=rect-button]', 'aria-pressed')) !== 'true') {
     await page.click('[data-testid=rect-button]');
   }
@@ -52,7 +63,7 @@ for (const rows of sizes) {
         break;
       }
       const { queried } = await foundCounter(page);
-      await page.click('[data-testid=label-selection-normal]');
+      await page.click(`[data-testid=label-selection-${kind}]`);
       await waitQueriedAbove(page, queried, 120_000);
       times.push(Number(await page.getAttribute('[data-testid=scatter]', 'data-last-update-ms')));
       await page.click('[data-testid=label-undo]');

@@ -109,8 +109,9 @@ crates/core/src/active/mod.rs for the math):
   --boost-after N              from N+5 labels on, trees boosted on the labels propose
                                questions while they hit as often as the rankings;
                                they never change a score; 0: off (100). Refitted every
-                               5 labels (to the labels of 5 labels before), they pick
-                               among the asking ranking's best rows
+                               5 labels (to the labels of 5 labels before; up to 16
+                               past 383 labels), they pick among the asking
+                               ranking's best rows
   --boost-candidates N         how many of the asking ranking's best unlabelled rows
                                the trees pick from (500)";
 

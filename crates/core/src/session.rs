@@ -269,10 +269,38 @@ type BoostedFit = (Vec<(usize, bool)>, Option<std::sync::Arc<Boosted>>);
 /// labels it is for.
 type PendingFit = (Vec<(usize, bool)>, Option<BoostFit>);
 
-/// The labels' classifier is fitted again every this many labels (see
-/// [`ActiveConfig::boost_after`]), to the labels as they stood this many
-/// labels before, so that each fit is grown over the labels in between.
+/// The labels' classifier is fitted again every this many labels at
+/// least (see [`ActiveConfig::boost_after`] and [`boost_step`]), to the
+/// labels as they stood one step before, so that each fit is grown over
+/// the labels in between.
 pub const BOOST_EVERY: usize = 5;
+
+/// The labels between two fits of the classifier once `labels` are fitted
+/// to: [`BOOST_EVERY`] up to 383 labels (`eval`'s 300 questions never pass
+/// it), then `labels / 64`, at most 16. A fit costs about the labels it
+/// reads (at most [`crate::boost::MAX_FIT_ROWS`]), and a session grows it
+/// over the step's labels, so the trees a label grows stay about as many
+/// as at 320 labels however many there are (docs/BENCHMARKS.md).
+pub fn boost_step(labels: usize) -> usize {
+    (labels / 64).clamp(BOOST_EVERY, 16)
+}
+
+/// The classifier's fit points up to `n` labels, from `after` on
+/// (`after`, then each plus its [`boost_step`]): the last two at or below
+/// `n`, `(previous, newest)`. `None` below `after`.
+pub fn boost_points(after: usize, n: usize) -> Option<(Option<usize>, usize)> {
+    if n < after {
+        return None;
+    }
+    let (mut previous, mut newest) = (None, after);
+    loop {
+        let next = newest + boost_step(newest);
+        if next > n {
+            return Some((previous, newest));
+        }
+        (previous, newest) = (Some(newest), next);
+    }
+}
 
 impl Session {
     /// Standardises the table (f64 fit, f32 values) and lets its raw
@@ -677,21 +705,24 @@ impl Session {
     }
 
     /// The labels' classifier for the labels as they now stand: fitted to
-    /// the first `boost_after + (k − 1)·BOOST_EVERY` labels once `boost_after
-    /// + k·BOOST_EVERY` are in (`k ≥ 1`), so that it is a function of the
-    /// labels in their order, changes only every [`BOOST_EVERY`] labels, and
-    /// each fit can be grown a slice per label over the [`BOOST_EVERY`]
-    /// labels before it is needed. `None` before then, when it is off, or
-    /// with nothing to learn ([`BoostFit::new`]).
+    /// the labels at the last fit point but one once the last is reached
+    /// ([`boost_points`]: `boost_after + (k − 1)·BOOST_EVERY` once
+    /// `boost_after + k·BOOST_EVERY` are in, `k ≥ 1`, while the steps are
+    /// [`BOOST_EVERY`]), so that it is a function of the labels in their
+    /// order, changes only at the fit points, and each fit can be grown a
+    /// slice per label over the step before it is needed. `None` before
+    /// then, when it is off, or with nothing to learn ([`BoostFit::new`]).
     fn boosted_now(&mut self) -> Option<std::sync::Arc<Boosted>> {
         let after = self.active_config.boost_after;
         let n = self.history.len();
-        if after == 0 || n < after || self.active_config.boost_candidates == 0 {
+        let points = boost_points(after, n);
+        let Some((used, newest)) =
+            points.filter(|_| after > 0 && self.active_config.boost_candidates > 0)
+        else {
             self.boosted = None;
             self.pending = None;
             return None;
-        }
-        let newest = after + (n - after) / BOOST_EVERY * BOOST_EVERY;
+        };
         // Whether `fitted` are the first `upto` labels (compared in place:
         // this runs at every label).
         let history = &self.history;
@@ -705,10 +736,9 @@ impl Session {
         let prefix = |upto: usize| -> Vec<(usize, bool)> {
             history[..upto].iter().map(|e| (e.row, e.anomaly)).collect()
         };
-        // From `after` labels on the first fit grows; it is used from
-        // `after + BOOST_EVERY` on.
-        let model = if newest >= after + BOOST_EVERY {
-            let upto = newest - BOOST_EVERY;
+        // From `after` labels on the first fit grows; it is used from the
+        // next fit point on.
+        let model = if let Some(upto) = used {
             match self.boosted.take() {
                 Some((fitted, model)) if is_prefix(&fitted, upto) => {
                     self.boosted = Some((fitted, model.clone()));
@@ -740,7 +770,7 @@ impl Session {
             self.pending = Some((next, fit));
         }
         if let Some((_, Some(fit))) = &mut self.pending {
-            fit.grow(crate::boost::TREES.div_ceil(BOOST_EVERY));
+            fit.grow(crate::boost::TREES.div_ceil(boost_step(newest)));
         }
         model
     }
@@ -1592,6 +1622,42 @@ pub(crate) mod tests {
         assert_eq!((again.asker(), again.suggestion()), before);
     }
 
+    /// The classifier's fit points: every [`BOOST_EVERY`] labels from
+    /// `boost_after` while a fit reads few labels, then further apart, at
+    /// most 16, so the trees a label grows stay few.
+    #[test]
+    fn the_classifier_refits_further_apart_as_the_labels_grow() {
+        assert_eq!(boost_points(100, 99), None);
+        assert_eq!(boost_points(100, 100), Some((None, 100)));
+        assert_eq!(boost_points(100, 104), Some((None, 100)));
+        assert_eq!(boost_points(100, 105), Some((Some(100), 105)));
+        // `eval`'s 300 questions see the five-label steps only.
+        for n in 105..=389 {
+            let newest = 100 + (n - 100) / BOOST_EVERY * BOOST_EVERY;
+            assert_eq!(
+                boost_points(100, n),
+                Some((Some(newest - BOOST_EVERY), newest))
+            );
+        }
+        let mut points = vec![100];
+        for n in 101..=5000 {
+            let (previous, newest) = boost_points(100, n).expect("past 100");
+            if newest != *points.last().expect("one") {
+                assert_eq!(previous, points.last().copied());
+                points.push(newest);
+            }
+        }
+        let steps: Vec<usize> = points.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{steps:?}");
+        assert_eq!(
+            (steps[0], *steps.last().expect("a step")),
+            (BOOST_EVERY, 16)
+        );
+        for (step, point) in steps.iter().zip(&points) {
+            assert_eq!(*step, boost_step(*point));
+        }
+    }
+
     /// The labels' classifier proposes from `boost_after` labels on, among
     /// the asking ranking's best `boost_candidates` rows, and asks by its
     /// rule (written out again here): first once, then while it finds
@@ -1621,6 +1687,10 @@ pub(crate) mod tests {
             } else {
                 12 + (step - 12) / BOOST_EVERY * BOOST_EVERY - BOOST_EVERY
             }];
+            assert_eq!(
+                boost_points(12, step).and_then(|p| p.0).unwrap_or(0),
+                fitted.len()
+            );
             let anomalies = fitted.iter().filter(|e| e.anomaly).count();
             let learns = anomalies >= crate::boost::MIN_ANOMALIES && anomalies < fitted.len();
             assert_eq!(proposal.is_some(), learns, "step {step}");

@@ -146,7 +146,9 @@
 //! the questions and never the scores: once `boost_after + 5k` labels are
 //! in (`k ≥ 1`), gradient-boosted trees fitted to the first `boost_after +
 //! 5(k − 1)` (refitted every 5, a fit grown a slice per label over the
-//! five labels before it is used) propose the row they rank first among
+//! five labels before it is used; past 383 labels the refits are further
+//! apart, `labels/64` up to 16, [`crate::session::boost_step`], so a
+//! label grows fewer of a larger fit's trees) propose the row they rank first among
 //! the asking ranking's best `boost_candidates`; they need three labelled
 //! anomalies to learn from. It asks first once its proposal
 //! differs from the asking ranking's, then while `h₃ ≥ 1` and
@@ -322,7 +324,8 @@ pub struct ActiveConfig {
     pub second_after: usize,
     /// *The labels' classifier* ([`crate::boost`]): from this many labels
     /// and five more on, gradient-boosted trees fitted to the labels (as
-    /// they stood five labels before, refitted every five) propose the
+    /// they stood five labels before, refitted every five; further apart
+    /// past 383 labels, [`crate::session::boost_step`]) propose the
     /// next question among the asking ranking's best `boost_candidates`
     /// unlabelled rows, while they find anomalies at least as often as
     /// the rankings do. It never changes a score. 0 turns it off (a
