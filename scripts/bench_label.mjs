@@ -7,6 +7,11 @@
 //                                         (the 20 labels timed after 105 untimed
 //                                          ones: the labels' classifier grows a
 //                                          slice of its next fit at each)
+//   node scripts/bench_label.mjs score 1000 high-dimensional
+//                                         (more than 200 untimed labels are put in
+//                                          by the page's auto-label, from the
+//                                          sample's truth; the third argument is
+//                                          a built-in sample, 32 columns here)
 //
 // For each size: load the clustered sample with that many rows on the CPU
 // backend, label 20 rows from the queue and read the page's own timing of
@@ -15,7 +20,7 @@
 // JavaScript filling an RGBA buffer with the same number of 3×3 points and
 // putting it on a canvas of the same size: the least a repaint can cost.
 
-import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, waitForState, labelQueueTop, waitQueried } from '../tests/e2e/harness.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
@@ -24,10 +29,19 @@ console.log('| rows | label → repaint (median ms) | plain-JS repaint reference
 console.log('|---|---|---|---|');
 for (const rows of [10_000, 100_000]) {
   const colour = process.argv[2] === 'rank' ? '&colour=rank' : '';
-  const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3${colour}`);
+  const sample = process.argv[4] ? `&sample=${process.argv[4]}` : '';
+  const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3${colour}${sample}`);
   await waitForState(page, 'ready', 600_000);
   const before = Number(process.argv[3] ?? 0);
-  for (let k = 0; k < before; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
+  if (before > 200) {
+    await page.fill('[data-testid=auto-label-count]', String(before));
+    await page.click('[data-testid=auto-label-button]');
+    await waitQueried(page, before, 1_200_000);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
+  } else {
+    for (let k = 0; k < before; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
+  }
   const times = [];
   for (let k = 0; k < 20; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 'A'));
   const reference = await page.evaluate((n) => {
