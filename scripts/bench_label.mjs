@@ -20,7 +20,7 @@
 // JavaScript filling an RGBA buffer with the same number of 3×3 points and
 // putting it on a canvas of the same size: the least a repaint can cost.
 
-import { serve, launch, openPage, waitForState, labelQueueTop, waitQueried } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, waitForState, labelQueueTop, autoLabel } from '../tests/e2e/harness.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
@@ -34,11 +34,7 @@ for (const rows of [10_000, 100_000]) {
   await waitForState(page, 'ready', 600_000);
   const before = Number(process.argv[3] ?? 0);
   if (before > 200) {
-    await page.fill('[data-testid=auto-label-count]', String(before));
-    await page.click('[data-testid=auto-label-button]');
-    await waitQueried(page, before, 1_200_000);
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
+    await autoLabel(page, before, before, 1_200_000);
   } else {
     for (let k = 0; k < before; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
   }

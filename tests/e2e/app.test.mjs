@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   testBed, waitForState, screenshot, foundCounter, queueRows,
   canvasHash, shared, exportedScores, maxDifference, labelRow, waitQueried, openCsv,
+  autoLabel as autoLabelRows,
 } from './harness.mjs';
 
 const bed = testBed();
@@ -109,13 +110,7 @@ test('past 105 labels the trees fitted to the answers ask, and the page says so'
   const session = await openReady('?backend=cpu&sample=tiny');
   const { page } = session;
   await openCsv(page, join(shared, 'ann_thyroid_1v3.csv'), 3251);
-  const autoLabel = async (count, total) => {
-    await page.fill('[data-testid=auto-label-count]', String(count));
-    await page.click('[data-testid=auto-label-button]');
-    await waitQueried(page, total, 300_000);
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
-  };
+  const autoLabel = (count, total) => autoLabelRows(page, count, total);
   await autoLabel(104, 104);
   const asker = () => page.textContent('[data-testid=asker]');
   assert.doesNotMatch(await asker(), /trees/, 'no trees before 105 labels');

@@ -136,6 +136,19 @@ export async function waitQueried(page, n, timeout = 30_000) {
     (k) => new RegExp(`queried ${k}$`).test(document.querySelector('[data-testid=found-counter]')?.textContent ?? ''), n, { timeout });
 }
 
+/**
+ * Auto-labels `count` rows from the truth column, then waits until the
+ * found counter reads `queried total` and the button is back to
+ * "Auto-label".
+ */
+export async function autoLabel(page, count, total, timeout = 300_000) {
+  await page.fill('[data-testid=auto-label-count]', String(count));
+  await page.click('[data-testid=auto-label-button]');
+  await waitQueried(page, total, timeout);
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
+}
+
 /** Waits until the found counter reads more than `queried n`; returns the count. */
 export async function waitQueriedAbove(page, n, timeout = 30_000) {
   await page.waitForFunction(

@@ -41,7 +41,7 @@ fn main() {
     for n in [100usize, 300, 1024, 2048] {
         // Anomalies where two columns are both high, as a classifier would
         // meet them, plus 5% of the answers flipped.
-        let all: Vec<(usize, bool)> = (0..n)
+        let labels: Vec<(usize, bool)> = (0..n)
             .map(|i| {
                 let r = (i * 7919) % rows;
                 let corner = x[r * d] > 0.5 && x[r * d + 1] > 0.5;
@@ -49,28 +49,27 @@ fn main() {
             })
             .collect();
         // The reference: the layer's update for each of the last 10 labels.
-        layer.set_labels(&all[..n - 10]);
+        layer.set_labels(&labels[..n - 10]);
         let mut reference = Vec::new();
         for k in n - 9..=n {
             let t = Instant::now();
-            layer.set_labels(&all[..k]);
+            layer.set_labels(&labels[..k]);
             black_box(layer.scores());
             reference.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let reference = median_ms(reference);
-        // A fit reads the latest labels, as a session's does.
-        let labels = &all[n.saturating_sub(anomaly_lab_core::boost::MAX_FIT_ROWS)..];
+        // A fit reads the latest `MAX_FIT_ROWS` of them itself.
         let step = boost_step(n);
         let (mut fits, mut slices, mut scores) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..5 {
             let t = Instant::now();
-            let model = Boosted::fit(&x, d, labels).unwrap();
+            let model = Boosted::fit(&x, d, &labels).unwrap();
             fits.push(t.elapsed().as_secs_f64() * 1e3);
             // A session's slices: the sort with the first share of the
             // trees, then the same share at each label after.
             let mut largest = 0.0f64;
             let t = Instant::now();
-            let mut fit = BoostFit::new(&x, d, labels).unwrap();
+            let mut fit = BoostFit::new(&x, d, &labels).unwrap();
             fit.grow(TREES.div_ceil(step));
             largest = largest.max(t.elapsed().as_secs_f64() * 1e3);
             while !fit.is_done() {

@@ -715,10 +715,8 @@ impl Session {
     fn boosted_now(&mut self) -> Option<std::sync::Arc<Boosted>> {
         let after = self.active_config.boost_after;
         let n = self.history.len();
-        let points = boost_points(after, n);
-        let Some((used, newest)) =
-            points.filter(|_| after > 0 && self.active_config.boost_candidates > 0)
-        else {
+        let on = after > 0 && self.active_config.boost_candidates > 0;
+        let Some((used, newest)) = on.then(|| boost_points(after, n)).flatten() else {
             self.boosted = None;
             self.pending = None;
             return None;
