@@ -113,7 +113,11 @@ crates/core/src/active/mod.rs for the math):
                                past 383 labels), they pick among the asking
                                ranking's best rows
   --boost-candidates N         how many of the asking ranking's best unlabelled rows
-                               the trees pick from (500)";
+                               the trees pick from (500)
+  --fit-labels N               the most labels one fit of the layer reads; 0: all
+                               (512). Past N it reads the newest 64 and a seeded
+                               sample of the older ones of each class, drawn afresh
+                               per label, so a label's update stops growing";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -339,6 +343,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--second-after" => active.second_after = number(flag, value)?,
             "--boost-after" => active.boost_after = number(flag, value)?,
             "--boost-candidates" => active.boost_candidates = number(flag, value)?,
+            "--fit-labels" => active.fit_labels = number(flag, value)?,
             "--anomaly-vote-scale" => {
                 active.anomaly_vote_scale = non_negative(flag, value, "a count of answers, ")?
             }
@@ -470,7 +475,7 @@ mod tests {
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
-             --boost-after 100 --boost-candidates 250",
+             --boost-after 100 --boost-candidates 250 --fit-labels 300",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -487,6 +492,7 @@ mod tests {
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
+        assert_eq!(c.fit_labels, 300);
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
@@ -515,6 +521,7 @@ mod tests {
             ("--second-after N", d.second_after.to_string()),
             ("--boost-after N", d.boost_after.to_string()),
             ("--boost-candidates N", d.boost_candidates.to_string()),
+            ("--fit-labels N", d.fit_labels.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",

@@ -14,6 +14,11 @@
 //! a re-score) and a reload (a fresh layer replaying all 60 labels, as a
 //! page reload or a retrained detector does).
 //!
+//! A second table times one label's update past hundreds of labels (10k
+//! rows, the first labels given as one bulk label, then ten one by one:
+//! their median), with the default cap on the labels a fit reads
+//! (`fit_labels` 512) and without it (0), in the same run.
+//!
 //! Each size runs twice: with the second ranking (the default; its scores
 //! are one more subtraction per row at each re-score, and the session
 //! picks its top row with one more selection, timed as "its top") and
@@ -120,6 +125,53 @@ fn main() {
             u / r,
             median_ms(undo),
             median_ms(reload)
+        );
+    }
+    many_labels(m, d);
+}
+
+/// One label's update and re-score of 10k rows after `n` labels, with and
+/// without the cap on the labels one fit reads.
+fn many_labels(m: usize, d: usize) {
+    let rows = 10_000;
+    println!();
+    println!("| labels | update, fit reads at most 512 (median ms) | update, fit reads all (median ms) | capped / all |");
+    println!("|---|---|---|---|");
+    let mut rng = Rng::new(2);
+    let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+    let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+    // Distinct rows, one in seven an anomaly.
+    let mut order: Vec<usize> = (0..rows).collect();
+    rng.draw_to_front(&mut order, 2_048 + 10);
+    let labels: Vec<(usize, bool)> = order[..2_048 + 10]
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (i, k % 7 == 0))
+        .collect();
+    for n in [256usize, 512, 1_024, 2_048] {
+        let mut times = [0.0; 2];
+        for (slot, cap) in [(0, ActiveConfig::default().fit_labels), (1, 0)] {
+            let config = ActiveConfig {
+                fit_labels: cap,
+                ..ActiveConfig::default()
+            };
+            let mut layer = ActiveLayer::new(&evidence, m, &features, d, config);
+            // The first `n` as one bulk label.
+            layer.set_labels_joined(&labels[..n], &vec![true; n - 1]);
+            let mut update = Vec::new();
+            for k in n + 1..=n + 10 {
+                let t = Instant::now();
+                layer.set_labels_joined(&labels[..k], &vec![true; n - 1]);
+                black_box(layer.scores());
+                update.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            times[slot] = median_ms(update);
+        }
+        println!(
+            "| {n} | {:.2} | {:.2} | {:.2} |",
+            times[0],
+            times[1],
+            times[0] / times[1]
         );
     }
 }

@@ -110,7 +110,11 @@
 //!
 //! Each label triggers `steps` full-batch Adam steps on the labelled rows,
 //! starting from the current weights; the result is a function of the
-//! labels in their order (see [`ActiveLayer::set_labels`]).
+//! labels in their order (see [`ActiveLayer::set_labels`]). Past
+//! `fit_labels` (512) labels the steps read the newest 64 and a seeded
+//! sample of the older ones of each class, drawn afresh for each number of
+//! labels (`fit_sample`), each class still weighing half: a label's
+//! update stops growing with the labels, and the older labels take turns.
 //!
 //! The evidence columns form three *blocks*, three detectors of an
 //! ensemble: the detector's columns, the marginal columns and the
@@ -190,6 +194,45 @@ pub type Features = std::sync::Arc<Vec<f32>>;
 
 /// Fits kept at every this many labels (see `ActiveLayer::thin_fits`).
 const KEEP_EVERY: usize = 16;
+
+/// The newest labels every fit past [`ActiveConfig::fit_labels`] reads in
+/// full, so the answer just given always moves the scores.
+pub const FIT_NEWEST: usize = 64;
+
+/// Which labels (indices into `labels`, in their order) the Adam steps of
+/// a fit to `labels` read: all of them up to `cap` (0: no cap); past it the
+/// newest [`FIT_NEWEST`], and of the older ones a sample of each class,
+/// the anomalies taking up to half the room and the normals the rest
+/// (each class still weighs half in the loss, so a class's sample stands
+/// for all of it). The sample is drawn afresh for each number of labels,
+/// seeded by it, so it is a function of the labels in their order: a
+/// replay or an undo gives the same fit, and the older labels take turns.
+fn fit_sample(labels: &[(usize, bool)], cap: usize) -> Option<Vec<usize>> {
+    let n = labels.len();
+    if cap == 0 || n <= cap {
+        return None;
+    }
+    let newest = FIT_NEWEST.min(cap);
+    let older = n - newest;
+    let (mut pos, mut neg): (Vec<usize>, Vec<usize>) = (0..older).partition(|&k| labels[k].1);
+    let room = cap - newest;
+    let take_pos = pos
+        .len()
+        .min(room / 2)
+        .max(room.saturating_sub(neg.len()).min(pos.len()));
+    let take_neg = neg.len().min(room - take_pos);
+    let mut rng = crate::rng::Rng::new((n as u64).wrapping_mul(crate::rng::GOLDEN_GAMMA));
+    rng.draw_to_front(&mut pos, take_pos);
+    rng.draw_to_front(&mut neg, take_neg);
+    let mut picked: Vec<usize> = pos[..take_pos]
+        .iter()
+        .chain(&neg[..take_neg])
+        .copied()
+        .chain(older..n)
+        .collect();
+    picked.sort_unstable();
+    Some(picked)
+}
 
 /// AAD's τ: the hinge loss anchors at the score ranked `τ·N` (Das et al.
 /// use 0.03, the share of anomalies they budget for).
@@ -336,6 +379,12 @@ pub struct ActiveConfig {
     /// classifier picks from.
     #[serde(default = "default_boost_candidates")]
     pub boost_candidates: usize,
+    /// The most labels one fit's Adam steps read; past it a fit reads the
+    /// newest [`FIT_NEWEST`] and a seeded sample of the older ones of each
+    /// class, so a label's update stops growing with the
+    /// labels. 0 reads them all (a session saved without it does).
+    #[serde(default)]
+    pub fit_labels: usize,
 }
 
 fn default_boost_candidates() -> usize {
@@ -462,6 +511,11 @@ impl Default for ActiveConfig {
             // classifier made cheap").
             boost_after: 100,
             boost_candidates: default_boost_candidates(),
+            // A fit reads at most 512 labels: beyond `eval`'s 300
+            // questions, so every table is unchanged; at 1,024 labels a
+            // label's update costs what it does at 512
+            // (docs/BENCHMARKS.md, "a fit past 512 labels").
+            fit_labels: 512,
         }
     }
 }
@@ -1213,6 +1267,15 @@ impl ActiveLayer {
     /// `steps` Adam steps on `labels`, whose rows' neighbour terms (each
     /// without the row's own label) are `nu`.
     fn fit_steps(&mut self, labels: &[(usize, bool)], nu: &[f64]) {
+        // The rank term's anchor, the prior and the regions' settings read
+        // every label; the steps read at most `fit_labels` of them.
+        let all = labels;
+        let sample = fit_sample(labels, self.config.fit_labels);
+        let (labels, nu): (Vec<(usize, bool)>, Vec<f64>) = match &sample {
+            Some(picked) => picked.iter().map(|&k| (labels[k], nu[k])).unzip(),
+            None => (labels.to_vec(), nu.to_vec()),
+        };
+        let labels = &labels[..];
         let mut gw = vec![0.0; self.w.len()];
         // AAD fixes the quantile score q and the τ-ranked row before it
         // optimises; so does the rank term.
@@ -1220,13 +1283,13 @@ impl ActiveLayer {
             ActiveLoss::AadHinge { tau } => (true, tau),
             ActiveLoss::Logistic => (false, self.config.rank_tau),
         };
-        let anchor = self.needs_anchor(labels).then(|| self.tau_anchor(tau));
-        self.count_labels(labels);
+        let anchor = self.needs_anchor(all).then(|| self.tau_anchor(tau));
+        self.count_labels(all);
         // The leaf votes enter the labelled rows' scores as the neighbour
         // term does: each without the row's own label.
         let nu: Vec<f64> = labels
             .iter()
-            .zip(nu)
+            .zip(&nu)
             .map(|(&(i, anomaly), &nu)| nu + self.regions.vote_without(i, anomaly))
             .collect();
         let nu = &nu[..];
@@ -3387,6 +3450,101 @@ mod tests {
             direct.set_labels(&changed);
             assert_eq!(direct.scores(), &before[..]);
         }
+    }
+
+    #[test]
+    fn a_fit_past_the_cap_reads_the_newest_labels_and_a_sample_of_each_class() {
+        const FIT_LABELS: usize = 512;
+        assert_eq!(fit_sample(&vec![(0, false); FIT_LABELS], FIT_LABELS), None);
+        assert_eq!(fit_sample(&vec![(0, false); 900], 0), None);
+        // 900 labels, every tenth an anomaly.
+        let labels: Vec<(usize, bool)> = (0..900).map(|k| (k * 7, k % 10 == 3)).collect();
+        let picked = fit_sample(&labels, FIT_LABELS).unwrap();
+        assert_eq!(picked.len(), FIT_LABELS);
+        assert!(
+            picked.windows(2).all(|w| w[0] < w[1]),
+            "in the labels' order"
+        );
+        assert!((900 - FIT_NEWEST..900).all(|k| picked.contains(&k)));
+        // 84 older anomalies: all of them fit in half the room.
+        let older_anomalies = (0..900 - FIT_NEWEST).filter(|&k| labels[k].1).count();
+        let picked_anomalies = picked
+            .iter()
+            .filter(|&&k| k < 900 - FIT_NEWEST && labels[k].1);
+        assert_eq!(picked_anomalies.count(), older_anomalies);
+        // A function of the labels, drawn afresh for each count.
+        assert_eq!(fit_sample(&labels, FIT_LABELS), Some(picked.clone()));
+        assert_ne!(
+            fit_sample(&labels[..899], FIT_LABELS).unwrap()[..400],
+            picked[..400]
+        );
+        // Mostly anomalies: every older normal (84), the anomalies the rest.
+        let labels: Vec<(usize, bool)> = (0..900).map(|k| (k, k % 10 != 3)).collect();
+        let picked = fit_sample(&labels, FIT_LABELS).unwrap();
+        assert_eq!(picked.len(), FIT_LABELS);
+        let older = |k: &&usize| **k < 900 - FIT_NEWEST;
+        let normals = picked
+            .iter()
+            .filter(older)
+            .filter(|&&k| !labels[k].1)
+            .count();
+        assert_eq!(normals, 84);
+        // Half anomalies: each class takes half the room.
+        let labels: Vec<(usize, bool)> = (0..900).map(|k| (k, k % 2 == 0)).collect();
+        let picked = fit_sample(&labels, FIT_LABELS).unwrap();
+        let normals = picked
+            .iter()
+            .filter(older)
+            .filter(|&&k| !labels[k].1)
+            .count();
+        assert_eq!(normals, (FIT_LABELS - FIT_NEWEST) / 2);
+    }
+
+    /// Past [`ActiveConfig::fit_labels`] labels a fit reads a sample of
+    /// them; the scores are still a function of the labels in their order.
+    #[test]
+    fn past_the_cap_the_labels_in_order_still_decide_the_scores() {
+        const FIT_LABELS: usize = 512;
+        assert_eq!(ActiveConfig::default().fit_labels, FIT_LABELS);
+        let rows = 1500;
+        let mut rng = crate::rng::Rng::new(9);
+        let feats: Vec<f32> = (0..rows * 3).map(|_| rng.normal() as f32).collect();
+        let ev: Vec<f32> = feats.iter().map(|x| x * x).collect();
+        let labels: Vec<(usize, bool)> = (0..FIT_LABELS + 40)
+            .map(|k| (k * 11 % rows, k % 9 == 0))
+            .collect();
+        let fresh = || ActiveLayer::new(&ev, 3, &feats, 3, ActiveConfig::default());
+        let mut stepwise = fresh();
+        stepwise.set_labels(&labels[..FIT_LABELS - 10]);
+        for k in FIT_LABELS - 9..=labels.len() {
+            stepwise.set_labels(&labels[..k]);
+        }
+        let mut at_once = fresh();
+        at_once.set_labels(&labels);
+        assert_eq!(stepwise.scores(), at_once.scores());
+        // An undo past the cap, and a label changed before it.
+        let mut undone = fresh();
+        undone.set_labels(&labels[..FIT_LABELS + 20]);
+        stepwise.set_labels(&labels[..FIT_LABELS + 20]);
+        assert_eq!(stepwise.scores(), undone.scores());
+        let mut changed = labels.clone();
+        changed[FIT_LABELS - 30].1 = !changed[FIT_LABELS - 30].1;
+        stepwise.set_labels(&changed);
+        let mut direct = fresh();
+        direct.set_labels(&changed);
+        assert_eq!(stepwise.scores(), direct.scores());
+        // The newest answer moves its row.
+        let (row, _) = labels[labels.len() - 1];
+        let flipped: Vec<(usize, bool)> = labels[..labels.len() - 1]
+            .iter()
+            .copied()
+            .chain([(row, true)])
+            .collect();
+        let mut after = fresh();
+        after.set_labels(&flipped);
+        let mut normal = fresh();
+        normal.set_labels(&labels);
+        assert!(after.scores()[row] > normal.scores()[row]);
     }
 
     /// The neighbour sums after labels are added and taken away in blocks
