@@ -1296,11 +1296,17 @@ impl ActiveLayer {
         // The labelled rows' leaves, tree by tree, read by every step.
         let rows: Vec<usize> = labels.iter().map(|l| l.0).collect();
         let leaves = self.regions.gather(&rows);
+        let live = self.live_offsets(&leaves);
         for _ in 0..self.config.steps {
-            gw.iter_mut().for_each(|g| *g = 0.0);
+            gw[..self.width].iter_mut().for_each(|g| *g = 0.0);
+            let regions = &mut gw[self.width..];
+            live.each(regions.len(), |i| regions[i] = 0.0);
             let gb = match anchor {
                 Some((q, tau_row)) if hinge => self.hinge_grad(labels, nu, q, tau_row, &mut gw),
-                _ => self.logistic_grad(labels, nu, anchor.map(|a| a.1), &leaves, &mut gw),
+                _ => {
+                    let anchor = anchor.map(|a| a.1);
+                    self.logistic_grad(labels, nu, anchor, (&leaves, &live), &mut gw)
+                }
             };
             let rates = (self.config.learning_rate, self.config.region_learning_rate);
             // The blocks' slopes in their log-scales, at the weights the
@@ -1309,8 +1315,14 @@ impl ActiveLayer {
                 self.blocks()
                     .map(|r| r.map(|j| gw[j] * self.w[j]).sum::<f64>())
             });
-            self.adam
-                .step(&mut self.w, &mut self.b, &gw, gb, self.width, rates);
+            self.adam.step(
+                &mut self.w,
+                &mut self.b,
+                &gw,
+                gb,
+                (self.width, &live),
+                rates,
+            );
             if let Some(slopes) = slopes {
                 self.scale_blocks(slopes);
             }
@@ -1322,6 +1334,43 @@ impl ActiveLayer {
                 }
             }
         }
+    }
+
+    /// The region offsets (indices into `u`) that a fit's steps can move:
+    /// those some label reached before (the offset or its Adam moments are
+    /// not zero) and those on the paths of `leaves`, the fit's labelled
+    /// rows' leaves. Any other offset has no gradient, no moments and no
+    /// prior pull, so a step would move it by exactly 0: the steps visit
+    /// these alone, the same bits in time that follows the labels rather
+    /// than the forest's tens of thousands of offsets (a replay of a
+    /// hundred labels in the page spent most of its time on them).
+    fn live_offsets(&self, leaves: &Gathered) -> Live {
+        let (u, m, v) = (
+            self.u(),
+            &self.adam.m[self.width..],
+            &self.adam.v[self.width..],
+        );
+        let mut mark: Vec<bool> = u
+            .iter()
+            .zip(m.iter().zip(v))
+            .map(|(&u, (&m, &v))| u != 0.0 || m != 0.0 || v != 0.0)
+            .collect();
+        if self.regions.active() {
+            for (t, (_, distinct)) in leaves.trees().enumerate() {
+                for &leaf in distinct {
+                    for (n, _) in self.regions.path_weights(t, leaf) {
+                        mark[n] = true;
+                    }
+                }
+            }
+        }
+        let live: Vec<usize> = mark
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &live)| live.then_some(i))
+            .collect();
+        // Past half of them a plain pass over all is the faster walk.
+        Live((2 * live.len() < u.len()).then_some(live))
     }
 
     /// The evidence blocks' columns: the detector's, the marginal ones,
@@ -1509,7 +1558,7 @@ impl ActiveLayer {
         labels: &[(usize, bool)],
         nu: &[f64],
         anchor: Option<usize>,
-        leaves: &Gathered,
+        (leaves, live): (&Gathered, &Live),
         gw: &mut [f64],
     ) -> f64 {
         let anchor = anchor.map(|row| (row, self.score_row(row)));
@@ -1562,9 +1611,11 @@ impl ActiveLayer {
         for ((g, w), w0) in dense.iter_mut().zip(&self.w).zip(&self.w0) {
             *g += 2.0 * self.config.prior * (w - w0);
         }
-        for (g, u) in regions.iter_mut().zip(self.u()) {
-            *g += 2.0 * self.config.region_prior * u;
-        }
+        // Only the live offsets can be other than 0 (`live_offsets`).
+        let u = self.u();
+        live.each(u.len(), |i| {
+            regions[i] += 2.0 * self.config.region_prior * u[i]
+        });
         gb
     }
 
@@ -1987,6 +2038,20 @@ impl Regions {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The region offsets a fit's steps visit ([`ActiveLayer::live_offsets`]):
+/// these indices, or every offset.
+struct Live(Option<Vec<usize>>);
+
+impl Live {
+    /// Calls `f` on each live index below `n`, in increasing order.
+    fn each(&self, n: usize, mut f: impl FnMut(usize)) {
+        match &self.0 {
+            Some(live) => live.iter().filter(|&&i| i < n).for_each(|&i| f(i)),
+            None => (0..n).for_each(f),
         }
     }
 }
@@ -2900,14 +2965,15 @@ impl Adam {
     }
 
     /// One step: the first `split` weights and the bias at rate `lr.0`,
-    /// the rest at `lr.1`.
+    /// of the rest those at `split + live[k]` at rate `lr.1` (the others
+    /// have no gradient and no moments, and stay).
     fn step(
         &mut self,
         w: &mut [f64],
         b: &mut f64,
         gw: &[f64],
         gb: f64,
-        split: usize,
+        (split, live): (usize, &Live),
         lr: (f64, f64),
     ) {
         const B1: f64 = 0.9;
@@ -2924,15 +2990,16 @@ impl Adam {
         for i in 0..split.min(w.len()) {
             upd(&mut w[i], gw[i], &mut self.m[i], &mut self.v[i], lr.0);
         }
-        for i in split..w.len() {
+        let (m, v) = (&mut self.m, &mut self.v);
+        live.each(w.len().saturating_sub(split), |k| {
+            let i = split + k;
             // A region offset no label has reached yet (no gradient, no
             // moments) would move by exactly 0: skipping it changes no bit,
             // and most of the tens of thousands of offsets are such.
-            if gw[i] == 0.0 && self.m[i] == 0.0 && self.v[i] == 0.0 {
-                continue;
+            if gw[i] != 0.0 || m[i] != 0.0 || v[i] != 0.0 {
+                upd(&mut w[i], gw[i], &mut m[i], &mut v[i], lr.1);
             }
-            upd(&mut w[i], gw[i], &mut self.m[i], &mut self.v[i], lr.1);
-        }
+        });
         upd(b, gb, &mut self.mb, &mut self.vb, lr.0);
     }
 }
