@@ -18,7 +18,7 @@
 // queue and full repaint).
 
 import {
-  serve, launch, openPage, waitForState, labelQueueTop, drawOnScatter, foundCounter, waitQueried, waitQueriedAbove,
+  serve, launch, openPage, waitForState, labelQueueTop, selectSquare, foundCounter, waitQueried, waitQueriedAbove,
 } from '../tests/e2e/harness.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -40,21 +40,12 @@ for (const rows of sizes) {
   const singles = [];
   for (let k = 0; k < before; k++) singles.push(await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000));
   const one = median(singles.slice(-20));
-  if ((await page.getAttribute('[data-testid=rect-button]', 'aria-pressed')) !== 'true') {
-    await page.click('[data-testid=rect-button]');
-  }
-  const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
-  const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
-  const [cx, cy] = [width / 2, height / 2];
   for (const half of [4, 8, 16, 32, 64, 71, 128]) {
     // Five times each (label, then undo); the median and the slowest.
     const times = [];
     let selected = 0;
     for (let rep = 0; rep < 5; rep++) {
-      await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0)
-        .catch(() => {});
-      selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+      selected = await selectSquare(page, half);
       const said = await page.textContent('[data-testid=selection-count]');
       if (!selected) break;
       if (said.includes('at most')) {

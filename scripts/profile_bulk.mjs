@@ -8,7 +8,7 @@
 //      after 105 single labels; the page refuses more than 5,000)
 
 import {
-  serve, launch, openPage, waitForState, labelQueueTop, drawOnScatter, foundCounter, waitQueriedAbove,
+  serve, launch, openPage, waitForState, labelQueueTop, selectSquare, foundCounter, waitQueriedAbove,
 } from '../tests/e2e/harness.mjs';
 
 const [rows = 10_000, half = 64, before = 105] = process.argv.slice(2).map(Number);
@@ -17,15 +17,8 @@ const browser = await launch();
 const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3`);
 await waitForState(page, "ready", 600_000);
 for (let k = 0; k < before; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
-if ((await page.getAttribute('[data-testid=rect-button]', 'aria-pressed')) !== 'true') {
-  await page.click('[data-testid=rect-button]');
-}
-const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
-const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
-const [cx, cy] = [width / 2, height / 2];
-await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
-await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0);
-const selected = Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+const selected = await selectSquare(page, half);
+if (!selected) throw new Error(`no row inside a square of half-side ${half}`);
 const cdp = await context.newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 100 });

@@ -149,6 +149,24 @@ export async function autoLabel(page, count, total, timeout = 300_000) {
     () => document.querySelector('[data-testid=auto-label-button]')?.textContent.trim() === 'Auto-label');
 }
 
+/**
+ * Selects the rows in a square of half-side `half` pixels around the
+ * middle of the scatter with the rectangle tool (switched on if it is
+ * off); returns how many rows the page says are selected (0 when none).
+ */
+export async function selectSquare(page, half) {
+  if ((await page.getAttribute('[data-testid=rect-button]', 'aria-pressed')) !== 'true') {
+    await page.click('[data-testid=rect-button]');
+  }
+  const width = Number(await page.getAttribute('[data-testid=scatter]', 'width'));
+  const height = Number(await page.getAttribute('[data-testid=scatter]', 'height'));
+  const [cx, cy] = [width / 2, height / 2];
+  await drawOnScatter(page, [[cx - half, cy - half], [cx + half, cy + half]]);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=selection-count]')?.dataset.count) > 0)
+    .catch(() => {});
+  return Number(await page.getAttribute('[data-testid=selection-count]', 'data-count'));
+}
+
 /** Waits until the found counter reads more than `queried n`; returns the count. */
 export async function waitQueriedAbove(page, n, timeout = 30_000) {
   await page.waitForFunction(

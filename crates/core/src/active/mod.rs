@@ -216,10 +216,10 @@ fn fit_sample(labels: &[(usize, bool)], cap: usize) -> Option<Vec<usize>> {
     let older = n - newest;
     let (mut pos, mut neg): (Vec<usize>, Vec<usize>) = (0..older).partition(|&k| labels[k].1);
     let room = cap - newest;
+    // Up to half the room, more when the normals do not fill theirs.
     let take_pos = pos
         .len()
-        .min(room / 2)
-        .max(room.saturating_sub(neg.len()).min(pos.len()));
+        .min((room / 2).max(room.saturating_sub(neg.len())));
     let take_neg = neg.len().min(room - take_pos);
     let mut rng = crate::rng::Rng::new((n as u64).wrapping_mul(crate::rng::GOLDEN_GAMMA));
     rng.draw_to_front(&mut pos, take_pos);
@@ -1270,12 +1270,14 @@ impl ActiveLayer {
         // The rank term's anchor, the prior and the regions' settings read
         // every label; the steps read at most `fit_labels` of them.
         let all = labels;
-        let sample = fit_sample(labels, self.config.fit_labels);
-        let (labels, nu): (Vec<(usize, bool)>, Vec<f64>) = match &sample {
-            Some(picked) => picked.iter().map(|&k| (labels[k], nu[k])).unzip(),
-            None => (labels.to_vec(), nu.to_vec()),
+        let sample = fit_sample(labels, self.config.fit_labels).map(|picked| {
+            let pairs = picked.iter().map(|&k| (labels[k], nu[k]));
+            pairs.unzip::<_, _, Vec<_>, Vec<_>>()
+        });
+        let (labels, nu) = match &sample {
+            Some((labels, nu)) => (&labels[..], &nu[..]),
+            None => (labels, nu),
         };
-        let labels = &labels[..];
         let mut gw = vec![0.0; self.w.len()];
         // AAD fixes the quantile score q and the τ-ranked row before it
         // optimises; so does the rank term.
@@ -1289,7 +1291,7 @@ impl ActiveLayer {
         // term does: each without the row's own label.
         let nu: Vec<f64> = labels
             .iter()
-            .zip(&nu)
+            .zip(nu)
             .map(|(&(i, anomaly), &nu)| nu + self.regions.vote_without(i, anomaly))
             .collect();
         let nu = &nu[..];
