@@ -2,28 +2,51 @@
 // profile (DevTools' sampling profiler) from the moment training starts
 // to ready, summed by function (self time), the top 25 printed with their
 // callers. With `labels`: ten labels given from the queue instead; with
-// `parse`: from the file chosen to the start of training.
+// `parse`: from the file chosen to the start of training; with `early`:
+// from the file chosen to 2.5 s into training, with the busy stretches
+// of 25 ms or more listed (the long tasks' candidates).
 // Build with names kept (the `web` profile, no wasm-opt) for wasm names.
-//   node scripts/profile_landing.mjs path.csv [labels]
+//   node scripts/profile_landing.mjs path.csv [labels|parse|early]
 import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
 
 const path = process.argv[2];
 const labels = process.argv[3] === 'labels';
 const parse = process.argv[3] === 'parse';
+const early = process.argv[3] === 'early';
 const { server, base } = await serve();
 const browser = await launch();
 const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tiny');
 await waitForState(page, 'ready', 120_000);
 const cdp = await context.newCDPSession(page);
+if (early) {
+  // A named 3 ms function at the start of training marks it in the
+  // profile; the long tasks are timed from there too.
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]); })
+      .observe({ type: 'longtask' });
+    window.__trainingStartedMarker = () => { const t = performance.now(); while (performance.now() - t < 3); };
+    window.__states = [];
+    new MutationObserver(() => {
+      window.__states.push([document.body.dataset.state, performance.now()]);
+      if (document.body.dataset.state === 'training' && window.__trainingAt === undefined) {
+        window.__trainingAt = performance.now();
+        window.__trainingStartedMarker();
+      }
+    }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  });
+}
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-if (parse) await cdp.send('Profiler.start');
+if (parse || early) await cdp.send('Profiler.start');
 await page.setInputFiles('[data-testid=csv-input]', path);
 await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 600_000, polling: 50 });
 if (labels) await waitForState(page, 'ready', 1_800_000);
-if (!parse) await cdp.send('Profiler.start');
+if (!parse && !early) await cdp.send('Profiler.start');
 if (labels) {
   for (let k = 0; k < 10; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
+} else if (early) {
+  await new Promise((r) => setTimeout(r, 2000));
 } else if (!parse) {
   await waitForState(page, 'ready', 1_800_000);
 }
@@ -31,11 +54,42 @@ await new Promise((r) => setTimeout(r, 500));
 const { profile } = await cdp.send('Profiler.stop');
 const self = new Map();
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const parent0 = (id) => parentOf.get(id);
 const dt = profile.timeDeltas;
 for (let i = 0; i < profile.samples.length; i++) {
   const n = byId.get(profile.samples[i]);
   const name = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}`;
   self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
+}
+// Busy stretches (no idle sample for 2 ms) of 25 ms or more: the long
+// tasks' candidates, each with its top functions.
+if (early) {
+  const { long, at, states } = await page.evaluate(() => ({ long: window.__long, at: window.__trainingAt, states: window.__states }));
+  console.log(`states from the start of training: ${JSON.stringify(states.map(([s, t]) => `${s} at ${Math.round(t - at)} ms`))}`);
+  console.log(`long tasks from the start of training: ${JSON.stringify(long.map(([s, d]) => `${Math.round(d)} ms at ${Math.round(s - at)} ms`))}`);
+  let t = 0, seg = null, marker = 0;
+  const segs = [];
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += (dt[i] ?? 0) / 1000;
+    const n = byId.get(profile.samples[i]);
+    const name = n.callFrame.functionName || '(anon)';
+    if (name === '__trainingStartedMarker' && !marker) marker = t;
+    if (name === '(idle)') {
+      if (seg && t - seg.last > 2) { segs.push(seg); seg = null; }
+      continue;
+    }
+    if (!seg) seg = { start: t, last: t, fns: new Map() };
+    seg.last = t;
+    const key = `${name.replace(/::h[0-9a-f]{16}$/, '').slice(-70)} < ${(byId.get(parent0(n.id))?.callFrame.functionName ?? '').replace(/::h[0-9a-f]{16}$/, '').slice(-50)}`;
+    seg.fns.set(key, (seg.fns.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+  }
+  if (seg) segs.push(seg);
+  for (const s of segs.filter((s) => s.last - s.start >= 25)) {
+    console.log(`busy ${(s.last - s.start).toFixed(1)} ms at ${(s.start - marker).toFixed(0)} ms from the start of training:`);
+    for (const [k, ms] of [...s.fns].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${ms.toFixed(1)} ms ${k}`);
+  }
 }
 const rows = [...self].filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, 25);
 for (const [k, ms] of rows) console.log(`${ms.toFixed(1).padStart(8)} ms  ${k}`);
