@@ -12,6 +12,11 @@
 //                                          by the page's auto-label, from the
 //                                          sample's truth; the third argument is
 //                                          a built-in sample, 32 columns here)
+//   node scripts/bench_label.mjs score 1000 high-dimensional profile
+//                                         (10k rows only: the 20 labels under a
+//                                          CPU profile, 0.1 ms sampling, which
+//                                          slows them; functions by self and
+//                                          inclusive time)
 //
 // For each size: load the clustered sample with that many rows on the CPU
 // backend, label 20 rows from the queue and read the page's own timing of
@@ -21,13 +26,15 @@
 // putting it on a canvas of the same size: the least a repaint can cost.
 
 import { serve, launch, openPage, waitForState, labelQueueTop, autoLabel } from '../tests/e2e/harness.mjs';
+import { startProfile, summarize } from './cpu_profile.mjs';
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const { server, base } = await serve();
 const browser = await launch();
 console.log('| rows | label → repaint (median ms) | plain-JS repaint reference (median ms) | ratio |');
 console.log('|---|---|---|---|');
-for (const rows of [10_000, 100_000]) {
+const profiling = process.argv[5] === 'profile';
+for (const rows of profiling ? [10_000] : [10_000, 100_000]) {
   const colour = process.argv[2] === 'rank' ? '&colour=rank' : '';
   const sample = process.argv[4] ? `&sample=${process.argv[4]}` : '';
   const { page, context } = await openPage(browser, base, `?backend=cpu&rows=${rows}&epochs=3${colour}${sample}`);
@@ -38,8 +45,10 @@ for (const rows of [10_000, 100_000]) {
   } else {
     for (let k = 0; k < before; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
   }
+  const stop = profiling ? await startProfile(context, page) : null;
   const times = [];
   for (let k = 0; k < 20; k++) times.push(await labelQueueTop(page, k % 3 ? 'N' : 'A'));
+  if (stop) summarize(await stop());
   const reference = await page.evaluate((n) => {
     const c = document.createElement('canvas');
     c.width = 600; c.height = 480;
