@@ -36,6 +36,13 @@ pub async fn train(
         }
     };
     let table = to_js_in_steps(x).await;
+    // The forest's own copy (the training worker takes the table), made
+    // in steps as the first: one `new Float32Array(table)` of cover.csv's
+    // 62 MB was a task of about 50 ms while the worker trained.
+    let forest_table = match forest {
+        Some(_) => Some(to_js_in_steps(x).await),
+        None => None,
+    };
     // Stopped while the table was copied: no worker was asked yet.
     if cancelled() {
         return Outcome::Cancelled;
@@ -46,14 +53,7 @@ pub async fn train(
         r.get()
     });
     let beside = Rc::new(RefCell::new(None));
-    if let Some(key) = forest {
-        // A copy of its own: the training worker takes the table. Made in
-        // steps as the first was: one `new Float32Array(table)` of cover.csv's
-        // 62 MB was a task of about 50 ms while the worker trained.
-        let copy = to_js_in_steps(x).await;
-        if cancelled() {
-            return Outcome::Cancelled;
-        }
+    if let (Some(key), Some(copy)) = (forest, forest_table) {
         spawn_local(grow_beside(copy, cols, key, run, beside.clone()));
     }
     let forest_key = forest.map_or(JsValue::NULL, |k| k.to_wire().into());
