@@ -87,13 +87,14 @@ fn points(xy: impl Iterator<Item = (f64, f64)>) -> String {
 
 /// Appends `v` as `format!("{v:.1}")` would: from the integer `v·10`
 /// rounded, except where that may differ from the exact decimal rounding
-/// (a value within a hair of a half tenth, a negative or a huge one),
+/// (a value within a hair of a half tenth, a negative one, −0 included,
+/// or a huge one),
 /// which goes through `format!`.
 fn push_one_decimal(out: &mut String, v: f64) {
     use std::fmt::Write;
     let t = v * 10.0;
     let fraction = t - t.floor();
-    if !(0.0..1e15).contains(&t) || (fraction - 0.5).abs() < 1e-6 {
+    if !(0.0..1e15).contains(&t) || v.is_sign_negative() || (fraction - 0.5).abs() < 1e-6 {
         let _ = write!(out, "{v:.1}");
         return;
     }
@@ -373,6 +374,7 @@ mod tests {
             2.449_999_999,
             599.95,
             -0.04,
+            -0.0,
             -3.25,
         ];
         let mut x = 0.123_456_789_f64;
