@@ -19,7 +19,8 @@ export function summarize(profile, { self: topSelf = 25, inclusive: topIncl = 45
   const self = new Map();
   const incl = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
-    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    // A sample stands for the time up to the next one.
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     const n = byId.get(profile.samples[i]);
     self.set(name(n), (self.get(name(n)) ?? 0) + ms);
     const seen = new Set();

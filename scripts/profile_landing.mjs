@@ -25,13 +25,15 @@ if (early) {
     window.__long = [];
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]); })
       .observe({ type: 'longtask' });
-    window.__trainingStartedMarker = () => { const t = performance.now(); while (performance.now() - t < 3); };
+    // A declaration: a function assigned to a property gets no name, and
+    // the profile would not know it.
+    function trainingStartedMarker() { const t = performance.now(); while (performance.now() - t < 3); }
     window.__states = [];
     new MutationObserver(() => {
       window.__states.push([document.body.dataset.state, performance.now()]);
       if (document.body.dataset.state === 'training' && window.__trainingAt === undefined) {
         window.__trainingAt = performance.now();
-        window.__trainingStartedMarker();
+        trainingStartedMarker();
       }
     }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
   });
@@ -54,9 +56,8 @@ await new Promise((r) => setTimeout(r, 500));
 const { profile } = await cdp.send('Profiler.stop');
 const self = new Map();
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parentOf = new Map();
-for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-const parent0 = (id) => parentOf.get(id);
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const dt = profile.timeDeltas;
 for (let i = 0; i < profile.samples.length; i++) {
   const n = byId.get(profile.samples[i]);
@@ -69,23 +70,27 @@ if (early) {
   const { long, at, states } = await page.evaluate(() => ({ long: window.__long, at: window.__trainingAt, states: window.__states }));
   console.log(`states from the start of training: ${JSON.stringify(states.map(([s, t]) => `${s} at ${Math.round(t - at)} ms`))}`);
   console.log(`long tasks from the start of training: ${JSON.stringify(long.map(([s, d]) => `${Math.round(d)} ms at ${Math.round(s - at)} ms`))}`);
-  let t = 0, seg = null, marker = 0;
+  let t = 0, seg = null, marker = null;
   const segs = [];
   for (let i = 0; i < profile.samples.length; i++) {
     t += (dt[i] ?? 0) / 1000;
     const n = byId.get(profile.samples[i]);
     const name = n.callFrame.functionName || '(anon)';
-    if (name === '__trainingStartedMarker' && !marker) marker = t;
+    if (name === 'trainingStartedMarker' && marker === null) marker = t;
     if (name === '(idle)') {
       if (seg && t - seg.last > 2) { segs.push(seg); seg = null; }
       continue;
     }
     if (!seg) seg = { start: t, last: t, fns: new Map() };
     seg.last = t;
-    const key = `${name.replace(/::h[0-9a-f]{16}$/, '').slice(-70)} < ${(byId.get(parent0(n.id))?.callFrame.functionName ?? '').replace(/::h[0-9a-f]{16}$/, '').slice(-50)}`;
+    const key = `${name.replace(/::h[0-9a-f]{16}$/, '').slice(-70)} < ${(byId.get(parent.get(n.id))?.callFrame.functionName ?? '').replace(/::h[0-9a-f]{16}$/, '').slice(-50)}`;
     seg.fns.set(key, (seg.fns.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
   }
   if (seg) segs.push(seg);
+  if (marker === null) {
+    console.log('the start of training is not in the profile: times below are from the profile\'s start');
+    marker = 0;
+  }
   for (const s of segs.filter((s) => s.last - s.start >= 25)) {
     console.log(`busy ${(s.last - s.start).toFixed(1)} ms at ${(s.start - marker).toFixed(0)} ms from the start of training:`);
     for (const [k, ms] of [...s.fns].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${ms.toFixed(1)} ms ${k}`);
@@ -94,8 +99,6 @@ if (early) {
 const rows = [...self].filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, 25);
 for (const [k, ms] of rows) console.log(`${ms.toFixed(1).padStart(8)} ms  ${k}`);
 // Who calls the top functions: each one's callers, four levels up.
-const parent = new Map();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const short = (n) => (n.callFrame.functionName || '(anon)').replace(/::h[0-9a-f]{16}$/, '').slice(-60);
 for (const [k] of rows.slice(0, 8)) {
   const chains = new Map();
