@@ -48,7 +48,7 @@ if (!parse && !early) await cdp.send('Profiler.start');
 if (labels) {
   for (let k = 0; k < 10; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
 } else if (early) {
-  await new Promise((r) => setTimeout(r, 2000));
+  await waitForState(page, 'ready', 1_800_000);
 } else if (!parse) {
   await waitForState(page, 'ready', 1_800_000);
 }

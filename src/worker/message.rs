@@ -51,6 +51,9 @@ pub(super) async fn read_forest(o: &JsValue) -> Option<Forest> {
         .ok()?
         .to_vec();
     let mut forest = Forest::from_wire(leaves, scores, &paths)?;
+    // Its checks pass over every leaf (28 MB on cover.csv): the model is
+    // read in a task of its own.
+    crate::dom::yield_now(0).await;
     // The trees, for the session file's scoring model; a forest without
     // them still serves the layer (the file then has no model).
     let ints = get(o, "treeInts").dyn_into::<js_sys::Uint32Array>().ok();

@@ -194,6 +194,8 @@ async fn grow_beside(
         Ok(data) if kind(data).as_deref() == Some("cancelled") => return,
         _ => None,
     };
+    // The forest's landing and what follows, each a task of its own.
+    crate::dom::yield_now(0).await;
     if RUNS.with(Cell::get) != run {
         return;
     }
