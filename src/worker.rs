@@ -25,7 +25,7 @@ use anomaly_lab_core::active::{ActiveConfig, InputShape, LayerInputs};
 use anomaly_lab_core::data::{ParseProgress, Prepared};
 use anomaly_lab_core::detector::wire::BackendKind;
 use anomaly_lab_core::detector::{DetectorSpec, DetectorWeights, Progress, Scored};
-use anomaly_lab_core::forest::{Forest, ForestKey, ForestModel};
+use anomaly_lab_core::forest::{Forest, ForestKey, ForestModel, LeavesReader};
 use anomaly_lab_core::CoreError;
 use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

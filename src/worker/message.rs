@@ -35,24 +35,27 @@ pub(super) fn read_event(data: &JsValue) -> Option<Event> {
 }
 
 /// The forest the worker grew: `{leaves, scores, paths}`; the leaves (a
-/// byte a row and tree: 100 MB on a million rows) copied in steps.
+/// byte a row and tree: 100 MB on a million rows) copied and checked a
+/// part at a time ([`LeavesReader`]).
 pub(super) async fn read_forest(o: &JsValue) -> Option<Forest> {
     let leaves = get(o, "leaves").dyn_into::<Uint8Array>().ok()?;
-    let leaves = {
-        let a = &leaves;
-        let v = in_steps(a.length(), |s, e, to| a.subarray(s, e).copy_to(to)).await;
-        release(&a.buffer());
-        v
-    };
-    crate::dom::yield_now(0).await;
-    let scores = floats(o, "scores");
     let paths = get(o, "paths")
         .dyn_into::<js_sys::Uint32Array>()
         .ok()?
         .to_vec();
-    let mut forest = Forest::from_wire(leaves, scores, &paths)?;
-    // Its checks pass over every leaf (28 MB on cover.csv): the model is
-    // read in a task of its own.
+    let reader = RefCell::new(LeavesReader::new(
+        *paths.first()? as usize,
+        leaves.length() as usize,
+    )?);
+    in_parts(leaves.length(), 1, |s, e| {
+        reader
+            .borrow_mut()
+            .read((e - s) as usize, |to| leaves.subarray(s, e).copy_to(to));
+    })
+    .await;
+    release(&leaves.buffer());
+    crate::dom::yield_now(0).await;
+    let mut forest = reader.into_inner().finish(floats(o, "scores"), &paths)?;
     crate::dom::yield_now(0).await;
     // The trees, for the session file's scoring model; a forest without
     // them still serves the layer (the file then has no model).
@@ -85,9 +88,33 @@ pub(super) fn floats(data: &JsValue, key: &str) -> Vec<f32> {
         .unwrap_or_default()
 }
 
-/// The bytes copied in one task at most: about 10 ms with the page's
-/// fresh memory touched for the first time.
-pub(super) const COPY_STEP_BYTES: usize = 16 << 20;
+/// The bytes one copy call moves. A task goes on to the next part until
+/// it has run [`COPY_TASK_MS`], so a slow or busy machine copies less in
+/// a task rather than making it longer: fixed 16 MB steps (about 10 ms
+/// here) took 48 ms on a loaded machine and were the page's long tasks
+/// at the start of training and at the forest's landing.
+const COPY_PART_BYTES: u32 = 1 << 20;
+
+/// How long one task copies before it lets the page answer input.
+const COPY_TASK_MS: f64 = 8.0;
+
+/// `each(start, end)` over `0..len` in parts of [`COPY_PART_BYTES`] (of
+/// values `size` bytes each), in tasks of about [`COPY_TASK_MS`] (timed,
+/// not counted), so the page answers input in between.
+pub(super) async fn in_parts(len: u32, size: u32, mut each: impl FnMut(u32, u32)) {
+    let part = (COPY_PART_BYTES / size.max(1)).max(1);
+    let mut since = crate::dom::now_ms();
+    let mut start = 0;
+    while start < len {
+        let end = len.min(start.saturating_add(part));
+        each(start, end);
+        start = end;
+        if start < len && crate::dom::now_ms() - since >= COPY_TASK_MS {
+            crate::dom::yield_now(0).await;
+            since = crate::dom::now_ms();
+        }
+    }
+}
 
 /// [`floats`] for the largest arrays (over a hundred megabytes on a
 /// million rows).
@@ -95,7 +122,17 @@ pub(super) async fn floats_in_steps(data: &JsValue, key: &str) -> Vec<f32> {
     match get(data, key).dyn_into::<Float32Array>() {
         Ok(a) => {
             let len = a.length();
-            let v = in_steps(len, |s, e, to| a.subarray(s, e).copy_to(to)).await;
+            let mut v = Vec::new();
+            if v.try_reserve_exact(len as usize).is_ok() {
+                in_parts(len, 4, |s, e| {
+                    let at = v.len();
+                    v.resize(at + (e - s) as usize, 0.0);
+                    a.subarray(s, e).copy_to(&mut v[at..]);
+                })
+                .await;
+            }
+            // Empty when the memory cannot be had: the caller's checks
+            // then say the results do not fit.
             release(&a.buffer());
             v
         }
@@ -103,47 +140,14 @@ pub(super) async fn floats_in_steps(data: &JsValue, key: &str) -> Vec<f32> {
     }
 }
 
-/// A typed array of `len` values copied into the page's memory
-/// [`COPY_STEP_BYTES`] at a time by `copy(start, end, into)`, each step a
-/// task of its own, so the page answers input in between. Empty when the
-/// memory cannot be had (the caller's checks then say the results do not
-/// fit).
-pub(super) async fn in_steps<T: Copy + Default>(
-    len: u32,
-    copy: impl Fn(u32, u32, &mut [T]),
-) -> Vec<T> {
-    let mut v = Vec::new();
-    if v.try_reserve_exact(len as usize).is_err() {
-        return Vec::new();
-    }
-    let step = (COPY_STEP_BYTES / std::mem::size_of::<T>().max(1)) as u32;
-    let mut start = 0;
-    while start < len {
-        let end = len.min(start.saturating_add(step));
-        let at = v.len();
-        v.resize(at + (end - start) as usize, T::default());
-        copy(start, end, &mut v[at..]);
-        start = end;
-        if start < len {
-            crate::dom::yield_now(0).await;
-        }
-    }
-    v
-}
-
-/// The table copied out of the page's memory for the worker
-/// [`COPY_STEP_BYTES`] at a time (40 MB on a million rows), each step a
-/// task of its own.
+/// The table copied out of the page's memory for the worker, in parts
+/// ([`in_parts`]).
 pub(super) async fn to_js_in_steps(x: &[f32]) -> Float32Array {
-    let step = COPY_STEP_BYTES / std::mem::size_of::<f32>();
     let table = Float32Array::new_with_length(x.len() as u32);
-    for (k, part) in x.chunks(step).enumerate() {
-        if k > 0 {
-            crate::dom::yield_now(0).await;
-        }
-        let at = (k * step) as u32;
-        table.subarray(at, at + part.len() as u32).copy_from(part);
-    }
+    in_parts(x.len() as u32, 4, |s, e| {
+        table.subarray(s, e).copy_from(&x[s as usize..e as usize]);
+    })
+    .await;
     table
 }
 

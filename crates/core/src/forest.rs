@@ -102,6 +102,81 @@ pub struct Forest {
     model: Option<Arc<ForestModel>>,
 }
 
+/// Each tree's highest leaf, as a running maximum over `part`: leaves in
+/// row-major order whose first value is tree `at`'s. Whole rows compile to
+/// SIMD byte maxima (tens of millions of leaves on a large table, in the
+/// page's thread).
+fn fold_highest(highest: &mut [u8], at: usize, part: &[u8]) {
+    let trees = highest.len();
+    if trees == 0 {
+        return;
+    }
+    let at = at % trees;
+    let head = part.len().min((trees - at) % trees);
+    for (h, &l) in highest[at..].iter_mut().zip(&part[..head]) {
+        *h = (*h).max(l);
+    }
+    let rows = part[head..].chunks_exact(trees);
+    let tail = rows.remainder();
+    for row in rows {
+        for (h, &l) in highest.iter_mut().zip(row) {
+            *h = (*h).max(l);
+        }
+    }
+    for (h, &l) in highest.iter_mut().zip(tail) {
+        *h = (*h).max(l);
+    }
+}
+
+/// A forest's leaves read a part at a time (the page copies a large
+/// forest out of a worker's message in short tasks), each part's leaves
+/// checked as they come, so that [`finish`](Self::finish) has no pass
+/// over them left: it is [`Forest::from_wire`] without the long part.
+#[derive(Debug)]
+pub struct LeavesReader {
+    leaves: Vec<u8>,
+    highest: Vec<u8>,
+}
+
+impl LeavesReader {
+    /// A reader of `len` leaves for `trees` trees; `None` when `trees` is
+    /// 0 or the memory cannot be had.
+    pub fn new(trees: usize, len: usize) -> Option<Self> {
+        let mut leaves = Vec::new();
+        if trees == 0 || leaves.try_reserve_exact(len).is_err() {
+            return None;
+        }
+        Some(Self {
+            leaves,
+            highest: vec![0; trees],
+        })
+    }
+
+    /// The leaves read so far.
+    pub fn len(&self) -> usize {
+        self.leaves.len()
+    }
+
+    /// Whether no leaf was read yet.
+    pub fn is_empty(&self) -> bool {
+        self.leaves.is_empty()
+    }
+
+    /// The next `n` leaves, written by `fill` into the slice it is given.
+    pub fn read(&mut self, n: usize, fill: impl FnOnce(&mut [u8])) {
+        let at = self.leaves.len();
+        self.leaves.resize(at + n, 0);
+        fill(&mut self.leaves[at..]);
+        fold_highest(&mut self.highest, at, &self.leaves[at..]);
+    }
+
+    /// The forest, checked as [`Forest::from_wire`] checks it (`paths`
+    /// must be for as many trees as the reader's).
+    pub fn finish(self, scores: Vec<f32>, paths: &[u32]) -> Option<Forest> {
+        Forest::assemble(self.leaves, &self.highest, scores, paths)
+    }
+}
+
 /// The trees of a forest, as a function of a row alone: each tree's splits
 /// in level order and its leaves' path lengths. Rows the forest never saw
 /// get their leaves and isolation score from it, by the very code that
@@ -263,11 +338,22 @@ impl Forest {
     /// The forest from its three arrays. Everything is checked (tree and
     /// leaf counts, node numbers, every row's leaf, finite scores), so a
     /// message that does not fit is `None`, never a panic later.
+    /// [`LeavesReader`] does the same with the leaves read a part at a
+    /// time.
     pub fn from_wire(leaves: Vec<u8>, scores: Vec<f32>, paths: &[u32]) -> Option<Self> {
+        let trees = *paths.first()? as usize;
+        let mut highest = vec![0u8; trees];
+        fold_highest(&mut highest, 0, &leaves);
+        Self::assemble(leaves, &highest, scores, paths)
+    }
+
+    /// [`from_wire`](Self::from_wire) with each tree's highest leaf over
+    /// every row already taken (`highest`, one a tree).
+    fn assemble(leaves: Vec<u8>, highest: &[u8], scores: Vec<f32>, paths: &[u32]) -> Option<Self> {
         let mut at = paths.iter().map(|&v| v as usize);
         let trees = at.next()?;
         let rows = scores.len();
-        if trees == 0 || rows.checked_mul(trees)? != leaves.len() {
+        if trees == 0 || rows.checked_mul(trees)? != leaves.len() || highest.len() != trees {
             return None;
         }
         let mut ancestors = Vec::with_capacity(trees.min(paths.len()));
@@ -290,22 +376,13 @@ impl Forest {
             ancestors.push(tree);
         }
         // Each tree's last leaf number against the highest leaf any row
-        // reaches in it: a running maximum per tree, which compiles to
-        // SIMD byte maxima (tens of millions of leaves on a large table,
-        // in the page's thread), then one comparison a tree.
-        let last: Vec<u8> = ancestors
-            .iter()
-            .map(|t| u8::try_from(t.len() - 1).unwrap_or(u8::MAX))
-            .collect();
-        let mut highest = vec![0u8; trees];
-        for row in leaves.chunks_exact(trees) {
-            for (h, &l) in highest.iter_mut().zip(row) {
-                *h = (*h).max(l);
-            }
-        }
+        // reaches in it.
         let whole = at.next().is_none()
             && scores.iter().all(|s| s.is_finite())
-            && highest.iter().zip(&last).all(|(h, m)| h <= m);
+            && highest
+                .iter()
+                .zip(&ancestors)
+                .all(|(&h, t)| (h as usize) < t.len());
         whole.then_some(Self {
             trees,
             leaves: Arc::new(leaves),
@@ -806,5 +883,44 @@ mod tests {
         ] {
             assert!(Forest::from_wire(leaves, scores, &paths).is_none());
         }
+    }
+
+    /// Read a part at a time, whatever the parts' sizes (a part that
+    /// starts or ends inside a row included), the forest is the one
+    /// `from_wire` reads whole, and a leaf out of its tree in any part, at
+    /// any tree, is refused.
+    #[test]
+    fn leaves_read_in_parts_are_checked_as_a_whole() {
+        let mut rng = Rng::new(4);
+        let x: Vec<f32> = (0..3 * 300).map(|_| rng.normal() as f32).collect();
+        let f = Forest::fit(&x, 3, 12, 64, 5);
+        let paths = f.wire_paths();
+        let read = |leaves: &[u8], part: usize| {
+            let mut r = LeavesReader::new(12, leaves.len()).expect("memory");
+            for p in leaves.chunks(part) {
+                r.read(p.len(), |to| to.copy_from_slice(p));
+            }
+            assert_eq!(r.len(), leaves.len());
+            r.finish(f.scores().to_vec(), &paths)
+        };
+        let n = f.leaves().len();
+        for part in [1, 5, 12, 13, 100, n] {
+            assert_eq!(read(f.leaves(), part).as_ref(), Some(&f), "parts of {part}");
+        }
+        for at in [0, 1, 11, 12, 13, 7 * 12 + 5, n - 1] {
+            let mut bad = f.leaves().to_vec();
+            bad[at] = 255;
+            for part in [1, 5, 12, 13, 100] {
+                assert!(
+                    read(&bad, part).is_none(),
+                    "a bad leaf at {at}, parts of {part}"
+                );
+            }
+        }
+        assert!(LeavesReader::new(0, 10).is_none());
+        // The paths must be for the reader's trees.
+        let mut r = LeavesReader::new(11, n).expect("memory");
+        r.read(n, |to| to.copy_from_slice(f.leaves()));
+        assert!(r.finish(f.scores().to_vec(), &paths).is_none());
     }
 }
