@@ -3,8 +3,9 @@
 // to ready, summed by function (self time), the top 25 printed with their
 // callers. With `labels`: ten labels given from the queue instead; with
 // `parse`: from the file chosen to the start of training; with `early`:
-// from the file chosen to 2.5 s into training, with the busy stretches
-// of 25 ms or more listed (the long tasks' candidates).
+// from the file chosen to ready, the pointer moved over the scatter while
+// it trains, with each long task's functions and the busy stretches of
+// 25 ms or more listed (the long tasks' candidates).
 // Build with names kept (the `web` profile, no wasm-opt) for wasm names.
 //   node scripts/profile_landing.mjs path.csv [labels|parse|early]
 import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
@@ -19,7 +20,7 @@ const { page, context } = await openPage(browser, base, '?backend=cpu&sample=tin
 await waitForState(page, 'ready', 120_000);
 const cdp = await context.newCDPSession(page);
 if (early) {
-  // A named 3 ms function at the start of training marks it in the
+  // A named 10 ms function at the start of training marks it in the
   // profile; the long tasks are timed from there too.
   await page.evaluate(() => {
     window.__long = [];
@@ -27,7 +28,7 @@ if (early) {
       .observe({ type: 'longtask' });
     // A declaration: a function assigned to a property gets no name, and
     // the profile would not know it.
-    function trainingStartedMarker() { const t = performance.now(); while (performance.now() - t < 3); }
+    function trainingStartedMarker() { const t = performance.now(); while (performance.now() - t < 10); }
     window.__states = [];
     new MutationObserver(() => {
       window.__states.push([document.body.dataset.state, performance.now()]);
@@ -48,6 +49,14 @@ if (!parse && !early) await cdp.send('Profiler.start');
 if (labels) {
   for (let k = 0; k < 10; k++) await labelQueueTop(page, k % 3 ? 'N' : 'A', 120_000);
 } else if (early) {
+  // The pointer moved over the scatter five times as scale.test.mjs does
+  // while the detector trains (its tooltip's tasks are in the profile).
+  const box = await page.locator('[data-testid=scatter]').boundingBox();
+  for (let k = 0; k < 5 && (await page.evaluate(() => document.body.dataset.state)) === 'training'; k++) {
+    await page.mouse.move(box.x + 5, box.y + 5);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await waitForState(page, 'ready', 1_800_000);
 } else if (!parse) {
   await waitForState(page, 'ready', 1_800_000);
@@ -90,6 +99,24 @@ if (early) {
   if (marker === null) {
     console.log('the start of training is not in the profile: times below are from the profile\'s start');
     marker = 0;
+  }
+  // Each long task's own samples, placed by the marker (the profile's
+  // clock is not the page's).
+  for (const [start, duration] of long) {
+    const from = start - at + marker, to = from + duration;
+    const fns = new Map();
+    let u = 0;
+    for (let i = 0; i < profile.samples.length; i++) {
+      u += (dt[i] ?? 0) / 1000;
+      if (u < from || u > to) continue;
+      const n = byId.get(profile.samples[i]);
+      const name = n.callFrame.functionName || '(anon)';
+      if (name === '(idle)') continue;
+      const key = `${name.replace(/::h[0-9a-f]{16}$/, '').slice(-70)} < ${(byId.get(parent.get(n.id))?.callFrame.functionName ?? '').replace(/::h[0-9a-f]{16}$/, '').slice(-50)}`;
+      fns.set(key, (fns.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+    }
+    console.log(`long task ${Math.round(duration)} ms at ${Math.round(start - at)} ms from the start of training:`);
+    for (const [k, ms] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${ms.toFixed(1)} ms ${k}`);
   }
   for (const s of segs.filter((s) => s.last - s.start >= 25)) {
     console.log(`busy ${(s.last - s.start).toFixed(1)} ms at ${(s.start - marker).toFixed(0)} ms from the start of training:`);
