@@ -240,6 +240,37 @@ export async function labelQueueTop(page, key, timeout = 30_000) {
  * `bed.openReady` also waits for scores; `bed.finish(session)` asserts no
  * page error and no request beyond the server, then closes the page.
  */
+/**
+ * Starts a Chromium trace of the page's top-level tasks (a few events a
+ * task), for {@link pageTasks}.
+ */
+export async function traceTasks(browser, page) {
+  await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
+}
+
+/**
+ * The page thread's tasks since {@link traceTasks}, each `{ start, wall,
+ * cpu }` in milliseconds, `start` on the page's `performance.now()` clock.
+ * `wall` is what the Long Tasks API sees: on a loaded machine it holds the
+ * time the system gave the thread's core to other threads (a hover frame
+ * of 7 ms of work took 98 ms with the workers compiling and training on 2
+ * cores). `cpu` is the thread's own time in the task: the page's work.
+ * The trace's clock is placed by the last User Timing mark named `mark`,
+ * which the page must have made.
+ */
+export async function pageTasks(browser, page, mark) {
+  const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+  const marked = events.filter((e) => e.name === mark && e.ph !== 'M').at(-1);
+  assert.ok(marked, `the trace has the mark ${mark}`);
+  const at = await page.evaluate((m) => performance.getEntriesByName(m).at(-1)?.startTime, mark);
+  assert.ok(at !== undefined, `the page has the mark ${mark}`);
+  const offset = marked.ts / 1000 - at;
+  return events
+    .filter((e) => e.pid === marked.pid && e.tid === marked.tid && e.ph === 'X' &&
+      e.name === 'ThreadControllerImpl::RunTask')
+    .map((e) => ({ start: e.ts / 1000 - offset, wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }));
+}
+
 export function testBed({ webgpu = false } = {}) {
   const bed = {};
   before(async () => {

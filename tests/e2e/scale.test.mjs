@@ -1,17 +1,18 @@
 // Scale: a 286k-row file (the shared cover.csv) in the page. It is read
 // and parsed in a worker, with a progress bar, and can be cancelled; the
 // detector trains in the training worker, so the page thread stays free to
-// answer the pointer. The page thread's long tasks (the Long Tasks API) are
-// printed; none may lie inside the parse or the training. Those that remain
-// straddle the moments the results land (the table arrives: Lab::new, PCA,
-// first draw; the scores arrive: the active layer is built).
+// answer the pointer. The page thread's tasks are traced: none may take 50 ms
+// of the thread's time from the file chosen to the end of training (the
+// parse, the table's landing, the training). The results' landing (the
+// scores arrive: the active layer is built, the canvas drawn) is bounded.
+// The Long Tasks API's list (wall time) is printed too: on a loaded machine
+// it holds the time other threads had the core, not the page's work.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testBed, waitForState, shared, labelQueueTop, screenshot, canvasHash, drawOnScatter, foundCounter,
-  waitQueried, waitQueriedAbove } from './harness.mjs';
+  waitQueried, waitQueriedAbove, traceTasks, pageTasks } from './harness.mjs';
 
 const bed = testBed();
 
@@ -31,10 +32,13 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   const { page } = session;
   await waitForState(page, 'ready');
   const reportBefore = await page.textContent('[data-testid=data-report]');
-  const buffer = await readFile(join(shared, 'large', 'cover.csv'));
+  // Chosen from the disk by its path, as a user picks it (a buffer would
+  // cross DevTools in one message: a task of seconds in the page, and its
+  // 200 MB of garbage collected later, in the middle of the training).
+  const file = join(shared, 'large', 'cover.csv');
 
   // Read, watch the progress, cancel: nothing changes.
-  await page.setInputFiles('[data-testid=csv-input]', { name: 'cover.csv', mimeType: 'text/csv', buffer });
+  await page.setInputFiles('[data-testid=csv-input]', file);
   await page.waitForFunction(() => /Reading cover\.csv \(14 MB\)… [\d,]+ rows, [\d.]+ of 13\.6 MB/
     .test(document.querySelector('[data-testid=notice]')?.textContent ?? ''), null, { timeout: 60_000, polling: 20 });
   const share = Number(await page.getAttribute('[data-testid=parse-progress]', 'value'));
@@ -47,10 +51,10 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
 
   // Read it to the end, train on the default sample of its rows, label.
+  await traceTasks(bed.browser, page);
   const fileAt = await page.evaluate(() => { window.__long = []; window.__states = []; return performance.now(); });
   const t0 = Date.now();
-  await page.setInputFiles('[data-testid=csv-input]', { name: 'cover.csv', mimeType: 'text/csv', buffer });
-  const pickedAt = await page.evaluate(() => performance.now());
+  await page.setInputFiles('[data-testid=csv-input]', file);
   await page.waitForFunction(() => document.body.dataset.state === 'training', null, { timeout: 60_000, polling: 20 });
   const parsed = (Date.now() - t0) / 1000;
   assert.match(await page.textContent('[data-testid=data-report]'), /286048 rows/);
@@ -87,6 +91,7 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   }
   await waitForState(page, 'ready', 170_000);
   const ready = (Date.now() - t0) / 1000;
+  const tasks = await pageTasks(bed.browser, page, 'anomaly-lab:ready');
   const { long, states, resultsAt } = await page.evaluate(() => ({
     long: window.__long, states: window.__states,
     resultsAt: performance.getEntriesByName('anomaly-lab:results').at(-1)?.startTime,
@@ -97,27 +102,25 @@ test('cover.csv (286k rows): read with progress, cancel, load, train, label', as
   const trainingAt = states.find((s) => s.state === 'training')?.at;
   const readyAt = states.findLast((s) => s.state === 'ready')?.at;
   assert.ok(trainingAt && readyAt, JSON.stringify(states));
-  const inside = (a, b) => long.filter((l) => l.start > a && l.end < b);
   const shown = (v) => JSON.stringify(v.map((l) => `${Math.round(l.end - l.start)} ms at ${((l.start - fileAt) / 1000).toFixed(1)} s`));
+  const worked = (v) => JSON.stringify(v.map((t) => `${Math.round(t.cpu)} ms (${Math.round(t.wall)} ms wall) at ${((t.start - fileAt) / 1000).toFixed(1)} s`));
+  const busy = (a, b, ms) => tasks.filter((t) => t.start > a && t.start + t.wall < b && t.cpu >= ms);
   console.log(`# cover.csv: parsed in ${parsed.toFixed(1)} s, ready in ${ready.toFixed(1)} s; ` +
-    `long tasks ${shown(long)}; training from ${((trainingAt - fileAt) / 1000).toFixed(1)} s to ${((readyAt - fileAt) / 1000).toFixed(1)} s; ` +
+    `training from ${((trainingAt - fileAt) / 1000).toFixed(1)} s to ${((readyAt - fileAt) / 1000).toFixed(1)} s; ` +
+    `page tasks of 20 ms or more of its time ${worked(busy(fileAt, readyAt + 100, 20))}; long tasks (wall) ${shown(long)}; ` +
     `hover → tooltip ${JSON.stringify(hover)} ms; label → repaint ${times.map(Math.round)} ms`);
-  // While the worker parses. setInputFiles itself is left out: Playwright
-  // hands the page the file's 18 MB in one DevTools message, a task of
-  // about 1.4 s that a file picked from the disk does not have (a trace
-  // shows it as "Receive mojo message", blink.mojom.DevToolsSession).
-  assert.deepEqual(shown(inside(pickedAt, trainingAt).filter((l) => l.end < trainingAt - 100)), '[]',
-    'no long task while the worker parses');
-  // While the worker trains and scores: up to the results' arrival (the
-  // page's `anomaly-lab:results` mark). Their landing (copied, the active
-  // layer assembled over 286k rows, the canvas drawn) follows, in tasks
-  // of its own, and is reported; none of them may take the page for long.
+  // From the file chosen to the results' arrival (the page's
+  // `anomaly-lab:results` mark): the worker parses, the table lands (Lab,
+  // PCA, first draw, each a task of its own), the worker trains and scores.
   assert.ok(resultsAt > trainingAt && resultsAt < readyAt, `results at ${resultsAt}`);
-  assert.deepEqual(shown(inside(trainingAt, resultsAt)), '[]',
-    'no long task while the worker trains and scores');
-  const landing = long.filter((l) => l.end > resultsAt && l.start < readyAt + 100);
-  console.log(`# cover.csv: the results' landing: ${shown(landing)}`);
-  assert.ok(landing.every((l) => l.end - l.start < 400), `no landing task of 400 ms or more: ${shown(landing)}`);
+  assert.deepEqual(worked(busy(fileAt, resultsAt, 50)), '[]',
+    'no task of 50 ms of the page\'s time while the worker parses and trains');
+  // The results' landing (copied, the active layer assembled over 286k
+  // rows, the canvas drawn) follows, in tasks of its own; none of them
+  // may take the page for long.
+  const landing = tasks.filter((t) => t.start + t.wall > resultsAt && t.start < readyAt + 100 && t.cpu >= 50);
+  console.log(`# cover.csv: the results' landing: ${worked(landing)}`);
+  assert.ok(landing.every((t) => t.cpu < 400), `no landing task of 400 ms or more: ${worked(landing)}`);
   assert.ok(hover.length > 0, 'hovered during training');
   assert.ok(Math.max(...hover) <= 100, `the tooltip comes within 100 ms while the detector trains: ${hover} ms`);
   assert.equal((await page.locator('[data-testid=queue-item]').count()), 10);
