@@ -1,5 +1,6 @@
 // A large CSV in the page: file chosen → ready, the main thread's long
-// tasks on the way, and label → repaint on the result.
+// tasks on the way (wall time, and the thread's own time from a trace),
+// and label → repaint on the result.
 //
 // Run (after a `dist` build: `source scripts/setup.sh; WEB_PROFILE=dist build_web`):
 //   node scripts/bench_large.mjs [path.csv] [training rows]
@@ -11,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, openPage, waitForState, labelQueueTop } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, waitForState, labelQueueTop, traceTasks, pageTasks } from '../tests/e2e/harness.mjs';
 
 const path = process.argv[2] ?? '../shared/datasets/large/cover.csv';
 const trainRows = process.argv[3];
@@ -39,6 +40,7 @@ if (trainRows !== undefined) {
 }
 const bytes = (await stat(path)).size;
 await page.evaluate(() => { window.__long = []; window.__epochs = {}; });
+await traceTasks(browser, page);
 const t0 = Date.now();
 const chosen = await page.evaluate(() => performance.now());
 // By path, as a file picked from disk arrives: the browser reads it, and
@@ -48,6 +50,9 @@ await page.waitForFunction(() => document.body.dataset.state === 'training', nul
 await page.evaluate(() => { window.__epochs = {}; });
 await waitForState(page, 'ready', 1_800_000);
 const seconds = (Date.now() - t0) / 1000;
+// The page thread's own time in each task (a trace): the long tasks'
+// wall time holds what other threads took of the core as well.
+const tasks = (await pageTasks(browser, page, 'anomaly-lab:ready')).filter((t) => t.start >= chosen);
 // Each long task with the part of the work it falls in: the page's marks
 // (anomaly-lab:results, :layer, :draw) split the results' landing.
 const long = await page.evaluate(() => {
@@ -123,6 +128,8 @@ console.log(`progress: ${progress}`);
 console.log(`file chosen → ready: ${seconds.toFixed(1)} s (marks, s: ${timeline})`);
 const durations = long.map((l) => l.duration);
 console.log(`long tasks (> 50 ms): ${long.length}, total ${(durations.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, longest ${Math.max(0, ...durations).toFixed(0)} ms (${long.map((l) => `${l.duration.toFixed(0)} ${l.phase}`).join(', ')})`);
+const own = tasks.filter((t) => t.cpu >= 50);
+console.log(`tasks of 50 ms or more of the page thread's own time: ${own.length}, longest ${Math.max(0, ...own.map((t) => t.cpu)).toFixed(0)} ms (${own.map((t) => `${t.cpu.toFixed(0)} at ${((t.start - chosen) / 1000).toFixed(1)} s`).join(', ')})`);
 console.log(`tab at ready: ${tab.rss.toFixed(0)} MB resident, ${tab.private.toFixed(0)} MB private (JS heap ${tab.heap} MB); after a collection ${collected.rss.toFixed(0)} / ${collected.private.toFixed(0)} MB`);
 if (epochs[1] && last > 1) {
   const s = (epochs[last] - epochs[1]) / 1000;
