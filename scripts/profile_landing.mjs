@@ -67,6 +67,10 @@ const self = new Map();
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+// A sample's function and its caller, hashes off, for the per-stretch and
+// per-task lists.
+const bare = (f) => f.replace(/::h[0-9a-f]{16}$/, '');
+const frameKey = (n) => `${bare(n.callFrame.functionName || '(anon)').slice(-70)} < ${bare(byId.get(parent.get(n.id))?.callFrame.functionName ?? '').slice(-50)}`;
 const dt = profile.timeDeltas;
 for (let i = 0; i < profile.samples.length; i++) {
   const n = byId.get(profile.samples[i]);
@@ -92,7 +96,7 @@ if (early) {
     }
     if (!seg) seg = { start: t, last: t, fns: new Map() };
     seg.last = t;
-    const key = `${name.replace(/::h[0-9a-f]{16}$/, '').slice(-70)} < ${(byId.get(parent.get(n.id))?.callFrame.functionName ?? '').replace(/::h[0-9a-f]{16}$/, '').slice(-50)}`;
+    const key = frameKey(n);
     seg.fns.set(key, (seg.fns.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
   }
   if (seg) segs.push(seg);
@@ -112,7 +116,7 @@ if (early) {
       const n = byId.get(profile.samples[i]);
       const name = n.callFrame.functionName || '(anon)';
       if (name === '(idle)') continue;
-      const key = `${name.replace(/::h[0-9a-f]{16}$/, '').slice(-70)} < ${(byId.get(parent.get(n.id))?.callFrame.functionName ?? '').replace(/::h[0-9a-f]{16}$/, '').slice(-50)}`;
+      const key = frameKey(n);
       fns.set(key, (fns.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
     }
     console.log(`long task ${Math.round(duration)} ms at ${Math.round(start - at)} ms from the start of training:`);

@@ -43,19 +43,14 @@ pub(super) async fn read_forest(o: &JsValue) -> Option<Forest> {
         .dyn_into::<js_sys::Uint32Array>()
         .ok()?
         .to_vec();
-    let reader = RefCell::new(LeavesReader::new(
-        *paths.first()? as usize,
-        leaves.length() as usize,
-    )?);
-    in_parts(leaves.length(), 1, |s, e| {
-        reader
-            .borrow_mut()
-            .read((e - s) as usize, |to| leaves.subarray(s, e).copy_to(to));
+    let mut reader = LeavesReader::new(*paths.first()? as usize, leaves.length() as usize)?;
+    in_parts::<u8>(leaves.length(), |s, e| {
+        reader.read((e - s) as usize, |to| leaves.subarray(s, e).copy_to(to));
     })
     .await;
     release(&leaves.buffer());
     crate::dom::yield_now(0).await;
-    let mut forest = reader.into_inner().finish(floats(o, "scores"), &paths)?;
+    let mut forest = reader.finish(floats(o, "scores"), &paths)?;
     crate::dom::yield_now(0).await;
     // The trees, for the session file's scoring model; a forest without
     // them still serves the layer (the file then has no model).
@@ -98,11 +93,12 @@ const COPY_PART_BYTES: u32 = 1 << 20;
 /// How long one task copies before it lets the page answer input.
 const COPY_TASK_MS: f64 = 8.0;
 
-/// `each(start, end)` over `0..len` in parts of [`COPY_PART_BYTES`] (of
-/// values `size` bytes each), in tasks of about [`COPY_TASK_MS`] (timed,
-/// not counted), so the page answers input in between.
-pub(super) async fn in_parts(len: u32, size: u32, mut each: impl FnMut(u32, u32)) {
-    let part = (COPY_PART_BYTES / size.max(1)).max(1);
+/// `each(start, end)` over `0..len` values of `T` in parts of
+/// [`COPY_PART_BYTES`], in tasks of about [`COPY_TASK_MS`] (timed, not
+/// counted), so the page answers input in between.
+pub(super) async fn in_parts<T>(len: u32, mut each: impl FnMut(u32, u32)) {
+    let size = std::mem::size_of::<T>().max(1) as u32;
+    let part = (COPY_PART_BYTES / size).max(1);
     let mut since = crate::dom::now_ms();
     let mut start = 0;
     while start < len {
@@ -124,7 +120,7 @@ pub(super) async fn floats_in_steps(data: &JsValue, key: &str) -> Vec<f32> {
             let len = a.length();
             let mut v = Vec::new();
             if v.try_reserve_exact(len as usize).is_ok() {
-                in_parts(len, 4, |s, e| {
+                in_parts::<f32>(len, |s, e| {
                     let at = v.len();
                     v.resize(at + (e - s) as usize, 0.0);
                     a.subarray(s, e).copy_to(&mut v[at..]);
@@ -144,7 +140,7 @@ pub(super) async fn floats_in_steps(data: &JsValue, key: &str) -> Vec<f32> {
 /// ([`in_parts`]).
 pub(super) async fn to_js_in_steps(x: &[f32]) -> Float32Array {
     let table = Float32Array::new_with_length(x.len() as u32);
-    in_parts(x.len() as u32, 4, |s, e| {
+    in_parts::<f32>(x.len() as u32, |s, e| {
         table.subarray(s, e).copy_from(&x[s as usize..e as usize]);
     })
     .await;
