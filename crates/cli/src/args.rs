@@ -117,7 +117,9 @@ crates/core/src/active/mod.rs for the math):
   --fit-labels N               the most labels one fit of the layer reads; 0: all
                                (512). Past N it reads the newest 64 and a seeded
                                sample of the older ones of each class, drawn afresh
-                               per label, so a label's update stops growing";
+                               per label, so a label's update stops growing
+  --late-steps N               Adam steps after each label once the labels pass
+                               --fit-labels; 0: --active-steps (5)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -344,6 +346,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--boost-after" => active.boost_after = number(flag, value)?,
             "--boost-candidates" => active.boost_candidates = number(flag, value)?,
             "--fit-labels" => active.fit_labels = number(flag, value)?,
+            "--late-steps" => active.late_steps = number(flag, value)?,
             "--anomaly-vote-scale" => {
                 active.anomaly_vote_scale = non_negative(flag, value, "a count of answers, ")?
             }
@@ -475,7 +478,7 @@ mod tests {
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
-             --boost-after 100 --boost-candidates 250 --fit-labels 300",
+             --boost-after 100 --boost-candidates 250 --fit-labels 300 --late-steps 4",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -492,7 +495,7 @@ mod tests {
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
-        assert_eq!(c.fit_labels, 300);
+        assert_eq!((c.fit_labels, c.late_steps), (300, 4));
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
@@ -522,6 +525,7 @@ mod tests {
             ("--boost-after N", d.boost_after.to_string()),
             ("--boost-candidates N", d.boost_candidates.to_string()),
             ("--fit-labels N", d.fit_labels.to_string()),
+            ("--late-steps N", d.late_steps.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
             (
                 "--tail-evidence on|off",

@@ -326,6 +326,7 @@ impl SessionFile {
         if l.forest_trees > 1_000
             || l.forest_sample > crate::forest::MAX_LEAVES
             || l.steps > 10_000
+            || l.late_steps > 10_000
             || l.region_scales > 64
             || l.tail_knots > 1 << 20
             || l.vote_prior < 0.0

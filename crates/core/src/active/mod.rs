@@ -113,8 +113,12 @@
 //! labels in their order (see [`ActiveLayer::set_labels`]). Past
 //! `fit_labels` (512) labels the steps read the newest 64 and a seeded
 //! sample of the older ones of each class, drawn afresh for each number of
-//! labels (`fit_sample`), each class still weighing half: a label's
-//! update stops growing with the labels, and the older labels take turns.
+//! labels (`fit_sample`), each class still weighing half, and take
+//! `late_steps` (5) Adam steps instead of `steps`: a label's update stops
+//! growing with the labels, and the older labels take turns. Each fit
+//! starts from the one before, and one label among hundreds moves it
+//! little (found@1000 on aloi and campaign, 5 seeds: 243.4 / 745.6 with 5
+//! late steps, 245.0 / 747.8 with 10; docs/BENCHMARKS.md).
 //!
 //! The evidence columns form three *blocks*, three detectors of an
 //! ensemble: the detector's columns, the marginal columns and the
@@ -233,6 +237,9 @@ fn fit_sample(labels: &[(usize, bool)], cap: usize) -> Option<Vec<usize>> {
     picked.sort_unstable();
     Some(picked)
 }
+
+/// The default [`ActiveConfig::late_steps`].
+pub const LATE_STEPS: usize = 5;
 
 /// AAD's τ: the hinge loss anchors at the score ranked `τ·N` (Das et al.
 /// use 0.03, the share of anomalies they budget for).
@@ -385,6 +392,12 @@ pub struct ActiveConfig {
     /// labels. 0 reads them all (a session saved without it does).
     #[serde(default)]
     pub fit_labels: usize,
+    /// Adam steps after each label once there are more than `fit_labels`
+    /// labels (0: `steps`, as a session saved without it has). Each fit
+    /// starts from the one before, and one label among hundreds moves it
+    /// little, so fewer steps keep a late label's update short.
+    #[serde(default)]
+    pub late_steps: usize,
 }
 
 fn default_boost_candidates() -> usize {
@@ -516,6 +529,7 @@ impl Default for ActiveConfig {
             // label's update costs what it does at 512
             // (docs/BENCHMARKS.md, "a fit past 512 labels").
             fit_labels: 512,
+            late_steps: LATE_STEPS,
         }
     }
 }
@@ -1299,7 +1313,11 @@ impl ActiveLayer {
         let rows: Vec<usize> = labels.iter().map(|l| l.0).collect();
         let leaves = self.regions.gather(&rows);
         let live = self.live_offsets(&leaves);
-        for _ in 0..self.config.steps {
+        let steps = match (&sample, self.config.late_steps) {
+            (Some(_), late) if late > 0 => late,
+            _ => self.config.steps,
+        };
+        for _ in 0..steps {
             gw[..self.width].iter_mut().for_each(|g| *g = 0.0);
             let regions = &mut gw[self.width..];
             live.each(regions.len(), |i| regions[i] = 0.0);
@@ -3614,6 +3632,32 @@ mod tests {
         let mut normal = fresh();
         normal.set_labels(&labels);
         assert!(after.scores()[row] > normal.scores()[row]);
+    }
+
+    /// Up to [`ActiveConfig::fit_labels`] labels every fit takes `steps`
+    /// Adam steps whatever `late_steps` says; past it, `late_steps`.
+    #[test]
+    fn late_steps_count_only_past_the_cap() {
+        let cap = 40;
+        let rows = 300;
+        let mut rng = crate::rng::Rng::new(5);
+        let feats: Vec<f32> = (0..rows * 3).map(|_| rng.normal() as f32).collect();
+        let ev: Vec<f32> = feats.iter().map(|x| x * x).collect();
+        let labels: Vec<(usize, bool)> = (0..cap + 5).map(|k| (k * 7 % rows, k % 6 == 0)).collect();
+        let layer = |late_steps: usize, n: usize| {
+            let config = ActiveConfig {
+                fit_labels: cap,
+                late_steps,
+                ..ActiveConfig::default()
+            };
+            let mut layer = ActiveLayer::new(&ev, 3, &feats, 3, config);
+            layer.set_labels(&labels[..n]);
+            layer.scores().to_vec()
+        };
+        let steps = ActiveConfig::default().steps;
+        assert_eq!(layer(1, cap), layer(steps, cap));
+        assert_eq!(layer(0, cap + 5), layer(steps, cap + 5));
+        assert_ne!(layer(1, cap + 1), layer(steps, cap + 1));
     }
 
     /// The neighbour sums after labels are added and taken away in blocks
