@@ -3936,8 +3936,9 @@ mod tests {
     /// Settings saved before the leaf votes read back with the votes off,
     /// those saved before the anomaly vote scale with anomalies counting
     /// as one answer, those saved before the block rate with the blocks
-    /// left alone, and those saved before the search's vote scale without
-    /// it: an old session re-scores as it did.
+    /// left alone, those saved before the search's vote scale without
+    /// it, and those saved before the fit's cap and its late steps reading
+    /// every label with `steps` steps: an old session re-scores as it did.
     #[test]
     fn settings_saved_before_the_votes_keep_their_scores() {
         let mut json = serde_json::to_value(ActiveConfig::default()).unwrap();
@@ -3949,6 +3950,8 @@ mod tests {
             "anomaly_vote_scale",
             "explore_vote_scale",
             "block_rate",
+            "fit_labels",
+            "late_steps",
         ] {
             assert!(fields.remove(key).is_some(), "{key}");
         }
@@ -3959,6 +3962,7 @@ mod tests {
         assert_eq!(old.anomaly_vote_scale, 1.0);
         assert_eq!(old.explore_vote_scale, 1.0);
         assert_eq!(old.block_rate, 0.0);
+        assert_eq!((old.fit_labels, old.late_steps), (0, 0));
     }
 
     /// With Adam's steps at 0, one labelled anomaly scales each evidence
