@@ -226,6 +226,19 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
              stay the layer's."
         ));
     }
+    if asker.lookalike {
+        let so_far = record(asker.rankings_record);
+        let how = match asker.lookalike_record {
+            (_, 0) => "its first question".to_string(),
+            r => format!("so far {}", record(r)),
+        };
+        return Some(format!(
+            "Next question: the row most like the anomalies found so far, by the isolation \
+             forest's leaves they share ({how}; the rankings: {so_far}). It asks only among the \
+             first answers, and stands aside once it misses a few times in a row. Colours \
+             and scores stay the layer's."
+        ));
+    }
     let (first, second) = (record(asker.first_record), record(asker.second_record));
     match (asker.second, asker.second_record.1) {
         (false, 0) => None,

@@ -234,6 +234,20 @@ fn who_asks_is_said_once_the_second_ranking_is_in_play() {
     );
     let t = asker_text(&third((1, 1), (0, 0))).unwrap();
     assert!(t.contains("where the two differed: none yet)"), "{t}");
+    let lookalike = |lookalike_record| Asker {
+        lookalike: true,
+        lookalike_record,
+        rankings_record: (1, 3),
+        ..asker(false, (1, 3), (0, 0))
+    };
+    let t = asker_text(&lookalike((0, 0))).unwrap();
+    assert!(
+        t.starts_with("Next question: the row most like the anomalies found so far")
+            && t.contains("(its first question; the rankings: 1 anomaly in 3 questions)"),
+        "{t}"
+    );
+    let t = asker_text(&lookalike((2, 3))).unwrap();
+    assert!(t.contains("(so far 2 anomalies in 3 questions;"), "{t}");
     let t = asker_text(&asker(false, (5, 9), (0, 1))).unwrap();
     assert!(
         t.starts_with("Next question from the layer's ranking (5 anomalies in 9 questions")

@@ -344,12 +344,13 @@ test('undo, redo, a changed label and a reload give the same scores', async () =
   const scores = await exportedScores(page);
   const queue = await queueRows(page);
   assert.equal(scores.length, 300);
-  // Every label was on the suggested row, so the two rankings have asked
-  // six questions between them, and the page says which asks next.
+  // Every label was on the suggested row, so the two rankings (and the
+  // lookalike, which may ask around the first anomalies) have asked six
+  // questions between them, and the page says which asks next.
   const asker = await page.textContent('[data-testid=asker]');
-  assert.match(asker, /^Next question from the (layer's|isolation forest's) ranking/);
+  assert.match(asker, /^Next question(: the row most like the anomalies found so far| from the (layer's|isolation forest's) ranking)/);
   const asked = [...asker.matchAll(/(\d+) anomal(?:y|ies) in (\d+) questions?/g)].map((m) => Number(m[2]));
-  assert.ok(asked.length === 2 && asked[0] + asked[1] >= 6, `${asker}`);
+  assert.ok(asked.length >= 1 && asked.length <= 2 && asked.reduce((a, b) => a + b, 0) >= 6, `${asker}`);
   const same = async (what) => {
     const now = await exportedScores(page);
     assert.ok(maxDifference(now, scores) <= 1e-6, `${what}: scores differ by ${maxDifference(now, scores)}`);

@@ -85,9 +85,12 @@ crates/core/src/active/mod.rs for the math):
                                anomaly lifts no leaf); 0: never (2)
   --anomaly-vote-scale K       how many normal answers' worth one anomaly counts in a
                                leaf's vote (3)
-  --explore-vote-scale K       answers N..2N-1 (N: --rank-after) while all are normal: leaf
-                               votes x K in the scores, not the fit, so a search that finds
-                               nothing leaves each region it has seen; 1 turns it off (10)
+  --explore-vote-scale K       the search: answers N..2N-1 (N: --rank-after) while at most
+                               --search-anomalies are anomalies, leaf votes x K in the
+                               scores; 1 turns it off (10). Not in the fit: a search that
+                               finds nothing leaves each region it has seen
+  --search-anomalies N         the search goes on through N anomaly answers (1): one
+                               mistaken first answer does not call it off
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
                                the one the labels favour; 0 turns it off (0.02)
@@ -113,7 +116,15 @@ crates/core/src/active/mod.rs for the math):
                                past 383 labels), they pick among the asking
                                ranking's best rows
   --boost-candidates N         how many of the asking ranking's best unlabelled rows
-                               the trees pick from (500)
+                               the trees and the lookalike pick from (500)
+  --lookalike-labels N         the lookalike asks in the first N answers; 0: off (15).
+                               It proposes the row whose isolation-forest leaves hold
+                               the most labelled anomalies against normals (each anomaly
+                               counted from the first), until it misses
+                               --lookalike-misses times in a row; an anomaly found gives
+                               it its turn again; it never changes a score
+  --lookalike-misses N         misses in a row before the lookalike waits for the next
+                               anomaly (2)
   --fit-labels N               the most labels one fit of the layer reads; 0: all
                                (512). Past N it reads the newest 64 and a seeded
                                sample of the older ones of each class, drawn afresh
@@ -345,6 +356,8 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--second-after" => active.second_after = number(flag, value)?,
             "--boost-after" => active.boost_after = number(flag, value)?,
             "--boost-candidates" => active.boost_candidates = number(flag, value)?,
+            "--lookalike-labels" => active.lookalike_labels = number(flag, value)?,
+            "--lookalike-misses" => active.lookalike_misses = number(flag, value)?,
             "--fit-labels" => active.fit_labels = number(flag, value)?,
             "--late-steps" => active.late_steps = number(flag, value)?,
             "--anomaly-vote-scale" => {
@@ -353,6 +366,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--explore-vote-scale" => {
                 active.explore_vote_scale = non_negative(flag, value, "a factor, ")?
             }
+            "--search-anomalies" => active.search_anomalies = number(flag, value)?,
             "--vote-prior" => active.vote_prior = non_negative(flag, value, "a count of labels, ")?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
@@ -478,7 +492,8 @@ mod tests {
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
-             --boost-after 100 --boost-candidates 250 --fit-labels 300 --late-steps 4",
+             --boost-after 100 --boost-candidates 250 --fit-labels 300 --late-steps 4 \
+             --lookalike-labels 9 --lookalike-misses 3 --search-anomalies 2",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -496,13 +511,14 @@ mod tests {
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!((c.fit_labels, c.late_steps), (300, 4));
+        assert_eq!((c.lookalike_labels, c.lookalike_misses), (9, 3));
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
         assert_eq!(c.anomaly_vote_scale, 1.5);
         assert_eq!(c.block_rate, 0.05);
         assert_eq!((c.second_share, c.second_after), (0.5, 3));
-        assert_eq!(c.explore_vote_scale, 4.0);
+        assert_eq!((c.explore_vote_scale, c.search_anomalies), (4.0, 2));
         let d = ActiveConfig::default();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
@@ -519,11 +535,14 @@ mod tests {
             ("--anomaly-votes-after N", d.anomaly_votes_after.to_string()),
             ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
             ("--explore-vote-scale K", d.explore_vote_scale.to_string()),
+            ("--search-anomalies N", d.search_anomalies.to_string()),
             ("--block-rate X", d.block_rate.to_string()),
             ("--second-share X", d.second_share.to_string()),
             ("--second-after N", d.second_after.to_string()),
             ("--boost-after N", d.boost_after.to_string()),
             ("--boost-candidates N", d.boost_candidates.to_string()),
+            ("--lookalike-labels N", d.lookalike_labels.to_string()),
+            ("--lookalike-misses N", d.lookalike_misses.to_string()),
             ("--fit-labels N", d.fit_labels.to_string()),
             ("--late-steps N", d.late_steps.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),

@@ -44,17 +44,21 @@ pub struct Asked {
     /// The classifier proposed a row (this one or another): its record
     /// and the others' count only such questions.
     pub third_open: bool,
+    /// The lookalike ([`ActiveConfig::lookalike_labels`]) asked this
+    /// question: the row was its proposal, and it was asking.
+    pub lookalike: bool,
 }
 
 impl Asked {
     /// As one small number, for a file: bit 0 the first ranking, bit 1
     /// the second, bit 2 the classifier, bit 3 the classifier had a
-    /// proposal.
+    /// proposal, bit 4 the lookalike asked.
     pub fn bits(self) -> u8 {
         u8::from(self.first)
             | (u8::from(self.second) << 1)
             | (u8::from(self.third) << 2)
             | (u8::from(self.third_open) << 3)
+            | (u8::from(self.lookalike) << 4)
     }
 
     pub fn from_bits(bits: u8) -> Self {
@@ -63,6 +67,7 @@ impl Asked {
             second: bits & 2 != 0,
             third: bits & 4 != 0,
             third_open: bits & 8 != 0,
+            lookalike: bits & 16 != 0,
         }
     }
 }
@@ -88,6 +93,10 @@ pub struct Asker {
     /// (anomalies, questions) over every question either ranking asked
     /// (one that both had next counts once).
     pub rankings_record: (usize, usize),
+    /// The lookalike asks (before either ranking, after the classifier).
+    pub lookalike: bool,
+    /// (anomalies, questions) of the lookalike.
+    pub lookalike_record: (usize, usize),
 }
 
 /// What one reason for a row's score is about.
@@ -186,10 +195,9 @@ pub struct Session {
     fit_taken: bool,
     /// The `TOP_CACHED` best unlabelled rows under the asking ranking.
     top: Vec<usize>,
-    /// The best unlabelled row of each ranking (the layer's own, the
-    /// second, the classifier's), what a new label's [`Asked`] is read
-    /// from.
-    tops: (Option<usize>, Option<usize>, Option<usize>),
+    /// The best unlabelled row of each ranking and the proposals, what a
+    /// new label's [`Asked`] is read from.
+    tops: Tops,
     /// The labels' classifier and the labels it was fitted to (see
     /// [`ActiveConfig::boost_after`]).
     boosted: Option<BoostedFit>,
@@ -202,6 +210,19 @@ pub struct Session {
     /// made when first asked for.
     prior: Option<std::sync::Arc<Vec<f32>>>,
     prior_ranked: std::sync::OnceLock<Vec<u64>>,
+}
+
+/// The best unlabelled row of each ranking, and the rows proposed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tops {
+    /// The layer's own ranking's.
+    first: Option<usize>,
+    /// The second ranking's.
+    second: Option<usize>,
+    /// The labels' classifier's proposal.
+    classifier: Option<usize>,
+    /// The lookalike's proposal ([`ActiveConfig::lookalike_labels`]).
+    lookalike: Option<usize>,
 }
 
 /// One label change of a step (one label, or a bulk label whole): the
@@ -338,7 +359,7 @@ impl Session {
             clock_ms: 0,
             fit_taken: false,
             top: Vec::new(),
-            tops: (None, None, None),
+            tops: Tops::default(),
             boosted: None,
             pending: None,
             ranks: std::sync::OnceLock::new(),
@@ -651,7 +672,7 @@ impl Session {
     /// times per label by the page) cost nothing until the next change.
     fn refresh_top(&mut self) {
         self.ranks = std::sync::OnceLock::new();
-        self.tops = (None, None, None);
+        self.tops = Tops::default();
         if self.active.is_none() {
             self.top = Vec::new();
             return;
@@ -668,11 +689,14 @@ impl Session {
             (true, Some(t)) => (t, Some(layer.scores())),
             (_, t) => (layer.scores(), t),
         };
-        // The classifier's candidates only when it has a fit: before that
-        // the page's labels select the top rows it reads, not 500.
-        let wanted = match &model {
-            Some(_) => self.active_config.boost_candidates.max(TOP_CACHED),
-            None => TOP_CACHED,
+        // The candidates only when the classifier has a fit or the
+        // lookalike may ask: else the page's labels select the top rows
+        // it reads, not 500.
+        let looks = self.lookalike_may_ask();
+        let wanted = if model.is_some() || looks {
+            self.active_config.boost_candidates.max(TOP_CACHED)
+        } else {
+            TOP_CACHED
         };
         let mut candidates = top_of(asking, wanted);
         let other = other.and_then(|s| top_of(s, 1).first().copied());
@@ -696,12 +720,52 @@ impl Session {
             }
             best.map(|(_, r)| r)
         });
-        self.tops = (a, b, proposal);
-        if let Some(p) = proposal.filter(|_| self.asker().third) {
+        // The most like the labelled anomalies, if any row is at all;
+        // ties go to the asking ranking's order.
+        let lookalike = looks
+            .then(|| {
+                let mut best: Option<(f64, usize)> = None;
+                for &r in &candidates {
+                    let v = layer.lookalike(r);
+                    if v > 0.0 && best.is_none_or(|(bv, _)| v > bv) {
+                        best = Some((v, r));
+                    }
+                }
+                best.map(|(_, r)| r)
+            })
+            .flatten();
+        self.tops = Tops {
+            first: a,
+            second: b,
+            classifier: proposal,
+            lookalike,
+        };
+        let asker = self.asker();
+        let asks = (proposal.filter(|_| asker.third)).or(lookalike.filter(|_| asker.lookalike));
+        if let Some(p) = asks {
             self.top.retain(|&r| r != p);
             self.top.insert(0, p);
             self.top.truncate(TOP_CACHED);
         }
+    }
+
+    /// Whether the lookalike may ask the next question, whatever it
+    /// proposes: fewer than `lookalike_labels` labels, an anomaly among
+    /// them, and fewer than `lookalike_misses` misses of its own in a row
+    /// since the last anomaly.
+    fn lookalike_may_ask(&self) -> bool {
+        let c = &self.active_config;
+        let mut misses = 0;
+        for e in &self.history {
+            if e.anomaly {
+                misses = 0;
+            } else if e.asked.lookalike {
+                misses += 1;
+            }
+        }
+        self.history.len() < c.lookalike_labels
+            && misses < c.lookalike_misses
+            && self.history.iter().any(|e| e.anomaly)
     }
 
     /// The labels' classifier for the labels as they now stand: fitted to
@@ -787,6 +851,7 @@ impl Session {
         // The classifier against the two rankings, on the questions where
         // it proposed a row other than theirs.
         let (mut third, mut others, mut rankings) = ((0, 0), (0, 0), (0, 0));
+        let mut lookalike = (0, 0);
         let count =
             |record: &mut (usize, usize), hit: usize| *record = (record.0 + hit, record.1 + 1);
         for e in &self.history {
@@ -807,6 +872,9 @@ impl Session {
                     _ => {}
                 }
             }
+            if a.lookalike {
+                count(&mut lookalike, hit);
+            }
         }
         let on = self
             .active
@@ -814,9 +882,16 @@ impl Session {
             .is_some_and(|l| l.second_scores().is_some());
         let after = self.active_config.second_after;
         let asks = on && ((second.1 == 0 && first.1 >= after) || finds_as_often(second, first));
-        let asking = if asks { self.tops.1 } else { self.tops.0 };
-        let third_asks = self.tops.2.is_some_and(|p| Some(p) != asking)
+        let asking = if asks {
+            self.tops.second
+        } else {
+            self.tops.first
+        };
+        let third_asks = self.tops.classifier.is_some_and(|p| Some(p) != asking)
             && (third.1 == 0 || finds_as_often(third, others));
+        let lookalike_asks = !third_asks
+            && self.tops.lookalike.is_some_and(|p| Some(p) != asking)
+            && self.lookalike_may_ask();
         Asker {
             second: asks,
             first_record: first,
@@ -825,6 +900,8 @@ impl Session {
             third_record: third,
             others_record: others,
             rankings_record: rankings,
+            lookalike: lookalike_asks,
+            lookalike_record: lookalike,
         }
     }
 
@@ -840,11 +917,13 @@ impl Session {
 
     /// What a label on `row` now records: which rankings had it next.
     fn asked_now(&self, row: usize) -> Asked {
+        let t = &self.tops;
         Asked {
-            first: self.tops.0 == Some(row),
-            second: self.tops.1 == Some(row),
-            third: self.tops.2 == Some(row),
-            third_open: self.tops.2.is_some(),
+            first: t.first == Some(row),
+            second: t.second == Some(row),
+            third: t.classifier == Some(row),
+            third_open: t.classifier.is_some(),
+            lookalike: t.lookalike == Some(row) && self.asker().lookalike,
         }
     }
 
@@ -1278,9 +1357,14 @@ impl Session {
                     &self.labelled_mask(),
                     strategy,
                 );
-                // The classifier's proposal, when it asks (it heads the
-                // cached rows), comes first.
-                if let Some(p) = self.tops.2.filter(|&p| self.top.first() == Some(&p)) {
+                // The classifier's or the lookalike's proposal, when it
+                // asks (it heads the cached rows), comes first.
+                let proposals = [self.tops.classifier, self.tops.lookalike];
+                if let Some(p) = proposals
+                    .into_iter()
+                    .flatten()
+                    .find(|&p| self.top.first() == Some(&p))
+                {
                     rows.retain(|&r| r != p);
                     rows.insert(0, p);
                     rows.truncate(k);
@@ -1561,6 +1645,12 @@ pub(crate) mod tests {
     #[test]
     fn the_second_ranking_asks_while_it_finds_as_often() {
         let mut s = clustered_session();
+        // The two rankings alone (the lookalike has a test of its own).
+        let config = ActiveConfig {
+            lookalike_labels: 0,
+            ..s.active_config().clone()
+        };
+        s.set_active_config(config.clone()).expect("built");
         let truth = s.table().labels.clone().expect("truth");
         let after = s.active_config().second_after;
         let (mut first, mut second) = ((0usize, 0usize), (0usize, 0usize));
@@ -1613,6 +1703,7 @@ pub(crate) mod tests {
         let history = s.history().to_vec();
         let labels = s.labelled();
         let mut again = clustered_session();
+        again.set_active_config(config).expect("built");
         again.restore_labels(&labels);
         assert_eq!(again.asker().first_record, (0, 0));
         let asked: Vec<Asked> = history.iter().map(|e| e.asked).collect();
@@ -1666,9 +1757,12 @@ pub(crate) mod tests {
     fn the_labels_classifier_asks_while_it_finds_as_often() {
         let data = || session_from(SynthConfig::low_density(1500, 4, 0.1, 3));
         let mut s = data();
+        // The classifier and the rankings (the lookalike has a test of its
+        // own).
         let config = ActiveConfig {
             boost_after: 12,
             boost_candidates: 60,
+            lookalike_labels: 0,
             ..ActiveConfig::default()
         };
         s.set_active_config(config).expect("built");
@@ -1677,7 +1771,7 @@ pub(crate) mod tests {
         let mut asked_by_third = 0;
         for step in 0..60 {
             let asker = s.asker();
-            let proposal = s.tops.2;
+            let proposal = s.tops.classifier;
             // Fitted to the first 12 + 5(k − 1) labels once 12 + 5k are in,
             // when they hold three anomalies and a normal row.
             let fitted = &s.history()[..if step < 12 + BOOST_EVERY {
@@ -1692,7 +1786,11 @@ pub(crate) mod tests {
             let anomalies = fitted.iter().filter(|e| e.anomaly).count();
             let learns = anomalies >= crate::boost::MIN_ANOMALIES && anomalies < fitted.len();
             assert_eq!(proposal.is_some(), learns, "step {step}");
-            let asking = if asker.second { s.tops.1 } else { s.tops.0 };
+            let asking = if asker.second {
+                s.tops.second
+            } else {
+                s.tops.first
+            };
             let (hc, nc) = third;
             let (ho, no) = others;
             let asks = proposal.is_some_and(|p| Some(p) != asking)
@@ -1749,6 +1847,95 @@ pub(crate) mod tests {
         again.set_label_asked(&asked);
         assert_eq!((again.asker(), again.suggestion(), again.tops), before);
         // Each label's record survives a file as one small number.
+        for a in asked {
+            assert_eq!(Asked::from_bits(a.bits()), a);
+        }
+    }
+
+    /// The lookalike proposes, among the asking ranking's best rows, the
+    /// one whose leaves hold the most labelled anomalies against normals,
+    /// and asks by its rule (written out again here): in the first
+    /// `lookalike_labels` labels, once an anomaly is in, until it misses
+    /// `lookalike_misses` times in a row since the last anomaly. It never
+    /// changes a score, and undo and a restore ask the same next question.
+    #[test]
+    fn the_lookalike_asks_around_the_first_finds_and_never_scores() {
+        let mut s = clustered_session();
+        let config = s.active_config().clone();
+        assert_eq!((config.lookalike_labels, config.lookalike_misses), (15, 2));
+        let truth = s.table().labels.clone().expect("truth");
+        let mut asked_by_lookalike = 0;
+        for step in 0..24 {
+            let asker = s.asker();
+            let history = s.history();
+            let mut misses = 0;
+            for e in history {
+                if e.anomaly {
+                    misses = 0;
+                } else if e.asked.lookalike {
+                    misses += 1;
+                }
+            }
+            let may = step < 15 && misses < 2 && history.iter().any(|e| e.anomaly);
+            let proposal = s.tops.lookalike;
+            let layer = s.active.as_ref().expect("a layer");
+            match proposal {
+                Some(p) => {
+                    assert!(may, "step {step}");
+                    // The best of the asking ranking's best rows.
+                    let asking = s.asking_scores().expect("scores");
+                    let mask = s.labelled_mask();
+                    let candidates = select(asking, &mask, QueryStrategy::TopK(500));
+                    let best = candidates
+                        .iter()
+                        .map(|&r| layer.lookalike(r))
+                        .fold(f64::MIN, f64::max);
+                    assert!(layer.lookalike(p) > 0.0 && layer.lookalike(p) == best);
+                    assert!(candidates.contains(&p), "step {step}");
+                }
+                None => assert!(!may || step > 0, "step {step}"),
+            }
+            let asking = if asker.second {
+                s.tops.second
+            } else {
+                s.tops.first
+            };
+            let asks = may && !asker.third && proposal.is_some_and(|p| Some(p) != asking);
+            assert_eq!(asker.lookalike, asks, "step {step}");
+            let row = if asks { proposal } else { asking }.expect("a row");
+            assert_eq!(s.suggestion(), Some(row), "step {step}");
+            assert_eq!(s.queue(QueryStrategy::TopK(100))[0], row);
+            s.label(row, Some(truth[row])).expect("row");
+            let e = *s.history().last().expect("a label");
+            assert_eq!(e.asked.lookalike, asks, "step {step}");
+            asked_by_lookalike += usize::from(asks);
+        }
+        assert!(asked_by_lookalike > 0, "the lookalike asked");
+        let record = s.history().iter().filter(|e| e.asked.lookalike);
+        let hits = record.clone().filter(|e| e.anomaly).count();
+        assert_eq!(s.asker().lookalike_record, (hits, record.count()));
+        // The scores are the layer's: the same labels without the
+        // lookalike give them to the bit.
+        let mut plain = clustered_session();
+        plain
+            .set_active_config(ActiveConfig {
+                lookalike_labels: 0,
+                ..config.clone()
+            })
+            .expect("built");
+        plain.restore_labels(&s.labelled());
+        assert_eq!(scores(&plain), scores(&s));
+        // Undo, and a restore with what asked each label, ask the same.
+        let before = (s.asker(), s.suggestion(), s.tops);
+        let last = s.history().last().expect("a label").row;
+        s.label(last, None).expect("row");
+        s.undo();
+        assert_eq!((s.asker(), s.suggestion(), s.tops), before);
+        let asked: Vec<Asked> = s.history().iter().map(|e| e.asked).collect();
+        let mut again = clustered_session();
+        again.restore_labels(&s.labelled());
+        again.set_label_asked(&asked);
+        assert_eq!((again.asker(), again.suggestion(), again.tops), before);
         for a in asked {
             assert_eq!(Asked::from_bits(a.bits()), a);
         }
