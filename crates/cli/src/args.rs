@@ -89,8 +89,8 @@ crates/core/src/active/mod.rs for the math):
                                --search-anomalies are anomalies, leaf votes x K in the
                                scores; 1 turns it off (10). Not in the fit: a search that
                                finds nothing leaves each region it has seen
-  --search-anomalies N         the search goes on through N anomaly answers (1): one
-                               mistaken first answer does not call it off
+  --search-anomalies N         the search goes on through N anomaly answers (0); with 1,
+                               one mistaken first answer does not call it off
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
                                the one the labels favour; 0 turns it off (0.02)
@@ -117,7 +117,7 @@ crates/core/src/active/mod.rs for the math):
                                ranking's best rows
   --boost-candidates N         how many of the asking ranking's best unlabelled rows
                                the trees and the lookalike pick from (500)
-  --lookalike-labels N         the lookalike asks in the first N answers; 0: off (15).
+  --lookalike-labels N         the lookalike asks in the first N answers; 0: off (0).
                                It proposes the row whose isolation-forest leaves hold
                                the most labelled anomalies against normals (each anomaly
                                counted from the first), until it misses

@@ -1861,8 +1861,12 @@ pub(crate) mod tests {
     #[test]
     fn the_lookalike_asks_around_the_first_finds_and_never_scores() {
         let mut s = clustered_session();
-        let config = s.active_config().clone();
-        assert_eq!((config.lookalike_labels, config.lookalike_misses), (15, 2));
+        let config = ActiveConfig {
+            lookalike_labels: 15,
+            ..s.active_config().clone()
+        };
+        assert_eq!(config.lookalike_misses, 2);
+        s.set_active_config(config.clone()).expect("built");
         let truth = s.table().labels.clone().expect("truth");
         let mut asked_by_lookalike = 0;
         for step in 0..24 {
@@ -1933,6 +1937,7 @@ pub(crate) mod tests {
         assert_eq!((s.asker(), s.suggestion(), s.tops), before);
         let asked: Vec<Asked> = s.history().iter().map(|e| e.asked).collect();
         let mut again = clustered_session();
+        again.set_active_config(config).expect("built");
         again.restore_labels(&s.labelled());
         again.set_label_asked(&asked);
         assert_eq!((again.asker(), again.suggestion(), again.tops), before);
