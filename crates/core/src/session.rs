@@ -278,6 +278,19 @@ pub const TOP_CACHED: usize = 32;
 /// Whether a ranking with record `(hits, questions)` keeps asking against
 /// `other`'s: it has found an anomaly, and its rate `(h + 1)/(n + 2)` is
 /// at least the other's (the rule at the top of [`crate::active`]).
+/// The candidate with the highest `score` and its score; ties go to the
+/// first in `candidates` (the asking ranking's order).
+fn best_of(candidates: &[usize], score: impl Fn(usize) -> f64) -> Option<(f64, usize)> {
+    let mut best: Option<(f64, usize)> = None;
+    for &r in candidates {
+        let v = score(r);
+        if best.is_none_or(|(bv, _)| v > bv) {
+            best = Some((v, r));
+        }
+    }
+    best
+}
+
 fn finds_as_often((h, n): (usize, usize), (ho, no): (usize, usize)) -> bool {
     h >= 1 && (h + 1) * (no + 2) >= (ho + 1) * (n + 2)
 }
@@ -708,40 +721,28 @@ impl Session {
         };
         self.top = candidates.iter().take(TOP_CACHED).copied().collect();
         candidates.truncate(self.active_config.boost_candidates);
-        let proposal = model.and_then(|model| {
-            // The best by the classifier; ties go to the asking ranking's
-            // order.
-            let mut best: Option<(f64, usize)> = None;
-            for &r in &candidates {
-                let v = model.score(&self.x, r);
-                if best.is_none_or(|(bv, _)| v > bv) {
-                    best = Some((v, r));
-                }
-            }
-            best.map(|(_, r)| r)
-        });
-        // The most like the labelled anomalies, if any row is at all;
-        // ties go to the asking ranking's order.
+        // The best by the classifier.
+        let proposal =
+            model.and_then(|model| best_of(&candidates, |r| model.score(&self.x, r)).map(|b| b.1));
+        // The most like the labelled anomalies, if any row is at all.
         let lookalike = looks
-            .then(|| {
-                let mut best: Option<(f64, usize)> = None;
-                for &r in &candidates {
-                    let v = layer.lookalike(r);
-                    if v > 0.0 && best.is_none_or(|(bv, _)| v > bv) {
-                        best = Some((v, r));
-                    }
-                }
-                best.map(|(_, r)| r)
-            })
-            .flatten();
+            .then(|| best_of(&candidates, |r| layer.lookalike(r)))
+            .flatten()
+            .filter(|&(v, _)| v > 0.0)
+            .map(|b| b.1);
         self.tops = Tops {
             first: a,
             second: b,
             classifier: proposal,
             lookalike,
         };
-        let asker = self.asker();
-        let asks = (proposal.filter(|_| asker.third)).or(lookalike.filter(|_| asker.lookalike));
+        let asks = (proposal.is_some() || lookalike.is_some())
+            .then(|| self.asker())
+            .and_then(|a| {
+                proposal
+                    .filter(|_| a.third)
+                    .or(lookalike.filter(|_| a.lookalike))
+            });
         if let Some(p) = asks {
             self.top.retain(|&r| r != p);
             self.top.insert(0, p);
@@ -755,6 +756,10 @@ impl Session {
     /// since the last anomaly.
     fn lookalike_may_ask(&self) -> bool {
         let c = &self.active_config;
+        // Off, or past its labels: no walk over the history.
+        if self.history.len() >= c.lookalike_labels {
+            return false;
+        }
         let mut misses = 0;
         for e in &self.history {
             if e.anomaly {
@@ -763,9 +768,7 @@ impl Session {
                 misses += 1;
             }
         }
-        self.history.len() < c.lookalike_labels
-            && misses < c.lookalike_misses
-            && self.history.iter().any(|e| e.anomaly)
+        misses < c.lookalike_misses && self.history.iter().any(|e| e.anomaly)
     }
 
     /// The labels' classifier for the labels as they now stand: fitted to
@@ -1883,21 +1886,19 @@ pub(crate) mod tests {
             let may = step < 15 && misses < 2 && history.iter().any(|e| e.anomaly);
             let proposal = s.tops.lookalike;
             let layer = s.active.as_ref().expect("a layer");
-            match proposal {
-                Some(p) => {
-                    assert!(may, "step {step}");
-                    // The best of the asking ranking's best rows.
-                    let asking = s.asking_scores().expect("scores");
-                    let mask = s.labelled_mask();
-                    let candidates = select(asking, &mask, QueryStrategy::TopK(500));
-                    let best = candidates
-                        .iter()
-                        .map(|&r| layer.lookalike(r))
-                        .fold(f64::MIN, f64::max);
-                    assert!(layer.lookalike(p) > 0.0 && layer.lookalike(p) == best);
-                    assert!(candidates.contains(&p), "step {step}");
-                }
-                None => assert!(!may || step > 0, "step {step}"),
+            // The best of the asking ranking's best rows, when any is like
+            // the labelled anomalies at all.
+            let mask = s.labelled_mask();
+            let asking_scores = s.asking_scores().expect("scores");
+            let candidates = select(asking_scores, &mask, QueryStrategy::TopK(500));
+            let best = candidates
+                .iter()
+                .map(|&r| layer.lookalike(r))
+                .fold(f64::MIN, f64::max);
+            assert_eq!(proposal.is_some(), may && best > 0.0, "step {step}");
+            if let Some(p) = proposal {
+                assert!(candidates.contains(&p), "step {step}");
+                assert_eq!(layer.lookalike(p), best, "step {step}");
             }
             let asking = if asker.second {
                 s.tops.second

@@ -78,10 +78,10 @@
 //!   are fitted.
 //!
 //!   *The search*: from answer `rank_after` to answer `2·rank_after − 1`
-//!   (10 to 19 by default), while at most `search_anomalies` (0 by
-//!   default; with 1 one mistaken first "anomaly", which votes for nothing
-//!   either, does not call it off) answers were "anomaly", every vote counts `explore_vote_scale` times
-//!   (10) in the scores, though not in the fit: each region seen sinks at
+//!   (10 to 19 by default), while at most `search_anomalies` answers were
+//!   "anomaly" (0 by default; with 1, one mistaken first "anomaly", which
+//!   votes for nothing either, does not call it off), every vote counts
+//!   `explore_vote_scale` times (10) in the scores, though not in the fit: each region seen sinks at
 //!   once, about as far as B-ALIF's beliefs move, so the questions go on
 //!   to the regions no answer has touched, while the weights and offsets
 //!   are fitted to the votes at their weight, as without it. Where the
@@ -174,9 +174,9 @@
 //! the votes' `anomaly_vote_scale` and `vote_prior`), with every anomaly
 //! counted from the first, if any row has `g > 0` ([`ActiveLayer::lookalike`]).
 //! It asks after the classifier and before the rankings, while fewer than
-//! `lookalike_labels` (0: off by default; 15 measured) labels are in and it has missed fewer than
-//! `lookalike_misses` (2) times in a row since the last anomaly answer (any
-//! question's). This is AAD's first move: a "yes" lifts the leaves that
+//! `lookalike_labels` labels are in (0, off, by default; 15 measured) and
+//! it has missed fewer than `lookalike_misses` (2) times in a row since the
+//! last anomaly answer (any question's). This is AAD's first move: a "yes" lifts the leaves that
 //! hold the row, and the next questions go to the rows that share them
 //! (the anomalies of one kind of row: covtype_sub's low-lying forest,
 //! yeast's one rare value). The scores cannot make that move from one
@@ -1901,13 +1901,19 @@ impl Regions {
         if p + n == 0 {
             return 0.0;
         }
-        let (p, n) = (f64::from(p), f64::from(n));
         // The search's scale is in the scores, not in the fit (which
         // reads each labelled row's vote without its own label).
         let scale = if own.is_none() { self.vote_scale } else { 1.0 };
+        self.vote_of(scale * self.vote_weight, p, n)
+    }
+
+    /// `factor·(k·n⁺ − n⁻)/(c + n⁺ + n⁻)` for a leaf holding `p`
+    /// anomalies and `n` normals counted, not both 0 (`k`, `c`:
+    /// `anomaly_vote_scale`, `vote_prior`).
+    fn vote_of(&self, factor: f64, p: u32, n: u32) -> f64 {
+        let (p, n) = (f64::from(p), f64::from(n));
         // A negative pseudo-count counts as none: never a division by 0.
-        scale * self.vote_weight * (self.anomaly_vote_scale * p - n)
-            / (self.vote_prior.max(0.0) + p + n)
+        factor * (self.anomaly_vote_scale * p - n) / (self.vote_prior.max(0.0) + p + n)
     }
 
     /// Row `i`'s likeness to the labelled anomalies ([`ActiveLayer::lookalike`]).
@@ -1916,12 +1922,10 @@ impl Regions {
             return 0.0;
         }
         self.mean_over_leaves(i, |t, leaf| {
-            let [p, n] = self.votes[t * MAX_LEAVES + leaf as usize];
-            if p + n == 0 {
-                return 0.0;
+            match self.votes[t * MAX_LEAVES + leaf as usize] {
+                [0, 0] => 0.0,
+                [p, n] => self.vote_of(1.0, p, n),
             }
-            let (p, n) = (f64::from(p), f64::from(n));
-            (self.anomaly_vote_scale * p - n) / (self.vote_prior.max(0.0) + p + n)
         })
     }
 
