@@ -96,6 +96,9 @@ crates/core/src/active/mod.rs for the math):
                                the one the labels favour; 0 turns it off (0.02)
   --rank-weight X              weight of the rank term: labelled normals below the row
                                ranked at tau*N (1)
+  --rank-full on|off           the rank term keeps its full weight until a second
+                               anomaly is in (on); off: it halves at the first, so one
+                               mistaken anomaly holds the weights against the normals
   --rank-tau X                 tau (0.03)
   --rank-after N               the rank term is on once the last N answers were all
                                normal, so the ranking keeps exploring (10)
@@ -377,6 +380,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 }
             }
             "--rank-weight" => active.rank_weight = number(flag, value)?,
+            "--rank-full" => active.rank_full = switch(flag, value)?,
             "--normal-wait" => active.normal_wait = number(flag, value)?,
             "--rank-after" => active.rank_after = number(flag, value)?,
             "--rank-tau" => active.rank_tau = number(flag, value)?,
@@ -489,6 +493,7 @@ mod tests {
             "eval --data x --flip-first --vary-forest --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
+             --rank-full off \
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
@@ -509,6 +514,7 @@ mod tests {
             (0.01, 2.0, 0.05)
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
+        assert!(!c.rank_full);
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!((c.fit_labels, c.late_steps), (300, 4));
         assert_eq!((c.lookalike_labels, c.lookalike_misses), (9, 3));
@@ -556,6 +562,10 @@ mod tests {
             ("--rank-weight X", d.rank_weight.to_string()),
             ("--rank-tau X", d.rank_tau.to_string()),
             ("--rank-after N", d.rank_after.to_string()),
+            (
+                "--rank-full on|off",
+                if d.rank_full { "on" } else { "off" }.to_string(),
+            ),
             ("--normal-wait N", d.normal_wait.to_string()),
             ("--prior X", d.prior.to_string()),
             ("--active-lr X", d.learning_rate.to_string()),
