@@ -89,7 +89,7 @@ crates/core/src/active/mod.rs for the math):
                                --search-anomalies are anomalies, leaf votes x K in the
                                scores; 1 turns it off (10). Not in the fit: a search that
                                finds nothing leaves each region it has seen
-  --search-anomalies N         the search goes on through N anomaly answers (0); with 1,
+  --search-anomalies N         the search goes on through N anomaly answers (1); with 1,
                                one mistaken first answer does not call it off
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
@@ -120,7 +120,7 @@ crates/core/src/active/mod.rs for the math):
                                ranking's best rows
   --boost-candidates N         how many of the asking ranking's best unlabelled rows
                                the trees and the lookalike pick from (500)
-  --lookalike-labels N         the lookalike asks in the first N answers; 0: off (0).
+  --lookalike-labels N         the lookalike asks in the first N answers; 0: off (15).
                                It proposes the row whose isolation-forest leaves hold
                                the most labelled anomalies against normals (each anomaly
                                counted from the first), until it misses
@@ -128,6 +128,9 @@ crates/core/src/active/mod.rs for the math):
                                it its turn again; it never changes a score
   --lookalike-misses N         misses in a row before the lookalike waits for the next
                                anomaly (2)
+  --lookalike-min X            how like the anomalies its row must be: the mean over the
+                               trees of its leaves' (3a - n)/(2 + a + n), 1 for a row
+                               whose leaves hold one anomaly alone (0.4)
   --fit-labels N               the most labels one fit of the layer reads; 0: all
                                (512). Past N it reads the newest 64 and a seeded
                                sample of the older ones of each class, drawn afresh
@@ -361,6 +364,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--boost-candidates" => active.boost_candidates = number(flag, value)?,
             "--lookalike-labels" => active.lookalike_labels = number(flag, value)?,
             "--lookalike-misses" => active.lookalike_misses = number(flag, value)?,
+            "--lookalike-min" => active.lookalike_min = non_negative(flag, value, "")?,
             "--fit-labels" => active.fit_labels = number(flag, value)?,
             "--late-steps" => active.late_steps = number(flag, value)?,
             "--anomaly-vote-scale" => {
@@ -498,7 +502,7 @@ mod tests {
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
              --boost-after 100 --boost-candidates 250 --fit-labels 300 --late-steps 4 \
-             --lookalike-labels 9 --lookalike-misses 3 --search-anomalies 2",
+             --lookalike-labels 9 --lookalike-misses 3 --search-anomalies 2 --lookalike-min 0.7",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -518,6 +522,7 @@ mod tests {
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!((c.fit_labels, c.late_steps), (300, 4));
         assert_eq!((c.lookalike_labels, c.lookalike_misses), (9, 3));
+        assert_eq!(c.lookalike_min, 0.7);
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
@@ -549,6 +554,7 @@ mod tests {
             ("--boost-candidates N", d.boost_candidates.to_string()),
             ("--lookalike-labels N", d.lookalike_labels.to_string()),
             ("--lookalike-misses N", d.lookalike_misses.to_string()),
+            ("--lookalike-min X", d.lookalike_min.to_string()),
             ("--fit-labels N", d.fit_labels.to_string()),
             ("--late-steps N", d.late_steps.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
@@ -606,6 +612,7 @@ mod tests {
             ("eval --data x --anomaly-vote-scale -1", "0 or more"),
             ("eval --data x --anomaly-vote-scale inf", "0 or more"),
             ("eval --data x --block-rate -0.1", "0 or more"),
+            ("eval --data x --lookalike-min -1", "0 or more"),
             ("eval --data x --second-share -1", "0 or more"),
             ("frobnicate", "frobnicate"),
         ] {

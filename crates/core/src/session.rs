@@ -724,11 +724,12 @@ impl Session {
         // The best by the classifier.
         let proposal =
             model.and_then(|model| best_of(&candidates, |r| model.score(&self.x, r)).map(|b| b.1));
-        // The most like the labelled anomalies, if any row is at all.
+        // The most like the labelled anomalies, if any row is enough so.
+        let min = self.active_config.lookalike_min.max(0.0);
         let lookalike = looks
             .then(|| best_of(&candidates, |r| layer.lookalike(r)))
             .flatten()
-            .filter(|&(v, _)| v > 0.0)
+            .filter(|&(v, _)| v > min)
             .map(|b| b.1);
         self.tops = Tops {
             first: a,
@@ -1859,8 +1860,9 @@ pub(crate) mod tests {
     /// one whose leaves hold the most labelled anomalies against normals,
     /// and asks by its rule (written out again here): in the first
     /// `lookalike_labels` labels, once an anomaly is in, until it misses
-    /// `lookalike_misses` times in a row since the last anomaly. It never
-    /// changes a score, and undo and a restore ask the same next question.
+    /// `lookalike_misses` times in a row since the last anomaly, about a
+    /// row more like them than `lookalike_min`. It never changes a score,
+    /// and undo and a restore ask the same next question.
     #[test]
     fn the_lookalike_asks_around_the_first_finds_and_never_scores() {
         let mut s = clustered_session();
@@ -1886,8 +1888,8 @@ pub(crate) mod tests {
             let may = step < 15 && misses < 2 && history.iter().any(|e| e.anomaly);
             let proposal = s.tops.lookalike;
             let layer = s.active.as_ref().expect("a layer");
-            // The best of the asking ranking's best rows, when any is like
-            // the labelled anomalies at all.
+            // The best of the asking ranking's best rows, when it is more
+            // like the labelled anomalies than `lookalike_min`.
             let mask = s.labelled_mask();
             let asking_scores = s.asking_scores().expect("scores");
             let candidates = select(asking_scores, &mask, QueryStrategy::TopK(500));
@@ -1895,7 +1897,8 @@ pub(crate) mod tests {
                 .iter()
                 .map(|&r| layer.lookalike(r))
                 .fold(f64::MIN, f64::max);
-            assert_eq!(proposal.is_some(), may && best > 0.0, "step {step}");
+            let min = config.lookalike_min;
+            assert_eq!(proposal.is_some(), may && best > min, "step {step}");
             if let Some(p) = proposal {
                 assert!(candidates.contains(&p), "step {step}");
                 assert_eq!(layer.lookalike(p), best, "step {step}");
@@ -1938,13 +1941,29 @@ pub(crate) mod tests {
         assert_eq!((s.asker(), s.suggestion(), s.tops), before);
         let asked: Vec<Asked> = s.history().iter().map(|e| e.asked).collect();
         let mut again = clustered_session();
-        again.set_active_config(config).expect("built");
+        again.set_active_config(config.clone()).expect("built");
         again.restore_labels(&s.labelled());
         again.set_label_asked(&asked);
         assert_eq!((again.asker(), again.suggestion(), again.tops), before);
         for a in asked {
             assert_eq!(Asked::from_bits(a.bits()), a);
         }
+        // No row can be more like the anomalies than `k` (3): above it the
+        // lookalike never proposes, and the questions are the rankings'.
+        let mut picky = clustered_session();
+        picky
+            .set_active_config(ActiveConfig {
+                lookalike_min: 3.0,
+                ..config
+            })
+            .expect("built");
+        for _ in 0..15 {
+            let row = picky.suggestion().expect("a row");
+            assert_eq!(picky.tops.lookalike, None);
+            picky.label(row, Some(truth[row])).expect("row");
+        }
+        assert!(picky.history().iter().any(|e| e.anomaly));
+        assert!(picky.history().iter().all(|e| !e.asked.lookalike));
     }
 
     /// With `second_share` 0 there is no second ranking: the questions

@@ -322,6 +322,7 @@ impl SessionFile {
             l.anomaly_vote_scale,
             l.explore_vote_scale,
             l.block_rate,
+            l.lookalike_min,
         ];
         if l.forest_trees > 1_000
             || l.forest_sample > crate::forest::MAX_LEAVES
@@ -333,6 +334,7 @@ impl SessionFile {
             || l.anomaly_vote_scale < 0.0
             || l.explore_vote_scale < 0.0
             || l.block_rate < 0.0
+            || l.lookalike_min < 0.0
             || numbers.iter().any(|v| !v.is_finite())
         {
             return bad("its active layer's settings are out of range".into());

@@ -478,9 +478,9 @@ fn anomalies_hidden_inside_the_bulk_are_found_by_elimination() {
 /// loss, and the rank term, which turns the evidence weights over after
 /// ten "normal" answers, must still win: it keeps its full weight while
 /// that anomaly is alone (`rank_full`). Seeds 0–4, each at least half of
-/// 60 by 300 (60 in each); with the term halved by the mistaken answer,
-/// as before, 59 / 60 / 23 / 60 / 60 (seeds 0–19: 57.95 against 42.7 of
-/// 60; docs/BENCHMARKS.md).
+/// 60 by 300 (59 / 60 / 59 / 59 / 60; 57.55 over seeds 0–19); with the
+/// term halved by the mistaken answer, as before, 60 / 60 / 0 / 0 / 0
+/// (docs/BENCHMARKS.md).
 #[test]
 fn hidden_anomalies_are_found_after_a_mistaken_first_answer() {
     let table = generate(&BuiltinSample::Hidden.config());
