@@ -117,9 +117,13 @@ test('past 105 labels the trees fitted to the answers ask, and the page says so'
   await autoLabel(1, 105);
   const first = await asker();
   await screenshot(page, 'trees-ask.png');
-  // Every label so far was on a ranking's suggestion: the rankings' record
-  // counts all 105.
-  assert.match(first, /^Next question from trees fitted to your answers: a first try, now that there are many answers \(the rankings so far: \d+ anomalies in 105 questions\)\. Colours and scores stay the layer's\.$/);
+  // Every label so far was on a ranking's or the lookalike's suggestion:
+  // the rankings' record counts all 105 but the lookalike's, which asks
+  // only in the first 15 answers.
+  const record = first.match(/^Next question from trees fitted to your answers: a first try, now that there are many answers \(the rankings so far: \d+ anomalies in (\d+) questions\)\. Colours and scores stay the layer's\.$/);
+  assert.ok(record, first);
+  const byRankings = Number(record[1]);
+  assert.ok(byRankings >= 90 && byRankings <= 105, first);
   const scores = await exportedScores(page);
   const { found } = await foundCounter(page);
   await autoLabel(1, 106);
