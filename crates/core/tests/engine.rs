@@ -83,10 +83,23 @@ fn experiment_with(
     budget: usize,
     expert: Expert,
 ) -> anomaly_lab_core::eval::RunResult {
+    seeded_experiment(table, budget, expert, 0, &ActiveConfig::default())
+}
+
+/// `budget` greedy queries answered by `expert`, with the autoencoder
+/// trained from `seed` and the layer built with `config`, as `eval` runs
+/// each seed.
+fn seeded_experiment(
+    table: &Table,
+    budget: usize,
+    expert: Expert,
+    seed: u64,
+    config: &ActiveConfig,
+) -> anomaly_lab_core::eval::RunResult {
     block_on(run_experiment(
         table,
-        &spec(DetectorKind::Autoencoder, 0),
-        &ActiveConfig::default(),
+        &spec(DetectorKind::Autoencoder, seed),
+        config,
         QueryRule::Highest,
         budget,
         expert,
@@ -490,16 +503,7 @@ fn hidden_anomalies_are_found_after_a_mistaken_first_answer() {
         noise: 0.0,
     };
     let run = |seed: u64, config: &ActiveConfig| {
-        let r = block_on(run_experiment(
-            &table,
-            &spec(DetectorKind::Autoencoder, seed),
-            config,
-            QueryRule::Highest,
-            300,
-            expert,
-            &cpu(),
-        ))
-        .unwrap();
+        let r = seeded_experiment(&table, 300, expert, seed, config);
         assert_eq!(r.wrong_answers, 1);
         found_at(&r.found, 300)
     };
@@ -556,16 +560,13 @@ fn a_digit_hidden_among_digits_is_found_by_a_search_that_leaves_what_it_has_seen
     let mut firsts = Vec::new();
     let mut found = 0;
     for seed in 0..5 {
-        let r = block_on(run_experiment(
+        let r = seeded_experiment(
             &table,
-            &spec(DetectorKind::Autoencoder, seed),
-            &ActiveConfig::default(),
-            QueryRule::Highest,
             50,
             Expert::default(),
-            &cpu(),
-        ))
-        .unwrap();
+            seed,
+            &ActiveConfig::default(),
+        );
         firsts.push(r.found.iter().position(|&f| f > 0));
         found += found_at(&r.found, 50);
     }

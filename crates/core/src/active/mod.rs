@@ -105,9 +105,9 @@
 //! the term is their mean at its full weight: halved at the first
 //! "anomaly", while that one answer took half of the logistic loss, it let
 //! a mistaken one hold the weights for 150 questions or more (the hidden
-//! sample); a second anomaly confirms the first. The bias cancels in `s_i − s_a`, so the only way to put a labelled
-//! normal below the unlabelled bulk is to change what the weights `w`
-//! reward: when the
+//! sample); a second anomaly confirms the first. The bias cancels in
+//! `s_i − s_a`, so the only way to put a labelled normal below the
+//! unlabelled bulk is to change what the weights `w` reward: when the
 //! detector ranks the anomalies *below* the normal rows (they hide inside
 //! the bulk), the evidence weights turn negative and the ranking turns
 //! over. The layer explores when the last `rank_after` answers were all
@@ -1696,14 +1696,15 @@ impl ActiveLayer {
         // regions and the rank term still move). An anomaly is news at once.
         let hold = pos == 0 && labels.len() < self.config.normal_wait;
         let mut rank = vec![0.0; if anchor.is_some() { self.width } else { 0 }];
-        // Each normal's share of the rank term: their class weight, which
+        // Each normal's share of the rank term: its class weight, which
         // halves the term once an anomaly is in, or, while that anomaly is
-        // alone (`rank_full`), the mean over the normals.
-        let rank_share = if self.config.rank_full && pos <= 1 {
-            1.0 / neg.max(1) as f64
+        // alone (`rank_full`), its share of the normals alone.
+        let rank_classes = if self.config.rank_full && pos <= 1 {
+            1
         } else {
-            1.0 / (classes as f64 * neg.max(1) as f64)
+            classes
         };
+        let rank_share = 1.0 / (rank_classes as f64 * neg.max(1) as f64);
         let mut gb = 0.0;
         // The labelled rows share leaves: their region terms and gradients
         // go through each distinct leaf once per tree.
