@@ -91,6 +91,9 @@ crates/core/src/active/mod.rs for the math):
                                finds nothing leaves each region it has seen
   --search-anomalies N         the search goes on through N anomaly answers (1); with 1,
                                one mistaken first answer does not call it off
+  --search-turns on|off        after the search, while every answer is normal, every other
+                               question is asked with the search's votes in the scores
+                               (on); off: the search ends at answer 2N
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
                                the one the labels favour; 0 turns it off (0.02)
@@ -374,6 +377,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                 active.explore_vote_scale = non_negative(flag, value, "a factor, ")?
             }
             "--search-anomalies" => active.search_anomalies = number(flag, value)?,
+            "--search-turns" => active.search_turns = switch(flag, value)?,
             "--vote-prior" => active.vote_prior = non_negative(flag, value, "a count of labels, ")?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
@@ -497,7 +501,7 @@ mod tests {
             "eval --data x --flip-first --vary-forest --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
-             --rank-full off \
+             --rank-full off --search-turns off \
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
@@ -518,7 +522,7 @@ mod tests {
             (0.01, 2.0, 0.05)
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
-        assert!(!c.rank_full);
+        assert!(!c.rank_full && !c.search_turns);
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!((c.fit_labels, c.late_steps), (300, 4));
         assert_eq!((c.lookalike_labels, c.lookalike_misses), (9, 3));
@@ -547,6 +551,10 @@ mod tests {
             ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
             ("--explore-vote-scale K", d.explore_vote_scale.to_string()),
             ("--search-anomalies N", d.search_anomalies.to_string()),
+            (
+                "--search-turns on|off",
+                if d.search_turns { "on" } else { "off" }.to_string(),
+            ),
             ("--block-rate X", d.block_rate.to_string()),
             ("--second-share X", d.second_share.to_string()),
             ("--second-after N", d.second_after.to_string()),
