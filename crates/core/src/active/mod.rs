@@ -4261,6 +4261,27 @@ mod tests {
         }
     }
 
+    /// [`votes_alone`] with a search from the third answer, its votes ×10,
+    /// its turns on or off.
+    fn search_votes(search_turns: bool) -> ActiveConfig {
+        ActiveConfig {
+            rank_after: 3,
+            explore_vote_scale: 10.0,
+            search_turns,
+            ..votes_alone()
+        }
+    }
+
+    fn near(got: f64, want: f64) {
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+
+    /// Row 0's region term after `labels`.
+    fn value(layer: &mut ActiveLayer, labels: &[(usize, bool)]) -> f64 {
+        layer.set_labels(labels);
+        layer.regions.value(0, layer.u())
+    }
+
     /// The search: from the `rank_after`-th answer, while at most
     /// `search_anomalies` answers are "anomaly", for `rank_after` answers,
     /// every vote in the scores counts `explore_vote_scale` times; one
@@ -4268,17 +4289,7 @@ mod tests {
     #[test]
     fn the_votes_count_more_while_a_search_finds_nothing() {
         let (ev, feats) = three_groups();
-        let config = ActiveConfig {
-            rank_after: 3,
-            explore_vote_scale: 10.0,
-            search_turns: false,
-            ..votes_alone()
-        };
-        let near = |got: f64, want: f64| assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-        let value = |layer: &mut ActiveLayer, labels: &[(usize, bool)]| {
-            layer.set_labels(labels);
-            layer.regions.value(0, layer.u())
-        };
+        let config = search_votes(false);
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
         let (n, a) = ((0, false), (0, true));
         // Two normals: no search yet, −6·2/4.
@@ -4332,17 +4343,7 @@ mod tests {
     #[test]
     fn the_search_takes_turns_while_nothing_is_found() {
         let (ev, feats) = three_groups();
-        let config = ActiveConfig {
-            rank_after: 3,
-            explore_vote_scale: 10.0,
-            search_turns: true,
-            ..votes_alone()
-        };
-        let near = |got: f64, want: f64| assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-        let value = |layer: &mut ActiveLayer, labels: &[(usize, bool)]| {
-            layer.set_labels(labels);
-            layer.regions.value(0, layer.u())
-        };
+        let config = search_votes(true);
         let mut layer = ActiveLayer::new(&ev, 1, &feats, 3, config.clone());
         let (n, a) = ((0, false), (0, true));
         // The window (answers 3 to 5) as without the turns.
