@@ -535,13 +535,12 @@ mod tests {
         assert_eq!((c.second_share, c.second_after), (0.5, 3));
         assert_eq!((c.explore_vote_scale, c.search_anomalies), (4.0, 2));
         let d = ActiveConfig::default();
+        // A switch's default as the help states it.
+        let on_off = |on: bool| if on { "on" } else { "off" }.to_string();
         for (flag, default) in [
             ("--forest-trees N", d.forest_trees.to_string()),
             ("--forest-sample N", d.forest_sample.to_string()),
-            (
-                "--forest-evidence on|off",
-                if d.forest_evidence { "on" } else { "off" }.to_string(),
-            ),
+            ("--forest-evidence on|off", on_off(d.forest_evidence)),
             ("--forest-share X", d.forest_share.to_string()),
             ("--region-scales N", d.region_scales.to_string()),
             ("--node-fade N", d.node_fade.to_string()),
@@ -551,10 +550,7 @@ mod tests {
             ("--anomaly-vote-scale K", d.anomaly_vote_scale.to_string()),
             ("--explore-vote-scale K", d.explore_vote_scale.to_string()),
             ("--search-anomalies N", d.search_anomalies.to_string()),
-            (
-                "--search-turns on|off",
-                if d.search_turns { "on" } else { "off" }.to_string(),
-            ),
+            ("--search-turns on|off", on_off(d.search_turns)),
             ("--block-rate X", d.block_rate.to_string()),
             ("--second-share X", d.second_share.to_string()),
             ("--second-after N", d.second_after.to_string()),
@@ -566,20 +562,14 @@ mod tests {
             ("--fit-labels N", d.fit_labels.to_string()),
             ("--late-steps N", d.late_steps.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
-            (
-                "--tail-evidence on|off",
-                if d.tail_evidence { "on" } else { "off" }.to_string(),
-            ),
+            ("--tail-evidence on|off", on_off(d.tail_evidence)),
             ("--tail-knots N", d.tail_knots.to_string()),
             ("--region-lr X", d.region_learning_rate.to_string()),
             ("--region-prior X", d.region_prior.to_string()),
             ("--rank-weight X", d.rank_weight.to_string()),
             ("--rank-tau X", d.rank_tau.to_string()),
             ("--rank-after N", d.rank_after.to_string()),
-            (
-                "--rank-full on|off",
-                if d.rank_full { "on" } else { "off" }.to_string(),
-            ),
+            ("--rank-full on|off", on_off(d.rank_full)),
             ("--normal-wait N", d.normal_wait.to_string()),
             ("--prior X", d.prior.to_string()),
             ("--active-lr X", d.learning_rate.to_string()),
