@@ -87,12 +87,13 @@ crates/core/src/active/mod.rs for the math):
                                leaf's vote (3)
   --explore-vote-scale K       the search: answers N..2N-1 (N: --rank-after) while at most
                                --search-anomalies are anomalies, leaf votes x K in the
-                               scores; 1 turns it off (10). Not in the fit: a search that
-                               finds nothing leaves each region it has seen
+                               ranking the questions come from, not in the scores shown
+                               or the fit; 1 turns it off (10): a search that finds
+                               nothing leaves each region it has seen
   --search-anomalies N         the search goes on through N anomaly answers (1); with 1,
                                one mistaken first answer does not call it off
   --search-turns on|off        after the search, while every answer is normal, every other
-                               question is asked with the search's votes in the scores
+                               question is asked with the search's votes in its ranking
                                (on); off: the search ends at answer 2N
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward

@@ -19,6 +19,11 @@
 //! their median), with the default cap on the labels a fit reads
 //! (`fit_labels` 512) and without it (0), in the same run.
 //!
+//! A third table times the labels while the search is on (answers 10 to
+//! 29, all "normal": the search's window, then its turns): the questions'
+//! scores are one more pass over the rows' leaves then, against the same
+//! labels with the search off (`explore_vote_scale` 1), in the same run.
+//!
 //! Each size runs twice: with the second ranking (the default; its scores
 //! are one more subtraction per row at each re-score, and the session
 //! picks its top row with one more selection, timed as "its top") and
@@ -128,6 +133,48 @@ fn main() {
         );
     }
     many_labels(m, d);
+    searching(m, d);
+}
+
+/// Answers 10 to 29, all "normal" (the search's window and turns), with
+/// the search on and off: the cost of the questions' own scores.
+fn searching(m: usize, d: usize) {
+    println!();
+    println!(
+        "| rows | labels 11 to 30, search on (median ms) | search off (median ms) | on / off |"
+    );
+    println!("|---|---|---|---|");
+    for rows in [10_000usize, 100_000] {
+        let mut rng = Rng::new(3);
+        let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+        let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+        let mut order: Vec<usize> = (0..rows).collect();
+        rng.draw_to_front(&mut order, 30);
+        let labels: Vec<(usize, bool)> = order[..30].iter().map(|&i| (i, false)).collect();
+        let mut times = [0.0; 2];
+        for (slot, scale) in [(0, ActiveConfig::default().explore_vote_scale), (1, 1.0)] {
+            let config = ActiveConfig {
+                explore_vote_scale: scale,
+                ..ActiveConfig::default()
+            };
+            let mut layer = ActiveLayer::new(&evidence, m, &features, d, config);
+            layer.set_labels(&labels[..10]);
+            let mut update = Vec::new();
+            for k in 11..=30 {
+                let t = Instant::now();
+                layer.set_labels(&labels[..k]);
+                black_box(layer.question_scores());
+                update.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            times[slot] = median_ms(update);
+        }
+        println!(
+            "| {rows} | {:.2} | {:.2} | {:.2} |",
+            times[0],
+            times[1],
+            times[0] / times[1]
+        );
+    }
 }
 
 /// One label's update and re-score of 10k rows after `n` labels, with and

@@ -699,8 +699,8 @@ impl Session {
         let second = self.asker().second;
         let top_of = |s: &[f32], k: usize| select(s, &mask, QueryStrategy::TopK(k));
         let (asking, other) = match (second, layer.second_scores()) {
-            (true, Some(t)) => (t, Some(layer.scores())),
-            (_, t) => (layer.scores(), t),
+            (true, Some(t)) => (t, Some(layer.question_scores())),
+            (_, t) => (layer.question_scores(), t),
         };
         // The candidates only when the classifier has a fit or the
         // lookalike may ask: else the page's labels select the top rows
@@ -915,7 +915,7 @@ impl Session {
         let layer = self.active.as_ref()?;
         match layer.second_scores() {
             Some(t) if self.asker().second => Some(t),
-            _ => Some(layer.scores()),
+            _ => Some(layer.question_scores()),
         }
     }
 
@@ -1630,6 +1630,13 @@ pub(crate) mod tests {
         s.scores().expect("scored").to_vec()
     }
 
+    /// What the layer's own ranking of the questions reads (the scores,
+    /// but for the search's votes).
+    fn question_scores(s: &Session) -> Vec<f32> {
+        let layer = s.active.as_ref().expect("scored");
+        layer.question_scores().to_vec()
+    }
+
     /// The best unlabelled row of `scores`.
     fn best(s: &Session, scores: &[f32]) -> usize {
         select(scores, &s.labelled_mask(), QueryStrategy::Greedy)[0]
@@ -1660,7 +1667,8 @@ pub(crate) mod tests {
         let (mut first, mut second) = ((0usize, 0usize), (0usize, 0usize));
         let mut asked_by_second = 0;
         for step in 0..40 {
-            let (top1, top2) = (best(&s, &scores(&s)), best(&s, &second_scores(&s)));
+            let top1 = best(&s, &question_scores(&s));
+            let top2 = best(&s, &second_scores(&s));
             let (ha, na) = first;
             let (hb, nb) = second;
             let asks =
@@ -1671,7 +1679,11 @@ pub(crate) mod tests {
             let row = if asks { top2 } else { top1 };
             assert_eq!(s.suggestion(), Some(row), "step {step}");
             assert_eq!(s.queue(QueryStrategy::TopK(3))[0], row);
-            let wanted = if asks { second_scores(&s) } else { scores(&s) };
+            let wanted = if asks {
+                second_scores(&s)
+            } else {
+                question_scores(&s)
+            };
             assert_eq!(s.asking_scores().expect("scored"), &wanted[..]);
             let hit = usize::from(truth[row]);
             s.label(row, Some(truth[row])).expect("row");
@@ -1979,7 +1991,7 @@ pub(crate) mod tests {
         assert!(s.active.as_ref().expect("scored").second_scores().is_none());
         for _ in 0..10 {
             assert!(!s.asker().second);
-            let top = best(&s, &scores(&s));
+            let top = best(&s, &question_scores(&s));
             assert_eq!(s.suggestion(), Some(top));
             s.auto_label_next(QueryRule::Highest).expect("truth");
             assert!(s.history().last().expect("a label").asked.first);

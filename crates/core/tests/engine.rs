@@ -549,7 +549,7 @@ fn a_larger_hidden_sample_is_still_found_by_the_rank_term() {
 /// every unsupervised score ranks low (the detector's ROC-AUC is 0.43).
 /// The layer must search: the first anomaly comes when the ranking
 /// reaches the right region, then the rest follow. With the search's
-/// votes (ten times as strong in the scores for answers 10 to 19 while
+/// votes (ten times as strong in the questions' ranking for answers 10 to 19 while
 /// all are "normal", `explore_vote_scale`) found@50 summed over seeds 0–4
 /// is 121 (the first anomaly at query 15, 17, 33, 18, 44); at their usual
 /// weight 106 (11, 23, 83, 16, 39). AAD: 28.0 a seed, 140

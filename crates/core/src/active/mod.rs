@@ -81,10 +81,14 @@
 //!   (10 to 19 by default), while at most `search_anomalies` answers were
 //!   "anomaly" (1 by default, so one mistaken first "anomaly", which
 //!   votes for nothing either, does not call it off), every vote counts
-//!   `explore_vote_scale` times (10) in the scores, though not in the fit: each region seen sinks at
-//!   once, about as far as B-ALIF's beliefs move, so the questions go on
-//!   to the regions no answer has touched, while the weights and offsets
-//!   are fitted to the votes at their weight, as without it. Where the
+//!   `explore_vote_scale` times (10) in the *questions' scores*
+//!   ([`ActiveLayer::question_scores`]), what the layer's own ranking of
+//!   the questions, its rank term's anchor and the second ranking read:
+//!   each region seen sinks at once in them, about as far as B-ALIF's
+//!   beliefs move, so the questions go on to the regions no answer has
+//!   touched. The scores themselves (the colours, the boundary, a saved
+//!   model) keep the votes at their weight, and so does the fit: the
+//!   search moves which row is asked next, never what a row scores. Where the
 //!   anomalies are one kind of row among the others (a digit among
 //!   digits) the first is found sooner (optdigits, 16 seeds: found@50 /
 //!   100 24.6 / 72.2 against 20.3 / 65.7). Strong votes for longer, or
@@ -94,8 +98,8 @@
 //!
 //!   *The search's turns* (`search_turns`): after the window, while every
 //!   answer is "normal", the votes count `explore_vote_scale` times in
-//!   the scores after an odd number of answers and once after an even
-//!   one, so every other question comes from the search and the others
+//!   the questions' scores after an odd number of answers and once after
+//!   an even one, so every other question comes from the search and the others
 //!   from the rank term's ranking. Neither waits for the other: the
 //!   elimination goes on where a digit among digits hides, and the rows
 //!   hidden in the bulk are still asked about in turn (over 20 forests,
@@ -392,8 +396,8 @@ pub struct ActiveConfig {
     pub anomaly_vote_scale: f64,
     /// The search: from the `rank_after`-th answer to the `2·rank_after −
     /// 1`-th, while at most `search_anomalies` answers were "anomaly",
-    /// the leaf votes count this many times in the scores (not
-    /// in the fit), so a search that has found nothing leaves each region
+    /// the leaf votes count this many times in the questions' scores
+    /// (not in the scores shown, nor in the fit), so a search that has found nothing leaves each region
     /// it has seen at once. 1 turns it off (a session saved without it
     /// has it off).
     #[serde(default = "one")]
@@ -406,8 +410,8 @@ pub struct ActiveConfig {
     pub search_anomalies: usize,
     /// *The search's turns*: once the search is over (answer
     /// `2·rank_after` on), while every answer is "normal", every other
-    /// question is asked with the search's votes in the scores (those
-    /// after an odd number of answers), the others without: the
+    /// question is asked with the search's votes in the questions' scores
+    /// (those after an odd number of answers), the others without: the
     /// elimination goes on beside the rank term's ranking instead of
     /// ending at `2·rank_after`. Off in a session saved without it.
     #[serde(default)]
@@ -710,7 +714,13 @@ pub struct ActiveLayer {
     fingerprint: std::sync::OnceLock<u64>,
     neighbours: Neighbours,
     regions: Regions,
+    /// Every row's score, as the page shows it and a saved model gives it.
     scores: Vec<f32>,
+    /// While the search's votes are on ([`ActiveConfig::explore_vote_scale`]),
+    /// every row's score with its votes at the search's scale: what the
+    /// questions are ranked by. Empty otherwise (they are ranked by
+    /// `scores`).
+    search_scores: Vec<f32>,
     /// The second ranking's prior score of every row, its own bias
     /// included (`second_share`); empty when it is off.
     second_prior: Vec<f32>,
@@ -1122,6 +1132,7 @@ impl ActiveLayer {
             regions,
             scores: Vec::new(),
             second_prior: Vec::new(),
+            search_scores: Vec::new(),
             second_scores: Vec::new(),
             config,
         };
@@ -1185,6 +1196,19 @@ impl ActiveLayer {
     /// the layer calls it an anomaly).
     pub fn scores(&self) -> &[f32] {
         &self.scores
+    }
+
+    /// What the layer's own ranking of the questions reads: the scores,
+    /// with the leaf votes at the search's scale while the search is on
+    /// ([`ActiveConfig::explore_vote_scale`]). The scores themselves keep
+    /// the votes at their weight, so the search moves which row is asked
+    /// next and never the colours or a saved model.
+    pub fn question_scores(&self) -> &[f32] {
+        if self.search_scores.is_empty() {
+            &self.scores
+        } else {
+            &self.search_scores
+        }
     }
 
     /// Row `i`'s likeness to the labelled anomalies, read from the
@@ -1569,9 +1593,10 @@ impl ActiveLayer {
         self.set_labels(&[]);
     }
 
-    /// Row `i`'s score with the neighbour term `nu` in place of its own.
+    /// Row `i`'s score in the questions' ranking ([`Self::question_scores`])
+    /// with the neighbour term `nu` in place of its own.
     fn score_with(&self, i: usize, nu: f64) -> f64 {
-        self.score_with_region(i, nu, self.regions.value(i, self.u()))
+        self.score_with_region(i, nu, self.regions.search_value(i, self.u()))
     }
 
     /// Row `i`'s score with the neighbour term `nu` and the region term
@@ -1618,10 +1643,17 @@ impl ActiveLayer {
         if !self.second_prior.is_empty() {
             // `second_scores` holds each row's `w·f` from the pass above.
             let b = self.b as f32;
+            // The second ranking orders questions: it reads the search's
+            // votes as the layer's own ranking of them does.
+            let asked = if self.search_scores.is_empty() {
+                &self.scores
+            } else {
+                &self.search_scores
+            };
             for ((t, &s), &p) in self
                 .second_scores
                 .iter_mut()
-                .zip(&self.scores)
+                .zip(asked)
                 .zip(&self.second_prior)
             {
                 *t = s - (*t + b) + p;
@@ -1630,7 +1662,8 @@ impl ActiveLayer {
     }
 
     /// Every row's score but the bias: the weighted inputs, then the
-    /// neighbour and region terms.
+    /// neighbour and region terms. While the search's votes are on, the
+    /// questions' scores too, which differ in the votes' scale alone.
     fn rescore_without_bias(&mut self) {
         let w: Vec<f32> = self.w[..self.width].iter().map(|&w| w as f32).collect();
         let nb = &self.neighbours;
@@ -1656,8 +1689,14 @@ impl ActiveLayer {
                 }
             }
         }
+        self.search_scores.clear();
         if self.regions.active() {
-            self.regions.add_to(&mut self.scores, &self.w[self.width..]);
+            let u = &self.w[self.width..];
+            if self.regions.searching() {
+                self.search_scores.extend_from_slice(&self.scores);
+                self.regions.add_to(&mut self.search_scores, u, true);
+            }
+            self.regions.add_to(&mut self.scores, u, false);
         }
     }
 
@@ -1667,6 +1706,7 @@ impl ActiveLayer {
     fn add_bias(&mut self) {
         let b = self.b as f32;
         self.scores.iter_mut().for_each(|s| *s += b);
+        self.search_scores.iter_mut().for_each(|s| *s += b);
     }
 
     /// Whether the search's votes are on: at least `rank_after` labels and
@@ -1787,12 +1827,14 @@ impl ActiveLayer {
         gb
     }
 
-    /// The row ranked at `τN` and its score `q`, from the current scores.
+    /// The row ranked at `τN` and its score `q`, from the questions' current
+    /// scores ([`Self::question_scores`]).
     fn tau_anchor(&self, tau: f64) -> (f64, usize) {
         let n = self.rows();
         let mut order: Vec<usize> = (0..n).collect();
         let k = ((tau * n as f64) as usize).min(n.saturating_sub(1));
-        order.select_nth_unstable_by(k, |&a, &b| self.scores[b].total_cmp(&self.scores[a]));
+        let scores = self.question_scores();
+        order.select_nth_unstable_by(k, |&a, &b| scores[b].total_cmp(&scores[a]));
         (self.score_row(order[k]), order[k])
     }
 
@@ -1867,7 +1909,7 @@ struct Regions {
     /// [`ActiveConfig::anomaly_vote_scale`].
     anomaly_vote_scale: f64,
     /// [`ActiveConfig::explore_vote_scale`], and the factor on every vote
-    /// in the scores for the labels counted (it, or 1).
+    /// in the questions' scores for the labels counted (it, or 1).
     explore_vote_scale: f64,
     vote_scale: f64,
 }
@@ -1965,6 +2007,18 @@ impl Regions {
     /// of its counts (a labelled row's own label, while the weights are
     /// fitted).
     fn vote(&self, t: usize, leaf: u8, own: Option<bool>) -> f64 {
+        self.vote_scaled(t, leaf, own, 1.0)
+    }
+
+    /// Leaf `leaf` of tree `t`'s vote with every label counted; `search`:
+    /// at the search's scale, as the questions' ranking reads it.
+    fn leaf_vote(&self, t: usize, leaf: u8, search: bool) -> f64 {
+        let scale = if search { self.vote_scale } else { 1.0 };
+        self.vote_scaled(t, leaf, None, scale)
+    }
+
+    /// [`Self::vote`] times `scale`.
+    fn vote_scaled(&self, t: usize, leaf: u8, own: Option<bool>, scale: f64) -> f64 {
         if !self.voting() {
             return 0.0;
         }
@@ -1980,9 +2034,6 @@ impl Regions {
         if p + n == 0 {
             return 0.0;
         }
-        // The search's scale is in the scores, not in the fit (which
-        // reads each labelled row's vote without its own label).
-        let scale = if own.is_none() { self.vote_scale } else { 1.0 };
         self.vote_of(scale * self.vote_weight, p, n)
     }
 
@@ -2055,12 +2106,28 @@ impl Regions {
 
     /// Row `i`'s region term: the mean offset of its leaves.
     fn value(&self, i: usize, u: &[f64]) -> f64 {
+        self.value_at(i, u, false)
+    }
+
+    /// Row `i`'s region term in the questions' ranking: its votes at the
+    /// search's scale ([`ActiveConfig::explore_vote_scale`]).
+    fn search_value(&self, i: usize, u: &[f64]) -> f64 {
+        self.value_at(i, u, true)
+    }
+
+    fn value_at(&self, i: usize, u: &[f64], search: bool) -> f64 {
         if !self.active() {
             return 0.0;
         }
         self.mean_over_leaves(i, |t, leaf| {
-            self.leaf_offset(t, leaf, u) + self.vote(t, leaf, None)
+            self.leaf_offset(t, leaf, u) + self.leaf_vote(t, leaf, search)
         })
+    }
+
+    /// Whether the search's votes are on and any leaf votes: the
+    /// questions' scores then differ from the scores.
+    fn searching(&self) -> bool {
+        self.vote_scale != 1.0 && self.any_votes()
     }
 
     /// Whether any row's region term can be non-zero: an offset or a
@@ -2070,27 +2137,33 @@ impl Regions {
     }
 
     /// Adds every row's region term to `scores`, in f32 from a table of
-    /// leaf offsets / T (one byte lookup and one add per row and tree).
-    fn add_to(&self, scores: &mut [f32], u: &[f64]) {
+    /// leaf offsets / T (one byte lookup and one add per row and tree);
+    /// `search`: with the votes at the search's scale.
+    fn add_to(&self, scores: &mut [f32], u: &[f64], search: bool) {
         // No offsets or votes yet (a new layer, before its first label):
         // every term is zero, and the pass over every row's leaves is
         // skipped.
         if !self.any_terms(u) {
             return;
         }
-        add_leaf_terms(scores, &self.leaves, &self.table(u));
+        add_leaf_terms(scores, &self.leaves, &self.table_at(u, search));
     }
 
     /// Per tree, each leaf's offset / T in f32: what a row in that leaf
     /// adds to its score. One 256-entry array per tree: a byte indexes it
     /// with no bounds check.
     fn table(&self, u: &[f64]) -> Vec<[f32; MAX_LEAVES]> {
+        self.table_at(u, false)
+    }
+
+    fn table_at(&self, u: &[f64], search: bool) -> Vec<[f32; MAX_LEAVES]> {
         let t = self.trees as f64;
         (0..self.trees)
             .map(|tree| {
                 std::array::from_fn(|leaf| {
                     let leaf = leaf as u8;
-                    ((self.leaf_offset(tree, leaf, u) + self.vote(tree, leaf, None)) / t) as f32
+                    let vote = self.leaf_vote(tree, leaf, search);
+                    ((self.leaf_offset(tree, leaf, u) + vote) / t) as f32
                 })
             })
             .collect()
@@ -4023,7 +4096,7 @@ mod tests {
             };
             // The region term agrees with the scores' table to f32 precision.
             let mut table = vec![0f32; layer.rows()];
-            layer.regions.add_to(&mut table, layer.u());
+            layer.regions.add_to(&mut table, layer.u(), false);
             for (i, t) in table.iter().enumerate() {
                 assert!((*t as f64 - layer.regions.value(i, layer.u())).abs() < 1e-5);
             }
@@ -4276,15 +4349,24 @@ mod tests {
         assert!((got - want).abs() < 1e-12, "{got} vs {want}");
     }
 
-    /// Row 0's region term after `labels`.
+    /// Row 0's region term in the questions' ranking after `labels`. With
+    /// the votes alone, the scores' own term is the same or a tenth of
+    /// it: the search scales the votes the questions read, and only those.
     fn value(layer: &mut ActiveLayer, labels: &[(usize, bool)]) -> f64 {
         layer.set_labels(labels);
-        layer.regions.value(0, layer.u())
+        let asked = layer.regions.search_value(0, layer.u());
+        let shown = layer.regions.value(0, layer.u());
+        let searching = layer.regions.searching();
+        let scale = if searching { 10.0 } else { 1.0 };
+        near(asked, scale * shown);
+        assert_eq!(layer.question_scores() != layer.scores(), searching);
+        asked
     }
 
     /// The search: from the `rank_after`-th answer, while at most
     /// `search_anomalies` answers are "anomaly", for `rank_after` answers,
-    /// every vote in the scores counts `explore_vote_scale` times; one
+    /// every vote in the questions' scores counts `explore_vote_scale`
+    /// times; one
     /// more "anomaly" anywhere ends it, and so does the end of its window.
     #[test]
     fn the_votes_count_more_while_a_search_finds_nothing() {
@@ -4336,8 +4418,8 @@ mod tests {
     }
 
     /// The search's turns: past its window, while every answer is
-    /// "normal", the votes count `explore_vote_scale` times in the scores
-    /// after an odd number of answers and once after an even one; the
+    /// "normal", the votes count `explore_vote_scale` times in the
+    /// questions' scores after an odd number of answers and once after an even one; the
     /// first "anomaly" ends the turns, and an undo back to none brings
     /// them back.
     #[test]
@@ -4368,12 +4450,13 @@ mod tests {
         near(value(&mut off, &[n; 7]), -6.0 * 7.0 / 9.0);
     }
 
-    /// The search moves the scores, not the fit: with the rank term off
-    /// (its anchor reads the scores) the weights and offsets after a dozen
-    /// "normal" answers are those of a layer without the search, to the
-    /// bit, and the scores differ by the votes alone.
+    /// The search moves the questions, not the scores or the fit: with the
+    /// rank term off (its anchor reads the questions' scores) the weights,
+    /// the offsets and the scores after a dozen "normal" answers are those
+    /// of a layer without the search, to the bit, and the questions' scores
+    /// differ from the scores by the votes alone.
     #[test]
-    fn the_search_moves_the_scores_not_the_fit() {
+    fn the_search_moves_the_questions_not_the_scores_or_the_fit() {
         let (ev, feats) = three_groups();
         let config = |scale: f64| ActiveConfig {
             rank_weight: 0.0,
@@ -4386,14 +4469,16 @@ mod tests {
         with.set_labels(&labels);
         without.set_labels(&labels);
         assert_eq!((&with.w, with.b), (&without.w, without.b));
+        assert_eq!(with.scores(), without.scores());
+        assert_eq!(without.question_scores(), without.scores());
         let mut apart = 0.0f64;
         for i in 0..with.rows() {
-            let got = f64::from(with.scores()[i] - without.scores()[i]);
-            let votes = |l: &ActiveLayer| {
-                l.regions
-                    .mean_over_leaves(i, |t, leaf| l.regions.vote(t, leaf, None))
+            let got = f64::from(with.question_scores()[i] - with.scores()[i]);
+            let votes = |search: bool| {
+                let r = &with.regions;
+                r.mean_over_leaves(i, |t, leaf| r.leaf_vote(t, leaf, search))
             };
-            let want = votes(&with) - votes(&without);
+            let want = votes(true) - votes(false);
             assert!((got - want).abs() < 1e-3, "row {i}: {got} vs {want}");
             apart = apart.max(got.abs());
         }
