@@ -86,9 +86,9 @@ crates/core/src/active/mod.rs for the math):
   --anomaly-vote-scale K       how many normal answers' worth one anomaly counts in a
                                leaf's vote (3)
   --explore-vote-scale K       the search: answers N..2N-1 (N: --rank-after) while at most
-                               --search-anomalies are anomalies, leaf votes x K in the
-                               ranking the questions come from, not in the scores shown
-                               or the fit; 1 turns it off (10): a search that finds
+                               --search-anomalies are anomalies, leaf votes x K (10) in
+                               the ranking the questions come from, not in the scores
+                               shown or the fit; 1 turns it off. A search that finds
                                nothing leaves each region it has seen
   --search-anomalies N         the search goes on through N anomaly answers (1); with 1,
                                one mistaken first answer does not call it off

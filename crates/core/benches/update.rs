@@ -44,6 +44,18 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// `rows` rows of `m` uniform evidence columns and `d` normal features.
+fn inputs(rng: &mut Rng, rows: usize, m: usize, d: usize) -> (Vec<f32>, Vec<f32>) {
+    let evidence = (0..rows * m).map(|_| rng.uniform() as f32).collect();
+    let features = (0..rows * d).map(|_| rng.normal() as f32).collect();
+    (evidence, features)
+}
+
+/// A table row `| key | a | b | a / b |` of two median times.
+fn ratio_row(key: usize, [a, b]: [f64; 2]) {
+    println!("| {key} | {a:.2} | {b:.2} | {:.2} |", a / b);
+}
+
 fn main() {
     let (m, d) = (21usize, 21usize);
     println!("| rows | second ranking | evidence + marginal + features | update + re-score (median ms) | reference pass (median ms) | ratio | its top (median ms) | undo (median ms) | reload of 60 labels (median ms) |");
@@ -63,8 +75,7 @@ fn main() {
             ..ActiveConfig::default()
         };
         let mut rng = Rng::new(1);
-        let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
-        let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+        let (evidence, features) = inputs(&mut rng, rows, m, d);
         let mut layer = ActiveLayer::new(&evidence, m, &features, d, config.clone());
         let mut top = Vec::new();
         let mut labels = Vec::new();
@@ -146,8 +157,7 @@ fn searching(m: usize, d: usize) {
     println!("|---|---|---|---|");
     for rows in [10_000usize, 100_000] {
         let mut rng = Rng::new(3);
-        let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
-        let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+        let (evidence, features) = inputs(&mut rng, rows, m, d);
         let mut order: Vec<usize> = (0..rows).collect();
         rng.draw_to_front(&mut order, 30);
         let labels: Vec<(usize, bool)> = order[..30].iter().map(|&i| (i, false)).collect();
@@ -168,12 +178,7 @@ fn searching(m: usize, d: usize) {
             }
             times[slot] = median_ms(update);
         }
-        println!(
-            "| {rows} | {:.2} | {:.2} | {:.2} |",
-            times[0],
-            times[1],
-            times[0] / times[1]
-        );
+        ratio_row(rows, times);
     }
 }
 
@@ -185,8 +190,7 @@ fn many_labels(m: usize, d: usize) {
     println!("| labels | update, fit reads at most 512 (median ms) | update, fit reads all (median ms) | capped / all |");
     println!("|---|---|---|---|");
     let mut rng = Rng::new(2);
-    let evidence: Vec<f32> = (0..rows * m).map(|_| rng.uniform() as f32).collect();
-    let features: Vec<f32> = (0..rows * d).map(|_| rng.normal() as f32).collect();
+    let (evidence, features) = inputs(&mut rng, rows, m, d);
     // Distinct rows, one in seven an anomaly.
     let mut order: Vec<usize> = (0..rows).collect();
     rng.draw_to_front(&mut order, 2_048 + 10);
@@ -214,11 +218,6 @@ fn many_labels(m: usize, d: usize) {
             }
             times[slot] = median_ms(update);
         }
-        println!(
-            "| {n} | {:.2} | {:.2} | {:.2} |",
-            times[0],
-            times[1],
-            times[0] / times[1]
-        );
+        ratio_row(n, times);
     }
 }
