@@ -240,7 +240,12 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
         ));
     }
     let (first, second) = (record(asker.first_record), record(asker.second_record));
-    match (asker.second, asker.second_record.1) {
+    let line = match (asker.second, asker.second_record.1) {
+        (false, 0) if asker.search => {
+            return Some(format!(
+                "Next question from the layer's ranking ({first}). {SEARCH}"
+            ));
+        }
         (false, 0) => None,
         (true, 0) => Some(format!(
             "Next question from the isolation forest's ranking, for a second opinion \
@@ -255,8 +260,17 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
             "Next question from the layer's ranking ({first}; the isolation forest's \
              ranking: {second})."
         )),
+    };
+    match line {
+        Some(line) if asker.search => Some(format!("{line} {SEARCH}")),
+        line => line,
     }
 }
+
+/// What the asker line adds while the search is on.
+const SEARCH: &str = "The search is on, as your answers have found little so far: the \
+     ranking of the questions sets aside the regions your \"normal\" answers touched, so it \
+     asks about regions not seen yet, while the colours keep the scores.";
 
 /// A column name short enough for a chart's label: at most 14 characters,
 /// cut with an ellipsis, control characters escaped.

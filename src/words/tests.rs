@@ -254,4 +254,27 @@ fn who_asks_is_said_once_the_second_ranking_is_in_play() {
             && t.contains("0 anomalies in 1 question)"),
         "{t}"
     );
+    assert!(!t.contains("search"), "{t}");
+    // While the search is on the line says so, even where it said nothing.
+    let searching = |second, first_record, second_record| Asker {
+        search: true,
+        ..asker(second, first_record, second_record)
+    };
+    let t = asker_text(&searching(false, (0, 12), (0, 0))).unwrap();
+    assert!(
+        t.starts_with("Next question from the layer's ranking (0 anomalies in 12 questions). The search is on")
+            && t.ends_with("while the colours keep the scores."),
+        "{t}"
+    );
+    let t = asker_text(&searching(false, (0, 12), (0, 3))).unwrap();
+    assert!(
+        t.contains("ranking: 0 anomalies in 3 questions). The search is on"),
+        "{t}"
+    );
+    let t = asker_text(&searching(true, (0, 9), (0, 3))).unwrap();
+    assert!(
+        t.starts_with("Next question from the isolation forest's ranking")
+            && t.contains("The search is on"),
+        "{t}"
+    );
 }

@@ -103,6 +103,43 @@ test('ann_thyroid through csv-input: auto-label 50 finds at least 30', async () 
   await finish(session);
 });
 
+// The search: while the answers find nothing, from the tenth answer the
+// ranking of the questions sets aside the regions the "normal" answers
+// touched (the colours keep the scores). The asker line says so while it
+// is on, and an undo takes it back. The hidden sample's first twenty
+// questions find nothing (its anomalies sit inside the bulk).
+test('while nothing is found the page says the search is on, and undo takes it back', async () => {
+  const session = await openReady('?backend=cpu&sample=hidden');
+  const { page } = session;
+  const autoLabel = (count, total) => autoLabelRows(page, count, total);
+  const asker = async () => ((await page.locator('[data-testid=asker]').count())
+    ? page.textContent('[data-testid=asker]') : '');
+  const search = /The search is on, as your answers have found little so far/;
+  await autoLabel(9, 9);
+  assert.doesNotMatch(await asker(), search, 'no search before the tenth answer');
+  await autoLabel(1, 10);
+  assert.deepEqual(await foundCounter(page), { found: 0, queried: 10 });
+  const on = await asker();
+  assert.match(on, search);
+  await screenshot(page, 'search-on.png');
+  assert.match(on, /^Next question from the (layer's|isolation forest's) ranking/);
+  await page.keyboard.press('z');
+  await waitQueried(page, 9);
+  assert.doesNotMatch(await asker(), search, 'undone: off again');
+  await page.keyboard.press('Shift+Z');
+  await waitQueried(page, 10);
+  assert.equal(await asker(), on, 'redone: on again');
+  // Answers 10 to 19 are the search's window; at 20 answers it is over
+  // (its turns come back after every odd number of answers while nothing
+  // is found).
+  await autoLabel(9, 19);
+  assert.match(await asker(), search);
+  await autoLabel(1, 20);
+  assert.equal((await foundCounter(page)).found, 0, 'nothing found in 20 questions');
+  assert.doesNotMatch(await asker(), search, 'the window is over at 20 answers');
+  await finish(session);
+});
+
 // Past 105 answers, trees fitted to them propose questions (the labels'
 // classifier): the page says so, with their record, and undo gives back
 // who asked.

@@ -97,6 +97,9 @@ pub struct Asker {
     pub lookalike: bool,
     /// (anomalies, questions) of the lookalike.
     pub lookalike_record: (usize, usize),
+    /// The search is on: the rankings of the questions read the leaf
+    /// votes at its scale ([`ActiveLayer::search_on`]).
+    pub search: bool,
 }
 
 /// What one reason for a row's score is about.
@@ -906,6 +909,7 @@ impl Session {
             rankings_record: rankings,
             lookalike: lookalike_asks,
             lookalike_record: lookalike,
+            search: self.active.as_ref().is_some_and(ActiveLayer::search_on),
         }
     }
 

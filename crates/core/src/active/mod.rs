@@ -1198,6 +1198,12 @@ impl ActiveLayer {
         &self.scores
     }
 
+    /// Whether the search is on ([`ActiveConfig::explore_vote_scale`]):
+    /// the questions' scores then read the leaf votes at its scale.
+    pub fn search_on(&self) -> bool {
+        !self.search_scores.is_empty()
+    }
+
     /// What the layer's own ranking of the questions reads: the scores,
     /// with the leaf votes at the search's scale while the search is on
     /// ([`ActiveConfig::explore_vote_scale`]). The scores themselves keep
@@ -4360,6 +4366,7 @@ mod tests {
         let scale = if searching { 10.0 } else { 1.0 };
         near(asked, scale * shown);
         assert_eq!(layer.question_scores() != layer.scores(), searching);
+        assert_eq!(layer.search_on(), searching);
         asked
     }
 
