@@ -241,12 +241,10 @@ pub fn asker_text(asker: &Asker) -> Option<String> {
     }
     let (first, second) = (record(asker.first_record), record(asker.second_record));
     let line = match (asker.second, asker.second_record.1) {
-        (false, 0) if asker.search => {
-            return Some(format!(
-                "Next question from the layer's ranking ({first}). {SEARCH}"
-            ));
-        }
-        (false, 0) => None,
+        // Nothing to say of the rankings yet, unless the search is on.
+        (false, 0) => asker
+            .search
+            .then(|| format!("Next question from the layer's ranking ({first}).")),
         (true, 0) => Some(format!(
             "Next question from the isolation forest's ranking, for a second opinion \
              (the layer's ranking: {first}). Colours and scores stay the layer's."

@@ -729,6 +729,18 @@ pub struct ActiveLayer {
     second_scores: Vec<f32>,
 }
 
+/// The scores the questions are ranked by: `search` (the scores with the
+/// search's votes) while the search is on, else `scores`
+/// ([`ActiveLayer::question_scores`]; a function of the two fields, so
+/// that a pass holding another field mutably can read it too).
+fn asked_of<'a>(scores: &'a [f32], search: &'a [f32]) -> &'a [f32] {
+    if search.is_empty() {
+        scores
+    } else {
+        search
+    }
+}
+
 /// Which columns a layer's inputs have, as its settings and the data give
 /// them: per row the detector's `m` evidence columns, then the marginal
 /// evidence (`d` or none), then the isolation score (one or none), all
@@ -1210,11 +1222,7 @@ impl ActiveLayer {
     /// the votes at their weight, so the search moves which row is asked
     /// next and never the colours or a saved model.
     pub fn question_scores(&self) -> &[f32] {
-        if self.search_scores.is_empty() {
-            &self.scores
-        } else {
-            &self.search_scores
-        }
+        asked_of(&self.scores, &self.search_scores)
     }
 
     /// Row `i`'s likeness to the labelled anomalies, read from the
@@ -1651,11 +1659,7 @@ impl ActiveLayer {
             let b = self.b as f32;
             // The second ranking orders questions: it reads the search's
             // votes as the layer's own ranking of them does.
-            let asked = if self.search_scores.is_empty() {
-                &self.scores
-            } else {
-                &self.search_scores
-            };
+            let asked = asked_of(&self.scores, &self.search_scores);
             for ((t, &s), &p) in self
                 .second_scores
                 .iter_mut()
