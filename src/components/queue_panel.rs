@@ -46,6 +46,18 @@ pub fn QueuePanel() -> impl IntoView {
         let text = ctx.with_lab(|l| crate::words::asker_text(&l.session.asker()))??;
         Some(view! { <p class="hint" data-testid="asker">{text}</p> })
     };
+    // Where another ranking asks (or the search, or the lookalike), the
+    // list is in the order of the questions, not of the scores it shows.
+    let order_note = move || {
+        let unsorted = rows.with(|q| q.windows(2).any(|w| w[1].1 > w[0].1));
+        unsorted.then(|| {
+            view! {
+                <p class="hint" data-testid="queue-order-note">
+                    "Listed in the order the questions come, so not by the scores shown."
+                </p>
+            }
+        })
+    };
     let row_at = move |k: usize| rows.with_untracked(|q| q.get(k).map(|&(r, _)| r));
     let set_order = move |e: leptos::ev::Event| {
         if let Ok(rule) = QueryRule::parse(&event_target_value(&e)) {
@@ -139,6 +151,7 @@ pub fn QueuePanel() -> impl IntoView {
                 }).collect_view()}
             </select>
             {asker}
+            {order_note}
             <ol class="queue" id="queue" role="listbox" tabindex="0" data-testid="queue"
                 aria-labelledby="queue-heading" aria-describedby="queue-keys"
                 aria-activedescendant=active_id on:keydown=on_key on:focus=on_focus>

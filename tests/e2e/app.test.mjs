@@ -121,6 +121,12 @@ test('while nothing is found the page says the search is on, and undo takes it b
   assert.deepEqual(await foundCounter(page), { found: 0, queried: 10 });
   const on = await asker();
   assert.match(on, search);
+  // The queue follows the questions' ranking, not the scores it shows:
+  // the page says so where they are out of order.
+  const shown = (await page.locator('[data-testid=queue-item] .score').allTextContents()).map(Number);
+  const sorted = shown.every((v, k) => k === 0 || v <= shown[k - 1]);
+  assert.ok(!sorted, `the search reorders the queue: ${shown}`);
+  assert.equal(await page.locator('[data-testid=queue-order-note]').count(), 1);
   await screenshot(page, 'search-on.png');
   assert.match(on, /^Next question from the (layer's|isolation forest's) ranking/);
   await page.keyboard.press('z');
@@ -523,6 +529,7 @@ test('the review order changes the queue and the suggestion', async () => {
   const ringBefore = await canvas.getAttribute('data-suggestion');
   const byScore = await scores();
   assert.deepEqual(byScore, [...byScore].sort((a, b) => b - a), 'highest score first');
+  assert.equal(await page.locator('[data-testid=queue-order-note]').count(), 0, 'in score order: no note');
 
   await page.selectOption('[data-testid=review-order]', 'boundary');
   await page.waitForFunction((first) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== String(first), highest[0]);
