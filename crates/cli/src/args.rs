@@ -95,6 +95,8 @@ crates/core/src/active/mod.rs for the math):
   --search-turns on|off        after the search, while every answer is normal, every other
                                question is asked with the search's votes in its ranking
                                (on); off: the search ends at answer 2N
+  --turns-anomalies N          the search's turns go on through N anomaly answers (1); with
+                               1, one mistaken first answer does not end them
   --block-rate X               each fitting step also scales the detector's, the marginal
                                and the isolation evidence as blocks by e^(+-X), toward
                                the one the labels favour; 0 turns it off (0.02)
@@ -379,6 +381,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             }
             "--search-anomalies" => active.search_anomalies = number(flag, value)?,
             "--search-turns" => active.search_turns = switch(flag, value)?,
+            "--turns-anomalies" => active.turns_anomalies = number(flag, value)?,
             "--vote-prior" => active.vote_prior = non_negative(flag, value, "a count of labels, ")?,
             "--noise" => {
                 expert.noise = number(flag, value)?;
@@ -502,7 +505,7 @@ mod tests {
             "eval --data x --flip-first --vary-forest --noise 0.05 --forest-trees 50 --forest-sample 128 \
              --forest-evidence off --forest-share 0.3 --region-lr 0.1 --region-prior 0.01 \
              --rank-weight 2 --rank-tau 0.05 --rank-after 5 --normal-wait 4 --node-fade 30 \
-             --rank-full off --search-turns off \
+             --rank-full off --search-turns off --turns-anomalies 3 \
              --vote-weight 3 --vote-prior 0.5 \
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
@@ -524,6 +527,7 @@ mod tests {
         );
         assert_eq!((c.rank_after, c.normal_wait), (5, 4));
         assert!(!c.rank_full && !c.search_turns);
+        assert_eq!(c.turns_anomalies, 3);
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!((c.fit_labels, c.late_steps), (300, 4));
         assert_eq!((c.lookalike_labels, c.lookalike_misses), (9, 3));
@@ -552,6 +556,7 @@ mod tests {
             ("--explore-vote-scale K", d.explore_vote_scale.to_string()),
             ("--search-anomalies N", d.search_anomalies.to_string()),
             ("--search-turns on|off", on_off(d.search_turns)),
+            ("--turns-anomalies N", d.turns_anomalies.to_string()),
             ("--block-rate X", d.block_rate.to_string()),
             ("--second-share X", d.second_share.to_string()),
             ("--second-after N", d.second_after.to_string()),
