@@ -49,7 +49,9 @@ pub fn QueuePanel() -> impl IntoView {
     // Where another ranking asks (or the search, or the lookalike), the
     // list is in the order of the questions, not of the scores it shows.
     let order_note = move || {
-        let unsorted = rows.with(|q| q.windows(2).any(|w| w[1].1 > w[0].1));
+        // Only for the orders that say "highest score first".
+        let by_score = matches!(review.get(), QueryRule::Highest | QueryRule::TopK(_));
+        let unsorted = by_score && rows.with(|q| q.windows(2).any(|w| w[1].1 > w[0].1));
         unsorted.then(|| {
             view! {
                 <p class="hint" data-testid="queue-order-note">

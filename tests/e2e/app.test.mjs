@@ -535,6 +535,7 @@ test('the review order changes the queue and the suggestion', async () => {
   await page.waitForFunction((first) => document.querySelector('[data-testid=queue-item]')?.dataset.row !== String(first), highest[0]);
   const boundary = await queueRows(page);
   const near = (await scores()).map(Math.abs);
+  assert.equal(await page.locator('[data-testid=queue-order-note]').count(), 0, 'the boundary order is its own');
   assert.deepEqual(near, [...near].sort((a, b) => a - b), `nearest the boundary first: ${near}`);
   assert.equal(Number(await page.getAttribute('[data-testid=selected-row]', 'data-row')), boundary[0],
     'the new suggestion is selected');
