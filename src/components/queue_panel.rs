@@ -37,10 +37,12 @@ pub fn QueuePanel() -> impl IntoView {
         })
         .unwrap_or_default()
     });
+    // The orders that follow a ranking ("highest score first").
+    let by_ranking = move || matches!(review.get(), QueryRule::Highest | QueryRule::TopK(_));
     // Which ranking asks next, for the orders that follow a ranking.
     let asker = move || {
         ctx.version.get();
-        if !matches!(review.get(), QueryRule::Highest | QueryRule::TopK(_)) {
+        if !by_ranking() {
             return None;
         }
         let text = ctx.with_lab(|l| crate::words::asker_text(&l.session.asker()))??;
@@ -49,9 +51,7 @@ pub fn QueuePanel() -> impl IntoView {
     // Where another ranking asks (or the search, or the lookalike), the
     // list is in the order of the questions, not of the scores it shows.
     let order_note = move || {
-        // Only for the orders that say "highest score first".
-        let by_score = matches!(review.get(), QueryRule::Highest | QueryRule::TopK(_));
-        let unsorted = by_score && rows.with(|q| q.windows(2).any(|w| w[1].1 > w[0].1));
+        let unsorted = by_ranking() && rows.with(|q| q.windows(2).any(|w| w[1].1 > w[0].1));
         unsorted.then(|| {
             view! {
                 <p class="hint" data-testid="queue-order-note">

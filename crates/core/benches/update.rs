@@ -51,6 +51,25 @@ fn inputs(rng: &mut Rng, rows: usize, m: usize, d: usize) -> (Vec<f32>, Vec<f32>
     (evidence, features)
 }
 
+/// The median ms of one update and re-score, over `labels[..k]` for each
+/// `k` in `ks` in turn (`joined`: which of them are one bulk label).
+fn median_update(
+    layer: &mut ActiveLayer,
+    labels: &[(usize, bool)],
+    joined: &[bool],
+    ks: std::ops::RangeInclusive<usize>,
+) -> f64 {
+    let update = ks
+        .map(|k| {
+            let t = Instant::now();
+            layer.set_labels_joined(&labels[..k], joined);
+            black_box(layer.question_scores());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    median_ms(update)
+}
+
 /// A table row `| key | a | b | a / b |` of two median times.
 fn ratio_row(key: usize, [a, b]: [f64; 2]) {
     println!("| {key} | {a:.2} | {b:.2} | {:.2} |", a / b);
@@ -169,14 +188,7 @@ fn searching(m: usize, d: usize) {
             };
             let mut layer = ActiveLayer::new(&evidence, m, &features, d, config);
             layer.set_labels(&labels[..10]);
-            let mut update = Vec::new();
-            for k in 11..=30 {
-                let t = Instant::now();
-                layer.set_labels(&labels[..k]);
-                black_box(layer.question_scores());
-                update.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-            times[slot] = median_ms(update);
+            times[slot] = median_update(&mut layer, &labels, &[], 11..=30);
         }
         ratio_row(rows, times);
     }
@@ -208,15 +220,9 @@ fn many_labels(m: usize, d: usize) {
             };
             let mut layer = ActiveLayer::new(&evidence, m, &features, d, config);
             // The first `n` as one bulk label.
-            layer.set_labels_joined(&labels[..n], &vec![true; n - 1]);
-            let mut update = Vec::new();
-            for k in n + 1..=n + 10 {
-                let t = Instant::now();
-                layer.set_labels_joined(&labels[..k], &vec![true; n - 1]);
-                black_box(layer.scores());
-                update.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-            times[slot] = median_ms(update);
+            let joined = vec![true; n - 1];
+            layer.set_labels_joined(&labels[..n], &joined);
+            times[slot] = median_update(&mut layer, &labels, &joined, n + 1..=n + 10);
         }
         ratio_row(n, times);
     }
