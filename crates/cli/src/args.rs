@@ -137,6 +137,9 @@ crates/core/src/active/mod.rs for the math):
   --lookalike-min X            how like the anomalies its row must be: the mean over the
                                trees of its leaves' (3a - n)/(2 + a + n), 1 for a row
                                whose leaves hold one anomaly alone (0.4)
+  --lookalike-tie X            rows within X of the likest row's likeness count as tied
+                               with it, and the asking ranking's first of them is
+                               proposed; 0: the likest row alone (0.02)
   --fit-labels N               the most labels one fit of the layer reads; 0: all
                                (512). Past N it reads the newest 64 and a seeded
                                sample of the older ones of each class, drawn afresh
@@ -371,6 +374,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             "--lookalike-labels" => active.lookalike_labels = number(flag, value)?,
             "--lookalike-misses" => active.lookalike_misses = number(flag, value)?,
             "--lookalike-min" => active.lookalike_min = non_negative(flag, value, "")?,
+            "--lookalike-tie" => active.lookalike_tie = non_negative(flag, value, "")?,
             "--fit-labels" => active.fit_labels = number(flag, value)?,
             "--late-steps" => active.late_steps = number(flag, value)?,
             "--anomaly-vote-scale" => {
@@ -510,7 +514,8 @@ mod tests {
              --anomaly-votes-after 4 --anomaly-vote-scale 1.5 --block-rate 0.05 \
              --second-share 0.5 --second-after 3 --explore-vote-scale 4 \
              --boost-after 100 --boost-candidates 250 --fit-labels 300 --late-steps 4 \
-             --lookalike-labels 9 --lookalike-misses 3 --search-anomalies 2 --lookalike-min 0.7",
+             --lookalike-labels 9 --lookalike-misses 3 --search-anomalies 2 --lookalike-min 0.7 \
+             --lookalike-tie 0.1",
         ))
         .unwrap() else {
             panic!("not eval")
@@ -531,7 +536,7 @@ mod tests {
         assert_eq!((c.boost_after, c.boost_candidates), (100, 250));
         assert_eq!((c.fit_labels, c.late_steps), (300, 4));
         assert_eq!((c.lookalike_labels, c.lookalike_misses), (9, 3));
-        assert_eq!(c.lookalike_min, 0.7);
+        assert_eq!((c.lookalike_min, c.lookalike_tie), (0.7, 0.1));
         assert_eq!(c.node_fade, 30);
         assert_eq!((c.vote_weight, c.vote_prior), (3.0, 0.5));
         assert_eq!(c.anomaly_votes_after, 4);
@@ -565,6 +570,7 @@ mod tests {
             ("--lookalike-labels N", d.lookalike_labels.to_string()),
             ("--lookalike-misses N", d.lookalike_misses.to_string()),
             ("--lookalike-min X", d.lookalike_min.to_string()),
+            ("--lookalike-tie X", d.lookalike_tie.to_string()),
             ("--fit-labels N", d.fit_labels.to_string()),
             ("--late-steps N", d.late_steps.to_string()),
             ("--neighbour-weight X", d.neighbour_weight.to_string()),
@@ -617,6 +623,7 @@ mod tests {
             ("eval --data x --anomaly-vote-scale inf", "0 or more"),
             ("eval --data x --block-rate -0.1", "0 or more"),
             ("eval --data x --lookalike-min -1", "0 or more"),
+            ("eval --data x --lookalike-tie -0.5", "0 or more"),
             ("eval --data x --second-share -1", "0 or more"),
             ("frobnicate", "frobnicate"),
         ] {

@@ -294,6 +294,21 @@ fn best_of(candidates: &[usize], score: impl Fn(usize) -> f64) -> Option<(f64, u
     best
 }
 
+/// The first of `candidates` (in the asking ranking's order) whose value
+/// is above `min` and within `tie` of the best value among them; with
+/// `tie` 0, the first with the best value, if that is above `min`.
+fn first_tied(
+    candidates: &[usize],
+    value: impl Fn(usize) -> f64,
+    tie: f64,
+    min: f64,
+) -> Option<usize> {
+    let values: Vec<f64> = candidates.iter().map(|&r| value(r)).collect();
+    let best = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let at = values.iter().position(|&v| v > min && v >= best - tie)?;
+    Some(candidates[at])
+}
+
 fn finds_as_often((h, n): (usize, usize), (ho, no): (usize, usize)) -> bool {
     h >= 1 && (h + 1) * (no + 2) >= (ho + 1) * (n + 2)
 }
@@ -729,11 +744,10 @@ impl Session {
             model.and_then(|model| best_of(&candidates, |r| model.score(&self.x, r)).map(|b| b.1));
         // The most like the labelled anomalies, if any row is enough so.
         let min = self.active_config.lookalike_min.max(0.0);
+        let tie = self.active_config.lookalike_tie.max(0.0);
         let lookalike = looks
-            .then(|| best_of(&candidates, |r| layer.lookalike(r)))
-            .flatten()
-            .filter(|&(v, _)| v > min)
-            .map(|b| b.1);
+            .then(|| first_tied(&candidates, |r| layer.lookalike(r), tie, min))
+            .flatten();
         self.tops = Tops {
             first: a,
             second: b,
@@ -1634,6 +1648,30 @@ pub(crate) mod tests {
         s.scores().expect("scored").to_vec()
     }
 
+    /// The lookalike's pick: the first row, in the ranking's order, above
+    /// the floor and within the tie of the likest; the likest alone with
+    /// no tie; nothing when no row clears the floor.
+    #[test]
+    fn the_lookalike_breaks_near_ties_by_the_ranking() {
+        // Rows 7, 3, 9, 5 in the asking ranking's order, with their g.
+        let g = |r: usize| match r {
+            7 => 0.30,
+            3 => 0.47,
+            9 => 0.48,
+            5 => 0.48,
+            _ => unreachable!(),
+        };
+        let rows = [7, 3, 9, 5];
+        assert_eq!(first_tied(&rows, g, 0.0, 0.4), Some(9));
+        assert_eq!(first_tied(&rows, g, 0.02, 0.4), Some(3));
+        // The floor holds whatever the tie: row 7 is within 0.2 of the
+        // best but not above 0.4.
+        assert_eq!(first_tied(&rows, g, 0.2, 0.4), Some(3));
+        assert_eq!(first_tied(&rows, g, 0.2, 0.2), Some(7));
+        assert_eq!(first_tied(&rows, g, 0.02, 0.5), None);
+        assert_eq!(first_tied(&[], g, 0.02, 0.0), None);
+    }
+
     /// What the layer's own ranking of the questions reads (the scores,
     /// but for the search's votes).
     fn question_scores(s: &Session) -> Vec<f32> {
@@ -1887,6 +1925,7 @@ pub(crate) mod tests {
             ..s.active_config().clone()
         };
         assert_eq!(config.lookalike_misses, 2);
+        assert_eq!(config.lookalike_tie, 0.02);
         s.set_active_config(config.clone()).expect("built");
         let truth = s.table().labels.clone().expect("truth");
         let mut asked_by_lookalike = 0;
@@ -1904,8 +1943,9 @@ pub(crate) mod tests {
             let may = step < 15 && misses < 2 && history.iter().any(|e| e.anomaly);
             let proposal = s.tops.lookalike;
             let layer = s.active.as_ref().expect("a layer");
-            // The best of the asking ranking's best rows, when it is more
-            // like the labelled anomalies than `lookalike_min`.
+            // Of the asking ranking's best rows, the first within
+            // `lookalike_tie` of the likest, when it is more like the
+            // labelled anomalies than `lookalike_min`.
             let mask = s.labelled_mask();
             let asking_scores = s.asking_scores().expect("scores");
             let candidates = select(asking_scores, &mask, QueryStrategy::TopK(500));
@@ -1913,11 +1953,17 @@ pub(crate) mod tests {
                 .iter()
                 .map(|&r| layer.lookalike(r))
                 .fold(f64::MIN, f64::max);
-            let min = config.lookalike_min;
+            let (min, tie) = (config.lookalike_min, config.lookalike_tie);
             assert_eq!(proposal.is_some(), may && best > min, "step {step}");
             if let Some(p) = proposal {
-                assert!(candidates.contains(&p), "step {step}");
-                assert_eq!(layer.lookalike(p), best, "step {step}");
+                let at = candidates
+                    .iter()
+                    .position(|&r| r == p)
+                    .expect("a candidate");
+                assert!(layer.lookalike(p) >= best - tie, "step {step}");
+                for &r in &candidates[..at] {
+                    assert!(layer.lookalike(r) < best - tie, "step {step}");
+                }
             }
             let asking = if asker.second {
                 s.tops.second

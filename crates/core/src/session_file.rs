@@ -323,6 +323,7 @@ impl SessionFile {
             l.explore_vote_scale,
             l.block_rate,
             l.lookalike_min,
+            l.lookalike_tie,
         ];
         if l.forest_trees > 1_000
             || l.forest_sample > crate::forest::MAX_LEAVES
@@ -335,6 +336,7 @@ impl SessionFile {
             || l.explore_vote_scale < 0.0
             || l.block_rate < 0.0
             || l.lookalike_min < 0.0
+            || l.lookalike_tie < 0.0
             || numbers.iter().any(|v| !v.is_finite())
         {
             return bad("its active layer's settings are out of range".into());

@@ -199,7 +199,11 @@
 //! the votes' `anomaly_vote_scale` and `vote_prior`), with every anomaly
 //! counted from the first, if any row has `g > lookalike_min` (0.4: a row
 //! whose leaves all hold one labelled anomaly alone has `g = 1`)
-//! ([`ActiveLayer::lookalike`]). It asks after the classifier and before
+//! ([`ActiveLayer::lookalike`]). Rows within `lookalike_tie` (0.02) of the
+//! best `g` count as tied with it, and of those the one the asking ranking
+//! puts first is proposed: `g` is a share of leaves, and after one find
+//! many rows share about as many of its leaves, normal ones too; the
+//! ranking is the evidence that tells them apart. It asks after the classifier and before
 //! the rankings, while fewer than `lookalike_labels` labels are in (15 by
 //! default; 0: off) and
 //! it has missed fewer than `lookalike_misses` (2) times in a row since the
@@ -483,6 +487,14 @@ pub struct ActiveConfig {
     /// saved without it has 0 (any row that is at all like them).
     #[serde(default)]
     pub lookalike_min: f64,
+    /// How near the best `g` a row's must be for the lookalike to count
+    /// it as tied with the best: of the rows with `g ≥ g_max −
+    /// lookalike_tie` (and above `lookalike_min`) it proposes the one the
+    /// asking ranking puts first. `g` is a share of leaves, coarse and
+    /// often tied; the ranking is the evidence that breaks the tie. 0 takes
+    /// the best `g` alone, as a session saved without it does.
+    #[serde(default)]
+    pub lookalike_tie: f64,
     /// The most labels one fit's Adam steps read; past it a fit reads the
     /// newest [`FIT_NEWEST`] and a seeded sample of the older ones of each
     /// class, so a label's update stops growing with the
@@ -516,6 +528,7 @@ impl ActiveConfig {
             lookalike_labels: 0,
             lookalike_misses: default_lookalike_misses(),
             lookalike_min: 0.0,
+            lookalike_tie: 0.0,
             ..self.clone()
         }
     }
@@ -667,6 +680,12 @@ impl Default for ActiveConfig {
             lookalike_labels: 15,
             lookalike_misses: default_lookalike_misses(),
             lookalike_min: 0.4,
+            // Of the rows within 0.02 of the best g, the asking ranking's
+            // first: cells behind AAD 1 → 0 with seeds 0–4 (covtype_sub
+            // @10 7.4 → 8.0) and with seeds 1000–1004 (yeast @10 5.0 →
+            // 5.6); over 20 forests within noise of the best g alone
+            // (docs/BENCHMARKS.md, "the lookalike's near-ties").
+            lookalike_tie: 0.02,
             // A fit reads at most 512 labels: beyond `eval`'s 300
             // questions, so every table is unchanged; at 1,024 labels a
             // label's update costs what it does at 512
@@ -4204,6 +4223,7 @@ mod tests {
             "lookalike_misses",
             "rank_full",
             "lookalike_min",
+            "lookalike_tie",
             "search_turns",
             "turns_anomalies",
         ] {
@@ -4221,6 +4241,8 @@ mod tests {
         assert_eq!(old.search_anomalies, 0);
         assert_eq!((old.lookalike_labels, old.lookalike_misses), (0, 2));
         assert_eq!(old.lookalike_min, 0.0);
+        // The lookalike takes the best g alone.
+        assert_eq!(old.lookalike_tie, 0.0);
         // The rank term halves at the first anomaly, as it did.
         assert!(!old.rank_full && ActiveConfig::default().rank_full);
         // The search ends at `2·rank_after`, with no turns after it.
