@@ -682,8 +682,8 @@ impl Default for ActiveConfig {
             lookalike_min: 0.4,
             // Of the rows within 0.02 of the best g, the asking ranking's
             // first: cells behind AAD 1 → 0 with seeds 0–4 (covtype_sub
-            // @10 7.4 → 8.0) and with seeds 1000–1004 (yeast @10 5.0 →
-            // 5.6); over 20 forests within noise of the best g alone
+            // @10 7.4 → 8.2) and with seeds 1000–1004 (yeast @10 5.0 →
+            // 5.8); over 20 forests within noise of the best g alone
             // (docs/BENCHMARKS.md, "the lookalike's near-ties").
             lookalike_tie: 0.02,
             // A fit reads at most 512 labels: beyond `eval`'s 300
