@@ -1738,7 +1738,7 @@ impl ActiveLayer {
         self.search_scores.clear();
         if self.regions.active() {
             let u = &self.w[self.width..];
-            if self.regions.searching() {
+            if self.regions.search_moves_questions() {
                 self.search_scores.extend_from_slice(&self.scores);
                 self.regions.add_to(&mut self.search_scores, u, true);
             }
@@ -2171,8 +2171,9 @@ impl Regions {
     }
 
     /// Whether the search's votes are on and any leaf votes: the
-    /// questions' scores then differ from the scores.
-    fn searching(&self) -> bool {
+    /// questions' scores then differ from the scores. (Whether the search
+    /// is on for a set of labels is [`ActiveLayer::searching`].)
+    fn search_moves_questions(&self) -> bool {
         self.vote_scale != 1.0 && self.any_votes()
     }
 
@@ -4408,7 +4409,7 @@ mod tests {
         layer.set_labels(labels);
         let asked = layer.regions.search_value(0, layer.u());
         let shown = layer.regions.value(0, layer.u());
-        let searching = layer.regions.searching();
+        let searching = layer.regions.search_moves_questions();
         let scale = if searching { 10.0 } else { 1.0 };
         near(asked, scale * shown);
         assert_eq!(layer.question_scores() != layer.scores(), searching);
