@@ -96,21 +96,21 @@
 //!   term reaches (the hidden sample at 20,000 rows: found@100 45.7
 //!   against 74.3 without the search, 76.7 with it as it is).
 //!
-//!   *The search's turns* (`search_turns`): after the window, while at
-//!   most `turns_anomalies` (1) answers were "anomaly", the votes count `explore_vote_scale` times in
-//!   the questions' scores after an odd number of answers and once after
-//!   an even one, so every other question comes from the search and the others
-//!   from the rank term's ranking. Neither waits for the other: the
-//!   elimination goes on where a digit among digits hides, and the rows
-//!   hidden in the bulk are still asked about in turn (over 20 forests,
-//!   optdigits found@50 20.5 → 23.3; the 20,000-row hidden sample over 10
-//!   forests found@100 64.3 → 75.1, where a longer search in full lost
-//!   them: 55.3). A second "anomaly" ends the turns, as it ends the
-//!   window: a first one votes for nothing and may be a mistake, and
-//!   where the first answer was a mistaken "anomaly" the turns are what
-//!   finds the digits (optdigits flipped, found@50 / 100 6.6 / 50.0 →
-//!   24.4 / 74.4 once the turns went on through it; a first true find
-//!   that leaves the rest unfound is the same case).
+//!   *The search's turns* (`search_turns`): after the window, while at most
+//!   `turns_anomalies` (1) answers were "anomaly", the votes count
+//!   `explore_vote_scale` times in the questions' scores after an odd number
+//!   of answers and once after an even one, so every other question comes
+//!   from the search and the others from the rank term's ranking. Neither
+//!   waits for the other: the elimination goes on where a digit among digits
+//!   hides, and the rows hidden in the bulk are still asked about in turn
+//!   (over 20 forests, optdigits found@50 20.5 → 23.3; the 20,000-row hidden
+//!   sample over 10 forests found@100 64.3 → 75.1, where a longer search in
+//!   full lost them: 55.3). A second "anomaly" ends the turns, as it ends the
+//!   window: a first one votes for nothing and may be a mistake, and where
+//!   the first answer was a mistaken "anomaly" the turns are what finds the
+//!   digits (optdigits flipped, found@50 / 100 6.6 / 50.0 → 24.4 / 74.4 once
+//!   the turns went on through it; a first true find that leaves the rest
+//!   unfound is the same case).
 //!
 //! Loss, on the labelled rows, each class weighted to half:
 //! `Σ c_y·log(1 + exp(−y·s_i)) + prior·‖w − w0‖² + region_prior·‖u‖²`,
@@ -193,28 +193,28 @@
 //! labels, which tells once there are many of them.
 //!
 //! *The lookalike* (`lookalike_labels`) orders the questions too, never the
-//! scores: among the asking ranking's best `boost_candidates` rows, the
-//! one whose leaves hold the most labelled anomalies against normals,
+//! scores: among the asking ranking's best `boost_candidates` rows, the one
+//! whose leaves hold the most labelled anomalies against normals,
 //! `g(x) = (1/T)·Σ_t (k·n⁺ − n⁻)/(c + n⁺ + n⁻)` over its leaves (`k`, `c`
 //! the votes' `anomaly_vote_scale` and `vote_prior`), with every anomaly
 //! counted from the first, if any row has `g > lookalike_min` (0.4: a row
 //! whose leaves all hold one labelled anomaly alone has `g = 1`)
-//! ([`ActiveLayer::lookalike`]). Rows within `lookalike_tie` (0.02) of the
-//! best `g` count as tied with it, and of those the one the asking ranking
-//! puts first is proposed: `g` is a share of leaves, and after one find
-//! many rows share about as many of its leaves, normal ones too; the
-//! ranking is the evidence that tells them apart. It asks after the classifier and before
-//! the rankings, while fewer than `lookalike_labels` labels are in (15 by
-//! default; 0: off) and
-//! it has missed fewer than `lookalike_misses` (2) times in a row since the
-//! last anomaly answer (any question's). This is AAD's first move: a "yes" lifts the leaves that
-//! hold the row, and the next questions go to the rows that share them
-//! (the anomalies of one kind of row: covtype_sub's low-lying forest,
-//! yeast's one rare value). The scores cannot make that move from one
+//! ([`ActiveLayer::lookalike`]).
+//! Rows within `lookalike_tie` (0.02) of the best `g` count as tied with it,
+//! and of those the one the asking ranking puts first is proposed: `g` is a
+//! share of leaves, and after one find many rows share about as many of its
+//! leaves, normal ones too; the ranking is the evidence that tells them
+//! apart. It asks after the classifier and before the rankings, while fewer
+//! than `lookalike_labels` labels are in (15 by default; 0: off) and it has
+//! missed fewer than `lookalike_misses` (2) times in a row since the last
+//! anomaly answer (any question's). This is AAD's first move: a "yes" lifts
+//! the leaves that hold the row, and the next questions go to the rows that
+//! share them (the anomalies of one kind of row: covtype_sub's low-lying
+//! forest, yeast's one rare value). The scores cannot make that move from one
 //! answer, since a lone anomaly votes for nothing and barely moves the
-//! weights, which is what keeps a mistaken first "yes" from lifting a
-//! region; the questions can, because a wrong lead costs at most
-//! `lookalike_misses` questions and is then dropped.
+//! weights, which is what keeps a mistaken first "yes" from lifting a region;
+//! the questions can, because a wrong lead costs at most `lookalike_misses`
+//! questions and is then dropped.
 //!
 //! The layer is small (`E + D + 1` weights and `511·T` offsets), so it runs
 //! on the host in f64: one update plus a re-score of 100k rows takes
@@ -415,13 +415,12 @@ pub struct ActiveConfig {
     /// call the search off.
     #[serde(default)]
     pub search_anomalies: usize,
-    /// *The search's turns*: once the search is over (answer
-    /// `2·rank_after` on), while at most `turns_anomalies` answers are
-    /// "anomaly", every other
-    /// question is asked with the search's votes in the questions' scores
-    /// (those after an odd number of answers), the others without: the
-    /// elimination goes on beside the rank term's ranking instead of
-    /// ending at `2·rank_after`. Off in a session saved without it.
+    /// *The search's turns*: once the search is over (answer `2·rank_after`
+    /// on), while at most `turns_anomalies` answers are "anomaly", every
+    /// other question is asked with the search's votes in the questions'
+    /// scores (those after an odd number of answers), the others without: the
+    /// elimination goes on beside the rank term's ranking instead of ending
+    /// at `2·rank_after`. Off in a session saved without it.
     #[serde(default)]
     pub search_turns: bool,
     /// How many "anomaly" answers the search's turns go on through (0 in a
