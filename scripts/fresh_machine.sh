@@ -2,7 +2,7 @@
 # Both README commands as a newcomer runs them, with the times: a clean
 # clone of this repository (committed work only) beside ../shared, an empty
 # CARGO_HOME and target directory, and rustup's proxies alone on PATH (no
-# ~/.cargo/bin). Takes about 25 minutes on 2 cores. FRESH_ROOT=… to choose
+# ~/.cargo/bin). Takes about 40 minutes on 2 cores. FRESH_ROOT=… to choose
 # where (default /tmp/fresh; it is emptied first).
 set -u
 root="${FRESH_ROOT:-/tmp/fresh}"
@@ -26,8 +26,15 @@ until curl -sf http://127.0.0.1:8099/ >/dev/null 2>&1; do
 done
 echo "first page after $((SECONDS - start)) s"
 curl -sI http://127.0.0.1:8099/ | grep -i "content-security-policy\|nosniff"
-curl -s -o /dev/null -w "wasm %{size_download} bytes\n" http://127.0.0.1:8099/pkg/anomaly_lab_bg.wasm
-pkill -f "serve.py --port 8099"; kill $app 2>/dev/null
+curl -s -o /dev/null -w "page wasm %{size_download} bytes\n" http://127.0.0.1:8099/pkg/anomaly_lab_bg.wasm
+curl -s -o /dev/null -w "CPU worker wasm %{size_download} bytes\n" http://127.0.0.1:8099/pkg/anomaly_lab_worker_bg.wasm
+# The WebGPU module builds behind the served page.
+until grep -q "WebGPU module is ready\|WebGPU module did not build" "$root/app.log"; do
+  sleep 5
+  if ! kill -0 $app 2>/dev/null; then echo "app.sh died"; tail -20 "$root/app.log"; exit 1; fi
+done
+echo "WebGPU module after $((SECONDS - start)) s: $(grep -o "WebGPU module.*" "$root/app.log" | tail -1)"
+pkill -f "serve.py --port 8099"; wait $app 2>/dev/null
 start=$SECONDS
 ./scripts/test.sh > "$root/test.log" 2>&1
 echo "test.sh exit $? after $((SECONDS - start)) s"

@@ -122,59 +122,102 @@ ensure_onnxruntime() {
   "$ONNX_VENV/bin/python" -m pip install -q --disable-pip-version-check numpy onnxruntime==1.30.0
 }
 
-# Builds the page into dist/: the wasm module through wasm-bindgen (and
-# wasm-opt when WASM_OPT=1), index.html, style/ and public/. The cargo
-# profile is $WEB_PROFILE: `web` (quick to build: the local run and the
-# tests) or `dist` (smallest, slow to build: for publishing). wasm-opt runs
-# by default for `dist` only.
+# Builds the page into dist/: its three wasm modules through wasm-bindgen
+# (and wasm-opt when WASM_OPT=1), index.html, style/ and public/. The
+# cargo profile is $WEB_PROFILE: `web` (quick to build: the local run and
+# the tests) or `dist` (smallest, slow to build: for publishing). wasm-opt
+# runs by default for `dist` only.
 build_web() {
-  local profile="${WEB_PROFILE:-web}"
-  local opt="${WASM_OPT:-}"
-  [ -n "$opt" ] || { [ "$profile" = dist ] && opt=1 || opt=0; }
+  build_web_cpu
+  build_web_gpu
+}
+
+# The page and the worker's CPU module: all a browser without a hardware
+# GPU fetches, and all the page needs to train (on the CPU). dist/ anew.
+build_web_cpu() {
+  web_settings
   ensure_rust
   start_wasm_bindgen
-  [ "$opt" = 0 ] || ensure_node_modules
+  [ "$WEB_OPT" = 0 ] || ensure_node_modules
   local hint="seconds when nothing changed"
-  [ -d "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile" ] ||
-    hint="the first build downloads and compiles about 350 crates: about $([ "$profile" = dist ] && echo 15 || echo 10) minutes on 2 cores"
-  say "building the page and its training worker (cargo profile $profile; $hint)"
+  [ -d "$WEB_OUT" ] ||
+    hint="the first build downloads and compiles about 300 crates: about $([ "$WEB_PROFILE_NOW" = dist ] && echo 12 || echo 8) minutes on 2 cores"
+  say "building the page and its workers' CPU module (cargo profile $WEB_PROFILE_NOW; $hint)"
+  # Separate cargo runs, not one: built together, cargo would give the
+  # page's core the worker's `burn` feature (the page must not link burn),
+  # and the CPU module the WebGPU one. Each module is kept apart in
+  # modules/, as the worker crate's two builds share one output name.
+  web_cargo -p anomaly-lab
+  cp "$WEB_OUT/anomaly_lab.wasm" "$WEB_OUT/modules/anomaly_lab.wasm"
+  web_cargo -p anomaly-lab-worker
+  cp "$WEB_OUT/anomaly_lab_worker.wasm" "$WEB_OUT/modules/anomaly_lab_worker.wasm"
+  wait_wasm_bindgen
+  rm -rf dist
+  mkdir -p dist/pkg dist/style
+  web_module anomaly_lab dist/pkg
+  web_module anomaly_lab_worker dist/pkg
+  cp index.html dist/
+  cp style/*.css dist/style/
+  cp public/* dist/
+}
+
+# The worker's WebGPU module (the `gpu` feature: burn's WebGPU backend
+# added), fetched only for runs on WebGPU; after build_web_cpu. It lands
+# in dist/pkg whole: its wasm first, then the script that loads it.
+build_web_gpu() {
+  web_settings
+  local hint="seconds when nothing changed"
+  [ -f "$WEB_OUT/modules/anomaly_lab_worker_gpu.wasm" ] ||
+    hint="the first build compiles burn's WebGPU backend: about 8 minutes on 2 cores"
+  say "building the workers' WebGPU module ($hint)"
+  web_cargo -p anomaly-lab-worker --features gpu
+  cp "$WEB_OUT/anomaly_lab_worker.wasm" "$WEB_OUT/modules/anomaly_lab_worker_gpu.wasm"
+  local next=dist/pkg.gpu
+  rm -rf "$next"
+  mkdir -p "$next"
+  web_module anomaly_lab_worker_gpu "$next"
+  mv "$next/anomaly_lab_worker_gpu_bg.wasm" dist/pkg/
+  mv "$next/anomaly_lab_worker_gpu.js" dist/pkg/
+  rm -rf "$next"
+}
+
+# The build's settings, from $WEB_PROFILE and $WASM_OPT.
+web_settings() {
+  WEB_PROFILE_NOW="${WEB_PROFILE:-web}"
+  WEB_OPT="${WASM_OPT:-}"
+  [ -n "$WEB_OPT" ] || { [ "$WEB_PROFILE_NOW" = dist ] && WEB_OPT=1 || WEB_OPT=0; }
+  WEB_OUT="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$WEB_PROFILE_NOW"
+}
+
+# cargo build of one of the page's wasm crates ("$@": -p and features).
+web_cargo() {
   # dist: panic locations name crates, not this machine's cargo folder
   # (privacy, and 0.8 KB gzip); only dist, so the quick build's cache stays.
   # The variable replaces .cargo/config.toml's flags, so it repeats simd128.
   local flags=()
-  [ "$profile" = dist ] &&
+  [ "$WEB_PROFILE_NOW" = dist ] &&
     flags=("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=-C target-feature=+simd128 --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/=")
-  # Two cargo runs, not one: built together, cargo would give the page's
-  # core the worker's `burn` feature, and the page must not link burn.
-  env "${flags[@]}" cargo build -p anomaly-lab --lib --target wasm32-unknown-unknown --profile "$profile"
-  env "${flags[@]}" cargo build -p anomaly-lab-worker --lib --target wasm32-unknown-unknown --profile "$profile"
-  wait_wasm_bindgen
-  rm -rf dist
-  mkdir -p dist/pkg dist/style
-  local module
-  for module in anomaly_lab anomaly_lab_worker; do
-    wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
-      "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/$module.wasm"
-  done
-  if [ "$opt" != 0 ]; then
+  env "${flags[@]}" cargo build "$@" --lib --target wasm32-unknown-unknown --profile "$WEB_PROFILE_NOW"
+  mkdir -p "$WEB_OUT/modules"
+}
+
+# wasm-bindgen (and wasm-opt) of modules/$1.wasm into the folder $2, and
+# its size.
+web_module() {
+  local module=$1 out=$2
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$WEB_OUT/modules/$module.wasm"
+  if [ "$WEB_OPT" != 0 ]; then
     # dist: two -Oz rounds save another 12 KB gzip for 30 s (docs/BENCHMARKS.md).
     local level=(-Os)
-    [ "$profile" = dist ] && level=(-Oz -Oz)
-    say "shrinking both modules with wasm-opt ${level[*]} (1-2 minutes)"
-    for module in anomaly_lab anomaly_lab_worker; do
-      node_modules/.bin/wasm-opt "${level[@]}" --strip-debug --strip-producers \
-        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
-        "dist/pkg/${module}_bg.wasm" -o "dist/pkg/${module}_bg.wasm"
-    done
+    [ "$WEB_PROFILE_NOW" = dist ] && level=(-Oz -Oz)
+    say "shrinking $module with wasm-opt ${level[*]} (under a minute; 2 for the WebGPU module)"
+    node_modules/.bin/wasm-opt "${level[@]}" --strip-debug --strip-producers \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
+      "$out/${module}_bg.wasm" -o "$out/${module}_bg.wasm"
   fi
-  cp index.html dist/
-  cp style/*.css dist/style/
-  cp public/* dist/
   local raw gz
-  for module in anomaly_lab anomaly_lab_worker; do
-    raw=$(stat -c %s "dist/pkg/${module}_bg.wasm")
-    gz=$(gzip -9 -c "dist/pkg/${module}_bg.wasm" | wc -c)
-    echo "dist/pkg/${module}_bg.wasm: $raw bytes, $gz gzipped"
-  done
+  raw=$(stat -c %s "$out/${module}_bg.wasm")
+  gz=$(gzip -9 -c "$out/${module}_bg.wasm" | wc -c)
+  echo "${module}_bg.wasm: $raw bytes, $gz gzipped"
 }

@@ -37,8 +37,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (the core without burn, as the page links it)"
 cargo clippy -p anomaly-lab-core --no-default-features -- -D warnings
 
-step "clippy (wasm32: core, page and training worker)"
+step "clippy (wasm32: core, page and the worker's CPU and WebGPU modules)"
 CLIPPY_CONF_DIR=scripts/clippy_wasm cargo clippy -p anomaly-lab-core -p anomaly-lab -p anomaly-lab-worker --target wasm32-unknown-unknown -- -D warnings
+CLIPPY_CONF_DIR=scripts/clippy_wasm cargo clippy -p anomaly-lab-worker --features gpu --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace

@@ -146,15 +146,22 @@ check "app.sh fresh: exits 0 (the stand-in server returns)" [ "$status" = 0 ]
 check "app.sh fresh: installs wasm-bindgen-cli" called "cargo install wasm-bindgen-cli --version =$want"
 check "app.sh fresh: builds the quick web profile" grep -q "cargo build .*--profile web" "$calls"
 check "app.sh fresh: runs wasm-bindgen" grep -q "^wasm-bindgen --target web .*--out-dir dist/pkg" "$calls"
-check "app.sh fresh: builds the page and the training worker" \
-  grep -q "cargo build -p anomaly-lab-worker .*--profile web" "$calls"
-check "app.sh fresh: dist holds both modules" \
-  [ -f "$tree/dist/pkg/anomaly_lab_bg.wasm" ] && [ -f "$tree/dist/pkg/anomaly_lab_worker_bg.wasm" ]
+check "app.sh fresh: builds the page" grep -q "cargo build -p anomaly-lab --lib .*--profile web" "$calls"
+check "app.sh fresh: builds the CPU worker module" \
+  grep -q "cargo build -p anomaly-lab-worker --lib .*--profile web" "$calls"
+check "app.sh fresh: builds the WebGPU worker module" \
+  grep -q "cargo build -p anomaly-lab-worker --features gpu .*--profile web" "$calls"
+check "app.sh fresh: dist holds the three modules" \
+  [ -f "$tree/dist/pkg/anomaly_lab_bg.wasm" ] && [ -f "$tree/dist/pkg/anomaly_lab_worker_bg.wasm" ] \
+  && [ -f "$tree/dist/pkg/anomaly_lab_worker_gpu_bg.wasm" ]
 check "app.sh fresh: needs no wasm-opt for the local run" not_called "wasm-opt"
 check "app.sh fresh: serves dist with its security headers" called "python3 scripts/serve.py --port 8080 --dir dist"
 check "app.sh fresh: dist holds the page" [ -f "$tree/dist/index.html" ] && [ -d "$tree/dist/pkg" ]
 check "app.sh fresh: announces the first build's length" said "first build.*minutes"
 check "app.sh fresh: prints the address" said "http://127.0.0.1:8080"
+check "app.sh fresh: serves before the WebGPU module is built" \
+  [ "$(grep -n 'http://127.0.0.1:8080' "$case_dir/out" | cut -d: -f1)" -lt \
+    "$(grep -n 'WebGPU module is ready' "$case_dir/out" | cut -d: -f1)" ]
 
 # 5. The publishing build: dist profile and wasm-opt -Oz.
 make_case app_dist
@@ -163,6 +170,8 @@ mark_installed "$want"
 check "app.sh --dist: builds the dist profile" grep -q "cargo build .*--profile dist" "$calls"
 check "app.sh --dist: installs npm packages and runs wasm-opt -Oz" grep -q "^wasm-opt -Oz -Oz" "$calls"
 check "app.sh --dist: installs no wasm-bindgen when the right one is there" not_called "cargo install"
+check "app.sh --dist: builds all three modules before serving" \
+  [ -f "$tree/dist/pkg/anomaly_lab_worker_gpu_bg.wasm" ] && [ -f "$tree/dist/pkg/anomaly_lab_worker_bg.wasm" ]
 
 # 6. No root and no sudo: chromium's step stops with a message, not silently.
 make_case no_root

@@ -10,6 +10,10 @@
 //!   has arrived, so the file's bytes and the parser's records never stay
 //!   in the tab's memory.
 //!
+//! Each worker runs one of the worker crate's two modules ([`Module`]):
+//! the CPU one, or the one that adds WebGPU, fetched only when a run
+//! trains on WebGPU. A browser without a hardware GPU never downloads it.
+//!
 //! The protocol is written down in the worker's `lib.rs`.
 
 mod message;
@@ -32,8 +36,39 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-/// The workers' script, beside index.html.
-const WORKER_SCRIPT: &str = "worker.js";
+/// Which of the worker crate's two builds a worker runs (`worker.js`
+/// loads the one its URL names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Module {
+    /// burn's CPU backend only: parsing, forests, training on the CPU.
+    Cpu,
+    /// The CPU's and WebGPU's backends: about four times the download.
+    Gpu,
+}
+
+impl Module {
+    /// The module a run on `backend` needs.
+    pub fn for_backend(backend: BackendKind) -> Self {
+        match backend {
+            BackendKind::Cpu => Self::Cpu,
+            BackendKind::WebGpu => Self::Gpu,
+        }
+    }
+
+    /// The worker's script for this module, beside index.html.
+    fn script(self) -> &'static str {
+        match self {
+            Self::Cpu => "worker.js",
+            Self::Gpu => "worker.js?gpu",
+        }
+    }
+
+    /// Whether a worker running this module can take work that needs
+    /// `need` (the WebGPU module holds the CPU's backend too).
+    fn serves(self, need: Module) -> bool {
+        self == Self::Gpu || need == Self::Cpu
+    }
+}
 
 /// What a worker says while it works.
 pub enum Event {
@@ -82,6 +117,7 @@ enum Slot {
 
 struct Busy {
     worker: Worker,
+    module: Module,
     /// How to end the page's wait for the request in flight.
     finish: Option<js_sys::Function>,
     /// Kept alive as long as the worker's handlers point at them.
@@ -112,6 +148,7 @@ fn with_slot<R>(slot: Slot, f: impl FnOnce(&mut Option<Busy>) -> R) -> R {
 pub async fn parse(file: &web_sys::File, mut on_event: impl FnMut(Event) + 'static) -> Parsed {
     let end = request(
         Slot::Parsing,
+        Module::Cpu,
         &[("kind", "parse".into()), ("file", file.into())],
         Array::new(),
         move |e| {
@@ -184,10 +221,12 @@ fn stop(slot: Slot) {
     }
 }
 
-/// Sends one request to `slot`'s worker (a new one if it has none) and
-/// waits for its last message; `on_event` gets the ones before it.
+/// Sends one request to `slot`'s worker (a new one if it has none, or
+/// one whose module cannot do what `need` says) and waits for its last
+/// message; `on_event` gets the ones before it.
 async fn request(
     slot: Slot,
+    need: Module,
     fields: &[(&str, JsValue)],
     transfer: Array,
     mut on_event: impl FnMut(Event) + 'static,
@@ -198,12 +237,24 @@ async fn request(
         n.set(j + 1.0);
         j
     });
+    let (worker, module) = match with_slot(slot, Option::take) {
+        Some(b) if b.module.serves(need) => (b.worker, b.module),
+        Some(b) => {
+            b.worker.terminate();
+            fresh_worker(need)?
+        }
+        None => fresh_worker(need)?,
+    };
     let mut finish = None;
     let done = js_sys::Promise::new(&mut |resolve, _| finish = Some(resolve));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
         if get(&data, "job").as_f64() != Some(job) {
             return;
+        }
+        // worker.js could not start its module (`noModule`).
+        if module == Module::Gpu && get(&data, "noModule").as_bool() == Some(true) {
+            gpu_module_failed();
         }
         match read_event(&data) {
             Some(event) => on_event(event),
@@ -218,10 +269,6 @@ async fn request(
             &object(&[("kind", "failed".into()), ("error", why.to_wire().into())]),
         );
     });
-    let worker = match with_slot(slot, |s| s.take().map(|b| b.worker)) {
-        Some(w) => w,
-        None => fresh_worker()?,
-    };
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let mut message = fields.to_vec();
@@ -230,6 +277,7 @@ async fn request(
     with_slot(slot, |s| {
         *s = Some(Busy {
             worker,
+            module,
             finish,
             _on_message: on_message,
             _on_error: on_error,
@@ -247,30 +295,64 @@ thread_local! {
     /// (fetching and compiling the module) takes about 300 ms. One is
     /// started while a file is read, for the training that follows; none is
     /// kept idle (an idle worker holds about 50 MB of the tab's memory).
-    static SPARE: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    static SPARE: RefCell<Option<(Worker, Module)>> = const { RefCell::new(None) };
+    /// Whether a worker with the WebGPU module has been started (and its
+    /// module did not fail): once the browser has that module, every worker
+    /// runs it, so the CPU module is not fetched as well.
+    static GPU_FETCHED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A new worker: the spare when there is one.
-fn fresh_worker() -> Result<Worker, CoreError> {
+/// The module a new worker for `need` runs: the WebGPU one where the
+/// browser has it already.
+fn module_for(need: Module) -> Module {
+    if need == Module::Gpu || GPU_FETCHED.with(Cell::get) {
+        Module::Gpu
+    } else {
+        Module::Cpu
+    }
+}
+
+/// The WebGPU module could not start: new workers run the CPU module
+/// again (the page's retry on the CPU among them), and a spare with the
+/// WebGPU module goes.
+fn gpu_module_failed() {
+    GPU_FETCHED.with(|g| g.set(false));
+    let spare = SPARE.with(|s| s.borrow_mut().take_if(|(_, m)| *m == Module::Gpu));
+    if let Some((w, _)) = spare {
+        w.terminate();
+    }
+}
+
+/// A new worker for `need`: the spare when its module serves it.
+fn fresh_worker(need: Module) -> Result<(Worker, Module), CoreError> {
     match SPARE.with(|s| s.borrow_mut().take()) {
-        Some(w) => Ok(w),
-        None => start_worker(),
+        Some((w, m)) if m.serves(need) => Ok((w, m)),
+        Some((w, _)) => {
+            w.terminate();
+            start_worker(module_for(need))
+        }
+        None => start_worker(module_for(need)),
     }
 }
 
 /// Starts the spare worker, when there is none yet.
 fn start_spare() {
     if SPARE.with(|s| s.borrow().is_none()) {
-        let spare = start_worker().ok();
+        let spare = start_worker(module_for(Module::Cpu)).ok();
         SPARE.with(|s| *s.borrow_mut() = spare);
     }
 }
 
-fn start_worker() -> Result<Worker, CoreError> {
+fn start_worker(module: Module) -> Result<(Worker, Module), CoreError> {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
-    Worker::new_with_options(WORKER_SCRIPT, &options)
-        .map_err(|e| CoreError::Worker(format!("it could not start: {}", crate::dom::js_error(&e))))
+    let worker = Worker::new_with_options(module.script(), &options).map_err(|e| {
+        CoreError::Worker(format!("it could not start: {}", crate::dom::js_error(&e)))
+    })?;
+    if module == Module::Gpu {
+        GPU_FETCHED.with(|g| g.set(true));
+    }
+    Ok((worker, module))
 }
 
 /// Ends the page's wait for `slot`'s request with `data`.

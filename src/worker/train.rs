@@ -64,6 +64,7 @@ pub async fn train(
     }
     let end = request(
         Slot::Training,
+        Module::for_backend(backend),
         &[
             ("kind", "train".into()),
             ("spec", spec.to_wire().into()),
@@ -176,6 +177,7 @@ async fn grow_beside(
     let transfer = Array::of1(&table.buffer());
     let end = request(
         Slot::Forest,
+        Module::Cpu,
         &[
             ("kind", "forest".into()),
             ("forest", key.to_wire().into()),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import {
   testBed, waitForState, screenshot, foundCounter, queueRows,
   canvasHash, shared, exportedScores, maxDifference, labelRow, waitQueried, openCsv,
-  autoLabel as autoLabelRows,
+  autoLabel as autoLabelRows, modulesFetched,
 } from './harness.mjs';
 
 const bed = testBed();
@@ -24,6 +24,19 @@ test('first open trains the sample on the CPU and reaches ready', async () => {
   assert.equal((await queueRows(page)).length, 10);
   assert.deepEqual(await foundCounter(page), { found: 0, queried: 0 });
   assert.match(await page.textContent('[data-testid=data-report]'), /2000 rows/);
+  await finish(session);
+});
+
+// A first visit as most browsers make it: "auto" (no query), and no
+// hardware GPU (this Chromium has no WebGPU adapter). The page trains on
+// the CPU, and its workers run the CPU module: the WebGPU module, about
+// four times the size, is never fetched.
+test('a first visit without a GPU fetches the CPU worker module only', async () => {
+  const session = await openReady('');
+  const { page, requests } = session;
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
+  assert.equal((await queueRows(page)).length, 10);
+  assert.deepEqual(modulesFetched(requests), ['anomaly_lab_bg.wasm', 'anomaly_lab_worker_bg.wasm']);
   await finish(session);
 });
 

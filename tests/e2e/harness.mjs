@@ -190,6 +190,11 @@ export async function canvasHash(page) {
 }
 
 /** Every request went to the test server (or was page-local data). */
+/** The WebAssembly modules a page fetched (its own and its workers'), by file name, sorted. */
+export function modulesFetched(requests) {
+  return [...new Set(requests.map((u) => new URL(u).pathname.split('/').pop()).filter((f) => f.endsWith('.wasm')))].sort();
+}
+
 export function assertLocalOnly(assert, requests, base) {
   const outside = requests.filter((u) => !(u.startsWith(base) || u.startsWith('data:') || u.startsWith('blob:')));
   assert.deepEqual(outside, [], 'requests left 127.0.0.1');

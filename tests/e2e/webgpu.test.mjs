@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   testBed, waitForState, screenshot, queueRows, foundCounter, assertLocalOnly,
-  exportedScores, maxDifference, labelRow,
+  exportedScores, maxDifference, labelRow, modulesFetched,
 } from './harness.mjs';
 
 const bed = testBed({ webgpu: true });
@@ -20,7 +20,31 @@ test('trains the tiny sample on WebGPU and reaches ready', async () => {
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'no fallback message');
   assert.equal((await queueRows(page)).length, 10);
   assert.match(await page.textContent('.progress-text'), /epoch 3 of 3/);
+  // Training and the forest beside it ran the WebGPU module; the CPU
+  // module was not fetched as well.
+  assert.deepEqual(modulesFetched(requests), ['anomaly_lab_bg.wasm', 'anomaly_lab_worker_gpu_bg.wasm']);
   assert.deepEqual(errors, []);
+  assertLocalOnly(assert, requests, bed.base);
+  await context.close();
+});
+
+// The WebGPU module cannot be fetched (a broken deployment, a proxy, a
+// connection lost midway): the page says so, trains on the CPU module
+// instead and keeps working.
+test('a WebGPU module that cannot load falls back to the CPU module', async () => {
+  const { page, context, requests, errors } = await bed.open('?backend=webgpu&sample=tiny&epochs=3', {
+    missing: ['/anomaly_lab_worker_gpu_bg.wasm'],
+  });
+  await waitForState(page, 'ready', 300_000);
+  assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
+  const banner = await page.textContent('[data-testid=error-banner]');
+  assert.match(banner, /^WebGPU failed \(the device failed: the WebGPU module could not start: .+\); training again on the CPU\. Your labels are kept\./);
+  assert.equal((await queueRows(page)).length, 10);
+  assert.match(await page.textContent('.progress-text'), /epoch 3 of 3/);
+  assert.deepEqual(modulesFetched(requests), ['anomaly_lab_bg.wasm', 'anomaly_lab_worker_bg.wasm', 'anomaly_lab_worker_gpu_bg.wasm']);
+  assert.notEqual(await page.evaluate(() => document.body.dataset.state), 'crashed');
+  // The 404 is the browser's console error, the only one.
+  assert.ok(errors.every((e) => /404|Failed to load resource|anomaly_lab_worker_gpu/.test(e)), errors.join('\n'));
   assertLocalOnly(assert, requests, bed.base);
   await context.close();
 });
@@ -105,7 +129,7 @@ test('a GPU device lost mid-training falls back to the CPU and keeps the labels'
 // emulated on the CPU, orders of magnitude slower than the CPU backend):
 // the page trains on the CPU and says why.
 test('auto passes over a software WebGPU adapter and says why', async () => {
-  const { page, context, errors } = await bed.open('?backend=auto&sample=tiny&epochs=3');
+  const { page, context, requests, errors } = await bed.open('?backend=auto&sample=tiny&epochs=3');
   const info = await page.evaluate(async () => {
     const a = await navigator.gpu.requestAdapter();
     return a && { fallback: a.isFallbackAdapter ?? a.info?.isFallbackAdapter, vendor: a.info?.vendor, arch: a.info?.architecture };
@@ -116,6 +140,8 @@ test('auto passes over a software WebGPU adapter and says why', async () => {
   const title = await page.getAttribute('[data-testid=backend-badge]', 'title');
   assert.match(title, /^Training runs on the CPU: WebGPU's only adapter here is software \(.+\)/, `${title} (${JSON.stringify(info)})`);
   assert.equal(await page.locator('[data-testid=error-banner]').count(), 0, 'a choice, not an error');
+  assert.deepEqual(modulesFetched(requests), ['anomaly_lab_bg.wasm', 'anomaly_lab_worker_bg.wasm'],
+    'a CPU run never fetches the WebGPU module');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -2,6 +2,8 @@
 //! gives the worker an adapter, else the CPU (`flex`). Which one to ask for
 //! is the page's choice ("auto" passes over a software adapter there, and
 //! has the worker time a few steps on each device when the GPU is real).
+//! WebGPU is in the module built with the `gpu` feature only; the page
+//! starts that module for runs on WebGPU.
 
 use std::cell::RefCell;
 
@@ -10,11 +12,11 @@ use anomaly_lab_core::detector::wire::{
 };
 use anomaly_lab_core::detector::{read_f32, DetectorSpec, StepReport, TrainingRun};
 use anomaly_lab_core::CoreError;
-use burn::tensor::wgpu::WgpuBackend;
 use burn::tensor::Device;
 
 /// Whether this worker's global scope exposes `navigator.gpu` (Chromium
 /// gives dedicated workers WebGPU).
+#[cfg(feature = "gpu")]
 fn has_webgpu() -> bool {
     let get = |o: &wasm_bindgen::JsValue, k: &str| {
         js_sys::Reflect::get(o, &wasm_bindgen::JsValue::from_str(k)).ok()
@@ -35,22 +37,33 @@ pub async fn webgpu() -> Result<Device, String> {
     if let Some(cached) = WEBGPU.with(|w| w.borrow().clone()) {
         return cached;
     }
-    let result = if has_webgpu() {
-        Device::wgpu_options()
-            .graphics_api(WgpuBackend::WebGpu)
-            .init_async()
-            .await
-            .map_err(|e| {
-                format!(
-                    "WebGPU is present but gave no usable adapter ({})",
-                    anomaly_lab_core::error::one_line(&e.to_string())
-                )
-            })
-    } else {
-        Err("this browser does not expose WebGPU".to_string())
-    };
+    let result = init_webgpu().await;
     WEBGPU.with(|w| *w.borrow_mut() = Some(result.clone()));
     result
+}
+
+#[cfg(feature = "gpu")]
+async fn init_webgpu() -> Result<Device, String> {
+    if !has_webgpu() {
+        return Err("this browser does not expose WebGPU".to_string());
+    }
+    Device::wgpu_options()
+        .graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu)
+        .init_async()
+        .await
+        .map_err(|e| {
+            format!(
+                "WebGPU is present but gave no usable adapter ({})",
+                anomaly_lab_core::error::one_line(&e.to_string())
+            )
+        })
+}
+
+/// The CPU module: the page asks the WebGPU module for WebGPU, so this
+/// answers only a page that did not.
+#[cfg(not(feature = "gpu"))]
+async fn init_webgpu() -> Result<Device, String> {
+    Err("this worker runs the CPU module, built without WebGPU".to_string())
 }
 
 /// The device for `kind`; WebGPU falls back to the CPU with the reason.

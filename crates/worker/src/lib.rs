@@ -1,7 +1,11 @@
 //! The training worker: the page's detector runs here, in a dedicated Web
 //! Worker, so the page's thread only draws and answers input.
 //!
-//! `public/worker.js` starts this module and hands every message to
+//! The crate is built twice (`scripts/setup.sh`): without the `gpu`
+//! feature it is `anomaly_lab_worker`, the CPU module, which parses, grows
+//! forests and trains on the CPU; with it, `anomaly_lab_worker_gpu`, which
+//! adds burn's WebGPU backend and is fetched only for runs on WebGPU.
+//! `public/worker.js` starts one of them and hands every message to
 //! `handle`. The protocol (both ends are ours; see `src/worker.rs`):
 //!
 //! - page → worker: `{kind: "train", job, spec, backend, cols, x, forest}`:
