@@ -210,7 +210,7 @@ web_module() {
     # dist: two -Oz rounds save another 12 KB gzip for 30 s (docs/BENCHMARKS.md).
     local level=(-Os)
     [ "$WEB_PROFILE_NOW" = dist ] && level=(-Oz -Oz)
-    say "shrinking $module with wasm-opt ${level[*]} (under a minute; 2 for the WebGPU module)"
+    say "shrinking $module with wasm-opt ${level[*]} (1-2 minutes; about 6 for the WebGPU module)"
     node_modules/.bin/wasm-opt "${level[@]}" --strip-debug --strip-producers \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
