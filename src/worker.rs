@@ -237,12 +237,9 @@ async fn request(
         n.set(j + 1.0);
         j
     });
-    let (worker, module) = match with_slot(slot, Option::take) {
-        Some(b) if b.module.serves(need) => (b.worker, b.module),
-        Some(b) => {
-            b.worker.terminate();
-            fresh_worker(need)?
-        }
+    let kept = with_slot(slot, Option::take).map(|b| (b.worker, b.module));
+    let (worker, module) = match if_serves(kept, need) {
+        Some(w) => w,
         None => fresh_worker(need)?,
     };
     let mut finish = None;
@@ -323,14 +320,22 @@ fn gpu_module_failed() {
     }
 }
 
-/// A new worker for `need`: the spare when its module serves it.
-fn fresh_worker(need: Module) -> Result<(Worker, Module), CoreError> {
-    match SPARE.with(|s| s.borrow_mut().take()) {
-        Some((w, m)) if m.serves(need) => Ok((w, m)),
+/// `worker` when its module serves `need`; otherwise it is terminated.
+fn if_serves(worker: Option<(Worker, Module)>, need: Module) -> Option<(Worker, Module)> {
+    match worker {
+        Some((w, m)) if m.serves(need) => Some((w, m)),
         Some((w, _)) => {
             w.terminate();
-            start_worker(module_for(need))
+            None
         }
+        None => None,
+    }
+}
+
+/// A new worker for `need`: the spare when its module serves it.
+fn fresh_worker(need: Module) -> Result<(Worker, Module), CoreError> {
+    match if_serves(SPARE.with(|s| s.borrow_mut().take()), need) {
+        Some(w) => Ok(w),
         None => start_worker(module_for(need)),
     }
 }

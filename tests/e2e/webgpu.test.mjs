@@ -39,6 +39,7 @@ test('a WebGPU module that cannot load falls back to the CPU module', async () =
   assert.equal((await page.textContent('[data-testid=backend-badge]')).trim(), 'CPU');
   const banner = await page.textContent('[data-testid=error-banner]');
   assert.match(banner, /^WebGPU failed \(the device failed: the WebGPU module could not start: .+\); training again on the CPU\. Your labels are kept\./);
+  await screenshot(page, 'gpu-module-missing.png');
   assert.equal((await queueRows(page)).length, 10);
   assert.match(await page.textContent('.progress-text'), /epoch 3 of 3/);
   assert.deepEqual(modulesFetched(requests), ['anomaly_lab_bg.wasm', 'anomaly_lab_worker_bg.wasm', 'anomaly_lab_worker_gpu_bg.wasm']);
